@@ -1,0 +1,65 @@
+/**
+ * The Koa application: the middleware chain and the routers, nothing else.
+ *
+ * @module
+ */
+import cors from '@koa/cors';
+import Router from '@koa/router';
+import Koa from 'koa';
+import { authRoutes } from './auth/routes.js';
+import type { Deps } from './deps.js';
+import { groupRoutes } from './groups/routes.js';
+import { healthRoutes, type HealthCheck } from './health/routes.js';
+import { jsonBody } from './http/body.js';
+import './http/context.js';
+import { errorWriter } from './http/error-writer.js';
+import { requestLog } from './http/request-log.js';
+import { permissionRoutes } from './permissions/routes.js';
+import { userRoutes } from './users/routes.js';
+
+/**
+ * Serves a path without its trailing slash as the canonical one with it (`/api/users` is
+ * `/api/users/`), as the original answered both.
+ */
+async function canonicalPath(ctx: Koa.Context, next: Koa.Next): Promise<void> {
+  if (ctx.path.startsWith('/api/') && !ctx.path.endsWith('/')) ctx.path = `${ctx.path}/`;
+  await next();
+}
+
+/**
+ * Builds the application.
+ *
+ * @param deps - configuration, database and logger, opened by the caller (server, tests)
+ * @returns the Koa app and the API router (the docs drift test lists its routes)
+ * @example
+ * const { app } = createApp(deps);
+ * app.listen(deps.config.port);
+ */
+export function createApp(deps: Deps): { app: Koa; api: Router } {
+  const { config } = deps;
+  const app = new Koa({ proxy: config.trustProxy });
+  app.silent = true; // errors are logged by the error writer with their request id
+
+  const allowed = new Set(config.corsAllowedOrigins);
+  app.use(requestLog(deps.logger));
+  app.use(errorWriter);
+  app.use(
+    cors({
+      origin: (ctx) => (allowed.has(ctx.get('Origin')) ? ctx.get('Origin') : ''),
+      credentials: true,
+      maxAge: 600,
+    }),
+  );
+  app.use(jsonBody({ passthrough: ['multipart/form-data'] }));
+  app.use(canonicalPath);
+
+  const databaseCheck: HealthCheck = { name: 'database', check: async () => void (await deps.knex.raw('select 1')) };
+
+  const api = new Router({ prefix: '/api' });
+  for (const router of [authRoutes(deps), userRoutes(deps), groupRoutes(deps), permissionRoutes(deps), healthRoutes([databaseCheck])]) {
+    api.use(router.routes());
+  }
+  app.use(api.routes());
+  app.use(api.allowedMethods());
+  return { app, api };
+}

@@ -1,0 +1,103 @@
+/**
+ * Authentication middleware: a Bearer access token or the `access_token` cookie, checked in one
+ * query against the user and the token's session.
+ *
+ * @module
+ */
+import type { Context, Next } from 'koa';
+import type { Deps } from '../deps.js';
+import { authenticationFailed, invalidAccessToken, notAuthenticated } from '../http/errors.js';
+import { assertTrustedOrigin } from '../http/origin.js';
+import { ACCESS_COOKIE } from './cookies.js';
+import { loadPrincipal, type AuthUser } from './principal.js';
+import { TokenError, verifyToken } from './tokens.js';
+
+export type { AuthUser } from './principal.js';
+
+/** Where a request's access token came from. */
+export interface Credentials {
+  readonly token: string;
+  readonly via: 'bearer' | 'cookie';
+}
+
+/**
+ * Finds the access token of a request: the `Authorization: Bearer` header first, else the cookie.
+ * Another scheme counts as no header, as in simplejwt.
+ *
+ * @returns the token and its source, or `null` when the request carries none
+ * @throws {@link ApiError} 401 for a `Bearer` header that is not exactly two parts
+ */
+export function readCredentials(ctx: Context): Credentials | null {
+  const header = ctx.get('Authorization');
+  if (header) {
+    const parts = header.split(' ');
+    if (parts[0] === 'Bearer') {
+      if (parts.length !== 2 || !parts[1]) {
+        throw authenticationFailed('Authorization header must contain two space-delimited values', 'bad_authorization_header');
+      }
+      return { token: parts[1], via: 'bearer' };
+    }
+  }
+  const cookie = ctx.cookies.get(ACCESS_COOKIE);
+  return cookie ? { token: cookie, via: 'cookie' } : null;
+}
+
+/**
+ * Resolves an access token to its user.
+ *
+ * @returns the active user whose live session issued the token, and that session's id
+ * @throws {@link ApiError} 401 with simplejwt's body for an invalid, expired or revoked token, an
+ *   unknown or inactive user
+ */
+export async function authenticateToken(deps: Deps, token: string): Promise<{ user: AuthUser; sessionId: string }> {
+  let claims;
+  try {
+    claims = verifyToken(tokenSettings(deps), token, 'access');
+  } catch (error) {
+    if (error instanceof TokenError) throw invalidAccessToken();
+    throw error;
+  }
+  const found = await loadPrincipal(deps.knex, claims.user_id, deps.config.jwt.blacklistEnabled ? claims.sid : null);
+  if (!found) throw authenticationFailed('User not found', 'user_not_found');
+  if (!found.user.is_active) throw authenticationFailed('User is inactive', 'user_inactive');
+  if (!found.sessionLive) throw invalidAccessToken('Token is blacklisted');
+  return { user: found.user, sessionId: claims.sid };
+}
+
+/** The token signing settings from the configuration. */
+export function tokenSettings(deps: Pick<Deps, 'config'>) {
+  const { secretKey, jwt } = deps.config;
+  return { secretKey, accessLifetime: jwt.accessLifetime, refreshLifetime: jwt.refreshLifetime };
+}
+
+/**
+ * Route middleware requiring an authenticated user; sets `ctx.state.user`.
+ *
+ * Cookie-authenticated unsafe requests must also pass the origin check (CSRF).
+ *
+ * @example
+ * router.get('/users/me/', authenticate(deps), getMe);
+ */
+export function authenticate(deps: Deps) {
+  return async function authenticateMiddleware(ctx: Context, next: Next): Promise<void> {
+    const credentials = readCredentials(ctx);
+    if (!credentials) throw notAuthenticated();
+    if (credentials.via === 'cookie') assertTrustedOrigin(ctx, deps.config.corsAllowedOrigins);
+    const { user, sessionId } = await authenticateToken(deps, credentials.token);
+    ctx.state.user = user;
+    ctx.state.sessionId = sessionId;
+    ctx.state.authVia = credentials.via;
+    await next();
+  };
+}
+
+/**
+ * The authenticated user of a request that passed {@link authenticate}.
+ *
+ * @throws Error when the route has no `authenticate()` (a wiring bug)
+ */
+export function currentUser(ctx: Context): AuthUser {
+  const user = ctx.state.user;
+  if (!user) throw new Error('currentUser(): the route has no authenticate()');
+  return user;
+}

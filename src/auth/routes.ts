@@ -1,0 +1,60 @@
+/**
+ * `/api/token/*`: log in, refresh, verify, log out — simplejwt's endpoints with the original
+ * views' cookies.
+ *
+ * @module
+ */
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Deps } from '../deps.js';
+import { validationError } from '../http/errors.js';
+import { MESSAGES } from '../http/fields.js';
+import { assertTrustedOrigin } from '../http/origin.js';
+import { validate, validatedBody } from '../http/validate.js';
+import { clearTokenCookies, REFRESH_COOKIE, setTokenCookies } from './cookies.js';
+import { TokenObtain, TokenRefresh, TokenVerify } from './schema.js';
+import { blacklistRefreshToken, obtainTokenPair, refreshTokens, verifyAnyToken } from './service.js';
+
+/**
+ * The token router, mounted under `/api`.
+ */
+export function authRoutes(deps: Deps): Router {
+  const router = new Router();
+
+  router.post('/token/', validate(TokenObtain), async (ctx) => {
+    const tokens = await obtainTokenPair(deps, validatedBody(ctx, TokenObtain));
+    setTokenCookies(ctx, deps.config, tokens);
+    ctx.body = { refresh: tokens.refresh, access: tokens.access };
+  });
+
+  router.post('/token/refresh/', validate(TokenRefresh), async (ctx) => {
+    const tokens = await refreshTokens(deps, refreshTokenOf(ctx, deps));
+    setTokenCookies(ctx, deps.config, tokens);
+    ctx.body = tokens.refresh ? { access: tokens.access, refresh: tokens.refresh } : { access: tokens.access };
+  });
+
+  router.post('/token/verify/', validate(TokenVerify), async (ctx) => {
+    await verifyAnyToken(deps, validatedBody(ctx, TokenVerify).token);
+    ctx.body = {};
+  });
+
+  router.post('/token/blacklist/', validate(TokenRefresh), async (ctx) => {
+    const refresh = refreshTokenOf(ctx, deps);
+    // The cookies go whatever the token's state: a client logging out must end up logged out.
+    clearTokenCookies(ctx, deps.config);
+    await blacklistRefreshToken(deps, refresh);
+    ctx.body = {};
+  });
+
+  return router;
+}
+
+/** The refresh token from the body, else from its cookie (origin-checked, as a cookie-borne credential). */
+function refreshTokenOf(ctx: Context, deps: Deps): string {
+  const fromBody = validatedBody(ctx, TokenRefresh).refresh;
+  if (fromBody) return fromBody;
+  const fromCookie = ctx.cookies.get(REFRESH_COOKIE);
+  if (!fromCookie) throw validationError({ refresh: [MESSAGES.required] });
+  assertTrustedOrigin(ctx, deps.config.corsAllowedOrigins);
+  return fromCookie;
+}

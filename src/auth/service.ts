@@ -1,0 +1,190 @@
+/**
+ * The token use-cases: log in, refresh (with rotation), verify, log out, log a user out
+ * everywhere, flush expired tokens. Routes, CLI commands and the admin call these.
+ *
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { Deps } from '../deps.js';
+import { authenticationFailed, invalidToken } from '../http/errors.js';
+import { tokenSettings } from './authenticate.js';
+import { hashPassword, verifyDummyPassword, verifyPassword } from './passwords.js';
+import { signToken, TokenError, verifyToken, type TokenClaims } from './tokens.js';
+
+/** The tokens a login or refresh answers with; `refresh` is absent when a refresh does not rotate. */
+export interface IssuedTokens {
+  readonly access: string;
+  readonly refresh?: string;
+}
+
+const OUTSTANDING = 'token_blacklist_outstandingtoken';
+const BLACKLISTED = 'token_blacklist_blacklistedtoken';
+
+const NO_ACTIVE_ACCOUNT = 'No active account found with the given credentials';
+
+/**
+ * Logs a user in: checks the password, updates `last_login`, re-hashes a legacy hash, and issues a
+ * new session's refresh and access tokens.
+ *
+ * Unknown user, wrong password and inactive user give the same error after the same work.
+ *
+ * @throws {@link ApiError} 401 `No active account found with the given credentials`
+ */
+export async function obtainTokenPair(deps: Deps, credentials: { username: string; password: string }): Promise<Required<IssuedTokens>> {
+  const user = await deps.knex('auth_user').where({ username: credentials.username }).first('id', 'password', 'is_active');
+  if (!user) {
+    await verifyDummyPassword(credentials.password);
+    throw authenticationFailed(NO_ACTIVE_ACCOUNT, 'no_active_account');
+  }
+  const check = await verifyPassword(credentials.password, user.password);
+  if (!check.valid || !user.is_active) throw authenticationFailed(NO_ACTIVE_ACCOUNT, 'no_active_account');
+
+  const rehashed = check.needsRehash ? await hashPassword(credentials.password) : null;
+  return deps.knex.transaction(async (trx) => {
+    await trx('auth_user')
+      .where({ id: user.id })
+      .update({ last_login: trx.fn.now(), ...(rehashed ? { password: rehashed } : {}) });
+    return issueTokens(deps, trx, user.id, randomUUID());
+  });
+}
+
+/**
+ * Exchanges a refresh token for a new access token, and with rotation for a new refresh token; with
+ * blacklist-after-rotation the old one is dead at once (a concurrent second use loses the race).
+ *
+ * @throws {@link ApiError} 401 for an invalid, expired or blacklisted token, or an inactive user
+ */
+export async function refreshTokens(deps: Deps, refresh: string): Promise<IssuedTokens> {
+  const claims = verifyOrThrow(deps, refresh, 'refresh');
+  const { jwt } = deps.config;
+  return deps.knex.transaction(async (trx) => {
+    const outstanding = jwt.blacklistEnabled ? await assertNotBlacklisted(trx, claims) : null;
+    const user = await trx('auth_user').where({ id: claims.user_id }).first('id', 'is_active');
+    if (!user?.is_active) throw authenticationFailed('No active account found for the given token.', 'no_active_account');
+
+    if (!jwt.rotateRefreshTokens) {
+      return { access: signToken(tokenSettings(deps), 'access', { userId: user.id, sessionId: claims.sid }).token };
+    }
+    if (outstanding && jwt.blacklistAfterRotation) {
+      const inserted = await trx(BLACKLISTED).insert({ token_id: outstanding.id }).onConflict('token_id').ignore().returning('id');
+      if (inserted.length === 0) throw invalidToken('Token is blacklisted');
+    }
+    return issueTokens(deps, trx, user.id, claims.sid);
+  });
+}
+
+/**
+ * Checks any token (access or refresh), as simplejwt's verify endpoint does; also refuses a token
+ * whose session was blacklisted.
+ *
+ * @throws {@link ApiError} 401 for an invalid, expired or blacklisted token
+ */
+export async function verifyAnyToken(deps: Deps, token: string): Promise<void> {
+  const claims = verifyOrThrow(deps, token, null);
+  if (!deps.config.jwt.blacklistEnabled) return;
+  if (claims.token_type === 'refresh') {
+    await assertNotBlacklisted(deps.knex, claims);
+  } else if (!(await isSessionLive(deps.knex, claims.sid))) {
+    throw invalidToken('Token is blacklisted');
+  }
+}
+
+/**
+ * Logs out: blacklists the refresh token's whole session, so its access tokens stop working too.
+ * Without the blacklist (`TOKEN_BLACKLIST=false`) only the token's validity is checked.
+ *
+ * @throws {@link ApiError} 401 for an invalid, expired or already blacklisted token
+ */
+export async function blacklistRefreshToken(deps: Deps, refresh: string): Promise<void> {
+  const claims = verifyOrThrow(deps, refresh, 'refresh');
+  if (!deps.config.jwt.blacklistEnabled) return;
+  await deps.knex.transaction(async (trx) => {
+    await assertNotBlacklisted(trx, claims);
+    await blacklistWhere(trx, { session_id: claims.sid });
+  });
+}
+
+/**
+ * Blacklists every outstanding token of a user (log out everywhere), optionally sparing one session.
+ *
+ * @param db - a transaction of the caller's multi-step change, or the knex instance
+ * @param options.exceptSessionId - a session to keep (the one changing its password)
+ * @returns how many tokens were newly blacklisted
+ */
+export async function blacklistUserTokens(db: Knex | Knex.Transaction, userId: number, options: { exceptSessionId?: string } = {}): Promise<number> {
+  return blacklistWhere(db, { user_id: userId }, options.exceptSessionId);
+}
+
+/**
+ * Deletes expired outstanding tokens and their blacklist rows (the nightly cleanup).
+ *
+ * @returns how many rows of each table were deleted
+ */
+export async function flushExpiredTokens(knex: Knex): Promise<{ outstanding: number; blacklisted: number }> {
+  return knex.transaction(async (trx) => {
+    const expired = trx(OUTSTANDING).where('expires_at', '<=', trx.fn.now()).select('id');
+    const blacklisted = await trx(BLACKLISTED).whereIn('token_id', expired).delete();
+    const outstanding = await trx(OUTSTANDING).where('expires_at', '<=', trx.fn.now()).delete();
+    return { outstanding, blacklisted };
+  });
+}
+
+async function issueTokens(deps: Deps, trx: Knex.Transaction, userId: number, sessionId: string): Promise<Required<IssuedTokens>> {
+  const settings = tokenSettings(deps);
+  const refresh = signToken(settings, 'refresh', { userId, sessionId });
+  const access = signToken(settings, 'access', { userId, sessionId });
+  await trx(OUTSTANDING).insert({
+    user_id: userId,
+    jti: refresh.claims.jti,
+    token: refresh.token,
+    created_at: new Date(refresh.claims.iat * 1000),
+    expires_at: new Date(refresh.claims.exp * 1000),
+    session_id: sessionId,
+  });
+  return { access: access.token, refresh: refresh.token };
+}
+
+function verifyOrThrow(deps: Deps, token: string, type: 'access' | 'refresh' | null): TokenClaims {
+  try {
+    return verifyToken(tokenSettings(deps), token, type);
+  } catch (error) {
+    if (error instanceof TokenError) throw invalidToken();
+    throw error;
+  }
+}
+
+async function assertNotBlacklisted(db: Knex | Knex.Transaction, claims: TokenClaims): Promise<{ id: number }> {
+  const row = await db(`${OUTSTANDING} as o`)
+    .leftJoin(`${BLACKLISTED} as b`, 'b.token_id', 'o.id')
+    .where('o.jti', claims.jti)
+    .first('o.id', 'b.id as blacklisted_id');
+  // A token signed with our key but never recorded (its rows were flushed, or the database was reset).
+  if (!row) throw invalidToken();
+  if (row.blacklisted_id !== null) throw invalidToken('Token is blacklisted');
+  return { id: row.id };
+}
+
+async function isSessionLive(knex: Knex, sessionId: string): Promise<boolean> {
+  const row = await knex(`${OUTSTANDING} as o`)
+    .where('o.session_id', sessionId)
+    .where('o.expires_at', '>', knex.fn.now())
+    .whereNotExists((q) => q.select(1).from(`${BLACKLISTED} as b`).whereRaw('b.token_id = o.id'))
+    .first(knex.raw('1 as live'));
+  return row !== undefined;
+}
+
+async function blacklistWhere(db: Knex | Knex.Transaction, where: { session_id: string } | { user_id: number }, exceptSessionId?: string): Promise<number> {
+  const ids = db(OUTSTANDING)
+    .where(where)
+    .where('expires_at', '>', db.fn.now())
+    .modify((q) => {
+      if (exceptSessionId) q.whereNot('session_id', exceptSessionId);
+    })
+    .select('id');
+  const inserted = await db.raw<{ rows: unknown[] }>('INSERT INTO ?? (token_id) ? ON CONFLICT (token_id) DO NOTHING RETURNING id', [
+    BLACKLISTED,
+    ids,
+  ]);
+  return inserted.rows.length;
+}

@@ -1,0 +1,110 @@
+/**
+ * JWTs in simplejwt's layout: HS256, claims `token_type`, `exp`, `iat`, `jti`, `user_id`.
+ *
+ * One claim goes beyond simplejwt: `sid`, the session (login) a token belongs to. Refresh tokens
+ * keep it across rotations and access tokens carry it, so that blacklisting a session refuses its
+ * access tokens at once.
+ *
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+
+/** `access` or `refresh`, as in simplejwt's `token_type` claim. */
+export type TokenType = 'access' | 'refresh';
+
+/** The verified claims of a token. */
+export interface TokenClaims {
+  readonly token_type: TokenType;
+  /** Expiry, seconds since the epoch. */
+  readonly exp: number;
+  /** Issued at, seconds since the epoch. */
+  readonly iat: number;
+  /** The token's unique id: 32 hex digits, as simplejwt's `uuid4().hex`. */
+  readonly jti: string;
+  readonly user_id: number;
+  /** The session id (a UUID), shared by every token of one login. */
+  readonly sid: string;
+}
+
+/** Signing key and lifetimes (seconds). */
+export interface TokenSettings {
+  readonly secretKey: string;
+  readonly accessLifetime: number;
+  readonly refreshLifetime: number;
+}
+
+/** Thrown when a token fails verification; `reason` is simplejwt's message for it. */
+export class TokenError extends Error {
+  override name = 'TokenError';
+}
+
+const ALGORITHM = 'HS256';
+
+/** A new token id: 32 hex digits. */
+export function newJti(): string {
+  return randomUUID().replaceAll('-', '');
+}
+
+/**
+ * Signs a token of the given type.
+ *
+ * @param type - `access` or `refresh`; sets `token_type` and the lifetime
+ * @param subject - the user and the session the token belongs to
+ * @param now - the issue time in seconds (tests pass their own clock)
+ * @returns the encoded token with its claims
+ * @example
+ * const { token } = signToken(settings, 'access', { userId: 1, sessionId: randomUUID() });
+ */
+export function signToken(
+  settings: TokenSettings,
+  type: TokenType,
+  subject: { userId: number; sessionId: string },
+  now = Math.floor(Date.now() / 1000),
+): { token: string; claims: TokenClaims } {
+  const lifetime = type === 'access' ? settings.accessLifetime : settings.refreshLifetime;
+  const claims: TokenClaims = {
+    token_type: type,
+    exp: now + lifetime,
+    iat: now,
+    jti: newJti(),
+    user_id: subject.userId,
+    sid: subject.sessionId,
+  };
+  return { token: jwt.sign(claims, settings.secretKey, { algorithm: ALGORITHM }), claims };
+}
+
+/**
+ * Verifies a token's signature, algorithm, expiry and claims.
+ *
+ * Only HS256 is accepted, so `alg: none` and algorithm-confusion tokens fail here.
+ *
+ * @param expected - the required `token_type`, or `null` to accept either (simplejwt's `UntypedToken`)
+ * @returns the claims
+ * @throws {@link TokenError} for any token that is not valid
+ */
+export function verifyToken(settings: TokenSettings, token: string, expected: TokenType | null): TokenClaims {
+  let payload: unknown;
+  try {
+    payload = jwt.verify(token, settings.secretKey, { algorithms: [ALGORITHM] });
+  } catch (error) {
+    throw new TokenError((error as Error).name === 'TokenExpiredError' ? 'Token is expired' : 'Token is invalid');
+  }
+  if (!isClaims(payload)) throw new TokenError('Token has no id');
+  if (expected !== null && payload.token_type !== expected) throw new TokenError('Token has wrong type');
+  return payload;
+}
+
+function isClaims(value: unknown): value is TokenClaims {
+  const c = value as Partial<Record<keyof TokenClaims, unknown>> | null;
+  return (
+    typeof c === 'object' &&
+    c !== null &&
+    (c.token_type === 'access' || c.token_type === 'refresh') &&
+    typeof c.jti === 'string' &&
+    typeof c.sid === 'string' &&
+    Number.isSafeInteger(c.user_id) &&
+    typeof c.exp === 'number' &&
+    typeof c.iat === 'number'
+  );
+}

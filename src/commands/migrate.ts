@@ -1,0 +1,31 @@
+/**
+ * `migrate up|down|status`: apply, roll back (the last batch) or list migrations.
+ *
+ * @module
+ */
+import type { Knex } from 'knex';
+import type { Output } from './output.js';
+
+/** The migrate sub-actions. */
+export type MigrateAction = 'up' | 'down' | 'status';
+
+/**
+ * Runs a migrate action and says what it did.
+ *
+ * @example
+ * await migrate(knex, 'status', stdoutOutput);
+ */
+export async function migrate(knex: Knex, action: MigrateAction, out: Output): Promise<void> {
+  if (action === 'up') {
+    const [, applied] = (await knex.migrate.latest()) as [number, string[]];
+    out.line(applied.length ? `Applied: ${applied.join(', ')}` : 'No migrations to apply; the database is current.');
+  } else if (action === 'down') {
+    const [, reverted] = (await knex.migrate.rollback()) as [number, string[]];
+    out.line(reverted.length ? `Rolled back: ${reverted.join(', ')}` : 'Nothing to roll back.');
+  } else {
+    const [done, pending] = (await knex.migrate.list()) as [Array<{ name: string }>, Array<{ file: string }>];
+    for (const m of done) out.line(`[x] ${m.name}`);
+    for (const m of pending) out.line(`[ ] ${m.file}`);
+    out.line(`${done.length} applied, ${pending.length} pending.`);
+  }
+}

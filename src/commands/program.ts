@@ -1,0 +1,101 @@
+/**
+ * The command-line program: every command, its options and the service it calls. Each command
+ * opens the configured database, calls a service, prints what it did.
+ *
+ * @module
+ */
+import { Command, Option } from 'commander';
+import { createInterface } from 'node:readline';
+import { Writable } from 'node:stream';
+import type { Knex } from 'knex';
+import { createSuperuserCommand } from './create-superuser.js';
+import { migrate, type MigrateAction } from './migrate.js';
+import { stdoutOutput } from './output.js';
+import { fillGroupsCommand, setupProjectCommand } from './setup.js';
+import { flushExpiredTokensCommand, generateSecretKey } from './tokens.js';
+import type { Config } from '../config.js';
+import { configFromEnvironment, openDeps } from '../runtime.js';
+
+/** Opens the database for one command, runs it, closes the database. */
+async function withDatabase(work: (knex: Knex, config: Config) => Promise<void>): Promise<void> {
+  const config = configFromEnvironment();
+  const deps = await openDeps(config);
+  try {
+    await work(deps.knex, config);
+  } finally {
+    await deps.db.close();
+  }
+}
+
+/** Asks for a password on the terminal without echoing it. */
+async function promptHidden(question: string): Promise<string> {
+  const muted = new Writable({ write: (_chunk, _encoding, done) => done() });
+  process.stdout.write(question);
+  const rl = createInterface({ input: process.stdin, output: muted, terminal: true });
+  try {
+    return await new Promise<string>((resolve) => rl.question('', resolve));
+  } finally {
+    rl.close();
+    process.stdout.write('\n');
+  }
+}
+
+async function superuserPassword(given: string | undefined): Promise<string> {
+  if (given) return given;
+  if (process.env.SUPERUSER_PASSWORD) return process.env.SUPERUSER_PASSWORD;
+  if (!process.stdin.isTTY) throw new Error('no password: pass --password, set SUPERUSER_PASSWORD, or run on a terminal');
+  const first = await promptHidden('Password: ');
+  const again = await promptHidden('Password (again): ');
+  if (first !== again) throw new Error("the passwords didn't match");
+  return first;
+}
+
+/** Builds the command-line program (exported for the docs drift test, which lists its commands). */
+export function buildProgram(): Command {
+  const program = new Command('backoffice')
+    .description('Backoffice management commands')
+    .showHelpAfterError()
+    .configureOutput({ outputError: (text, write) => write(text) });
+
+  program
+    .command('migrate')
+    .description('apply (up), roll back the last batch (down) or list (status) database migrations')
+    .addArgument(new Command().createArgument('[action]', 'up, down or status').choices(['up', 'down', 'status']).default('up'))
+    .action((action: MigrateAction) => withDatabase((knex) => migrate(knex, action, stdoutOutput)));
+
+  program
+    .command('setup-project')
+    .description('migrate, load roles and demo users from seeds/ (idempotent; refuses with DEBUG off unless --force)')
+    .option('--force', 'run even with DEBUG off')
+    .action((options: { force?: boolean }) =>
+      withDatabase((knex, config) => setupProjectCommand(knex, { debug: config.debug, force: options.force ?? false }, stdoutOutput)),
+    );
+
+  program
+    .command('fill-groups')
+    .description('sync roles and their permissions from seeds/roles.json (idempotent; prints what changed)')
+    .action(() => withDatabase((knex) => fillGroupsCommand(knex, stdoutOutput)));
+
+  program
+    .command('flush-expired-tokens')
+    .description('delete expired outstanding tokens and their blacklist rows (nightly cron)')
+    .action(() => withDatabase((knex) => flushExpiredTokensCommand(knex, stdoutOutput)));
+
+  program
+    .command('create-superuser')
+    .description('create a staff superuser; prompts for a missing password on a terminal, or reads SUPERUSER_PASSWORD')
+    .requiredOption('--username <username>', 'login name')
+    .addOption(new Option('--email <email>', 'email address').default(''))
+    .option('--password <password>', 'password (else SUPERUSER_PASSWORD, else a prompt)')
+    .action(async (options: { username: string; email: string; password?: string }) => {
+      const password = await superuserPassword(options.password);
+      await withDatabase((knex) => createSuperuserCommand(knex, { username: options.username, email: options.email, password }, stdoutOutput));
+    });
+
+  program
+    .command('generate-secret-key')
+    .description('print a new random SECRET_KEY')
+    .action(() => stdoutOutput.line(generateSecretKey()));
+
+  return program;
+}

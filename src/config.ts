@@ -1,0 +1,393 @@
+/**
+ * The validated configuration: every environment variable the application reads, in one place.
+ *
+ * Nothing else in `src/` reads `process.env`; entry points call {@link loadConfig} once and pass
+ * the result down. A missing or malformed value throws a {@link ConfigError} whose message names
+ * the variable, so the process stops with one clear line.
+ *
+ * @module
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+/** The development default of `SECRET_KEY` shipped in `.env`; refused when `DEBUG` is off. */
+export const DEV_SECRET_KEY = 'dev-insecure-secret-key-change-me-in-production-0000';
+
+/** A throttle rate in DRF's syntax (`100/m`), or `null` when the limit is off. */
+export interface ThrottleRate {
+  /** Requests allowed per window. */
+  readonly limit: number;
+  /** The window length in seconds. */
+  readonly seconds: number;
+}
+
+/** Where the relational data lives. */
+export type DatabaseConfig =
+  | {
+      /** Embedded PostgreSQL (PGlite) in a directory, or in memory when `dataDir` is `null`. */
+      readonly kind: 'pglite';
+      readonly dataDir: string | null;
+    }
+  | {
+      /** A PostgreSQL server. */
+      readonly kind: 'postgres';
+      readonly connectionString: string;
+      /** Upper bound of the connection pool per process. */
+      readonly poolMax: number;
+    };
+
+/** Where uploaded files live. */
+export type StorageConfig =
+  | { readonly kind: 'local'; readonly root: string }
+  | {
+      readonly kind: 's3';
+      /** Full URL of the S3 endpoint, e.g. `http://minio:9000`. */
+      readonly url: string;
+      readonly accessKey: string;
+      readonly secretKey: string;
+      readonly bucket: string;
+    };
+
+/** The whole validated configuration; see `docs/md/configuration.md` for each variable. */
+export interface Config {
+  /** `DEBUG`: development conveniences (pretty logs, demo credentials printed); never in production. */
+  readonly debug: boolean;
+  /** `HOST`: the address to listen on. */
+  readonly host: string;
+  /** `PORT`: the TCP port to listen on. */
+  readonly port: number;
+  /** `SECRET_KEY`: signs JWTs; at least 32 characters and not the development default outside debug. */
+  readonly secretKey: string;
+  /** `DATA_DIR`: embedded database and local media live below it. */
+  readonly dataDir: string;
+  /** `DATABASE_URL` or `POSTGRES_*`; PGlite in `DATA_DIR/pglite` when neither is set. */
+  readonly database: DatabaseConfig;
+  /** `MINIO_*`; the local folder `DATA_DIR/media` when `MINIO_SERVER_URL` is unset. */
+  readonly storage: StorageConfig;
+  /** `CORS_ALLOWED_ORIGINS`: origins allowed to call the API with credentials. */
+  readonly corsAllowedOrigins: readonly string[];
+  /** `COOKIE_SAMESITE` and `COOKIE_SECURE`: attributes of the token cookies. */
+  readonly cookies: { readonly sameSite: 'none' | 'lax' | 'strict'; readonly secure: boolean };
+  /** Token lifetimes (seconds) and simplejwt's rotation and blacklist switches. */
+  readonly jwt: {
+    readonly accessLifetime: number;
+    readonly refreshLifetime: number;
+    readonly rotateRefreshTokens: boolean;
+    readonly blacklistAfterRotation: boolean;
+    /** `TOKEN_BLACKLIST`: the blacklist feature (logout, logout-all, blacklist after rotation). */
+    readonly blacklistEnabled: boolean;
+  };
+  /** `BROWSABLE_API`: the OpenAPI document and the interactive API browser. */
+  readonly browsableApi: boolean;
+  /** `WEB_CONCURRENCY`: worker processes in production mode. */
+  readonly webConcurrency: number;
+  /** `TRUST_PROXY`: honour `X-Forwarded-For/Proto/Host` from the reverse proxy. */
+  readonly trustProxy: boolean;
+  /** `UPLOAD_MAX_BYTES`: the largest accepted upload. */
+  readonly uploadMaxBytes: number;
+  /** `LOG_LEVEL`: pino level. */
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** `REDIS_URL`: optional shared store for throttling. */
+  readonly redisUrl: string | null;
+  /** `THROTTLE_*`: request rates; `null` is off. */
+  readonly throttle: {
+    readonly loginPerIp: ThrottleRate | null;
+    readonly loginPerUser: ThrottleRate | null;
+    readonly user: ThrottleRate | null;
+    readonly anon: ThrottleRate | null;
+  };
+}
+
+/** Thrown when the environment does not describe a valid configuration; the message names the variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const TRUE = new Set(['1', 'true', 'yes', 'on']);
+const FALSE = new Set(['0', 'false', 'no', 'off', '']);
+
+const bool = (fallback: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return fallback;
+      const v = value.trim().toLowerCase();
+      if (TRUE.has(v)) return true;
+      if (FALSE.has(v)) return false;
+      ctx.addIssue({ code: 'custom', message: `must be true or false, got "${value}"` });
+      return z.NEVER;
+    });
+
+const int = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return fallback;
+      if (!/^\d+$/.test(value.trim())) {
+        ctx.addIssue({ code: 'custom', message: `must be a whole number, got "${value}"` });
+        return z.NEVER;
+      }
+      const n = Number(value);
+      if (n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `must be between ${min} and ${max}, got ${n}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/**
+ * Parses a duration such as `300`, `5m`, `12h` or `7d` into seconds.
+ *
+ * @param value - digits with an optional unit `s`, `m`, `h` or `d` (seconds when absent)
+ * @returns the number of seconds, or `null` when the text is not a duration
+ * @example
+ * parseDuration('5m'); // 300
+ */
+export function parseDuration(value: string): number | null {
+  const match = /^(\d+)\s*([smhd]?)$/.exec(value.trim());
+  if (!match) return null;
+  const seconds = Number(match[1]) * UNIT_SECONDS[match[2] || 's']!;
+  return seconds > 0 ? seconds : null;
+}
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const seconds = parseDuration(value ?? fallback);
+      if (seconds === null) {
+        ctx.addIssue({ code: 'custom', message: `must be a duration such as 300, 5m, 12h or 7d, got "${value}"` });
+        return z.NEVER;
+      }
+      return seconds;
+    });
+
+/**
+ * Parses a throttle rate in DRF's syntax: `N/s`, `N/m`, `N/h` or `N/d` (the unit's first letter
+ * counts, so `100/min` and `1000/day` work too), or `off`.
+ *
+ * @returns the rate, `null` for `off`, or `undefined` when the text is not a rate
+ * @example
+ * parseRate('5/m'); // { limit: 5, seconds: 60 }
+ */
+export function parseRate(value: string): ThrottleRate | null | undefined {
+  const v = value.trim().toLowerCase();
+  if (v === 'off' || v === 'none') return null;
+  const match = /^(\d+)\/([smhd])[a-z]*$/.exec(v);
+  if (!match || Number(match[1]) < 1) return undefined;
+  return { limit: Number(match[1]), seconds: UNIT_SECONDS[match[2]!]! };
+}
+
+const rate = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const parsed = parseRate(value ?? fallback);
+      if (parsed === undefined) {
+        ctx.addIssue({ code: 'custom', message: `must be N/s, N/m, N/h, N/d or off, got "${value}"` });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+
+const text = (fallback?: string) =>
+  z
+    .string()
+    .optional()
+    .transform((value) => {
+      const v = value?.trim();
+      return v ? v : (fallback ?? null);
+    });
+
+const url = (protocols: string[]) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const v = value?.trim();
+      if (!v) return null;
+      try {
+        const parsed = new URL(v);
+        if (protocols.includes(parsed.protocol)) return v;
+      } catch {
+        // reported below
+      }
+      ctx.addIssue({ code: 'custom', message: `must be a ${protocols.join(' or ')}// URL` });
+      return z.NEVER;
+    });
+
+const origins = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    const list = (value ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    for (const origin of list) {
+      let parsed: URL | null = null;
+      try {
+        parsed = new URL(origin);
+      } catch {
+        // reported below
+      }
+      if (!parsed || parsed.origin !== origin.replace(/\/$/, '')) {
+        ctx.addIssue({ code: 'custom', message: `"${origin}" is not an origin such as https://app.example.com` });
+        return z.NEVER;
+      }
+    }
+    return list.map((o) => o.replace(/\/$/, ''));
+  });
+
+const EnvSchema = z.object({
+  DEBUG: bool(false),
+  HOST: text('0.0.0.0'),
+  PORT: int(8000, 0, 65535),
+  SECRET_KEY: z.string({ error: 'is required (generate one with `npm run cli -- generate-secret-key`)' }),
+  DATA_DIR: text('./data'),
+  DATABASE_URL: url(['postgres:', 'postgresql:']),
+  DATABASE_POOL_MAX: int(10, 1, 1000),
+  POSTGRES_HOST: text(),
+  POSTGRES_PORT: int(5432, 1, 65535),
+  POSTGRES_DB: text('postgres'),
+  POSTGRES_USER: text('postgres'),
+  POSTGRES_PASSWORD: text(''),
+  MINIO_SERVER_URL: url(['http:', 'https:']),
+  MINIO_ROOT_USER: text(),
+  MINIO_ROOT_PASSWORD: text(),
+  MINIO_BUCKET: text('backoffice'),
+  CORS_ALLOWED_ORIGINS: origins,
+  COOKIE_SAMESITE: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const v = (value ?? 'Lax').trim().toLowerCase();
+      if (v === 'none' || v === 'lax' || v === 'strict') return v as 'none' | 'lax' | 'strict';
+      ctx.addIssue({ code: 'custom', message: `must be None, Lax or Strict, got "${value}"` });
+      return z.NEVER;
+    }),
+  COOKIE_SECURE: bool(false),
+  ACCESS_TOKEN_LIFETIME: duration('5m'),
+  REFRESH_TOKEN_LIFETIME: duration('1d'),
+  ROTATE_REFRESH_TOKENS: bool(true),
+  BLACKLIST_AFTER_ROTATION: bool(true),
+  TOKEN_BLACKLIST: bool(true),
+  BROWSABLE_API: bool(true),
+  WEB_CONCURRENCY: int(1, 1, 64),
+  TRUST_PROXY: bool(false),
+  UPLOAD_MAX_BYTES: int(50 * 1024 * 1024, 1),
+  LOG_LEVEL: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const v = (value ?? 'info').trim().toLowerCase();
+      const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+      const level = levels.find((l) => l === v);
+      if (level) return level;
+      ctx.addIssue({ code: 'custom', message: `must be one of ${levels.join(', ')}, got "${value}"` });
+      return z.NEVER;
+    }),
+  REDIS_URL: url(['redis:', 'rediss:']),
+  THROTTLE_LOGIN_PER_IP: rate('20/m'),
+  THROTTLE_LOGIN_PER_USER: rate('5/m'),
+  THROTTLE_USER: rate('1000/m'),
+  THROTTLE_ANON: rate('100/m'),
+});
+
+/** Every environment variable the application reads, for documentation and drift tests. */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape);
+
+/**
+ * Validates an environment and turns it into a {@link Config}.
+ *
+ * @param env - the variables to read; `process.env` after `.env` was loaded, or a test's own object
+ * @returns the configuration, frozen
+ * @throws {@link ConfigError} naming the first variable that is missing or malformed
+ * @example
+ * const config = loadConfig({ SECRET_KEY: 'x'.repeat(40), DEBUG: 'false' });
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`${String(issue.path[0])} ${issue.message}`);
+  }
+  const e = parsed.data;
+  const fail = (variable: string, message: string): never => {
+    throw new ConfigError(`${variable} ${message}`);
+  };
+
+  if (!e.DEBUG) {
+    if (e.SECRET_KEY === DEV_SECRET_KEY) fail('SECRET_KEY', 'is the development default; set a generated key when DEBUG is off');
+    if (e.SECRET_KEY.length < 32) fail('SECRET_KEY', 'must be at least 32 characters when DEBUG is off');
+  } else if (e.SECRET_KEY.length === 0) {
+    fail('SECRET_KEY', 'must not be empty');
+  }
+  if (e.COOKIE_SAMESITE === 'none' && !e.COOKIE_SECURE) {
+    fail('COOKIE_SAMESITE', 'None requires COOKIE_SECURE=true (browsers drop such cookies otherwise)');
+  }
+
+  const dataDir = path.resolve(e.DATA_DIR!);
+  const database: DatabaseConfig = e.DATABASE_URL
+    ? { kind: 'postgres', connectionString: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX }
+    : e.POSTGRES_HOST
+      ? {
+          kind: 'postgres',
+          connectionString: postgresUrl(e.POSTGRES_HOST, e.POSTGRES_PORT, e.POSTGRES_DB!, e.POSTGRES_USER!, e.POSTGRES_PASSWORD!),
+          poolMax: e.DATABASE_POOL_MAX,
+        }
+      : { kind: 'pglite', dataDir: e.DATA_DIR === ':memory:' ? null : path.join(dataDir, 'pglite') };
+
+  let storage: StorageConfig = { kind: 'local', root: path.join(dataDir, 'media') };
+  if (e.MINIO_SERVER_URL) {
+    storage = {
+      kind: 's3',
+      url: e.MINIO_SERVER_URL,
+      accessKey: e.MINIO_ROOT_USER ?? fail('MINIO_ROOT_USER', 'is required when MINIO_SERVER_URL is set'),
+      secretKey: e.MINIO_ROOT_PASSWORD ?? fail('MINIO_ROOT_PASSWORD', 'is required when MINIO_SERVER_URL is set'),
+      bucket: e.MINIO_BUCKET!,
+    };
+  }
+
+  return Object.freeze({
+    debug: e.DEBUG,
+    host: e.HOST!,
+    port: e.PORT,
+    secretKey: e.SECRET_KEY,
+    dataDir,
+    database,
+    storage,
+    corsAllowedOrigins: e.CORS_ALLOWED_ORIGINS,
+    cookies: { sameSite: e.COOKIE_SAMESITE, secure: e.COOKIE_SECURE },
+    jwt: {
+      accessLifetime: e.ACCESS_TOKEN_LIFETIME,
+      refreshLifetime: e.REFRESH_TOKEN_LIFETIME,
+      rotateRefreshTokens: e.ROTATE_REFRESH_TOKENS,
+      blacklistAfterRotation: e.BLACKLIST_AFTER_ROTATION,
+      blacklistEnabled: e.TOKEN_BLACKLIST,
+    },
+    browsableApi: e.BROWSABLE_API,
+    webConcurrency: e.WEB_CONCURRENCY,
+    trustProxy: e.TRUST_PROXY,
+    uploadMaxBytes: e.UPLOAD_MAX_BYTES,
+    logLevel: e.LOG_LEVEL,
+    redisUrl: e.REDIS_URL,
+    throttle: {
+      loginPerIp: e.THROTTLE_LOGIN_PER_IP,
+      loginPerUser: e.THROTTLE_LOGIN_PER_USER,
+      user: e.THROTTLE_USER,
+      anon: e.THROTTLE_ANON,
+    },
+  });
+}
+
+function postgresUrl(host: string, port: number, db: string, user: string, password: string): string {
+  const auth = password ? `${encodeURIComponent(user)}:${encodeURIComponent(password)}` : encodeURIComponent(user);
+  return `postgres://${auth}@${host}:${port}/${encodeURIComponent(db)}`;
+}

@@ -1,0 +1,115 @@
+/**
+ * Opens the database chosen by configuration — a PostgreSQL server through `pg`, or embedded
+ * PostgreSQL (PGlite) through `knex-pglite` — behind one knex instance, and binds the models to it.
+ *
+ * @module
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+import ClientPgLite from 'knex-pglite';
+import lockfile from 'proper-lockfile';
+import { Model } from 'objection';
+import type { DatabaseConfig } from '../config.js';
+import { migrationsDir, isCompiled } from '../paths.js';
+
+/** An open database: the knex instance and how to close it (releasing the embedded lock). */
+export interface Database {
+  /** The query builder every service and model uses. */
+  readonly knex: Knex;
+  /** `pglite` (embedded) or `postgres` (a server). */
+  readonly kind: DatabaseConfig['kind'];
+  /** Closes the pool (or the embedded database) and releases the data directory lock. */
+  close(): Promise<void>;
+}
+
+/** Thrown when another process holds the embedded data directory. */
+export class DatabaseLockedError extends Error {
+  override name = 'DatabaseLockedError';
+  constructor(dataDir: string) {
+    super(
+      `The embedded database in ${path.relative(process.cwd(), dataDir) || dataDir} is in use by another process ` +
+        '(a running server or CLI command). Stop that process first, or set DATABASE_URL to use a PostgreSQL server.',
+    );
+  }
+}
+
+/** knex's migration settings, shared by the server, the CLI and the tests. */
+export const migrationConfig: Knex.MigratorConfig = {
+  directory: migrationsDir,
+  loadExtensions: [isCompiled ? '.js' : '.ts'],
+  tableName: 'knex_migrations',
+};
+
+/**
+ * Opens the configured database and binds the objection models to it.
+ *
+ * For PGlite with a data directory, the directory is locked first: PGlite is single-process, and a
+ * second process writing the same files would corrupt them.
+ *
+ * @param config - the `database` part of the configuration
+ * @returns the open database; call `close()` when done
+ * @throws {@link DatabaseLockedError} when another process holds the embedded data directory
+ */
+export async function openDatabase(config: DatabaseConfig): Promise<Database> {
+  let knex: Knex;
+  let release: (() => Promise<void>) | null = null;
+
+  if (config.kind === 'postgres') {
+    knex = knexFactory({
+      client: 'pg',
+      connection: config.connectionString,
+      pool: { min: 0, max: config.poolMax },
+      acquireConnectionTimeout: 10_000,
+      migrations: migrationConfig,
+    });
+  } else {
+    if (config.dataDir) release = await lockDataDir(config.dataDir);
+    knex = knexFactory({
+      client: ClientPgLite as unknown as typeof knexFactory.Client,
+      dialect: 'postgres',
+      connection: config.dataDir ? { filename: config.dataDir } : {},
+      migrations: migrationConfig,
+    } as Knex.Config);
+  }
+  Model.knex(knex);
+
+  return {
+    knex,
+    kind: config.kind,
+    async close() {
+      try {
+        await knex.destroy();
+      } finally {
+        await release?.();
+      }
+    },
+  };
+}
+
+async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
+  fs.mkdirSync(dataDir, { recursive: true });
+  try {
+    return await lockfile.lock(dataDir, {
+      lockfilePath: `${dataDir}.lock`,
+      stale: 15_000,
+      update: 5_000,
+      realpath: false,
+      // A lost lock (the machine slept past `stale`) must not crash the server mid-request.
+      onCompromised: () => undefined,
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOCKED') throw new DatabaseLockedError(dataDir);
+    throw error;
+  }
+}
+
+/**
+ * Migrates the database to the latest version.
+ *
+ * @returns the names of the migrations that ran (empty when already current)
+ */
+export async function migrateLatest(knex: Knex): Promise<string[]> {
+  const [, applied] = (await knex.migrate.latest()) as [number, string[]];
+  return applied;
+}

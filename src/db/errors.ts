@@ -1,0 +1,37 @@
+/**
+ * Classifies errors raised by `pg`, PGlite and knex, so that the HTTP layer can tell an unreachable
+ * database (503) from a bug (500).
+ *
+ * @module
+ */
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'EPIPE', 'EAI_AGAIN']);
+
+/**
+ * Whether an error means the database cannot be reached right now (down, restarting, pool
+ * exhausted), as opposed to a query that is wrong.
+ *
+ * @param error - anything thrown by a query
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    if (NETWORK_CODES.has(code)) return true;
+    // SQLSTATE class 08 (connection exception), 57P01-57P03 (shutdown, crash, cannot connect now).
+    if (/^08/.test(code) || /^57P0[123]$/.test(code)) return true;
+  }
+  if (error.name === 'KnexTimeoutError') return true;
+  return /Connection terminated|Client has encountered a connection error|connect ECONNREFUSED/.test(error.message);
+}
+
+/**
+ * Whether an error is a unique-constraint violation (SQLSTATE 23505), optionally on one constraint.
+ *
+ * @param error - anything thrown by a query
+ * @param constraint - the constraint name to match, e.g. `auth_user_username_unique`
+ */
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  const e = error as { code?: unknown; constraint?: unknown } | null;
+  return e?.code === '23505' && (constraint === undefined || e.constraint === constraint);
+}

@@ -1,0 +1,16 @@
+/**
+ * What the application is built from: configuration, the database and the logger. Entry points
+ * create these once and pass them to {@link "app".createApp}, the CLI commands and the tests.
+ *
+ * @module
+ */
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+
+/** The application's dependencies. */
+export interface Deps {
+  readonly config: Config;
+  readonly knex: Knex;
+  readonly logger: Logger;
+}

@@ -1,0 +1,53 @@
+/**
+ * `/api/groups/*`: groups (roles) and their permissions.
+ *
+ * @module
+ */
+import Router from '@koa/router';
+import { authenticate } from '../auth/authenticate.js';
+import type { Deps } from '../deps.js';
+import { notFound } from '../http/errors.js';
+import { paginate } from '../http/pagination.js';
+import { idParam } from '../http/params.js';
+import { validate, validatedBody } from '../http/validate.js';
+import { requirePermission } from '../permissions/policy.js';
+import { presentGroup, type GroupRow } from './presenter.js';
+import { GroupPatch, GroupWrite } from './schema.js';
+import { createGroup, deleteGroup, findGroup, groupsQuery, updateGroup } from './service.js';
+
+/** The groups router, mounted under `/api`. */
+export function groupRoutes(deps: Deps): Router {
+  const router = new Router();
+  const auth = authenticate(deps);
+  const { knex } = deps;
+
+  router.get('/groups/', auth, requirePermission('view_group'), async (ctx) => {
+    ctx.body = await paginate(ctx, groupsQuery(knex), (row: GroupRow) => presentGroup(row));
+  });
+
+  router.post('/groups/', auth, requirePermission('add_group'), validate(GroupWrite), async (ctx) => {
+    ctx.status = 201;
+    ctx.body = presentGroup(await createGroup(knex, validatedBody(ctx, GroupWrite)));
+  });
+
+  router.get('/groups/:id/', auth, requirePermission('view_group'), async (ctx) => {
+    const group = await findGroup(knex, idParam(ctx));
+    if (!group) throw notFound();
+    ctx.body = presentGroup(group);
+  });
+
+  router.put('/groups/:id/', auth, requirePermission('change_group'), validate(GroupWrite), async (ctx) => {
+    ctx.body = presentGroup(await updateGroup(knex, idParam(ctx), validatedBody(ctx, GroupWrite)));
+  });
+
+  router.patch('/groups/:id/', auth, requirePermission('change_group'), validate(GroupPatch), async (ctx) => {
+    ctx.body = presentGroup(await updateGroup(knex, idParam(ctx), validatedBody(ctx, GroupPatch)));
+  });
+
+  router.delete('/groups/:id/', auth, requirePermission('delete_group'), async (ctx) => {
+    await deleteGroup(knex, idParam(ctx));
+    ctx.status = 204;
+  });
+
+  return router;
+}

@@ -1,0 +1,134 @@
+/**
+ * The group use-cases, and name/codename resolution shared with users and the roles seed.
+ *
+ * @module
+ */
+import type { Knex } from 'knex';
+import { isUniqueViolation } from '../db/errors.js';
+import { notFound, validationError, type FieldErrors } from '../http/errors.js';
+import { MESSAGES } from '../http/fields.js';
+import type { GroupRow } from './presenter.js';
+import type { GroupPatch, GroupWrite } from './schema.js';
+
+const DUPLICATE_NAME = 'group with this name already exists.';
+
+/** Groups with their sorted permission codenames. */
+export function groupsQuery(db: Knex | Knex.Transaction): Knex.QueryBuilder {
+  return db('auth_group as g')
+    .select(
+      'g.id',
+      'g.name',
+      db.raw(
+        'ARRAY(SELECT p.codename FROM auth_permission p JOIN auth_group_permissions gp ON gp.permission_id = p.id WHERE gp.group_id = g.id ORDER BY p.codename) AS permissions',
+      ),
+    )
+    .orderBy('g.id');
+}
+
+/** Finds one group by id, or `undefined`. */
+export async function findGroup(db: Knex | Knex.Transaction, id: number): Promise<GroupRow | undefined> {
+  return (await groupsQuery(db).where('g.id', id).first()) as GroupRow | undefined;
+}
+
+/**
+ * Resolves group names to ids, as DRF's `SlugRelatedField(slug_field='name', many=True)`.
+ *
+ * @returns the ids in the given order, or DRF's message for the first unknown name
+ */
+export async function resolveGroups(db: Knex | Knex.Transaction, names: readonly string[]): Promise<{ ids: number[] } | { error: string }> {
+  return resolveSlugs(db, 'auth_group', 'name', names);
+}
+
+/**
+ * Resolves permission codenames to ids.
+ *
+ * @returns the ids, or DRF's message for the first unknown codename
+ */
+export async function resolvePermissions(db: Knex | Knex.Transaction, codenames: readonly string[]): Promise<{ ids: number[] } | { error: string }> {
+  return resolveSlugs(db, 'auth_permission', 'codename', codenames);
+}
+
+async function resolveSlugs(db: Knex | Knex.Transaction, table: string, column: string, values: readonly string[]) {
+  const unique = [...new Set(values)];
+  const rows: Array<{ id: number; slug: string }> = unique.length
+    ? await db(table).whereIn(column, unique).select('id', `${column} as slug`)
+    : [];
+  const bySlug = new Map(rows.map((r) => [r.slug, r.id]));
+  const missing = unique.find((v) => !bySlug.has(v));
+  if (missing !== undefined) return { error: MESSAGES.doesNotExist(column, missing) };
+  return { ids: unique.map((v) => bySlug.get(v)!) };
+}
+
+/**
+ * Creates a group with its permissions.
+ *
+ * @throws {@link ApiError} 400 for a duplicate name or an unknown codename
+ */
+export async function createGroup(knex: Knex, input: GroupWrite): Promise<GroupRow> {
+  return knex.transaction(async (trx) => {
+    const permissionIds = await checkGroupInput(trx, null, input);
+    const [row] = await trx('auth_group').insert({ name: input.name }).returning('id').catch(rethrowDuplicateName);
+    await setPermissions(trx, row.id, permissionIds);
+    return (await findGroup(trx, row.id))!;
+  });
+}
+
+/**
+ * Updates a group (PUT or PATCH); `permissions`, when given, replaces the whole set.
+ *
+ * @throws {@link ApiError} 404 for an unknown group; 400 for a duplicate name or unknown codename
+ */
+export async function updateGroup(knex: Knex, id: number, input: GroupPatch): Promise<GroupRow> {
+  return knex.transaction(async (trx) => {
+    const group = await trx('auth_group').where({ id }).forUpdate().first();
+    if (!group) throw notFound();
+    const permissionIds = await checkGroupInput(trx, id, input);
+    if (input.name !== undefined) await trx('auth_group').where({ id }).update({ name: input.name }).catch(rethrowDuplicateName);
+    await setPermissions(trx, id, permissionIds);
+    return (await findGroup(trx, id))!;
+  });
+}
+
+/**
+ * Deletes a group; its members lose the permissions it granted.
+ *
+ * @throws {@link ApiError} 404 for an unknown group
+ */
+export async function deleteGroup(knex: Knex, id: number): Promise<void> {
+  const deleted = await knex('auth_group').where({ id }).delete();
+  if (!deleted) throw notFound();
+}
+
+/**
+ * Replaces a group's permissions.
+ *
+ * @param permissionIds - the new set; `undefined` leaves it as it is
+ */
+export async function setPermissions(trx: Knex.Transaction, groupId: number, permissionIds: number[] | undefined): Promise<void> {
+  if (permissionIds === undefined) return;
+  await trx('auth_group_permissions').where({ group_id: groupId }).delete();
+  if (permissionIds.length) {
+    await trx('auth_group_permissions').insert(permissionIds.map((permission_id) => ({ group_id: groupId, permission_id })));
+  }
+}
+
+async function checkGroupInput(trx: Knex.Transaction, id: number | null, input: GroupPatch): Promise<number[] | undefined> {
+  const errors: FieldErrors = {};
+  if (input.name !== undefined) {
+    const other = await trx('auth_group').where({ name: input.name }).first('id');
+    if (other && other.id !== id) errors.name = [DUPLICATE_NAME];
+  }
+  let permissionIds: number[] | undefined;
+  if (input.permissions !== undefined) {
+    const resolved = await resolvePermissions(trx, input.permissions);
+    if ('error' in resolved) errors.permissions = [resolved.error];
+    else permissionIds = resolved.ids;
+  }
+  if (Object.keys(errors).length) throw validationError(errors);
+  return permissionIds;
+}
+
+function rethrowDuplicateName(error: unknown): never {
+  if (isUniqueViolation(error)) throw validationError({ name: [DUPLICATE_NAME] });
+  throw error;
+}

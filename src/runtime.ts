@@ -1,0 +1,52 @@
+/**
+ * What both entry points (server and CLI) do first: read the environment (with `.env`), validate
+ * it, open the database.
+ *
+ * @module
+ */
+import dotenv from 'dotenv';
+import path from 'node:path';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { openDatabase, type Database } from './db/database.js';
+import type { Deps } from './deps.js';
+import { createLogger } from './logger.js';
+
+/**
+ * Loads `.env` from the working directory (variables already set win) and validates the result.
+ * A bad value ends the process with one line naming the variable.
+ */
+export function configFromEnvironment(): Config {
+  dotenv.config({ path: path.resolve('.env'), quiet: true });
+  try {
+    return loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) exitWithError(`Configuration error: ${error.message}`);
+    throw error;
+  }
+}
+
+/**
+ * Opens the database and builds the dependencies of the app and the commands.
+ *
+ * @returns the dependencies and the open database (close it when done)
+ */
+export async function openDeps(config: Config): Promise<Deps & { db: Database }> {
+  const logger = createLogger(config);
+  const db = await openDatabase(config.database);
+  return { config, logger, knex: db.knex, db };
+}
+
+/** Prints one line to stderr and exits non-zero. */
+export function exitWithError(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
+
+/** A human description of where the data lives, for start-up lines (no credentials). */
+export function describeDatabase(config: Config): string {
+  if (config.database.kind === 'pglite') {
+    return config.database.dataDir ? `embedded PostgreSQL in ${path.relative(process.cwd(), config.database.dataDir) || '.'}` : 'embedded PostgreSQL in memory';
+  }
+  const url = new URL(config.database.connectionString);
+  return `PostgreSQL at ${url.hostname}:${url.port || 5432}${url.pathname}`;
+}

@@ -1,0 +1,117 @@
+/**
+ * The server entry point: configuration → database (migrated) → app → listen, with
+ * `WEB_CONCURRENCY` worker processes and a graceful stop on SIGTERM/SIGINT.
+ *
+ * @module
+ */
+import cluster from 'node:cluster';
+import { createServer, type Server } from 'node:http';
+import { createApp } from './app.js';
+import type { Config } from './config.js';
+import { DatabaseLockedError, migrateLatest } from './db/database.js';
+import { configFromEnvironment, describeDatabase, exitWithError, openDeps } from './runtime.js';
+import { setupProject } from './setup/service.js';
+
+/** How long in-flight requests get to finish after SIGTERM before the process exits anyway. */
+export const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+async function main(): Promise<void> {
+  const config = configFromEnvironment();
+  // PGlite is single-process: the embedded mode always serves from one process.
+  const workers = config.database.kind === 'pglite' ? 1 : config.webConcurrency;
+  if (cluster.isPrimary) {
+    await prepareDatabase(config);
+    if (workers > 1) return superviseWorkers(workers);
+  }
+  await serve(config);
+}
+
+/** Migrates, and on the first start in debug mode loads roles and demo users. */
+async function prepareDatabase(config: Config): Promise<void> {
+  const deps = await openDeps(config);
+  try {
+    const applied = await migrateLatest(deps.knex);
+    if (applied.length) deps.logger.info({ migrations: applied }, 'database migrated');
+    const { count } = (await deps.knex('auth_user').count({ count: '*' }).first()) as { count: string | number };
+    if (config.debug && Number(count) === 0) {
+      const { demoUsers } = await setupProject(deps.knex);
+      process.stdout.write(
+        ['', 'First start: roles and demo users loaded. Log in with:', ...demoUsers.map((u) => `  ${u.username.padEnd(8)} ${u.password}  (${u.groups.join(', ')})`), ''].join('\n') + '\n',
+      );
+    }
+  } finally {
+    // Workers (and the in-process server) open their own connections.
+    await deps.db.close();
+  }
+}
+
+function superviseWorkers(count: number): void {
+  let stopping = false;
+  for (let i = 0; i < count; i++) cluster.fork();
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    process.stderr.write(`worker ${worker.process.pid} exited (${signal ?? code}); starting another\n`);
+    cluster.fork();
+  });
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+    setTimeout(() => process.exit(1), SHUTDOWN_TIMEOUT_MS + 2_000).unref();
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+async function serve(config: Config): Promise<void> {
+  const deps = await openDeps(config);
+  const { app } = createApp(deps);
+  let stopping = false;
+  const handler = app.callback();
+  const server: Server = createServer((req, res) => {
+    // During shutdown, tell keep-alive clients to reconnect elsewhere.
+    if (stopping) res.setHeader('Connection', 'close');
+    void handler(req, res);
+  });
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
+  server.keepAliveTimeout = 5_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, resolve);
+  });
+  if (!cluster.isWorker || cluster.worker?.id === 1) {
+    deps.logger.info(`Backoffice listening on http://${config.host}:${config.port} (${describeDatabase(config)})`);
+  }
+
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    deps.logger.info('shutting down: finishing in-flight requests');
+    const idle = setInterval(() => server.closeIdleConnections(), 100);
+    setTimeout(() => {
+      deps.logger.error('shutdown timed out; exiting');
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS).unref();
+    server.close(() => {
+      clearInterval(idle);
+      deps.db.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof DatabaseLockedError) exitWithError(error.message);
+  if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') exitWithError(`Port ${(error as { port?: number }).port ?? ''} is already in use.`);
+  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

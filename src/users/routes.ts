@@ -1,0 +1,92 @@
+/**
+ * `/api/users/*`: the current user, and user management for holders of the user permissions.
+ *
+ * @module
+ */
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { authenticate, currentUser } from '../auth/authenticate.js';
+import type { Deps } from '../deps.js';
+import { notFound } from '../http/errors.js';
+import { paginate } from '../http/pagination.js';
+import { idParam } from '../http/params.js';
+import { validate, validatedBody } from '../http/validate.js';
+import { requirePermission } from '../permissions/policy.js';
+import { presentUser, type UserRow } from './presenter.js';
+import { PasswordChange, ProfilePatch, UserCreate, UserPatch, UserReplace } from './schema.js';
+import {
+  changePassword,
+  createUser,
+  deleteUser,
+  findUser,
+  logoutEverywhere,
+  updateProfile,
+  updateUser,
+  usersQuery,
+  type UserFilters,
+} from './service.js';
+
+/** The users router, mounted under `/api`. */
+export function userRoutes(deps: Deps): Router {
+  const router = new Router();
+  const auth = authenticate(deps);
+  const { knex } = deps;
+
+  router.get('/users/me/', auth, (ctx) => {
+    const user = currentUser(ctx);
+    ctx.body = presentUser(user, { permissions: user.permissions });
+  });
+
+  router.patch('/users/me/', auth, validate(ProfilePatch), async (ctx) => {
+    const me = currentUser(ctx);
+    const user = await updateProfile(knex, me.id, validatedBody(ctx, ProfilePatch));
+    ctx.body = presentUser(user, { permissions: me.permissions });
+  });
+
+  router.post('/users/me/password/', auth, validate(PasswordChange), async (ctx) => {
+    await changePassword(knex, currentUser(ctx).id, ctx.state.sessionId ?? null, validatedBody(ctx, PasswordChange));
+    ctx.status = 204;
+  });
+
+  router.get('/users/', auth, requirePermission('view_user'), async (ctx) => {
+    ctx.body = await paginate(ctx, usersQuery(knex, userFilters(ctx)), (row: UserRow) => presentUser(row));
+  });
+
+  router.post('/users/', auth, requirePermission('add_user'), validate(UserCreate), async (ctx) => {
+    ctx.status = 201;
+    ctx.body = presentUser(await createUser(knex, currentUser(ctx), validatedBody(ctx, UserCreate)));
+  });
+
+  router.get('/users/:id/', auth, requirePermission('view_user'), async (ctx) => {
+    const user = await findUser(knex, idParam(ctx));
+    if (!user) throw notFound();
+    ctx.body = presentUser(user);
+  });
+
+  router.put('/users/:id/', auth, requirePermission('change_user'), validate(UserReplace), async (ctx) => {
+    ctx.body = presentUser(await updateUser(knex, currentUser(ctx), idParam(ctx), validatedBody(ctx, UserReplace)));
+  });
+
+  router.patch('/users/:id/', auth, requirePermission('change_user'), validate(UserPatch), async (ctx) => {
+    ctx.body = presentUser(await updateUser(knex, currentUser(ctx), idParam(ctx), validatedBody(ctx, UserPatch)));
+  });
+
+  router.delete('/users/:id/', auth, requirePermission('delete_user'), async (ctx) => {
+    await deleteUser(knex, currentUser(ctx), idParam(ctx));
+    ctx.status = 204;
+  });
+
+  router.post('/users/:id/logout-all/', auth, requirePermission('blacklist_token'), async (ctx) => {
+    ctx.body = { blacklisted: await logoutEverywhere(knex, currentUser(ctx), idParam(ctx)) };
+  });
+
+  return router;
+}
+
+function userFilters(ctx: Context): UserFilters {
+  const one = (name: string) => {
+    const value = ctx.query[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  return { search: one('search'), ordering: one('ordering'), is_active: one('is_active'), group: one('group') };
+}

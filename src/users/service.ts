@@ -1,0 +1,252 @@
+/**
+ * The user use-cases: list, find, create, update, delete, change a password, log out everywhere.
+ * Each multi-step change runs in one transaction; routes, CLI commands and the admin call these.
+ *
+ * @module
+ */
+import type { Knex } from 'knex';
+import { hashPassword, verifyPassword } from '../auth/passwords.js';
+import { validatePassword, type PasswordUserAttributes } from '../auth/password-validation.js';
+import { blacklistUserTokens } from '../auth/service.js';
+import { isUniqueViolation } from '../db/errors.js';
+import { resolveGroups } from '../groups/service.js';
+import { notFound, permissionDenied, validationError, fieldError, type FieldErrors } from '../http/errors.js';
+import type { UserRow } from './presenter.js';
+import type { PasswordChange, ProfilePatch, UserCreate, UserPatch } from './schema.js';
+
+/** Who performs a change: enough of the acting user for the superuser guard. */
+export interface Actor {
+  readonly id: number | null;
+  readonly is_superuser: boolean;
+}
+
+/** The CLI and seeds act with full rights. */
+export const SYSTEM_ACTOR: Actor = Object.freeze({ id: null, is_superuser: true });
+
+/** Filters of `GET /api/users/`. */
+export interface UserFilters {
+  /** Terms (split on spaces and commas), each matching username, email, first or last name. */
+  readonly search?: string;
+  /** Comma-separated fields, `-` for descending. */
+  readonly ordering?: string;
+  readonly is_active?: string;
+  /** A group name. */
+  readonly group?: string;
+}
+
+const DUPLICATE_USERNAME = 'A user with that username already exists.';
+const WRONG_OLD_PASSWORD = 'Your old password was entered incorrectly. Please enter it again.';
+const ORDERING_FIELDS = new Set(['id', 'username', 'email', 'first_name', 'last_name', 'date_joined', 'last_login', 'is_active', 'is_staff']);
+const SEARCH_FIELDS = ['u.username', 'u.email', 'u.first_name', 'u.last_name'];
+const TRUE = new Set(['true', 'True', '1']);
+const FALSE = new Set(['false', 'False', '0']);
+
+/** Public columns of a user with its sorted group names, the shape {@link UserRow} describes. */
+function selectUsers(db: Knex | Knex.Transaction): Knex.QueryBuilder {
+  return db('auth_user as u').select(
+    'u.id',
+    'u.username',
+    'u.email',
+    'u.first_name',
+    'u.last_name',
+    'u.is_active',
+    'u.is_staff',
+    'u.is_superuser',
+    'u.date_joined',
+    'u.last_login',
+    db.raw('ARRAY(SELECT g.name FROM auth_group g JOIN auth_user_groups ug ON ug.group_id = g.id WHERE ug.user_id = u.id ORDER BY g.name) AS groups'),
+  );
+}
+
+/**
+ * Finds one user by id.
+ *
+ * @returns the user, or `undefined` when there is none
+ */
+export async function findUser(db: Knex | Knex.Transaction, id: number): Promise<UserRow | undefined> {
+  return (await selectUsers(db).where('u.id', id).first()) as UserRow | undefined;
+}
+
+/**
+ * Builds the filtered, ordered query of `GET /api/users/` (DRF's `SearchFilter`, `OrderingFilter`
+ * and django-filter semantics); pagination runs it.
+ */
+export function usersQuery(db: Knex, filters: UserFilters): Knex.QueryBuilder {
+  const query = selectUsers(db);
+  for (const term of (filters.search ?? '').replaceAll('\0', '').split(/[\s,]+/).filter(Boolean)) {
+    const pattern = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    query.where((q) => {
+      for (const column of SEARCH_FIELDS) q.orWhereRaw(`?? ILIKE ? ESCAPE '\\'`, [column, pattern]);
+    });
+  }
+  if (filters.is_active !== undefined && (TRUE.has(filters.is_active) || FALSE.has(filters.is_active))) {
+    query.where('u.is_active', TRUE.has(filters.is_active));
+  }
+  if (filters.group !== undefined) {
+    query.whereExists((q) =>
+      q
+        .select(1)
+        .from('auth_user_groups as ug')
+        .join('auth_group as g', 'g.id', 'ug.group_id')
+        .whereRaw('ug.user_id = u.id')
+        .where('g.name', filters.group!),
+    );
+  }
+  const orderings = (filters.ordering ?? '')
+    .split(',')
+    .map((f) => f.trim())
+    .filter((f) => ORDERING_FIELDS.has(f.replace(/^-/, '')));
+  for (const field of orderings) query.orderBy(`u.${field.replace(/^-/, '')}`, field.startsWith('-') ? 'desc' : 'asc');
+  return query.orderBy('u.id', 'asc');
+}
+
+/**
+ * Creates a user with a hashed password and its groups.
+ *
+ * @throws {@link ApiError} 400 with every field error at once (duplicate username, unknown group,
+ *   weak password); 403 when a non-superuser grants superuser status
+ */
+export async function createUser(knex: Knex, actor: Actor, input: UserCreate): Promise<UserRow> {
+  if (input.is_superuser && !actor.is_superuser) throw permissionDenied();
+  return knex.transaction(async (trx) => {
+    const errors: FieldErrors = {};
+    if (await usernameTaken(trx, input.username)) errors.username = [DUPLICATE_USERNAME];
+    const groupIds = await collectGroups(trx, input.groups, errors);
+    const weak = validatePassword(input.password, input);
+    if (weak.length) errors.password = weak;
+    if (Object.keys(errors).length) throw validationError(errors);
+
+    const [row] = await trx('auth_user')
+      .insert({
+        username: input.username,
+        password: await hashPassword(input.password),
+        email: input.email ?? '',
+        first_name: input.first_name ?? '',
+        last_name: input.last_name ?? '',
+        is_active: input.is_active ?? true,
+        is_staff: input.is_staff ?? false,
+        is_superuser: input.is_superuser ?? false,
+      })
+      .returning('id')
+      .catch(rethrowDuplicateUsername);
+    await setGroups(trx, row.id, groupIds);
+    return (await findUser(trx, row.id))!;
+  });
+}
+
+/**
+ * Updates a user (PUT or PATCH: only the fields given change). Setting a password logs the user
+ * out everywhere.
+ *
+ * @throws {@link ApiError} 404 for an unknown user; 403 when a non-superuser touches a superuser or
+ *   grants superuser status; 400 with every field error at once
+ */
+export async function updateUser(knex: Knex, actor: Actor, id: number, input: UserPatch): Promise<UserRow> {
+  return knex.transaction(async (trx) => {
+    const target = await trx('auth_user').where({ id }).forUpdate().first();
+    if (!target) throw notFound();
+    if (!actor.is_superuser && (target.is_superuser || input.is_superuser)) throw permissionDenied();
+
+    const errors: FieldErrors = {};
+    if (input.username !== undefined && input.username !== target.username && (await usernameTaken(trx, input.username))) {
+      errors.username = [DUPLICATE_USERNAME];
+    }
+    const groupIds = await collectGroups(trx, input.groups, errors);
+    if (input.password !== undefined) {
+      const weak = validatePassword(input.password, { ...target, ...input } as PasswordUserAttributes);
+      if (weak.length) errors.password = weak;
+    }
+    if (Object.keys(errors).length) throw validationError(errors);
+
+    const { groups: _groups, password, ...columns } = input;
+    const changes: Record<string, unknown> = { ...columns };
+    if (password !== undefined) changes.password = await hashPassword(password);
+    if (Object.keys(changes).length) await trx('auth_user').where({ id }).update(changes).catch(rethrowDuplicateUsername);
+    if (groupIds) await setGroups(trx, id, groupIds);
+    if (password !== undefined) await blacklistUserTokens(trx, id);
+    return (await findUser(trx, id))!;
+  });
+}
+
+/**
+ * Deletes a user; its outstanding tokens stay (with no user), so they can no longer authenticate.
+ *
+ * @throws {@link ApiError} 404 for an unknown user; 403 when a non-superuser deletes a superuser
+ */
+export async function deleteUser(knex: Knex, actor: Actor, id: number): Promise<void> {
+  await knex.transaction(async (trx) => {
+    const target = await trx('auth_user').where({ id }).forUpdate().first('id', 'is_superuser');
+    if (!target) throw notFound();
+    if (target.is_superuser && !actor.is_superuser) throw permissionDenied();
+    await trx('auth_user').where({ id }).delete();
+  });
+}
+
+/** Updates the fields users may change of themselves (`PATCH /api/users/me/`). */
+export async function updateProfile(knex: Knex, userId: number, input: ProfilePatch): Promise<UserRow> {
+  if (Object.keys(input).length) await knex('auth_user').where({ id: userId }).update(input);
+  const user = await findUser(knex, userId);
+  if (!user) throw notFound();
+  return user;
+}
+
+/**
+ * Changes a user's own password after checking the old one, then blacklists the user's other
+ * sessions (the current one stays logged in).
+ *
+ * @param sessionId - the session making the change, spared from the logout
+ * @throws {@link ApiError} 400 under `old_password` for a wrong old password, under `new_password`
+ *   for a weak new one
+ */
+export async function changePassword(knex: Knex, userId: number, sessionId: string | null, input: PasswordChange): Promise<void> {
+  await knex.transaction(async (trx) => {
+    const user = await trx('auth_user').where({ id: userId }).forUpdate().first();
+    if (!user) throw notFound();
+    if (!(await verifyPassword(input.old_password, user.password)).valid) throw fieldError('old_password', WRONG_OLD_PASSWORD);
+    const weak = validatePassword(input.new_password, user);
+    if (weak.length) throw validationError({ new_password: weak });
+    await trx('auth_user').where({ id: userId }).update({ password: await hashPassword(input.new_password) });
+    await blacklistUserTokens(trx, userId, sessionId ? { exceptSessionId: sessionId } : {});
+  });
+}
+
+/**
+ * Blacklists every outstanding token of a user (`logout-all`).
+ *
+ * @returns how many tokens were blacklisted
+ * @throws {@link ApiError} 404 for an unknown user
+ */
+export async function logoutEverywhere(knex: Knex, actor: Actor, id: number): Promise<number> {
+  return knex.transaction(async (trx) => {
+    const target = await trx('auth_user').where({ id }).first('id', 'is_superuser');
+    if (!target) throw notFound();
+    if (target.is_superuser && !actor.is_superuser && actor.id !== id) throw permissionDenied();
+    return blacklistUserTokens(trx, id);
+  });
+}
+
+async function usernameTaken(trx: Knex.Transaction, username: string): Promise<boolean> {
+  return (await trx('auth_user').where({ username }).first('id')) !== undefined;
+}
+
+async function collectGroups(trx: Knex.Transaction, names: string[] | undefined, errors: FieldErrors): Promise<number[] | undefined> {
+  if (names === undefined) return undefined;
+  const resolved = await resolveGroups(trx, names);
+  if ('error' in resolved) {
+    errors.groups = [resolved.error];
+    return undefined;
+  }
+  return resolved.ids;
+}
+
+async function setGroups(trx: Knex.Transaction, userId: number, groupIds: number[] | undefined): Promise<void> {
+  if (groupIds === undefined) return;
+  await trx('auth_user_groups').where({ user_id: userId }).delete();
+  if (groupIds.length) await trx('auth_user_groups').insert(groupIds.map((group_id) => ({ user_id: userId, group_id })));
+}
+
+function rethrowDuplicateUsername(error: unknown): never {
+  // Two requests creating the same username at once: the second loses at the unique index.
+  if (isUniqueViolation(error)) throw validationError({ username: [DUPLICATE_USERNAME] });
+  throw error;
+}

@@ -1,0 +1,28 @@
+/**
+ * Test configuration: PGlite in memory by default, the PostgreSQL server of `TEST_DATABASE_URL`
+ * when set. Everything else as production would have it, unless a test overrides it.
+ */
+import { loadConfig, type Config } from '../../src/config.js';
+
+/** A secret key long enough for non-debug mode. */
+export const TEST_SECRET_KEY = 'test-secret-key-0123456789abcdef-0123456789abcdef';
+
+/** The browser origin the tests act as (in `CORS_ALLOWED_ORIGINS`). */
+export const FRONTEND_ORIGIN = 'http://localhost:5173';
+
+/**
+ * Builds a configuration for tests.
+ *
+ * @param env - variables to set or override
+ */
+export function testConfig(env: Record<string, string | undefined> = {}): Config {
+  return loadConfig({
+    SECRET_KEY: TEST_SECRET_KEY,
+    DEBUG: 'false',
+    LOG_LEVEL: 'silent',
+    DATA_DIR: ':memory:',
+    DATABASE_URL: process.env.TEST_DATABASE_URL,
+    CORS_ALLOWED_ORIGINS: FRONTEND_ORIGIN,
+    ...env,
+  });
+}
