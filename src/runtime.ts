@@ -32,7 +32,7 @@ export function configFromEnvironment(): Config {
  */
 export async function openDeps(config: Config): Promise<Deps & { db: Database }> {
   const logger = createLogger(config);
-  const db = await openDatabase(config.database);
+  const db = await openDatabase(config.database, logger);
   return { config, logger, knex: db.knex, db };
 }
 

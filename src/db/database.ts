@@ -11,6 +11,7 @@ import ClientPgLite from 'knex-pglite';
 import lockfile from 'proper-lockfile';
 import { Model } from 'objection';
 import type { DatabaseConfig } from '../config.js';
+import type { Logger } from '../logger.js';
 import { migrationsDir, isCompiled } from '../paths.js';
 
 /** An open database: the knex instance and how to close it (releasing the embedded lock). */
@@ -48,10 +49,17 @@ export const migrationConfig: Knex.MigratorConfig = {
  * second process writing the same files would corrupt them.
  *
  * @param config - the `database` part of the configuration
+ * @param logger - receives knex's own warnings (pool errors); without one they are dropped
  * @returns the open database; call `close()` when done
  * @throws {@link DatabaseLockedError} when another process holds the embedded data directory
  */
-export async function openDatabase(config: DatabaseConfig): Promise<Database> {
+export async function openDatabase(config: DatabaseConfig, logger?: Logger): Promise<Database> {
+  const log = {
+    warn: (message: unknown) => logger?.warn({ knex: String(message) }, 'knex warning'),
+    error: (message: unknown) => logger?.error({ knex: String(message) }, 'knex error'),
+    deprecate: (message: unknown) => logger?.warn({ knex: String(message) }, 'knex deprecation'),
+    debug: () => undefined,
+  };
   let knex: Knex;
   let release: (() => Promise<void>) | null = null;
 
@@ -62,6 +70,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
       pool: { min: 0, max: config.poolMax },
       acquireConnectionTimeout: 10_000,
       migrations: migrationConfig,
+      log,
     });
   } else {
     if (config.dataDir) release = await lockDataDir(config.dataDir);
@@ -70,6 +79,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
       dialect: 'postgres',
       connection: config.dataDir ? { filename: config.dataDir } : {},
       migrations: migrationConfig,
+      log,
     } as Knex.Config);
   }
   Model.knex(knex);

@@ -59,7 +59,7 @@ function typeError(message: string) {
  */
 export function charField(options: { maxLength?: number; allowBlank?: boolean } = {}) {
   let schema = z.string({ error: typeError(MESSAGES.string) }).trim();
-  if (!options.allowBlank) schema = schema.min(1, { error: MESSAGES.blank });
+  if (!options.allowBlank) schema = schema.min(1, { error: MESSAGES.blank, abort: true });
   if (options.maxLength !== undefined) schema = schema.max(options.maxLength, { error: MESSAGES.maxLength(options.maxLength) });
   return schema;
 }

@@ -1,0 +1,69 @@
+import { expect } from 'chai';
+import { pbkdf2Sync } from 'node:crypto';
+import { validatePassword, similarityRatio } from '../../src/auth/password-validation.js';
+import { hashPassword, verifyPassword } from '../../src/auth/passwords.js';
+import { api, makeUser } from '../support/app.js';
+import { testKnex } from '../support/hooks.js';
+
+/** A hash exactly as Django's PBKDF2PasswordHasher writes it. */
+function djangoPbkdf2(password: string, salt = 'seasalt123', iterations = 1000): string {
+  return `pbkdf2_sha256$${iterations}$${salt}$${pbkdf2Sync(password, salt, iterations, 32, 'sha256').toString('base64')}`;
+}
+
+describe('password hashing', () => {
+  it('hashes with argon2id at OWASP\'s minimum and verifies', async () => {
+    const hash = await hashPassword('s3cret-pass');
+    expect(hash).to.match(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+    expect(await verifyPassword('s3cret-pass', hash)).to.deep.equal({ valid: true, needsRehash: false });
+    expect((await verifyPassword('other', hash)).valid).to.equal(false);
+  });
+
+  it('verifies Django pbkdf2_sha256 hashes and asks for a rehash', async () => {
+    const hash = djangoPbkdf2('legacy-pass');
+    expect(await verifyPassword('legacy-pass', hash)).to.deep.equal({ valid: true, needsRehash: true });
+    expect((await verifyPassword('wrong', hash)).valid).to.equal(false);
+  });
+
+  it('never matches unusable or unknown hashes', async () => {
+    for (const hash of ['!unusable', 'md5$x$y', '', 'pbkdf2_sha256$abc$salt$hash']) {
+      expect((await verifyPassword('x', hash)).valid).to.equal(false);
+    }
+  });
+
+  it('upgrades an imported Django hash to argon2id on the next successful login', async () => {
+    const user = await makeUser({ username: 'imported' });
+    await testKnex()('auth_user').where({ id: user.id }).update({ password: djangoPbkdf2('django-era-pass') });
+    await api().post('/api/token/').send({ username: 'imported', password: 'django-era-pass' }).expect(200);
+    const row = await testKnex()('auth_user').where({ id: user.id }).first('password');
+    expect(row.password).to.match(/^\$argon2id\$/);
+    await api().post('/api/token/').send({ username: 'imported', password: 'django-era-pass' }).expect(200);
+  });
+});
+
+describe('password validation (Django\'s four validators)', () => {
+  it('accepts a good password', () => {
+    expect(validatePassword('correct-Horse-battery-9', { username: 'alice' })).to.deep.equal([]);
+  });
+
+  it('lists every failing validator, in Django\'s order and words', () => {
+    expect(validatePassword('1234567')).to.deep.equal([
+      'This password is too short. It must contain at least 8 characters.',
+      'This password is too common.',
+      'This password is entirely numeric.',
+    ]);
+    expect(validatePassword('password')).to.deep.equal(['This password is too common.']);
+  });
+
+  it('refuses a password similar to the username, names or email', () => {
+    expect(validatePassword('zanzibar-42', { username: 'zanzibar_42' })).to.deep.equal(['The password is too similar to the username.']);
+    expect(validatePassword('wonderland7', { email: 'wonderland@example.com' })).to.deep.equal(['The password is too similar to the email address.']);
+    expect(validatePassword('Montgomery', { first_name: 'Montgomery' })).to.deep.equal(['The password is too similar to the first name.']);
+  });
+
+  it('computes difflib\'s SequenceMatcher ratio', () => {
+    expect(similarityRatio('abcd', 'bcde')).to.equal(0.75);
+    expect(similarityRatio('', '')).to.equal(1);
+    expect(similarityRatio('abc', 'xyz')).to.equal(0);
+    expect(similarityRatio('alexander1', 'alexander')).to.be.closeTo(0.947, 0.001);
+  });
+});

@@ -1,0 +1,72 @@
+import { expect } from 'chai';
+import { CONFIG_VARIABLES, ConfigError, DEV_SECRET_KEY, loadConfig, parseDuration, parseRate } from '../src/config.js';
+
+const BASE = { SECRET_KEY: 'k'.repeat(40) };
+
+function errorOf(env: Record<string, string>): string {
+  try {
+    loadConfig({ ...BASE, ...env });
+  } catch (error) {
+    expect(error).to.be.instanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('has safe defaults: embedded database, local storage, production-grade cookies', () => {
+    const config = loadConfig(BASE);
+    expect(config.debug).to.equal(false);
+    expect(config.port).to.equal(8000);
+    expect(config.database.kind).to.equal('pglite');
+    expect(config.storage.kind).to.equal('local');
+    expect(config.jwt).to.deep.equal({ accessLifetime: 300, refreshLifetime: 86400, rotateRefreshTokens: true, blacklistAfterRotation: true, blacklistEnabled: true });
+    expect(config.corsAllowedOrigins).to.deep.equal([]);
+  });
+
+  it('names the variable of a missing or malformed value', () => {
+    expect(() => loadConfig({})).to.throw(ConfigError, /^SECRET_KEY /);
+    expect(errorOf({ PORT: 'eighty' })).to.match(/^PORT must be a whole number/);
+    expect(errorOf({ DEBUG: 'perhaps' })).to.match(/^DEBUG must be true or false/);
+    expect(errorOf({ ACCESS_TOKEN_LIFETIME: '5 minutes' })).to.match(/^ACCESS_TOKEN_LIFETIME /);
+    expect(errorOf({ THROTTLE_USER: 'lots' })).to.match(/^THROTTLE_USER /);
+    expect(errorOf({ DATABASE_URL: 'mysql://x' })).to.match(/^DATABASE_URL /);
+    expect(errorOf({ CORS_ALLOWED_ORIGINS: 'localhost:5173' })).to.match(/^CORS_ALLOWED_ORIGINS /);
+    expect(errorOf({ COOKIE_SAMESITE: 'Sometimes' })).to.match(/^COOKIE_SAMESITE /);
+    expect(errorOf({ MINIO_SERVER_URL: 'http://minio:9000' })).to.match(/^MINIO_ROOT_USER /);
+  });
+
+  it('refuses the development or a short SECRET_KEY unless DEBUG is on', () => {
+    expect(() => loadConfig({ SECRET_KEY: DEV_SECRET_KEY })).to.throw(ConfigError, /SECRET_KEY is the development default/);
+    expect(() => loadConfig({ SECRET_KEY: 'short' })).to.throw(ConfigError, /SECRET_KEY must be at least 32 characters/);
+    expect(loadConfig({ SECRET_KEY: DEV_SECRET_KEY, DEBUG: 'true' }).debug).to.equal(true);
+  });
+
+  it('requires COOKIE_SECURE for SameSite=None', () => {
+    expect(errorOf({ COOKIE_SAMESITE: 'None' })).to.match(/^COOKIE_SAMESITE None requires COOKIE_SECURE=true/);
+    expect(loadConfig({ ...BASE, COOKIE_SAMESITE: 'None', COOKIE_SECURE: 'true' }).cookies).to.deep.equal({ sameSite: 'none', secure: true });
+  });
+
+  it('chooses a PostgreSQL server from DATABASE_URL or POSTGRES_*', () => {
+    expect(loadConfig({ ...BASE, DATABASE_URL: 'postgres://u@db:5432/app' }).database).to.include({ kind: 'postgres', connectionString: 'postgres://u@db:5432/app' });
+    expect(loadConfig({ ...BASE, POSTGRES_HOST: 'postgres', POSTGRES_USER: 'app', POSTGRES_PASSWORD: 'p@ss', POSTGRES_DB: 'backoffice' }).database).to.include({
+      kind: 'postgres',
+      connectionString: 'postgres://app:p%40ss@postgres:5432/backoffice',
+    });
+  });
+
+  it('parses durations and DRF throttle rates', () => {
+    expect(parseDuration('90')).to.equal(90);
+    expect(parseDuration('5m')).to.equal(300);
+    expect(parseDuration('7d')).to.equal(604800);
+    expect(parseDuration('0')).to.equal(null);
+    expect(parseRate('5/m')).to.deep.equal({ limit: 5, seconds: 60 });
+    expect(parseRate('1000/day')).to.deep.equal({ limit: 1000, seconds: 86400 });
+    expect(parseRate('off')).to.equal(null);
+    expect(parseRate('5 per minute')).to.equal(undefined);
+  });
+
+  it('lists every variable it reads', () => {
+    expect(CONFIG_VARIABLES).to.include.members(['SECRET_KEY', 'DATABASE_URL', 'COOKIE_SAMESITE', 'TOKEN_BLACKLIST', 'THROTTLE_ANON', 'WEB_CONCURRENCY']);
+  });
+});

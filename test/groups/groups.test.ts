@@ -1,0 +1,67 @@
+import { expect } from 'chai';
+import { api, bearer, makeGroup, makeUser } from '../support/app.js';
+
+async function adminWith(...codenames: string[]) {
+  const group = await makeGroup(`ops-${Math.random().toString(36).slice(2, 8)}`, codenames);
+  return bearer(await makeUser({ groups: [group.name] }));
+}
+
+describe('/api/groups/', () => {
+  it('requires view_group to list, and lists with permission codenames', async () => {
+    await makeGroup('viewer', ['view_user', 'view_group']);
+    await api().get('/api/groups/').expect(401);
+    await api().get('/api/groups/').set('Authorization', await bearer(await makeUser())).expect(403);
+    const res = await api().get('/api/groups/').set('Authorization', await adminWith('view_group')).expect(200);
+    expect(res.body).to.have.all.keys('count', 'next', 'previous', 'results');
+    const viewer = res.body.results.find((g: { name: string }) => g.name === 'viewer');
+    expect(viewer).to.have.all.keys('id', 'name', 'permissions');
+    expect(viewer.permissions).to.deep.equal(['view_group', 'view_user']);
+  });
+
+  it('creates a group from codenames (201); unknown codename and duplicate name are 400', async () => {
+    const authorization = await adminWith('add_group');
+    const res = await api().post('/api/groups/').set('Authorization', authorization).send({ name: 'editors', permissions: ['change_user', 'view_user'] }).expect(201);
+    expect(res.body).to.deep.include({ name: 'editors', permissions: ['change_user', 'view_user'] });
+    const unknown = await api().post('/api/groups/').set('Authorization', authorization).send({ name: 'x', permissions: ['fly'] }).expect(400);
+    expect(unknown.body).to.deep.equal({ permissions: ['Object with codename=fly does not exist.'] });
+    const duplicate = await api().post('/api/groups/').set('Authorization', authorization).send({ name: 'editors' }).expect(400);
+    expect(duplicate.body).to.deep.equal({ name: ['group with this name already exists.'] });
+    const missing = await api().post('/api/groups/').set('Authorization', authorization).send({}).expect(400);
+    expect(missing.body).to.deep.equal({ name: ['This field is required.'] });
+  });
+
+  it('retrieves, renames, replaces permissions and deletes', async () => {
+    const group = await makeGroup('editors', ['view_user']);
+    const authorization = await adminWith('view_group', 'change_group', 'delete_group');
+    expect((await api().get(`/api/groups/${group.id}/`).set('Authorization', authorization).expect(200)).body).to.deep.equal({
+      id: group.id,
+      name: 'editors',
+      permissions: ['view_user'],
+    });
+    const patched = await api().patch(`/api/groups/${group.id}/`).set('Authorization', authorization).send({ permissions: ['add_user'] }).expect(200);
+    expect(patched.body).to.deep.equal({ id: group.id, name: 'editors', permissions: ['add_user'] });
+    const put = await api().put(`/api/groups/${group.id}/`).set('Authorization', authorization).send({ name: 'writers' }).expect(200);
+    expect(put.body).to.deep.equal({ id: group.id, name: 'writers', permissions: ['add_user'] });
+    await api().delete(`/api/groups/${group.id}/`).set('Authorization', authorization).expect(204);
+    await api().get(`/api/groups/${group.id}/`).set('Authorization', authorization).expect(404);
+  });
+
+  it('grants its members its permissions, and takes them back when changed', async () => {
+    const group = await makeGroup('auditors', ['view_user']);
+    const member = await bearer(await makeUser({ groups: ['auditors'] }));
+    await api().get('/api/users/').set('Authorization', member).expect(200);
+    await api().patch(`/api/groups/${group.id}/`).set('Authorization', await adminWith('change_group')).send({ permissions: [] }).expect(200);
+    await api().get('/api/users/').set('Authorization', member).expect(403);
+  });
+});
+
+describe('GET /api/permissions/', () => {
+  it('requires view_permission and lists codenames with names', async () => {
+    await api().get('/api/permissions/').set('Authorization', await bearer(await makeUser())).expect(403);
+    const res = await api().get('/api/permissions/?page_size=100').set('Authorization', await adminWith('view_permission')).expect(200);
+    const codenames = res.body.results.map((p: { codename: string }) => p.codename);
+    expect(codenames).to.include.members(['add_user', 'change_user', 'delete_user', 'view_user', 'view_group', 'blacklist_token']);
+    expect(res.body.results[0]).to.have.all.keys('id', 'name', 'codename', 'model');
+    expect(res.body.results.find((p: { codename: string }) => p.codename === 'add_user').name).to.equal('Can add user');
+  });
+});

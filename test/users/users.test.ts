@@ -1,0 +1,299 @@
+import { expect } from 'chai';
+import { api, bearer, fromFrontend, makeGroup, makeUser, PASSWORD, tokensFor } from '../support/app.js';
+import { testKnex } from '../support/hooks.js';
+
+const FORBIDDEN = { detail: 'You do not have permission to perform this action.' };
+const USER_KEYS = ['id', 'username', 'email', 'first_name', 'last_name', 'is_active', 'is_staff', 'is_superuser', 'date_joined', 'last_login', 'groups'];
+
+/** A user holding the given permissions through a group of its own. */
+async function userWith(...codenames: string[]) {
+  const group = await makeGroup(`role-${codenames.join('-') || 'none'}-${Math.random().toString(36).slice(2, 8)}`, codenames);
+  return makeUser({ groups: [group.name] });
+}
+
+describe('GET /api/users/me/', () => {
+  it('returns the user with groups and effective permission codenames, never the password', async () => {
+    await makeGroup('viewer', ['view_user', 'view_group']);
+    const user = await makeUser({ username: 'alice', first_name: 'Alice', groups: ['viewer'] });
+    await testKnex()('auth_user_user_permissions').insert({
+      user_id: user.id,
+      permission_id: (await testKnex()('auth_permission').where({ codename: 'blacklist_token' }).first('id')).id,
+    });
+    const res = await api().get('/api/users/me/').set('Authorization', await bearer(user)).expect(200);
+    expect(res.body).to.have.all.keys(...USER_KEYS, 'permissions');
+    expect(res.body).to.include({ username: 'alice', first_name: 'Alice', is_active: true });
+    expect(res.body.groups).to.deep.equal(['viewer']);
+    expect(res.body.permissions).to.deep.equal(['blacklist_token', 'view_group', 'view_user']);
+    expect(JSON.stringify(res.body)).not.to.include('argon2');
+  });
+
+  it('gives a superuser every permission', async () => {
+    const admin = await makeUser({ is_superuser: true });
+    const res = await api().get('/api/users/me/').set('Authorization', await bearer(admin)).expect(200);
+    const all = await testKnex()('auth_permission').orderBy('codename').pluck('codename');
+    expect(res.body.permissions).to.deep.equal(all);
+  });
+});
+
+describe('PATCH /api/users/me/', () => {
+  it('changes names and email, and nothing else', async () => {
+    const user = await makeUser();
+    const res = await api()
+      .patch('/api/users/me/')
+      .set('Authorization', await bearer(user))
+      .send({ first_name: 'New', last_name: 'Name', email: 'new@example.com', is_superuser: true, username: 'hacker' })
+      .expect(200);
+    expect(res.body).to.include({ first_name: 'New', last_name: 'Name', email: 'new@example.com', is_superuser: false, username: user.username });
+  });
+
+  it('rejects an invalid email with Django\'s message', async () => {
+    const user = await makeUser();
+    const res = await api().patch('/api/users/me/').set('Authorization', await bearer(user)).send({ email: 'nope' }).expect(400);
+    expect(res.body).to.deep.equal({ email: ['Enter a valid email address.'] });
+  });
+
+  it('refuses a cookie-authenticated change from a foreign origin', async () => {
+    const user = await makeUser();
+    const { access } = await tokensFor(user);
+    await api().patch('/api/users/me/').set('Cookie', `access_token=${access}`).set('Origin', 'https://evil.example').send({ first_name: 'x' }).expect(403);
+    await api().patch('/api/users/me/').set('Cookie', `access_token=${access}`).set(fromFrontend).send({ first_name: 'x' }).expect(200);
+  });
+});
+
+describe('POST /api/users/me/password/', () => {
+  it('changes the password (204) and logs out the user\'s other sessions only', async () => {
+    const user = await makeUser({ username: 'alice' });
+    const current = await tokensFor(user);
+    const other = await tokensFor(user);
+    await api()
+      .post('/api/users/me/password/')
+      .set('Authorization', `Bearer ${current.access}`)
+      .send({ old_password: PASSWORD, new_password: 'a-Brand-new-secret-7' })
+      .expect(204);
+    await api().get('/api/users/me/').set('Authorization', `Bearer ${current.access}`).expect(200);
+    await api().get('/api/users/me/').set('Authorization', `Bearer ${other.access}`).expect(401);
+    await api().post('/api/token/refresh/').send({ refresh: other.refresh }).expect(401);
+    await api().post('/api/token/').send({ username: 'alice', password: 'a-Brand-new-secret-7' }).expect(200);
+    await api().post('/api/token/').send({ username: 'alice', password: PASSWORD }).expect(401);
+  });
+
+  it('puts a wrong old password under old_password and weak new ones under new_password', async () => {
+    const user = await makeUser({ username: 'alice' });
+    const authorization = await bearer(user);
+    const wrong = await api().post('/api/users/me/password/').set('Authorization', authorization).send({ old_password: 'nope', new_password: 'a-Brand-new-secret-7' }).expect(400);
+    expect(wrong.body).to.deep.equal({ old_password: ['Your old password was entered incorrectly. Please enter it again.'] });
+    const weak = await api().post('/api/users/me/password/').set('Authorization', authorization).send({ old_password: PASSWORD, new_password: '1234567' }).expect(400);
+    expect(weak.body).to.deep.equal({
+      new_password: ['This password is too short. It must contain at least 8 characters.', 'This password is too common.', 'This password is entirely numeric.'],
+    });
+  });
+});
+
+describe('GET /api/users/', () => {
+  it('requires authentication and view_user', async () => {
+    await api().get('/api/users/').expect(401);
+    const nobody = await makeUser();
+    expect((await api().get('/api/users/').set('Authorization', await bearer(nobody)).expect(403)).body).to.deep.equal(FORBIDDEN);
+  });
+
+  it('lists users in pages with absolute next and previous links', async () => {
+    const viewer = await userWith('view_user');
+    for (let i = 0; i < 4; i++) await makeUser();
+    const authorization = await bearer(viewer);
+    const first = await api().get('/api/users/?page_size=2').set('Authorization', authorization).set('Host', 'api.example.com').expect(200);
+    expect(first.body.count).to.equal(5);
+    expect(first.body.results).to.have.length(2);
+    expect(first.body.results[0]).to.have.all.keys(...USER_KEYS);
+    expect(first.body.previous).to.equal(null);
+    expect(first.body.next).to.equal('http://api.example.com/api/users/?page_size=2&page=2');
+    const last = await api().get('/api/users/?page_size=2&page=3').set('Authorization', authorization).expect(200);
+    expect(last.body.next).to.equal(null);
+    expect(last.body.previous).to.match(/\/api\/users\/\?page_size=2&page=2$/);
+    const past = await api().get('/api/users/?page=9').set('Authorization', authorization).expect(404);
+    expect(past.body).to.deep.equal({ detail: 'Invalid page.' });
+  });
+
+  it('honours X-Forwarded-Proto/Host in links only with TRUST_PROXY', async () => {
+    const viewer = await userWith('view_user');
+    await makeUser();
+    const headers = { Authorization: await bearer(viewer), 'X-Forwarded-Proto': 'https', 'X-Forwarded-Host': 'backoffice.example.com' };
+    const trusted = await api({ TRUST_PROXY: 'true' }).get('/api/users/?page_size=1').set(headers).expect(200);
+    expect(trusted.body.next).to.match(/^https:\/\/backoffice\.example\.com\/api\/users\//);
+    const untrusted = await api().get('/api/users/?page_size=1').set(headers).expect(200);
+    expect(untrusted.body.next).not.to.include('backoffice.example.com');
+  });
+
+  it('caps page_size at 100', async () => {
+    const viewer = await userWith('view_user');
+    const res = await api().get('/api/users/?page_size=1000').set('Authorization', await bearer(viewer)).expect(200);
+    expect(res.body.results).to.have.length(1);
+  });
+
+  it('searches username, email and names case-insensitively, every term matching', async () => {
+    const viewer = await userWith('view_user');
+    await makeUser({ username: 'jdoe', first_name: 'John', last_name: 'Doe' });
+    await makeUser({ username: 'jane', first_name: 'Jane', email: 'jane@corp.example' });
+    const authorization = await bearer(viewer);
+    const names = async (query: string) =>
+      (await api().get(`/api/users/?${query}`).set('Authorization', authorization).expect(200)).body.results.map((u: { username: string }) => u.username);
+    expect(await names('search=JOHN')).to.deep.equal(['jdoe']);
+    expect(await names('search=corp.example')).to.deep.equal(['jane']);
+    expect(await names('search=j%20doe')).to.deep.equal(['jdoe']);
+    expect(await names('search=100%25')).to.deep.equal([]);
+  });
+
+  it('filters by is_active and group, and orders', async () => {
+    await makeGroup('managers');
+    const viewer = await userWith('view_user');
+    await makeUser({ username: 'bob', groups: ['managers'] });
+    await makeUser({ username: 'carol', is_active: false });
+    const authorization = await bearer(viewer);
+    const names = async (query: string) =>
+      (await api().get(`/api/users/?${query}`).set('Authorization', authorization).expect(200)).body.results.map((u: { username: string }) => u.username);
+    expect(await names('is_active=false')).to.deep.equal(['carol']);
+    expect(await names('group=managers')).to.deep.equal(['bob']);
+    expect(await names('group=nope')).to.deep.equal([]);
+    expect(await names('ordering=-username')).to.deep.equal([viewer.username, 'carol', 'bob']);
+    expect(await names('ordering=username')).to.deep.equal(['bob', 'carol', viewer.username]);
+    expect(await names('ordering=password')).to.deep.equal([viewer.username, 'bob', 'carol']);
+  });
+});
+
+describe('POST /api/users/', () => {
+  it('requires add_user', async () => {
+    const viewer = await userWith('view_user');
+    await api().post('/api/users/').set('Authorization', await bearer(viewer)).send({ username: 'x', password: PASSWORD }).expect(403);
+  });
+
+  it('creates a user (201) with groups, and the password works', async () => {
+    await makeGroup('viewer');
+    const admin = await userWith('add_user');
+    const res = await api()
+      .post('/api/users/')
+      .set('Authorization', await bearer(admin))
+      .send({ username: 'new.user@x', password: 'Str0ng-enough-pw', email: 'n@example.com', groups: ['viewer'], first_name: 'N' })
+      .expect(201);
+    expect(res.body).to.have.all.keys(...USER_KEYS);
+    expect(res.body).to.include({ username: 'new.user@x', email: 'n@example.com', is_active: true, is_staff: false });
+    expect(res.body.groups).to.deep.equal(['viewer']);
+    await api().post('/api/token/').send({ username: 'new.user@x', password: 'Str0ng-enough-pw' }).expect(200);
+    const stored = await testKnex()('auth_user').where({ id: res.body.id }).first('password');
+    expect(stored.password).to.match(/^\$argon2id\$/);
+  });
+
+  it('answers DRF\'s messages for missing, blank, long and malformed fields', async () => {
+    const authorization = await bearer(await userWith('add_user'));
+    const missing = await api().post('/api/users/').set('Authorization', authorization).send({}).expect(400);
+    expect(missing.body).to.deep.equal({ username: ['This field is required.'], password: ['This field is required.'] });
+    const bad = await api()
+      .post('/api/users/')
+      .set('Authorization', authorization)
+      .send({ username: 'bad name!', password: PASSWORD, email: 'x@', first_name: 'f'.repeat(151), is_staff: 'maybe', groups: 'viewer' })
+      .expect(400);
+    expect(bad.body).to.deep.equal({
+      username: ['Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.'],
+      email: ['Enter a valid email address.'],
+      first_name: ['Ensure this field has no more than 150 characters.'],
+      is_staff: ['Must be a valid boolean.'],
+      groups: ['Expected a list of items but got type "str".'],
+    });
+    const blank = await api().post('/api/users/').set('Authorization', authorization).send({ username: '  ', password: PASSWORD }).expect(400);
+    expect(blank.body).to.deep.equal({ username: ['This field may not be blank.'] });
+    const long = await api().post('/api/users/').set('Authorization', authorization).send({ username: 'u'.repeat(151), password: PASSWORD }).expect(400);
+    expect(long.body).to.deep.equal({ username: ['Ensure this field has no more than 150 characters.'] });
+  });
+
+  it('reports a duplicate username, an unknown group and a weak password together', async () => {
+    await makeUser({ username: 'taken' });
+    const authorization = await bearer(await userWith('add_user'));
+    const res = await api().post('/api/users/').set('Authorization', authorization).send({ username: 'taken', password: 'taken123', groups: ['ghosts'] }).expect(400);
+    expect(res.body).to.deep.equal({
+      username: ['A user with that username already exists.'],
+      groups: ['Object with name=ghosts does not exist.'],
+      password: ['The password is too similar to the username.'],
+    });
+  });
+
+  it('lets only a superuser create a superuser', async () => {
+    const manager = await userWith('add_user');
+    await api().post('/api/users/').set('Authorization', await bearer(manager)).send({ username: 'root2', password: PASSWORD, is_superuser: true }).expect(403);
+    const root = await makeUser({ is_superuser: true });
+    const res = await api().post('/api/users/').set('Authorization', await bearer(root)).send({ username: 'root2', password: PASSWORD, is_superuser: true }).expect(201);
+    expect(res.body.is_superuser).to.equal(true);
+  });
+});
+
+describe('/api/users/{id}/', () => {
+  it('retrieves with view_user; 404 for unknown and non-numeric ids', async () => {
+    const viewer = await userWith('view_user');
+    const target = await makeUser({ username: 'target' });
+    const authorization = await bearer(viewer);
+    expect((await api().get(`/api/users/${target.id}/`).set('Authorization', authorization).expect(200)).body.username).to.equal('target');
+    expect((await api().get('/api/users/99999/').set('Authorization', authorization).expect(404)).body).to.deep.equal({ detail: 'Not found.' });
+    expect((await api().get('/api/users/abc/').set('Authorization', authorization).expect(404)).body).to.deep.equal({ detail: 'Not found.' });
+  });
+
+  it('PATCH changes given fields with change_user; a password set by an admin logs the user out', async () => {
+    await makeGroup('g1');
+    const admin = await userWith('change_user');
+    const target = await makeUser({ username: 'target' });
+    const targetTokens = await tokensFor(target);
+    const res = await api()
+      .patch(`/api/users/${target.id}/`)
+      .set('Authorization', await bearer(admin))
+      .send({ first_name: 'T', groups: ['g1'], is_active: 'false', password: 'An0ther-good-one' })
+      .expect(200);
+    expect(res.body).to.include({ first_name: 'T', is_active: false, username: 'target' });
+    expect(res.body.groups).to.deep.equal(['g1']);
+    await api().post('/api/token/refresh/').send({ refresh: targetTokens.refresh }).expect(401);
+  });
+
+  it('PUT requires the username; the password may be left out', async () => {
+    const admin = await userWith('change_user');
+    const target = await makeUser({ username: 'target' });
+    const authorization = await bearer(admin);
+    expect((await api().put(`/api/users/${target.id}/`).set('Authorization', authorization).send({ email: 'a@b.co' }).expect(400)).body).to.deep.equal({
+      username: ['This field is required.'],
+    });
+    const res = await api().put(`/api/users/${target.id}/`).set('Authorization', authorization).send({ username: 'renamed', email: 'a@b.co' }).expect(200);
+    expect(res.body).to.include({ username: 'renamed', email: 'a@b.co' });
+    await api().post('/api/token/').send({ username: 'renamed', password: PASSWORD }).expect(200);
+  });
+
+  it('refuses a non-superuser changing or deleting a superuser', async () => {
+    const admin = await userWith('change_user', 'delete_user');
+    const root = await makeUser({ is_superuser: true });
+    const authorization = await bearer(admin);
+    await api().patch(`/api/users/${root.id}/`).set('Authorization', authorization).send({ first_name: 'x' }).expect(403);
+    await api().delete(`/api/users/${root.id}/`).set('Authorization', authorization).expect(403);
+  });
+
+  it('DELETE removes the user (204) with delete_user, and the user\'s token stops working', async () => {
+    const admin = await userWith('delete_user');
+    const target = await makeUser();
+    const targetAuth = await bearer(target);
+    await api().delete(`/api/users/${target.id}/`).set('Authorization', await bearer(admin)).expect(204);
+    await api().get('/api/users/me/').set('Authorization', targetAuth).expect(401);
+    await api().delete(`/api/users/${target.id}/`).set('Authorization', await bearer(admin)).expect(404);
+  });
+});
+
+describe('POST /api/users/{id}/logout-all/', () => {
+  it('requires blacklist_token', async () => {
+    const target = await makeUser();
+    await api().post(`/api/users/${target.id}/logout-all/`).set('Authorization', await bearer(await userWith('view_user'))).expect(403);
+  });
+
+  it('blacklists every session of the user; their access tokens die at once', async () => {
+    const operator = await userWith('blacklist_token');
+    const target = await makeUser();
+    const a = await tokensFor(target);
+    const b = await tokensFor(target);
+    const res = await api().post(`/api/users/${target.id}/logout-all/`).set('Authorization', await bearer(operator)).expect(200);
+    expect(res.body).to.deep.equal({ blacklisted: 2 });
+    for (const t of [a, b]) {
+      await api().get('/api/users/me/').set('Authorization', `Bearer ${t.access}`).expect(401);
+      await api().post('/api/token/refresh/').send({ refresh: t.refresh }).expect(401);
+    }
+  });
+});
