@@ -124,9 +124,10 @@ export async function blacklistUserTokens(db: Knex | Knex.Transaction, userId: n
 export async function flushExpiredTokens(knex: Knex): Promise<{ outstanding: number; blacklisted: number }> {
   return knex.transaction(async (trx) => {
     const expired = trx(OUTSTANDING).where('expires_at', '<=', trx.fn.now()).select('id');
-    const blacklisted = await trx(BLACKLISTED).whereIn('token_id', expired).delete();
-    const outstanding = await trx(OUTSTANDING).where('expires_at', '<=', trx.fn.now()).delete();
-    return { outstanding, blacklisted };
+    // Counted through RETURNING: the row count of a DELETE differs between the pg and PGlite drivers.
+    const blacklisted = await trx(BLACKLISTED).whereIn('token_id', expired).delete().returning('id');
+    const outstanding = await trx(OUTSTANDING).where('expires_at', '<=', trx.fn.now()).delete().returning('id');
+    return { outstanding: outstanding.length, blacklisted: blacklisted.length };
   });
 }
 

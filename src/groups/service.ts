@@ -95,8 +95,8 @@ export async function updateGroup(knex: Knex, id: number, input: GroupPatch): Pr
  * @throws {@link ApiError} 404 for an unknown group
  */
 export async function deleteGroup(knex: Knex, id: number): Promise<void> {
-  const deleted = await knex('auth_group').where({ id }).delete();
-  if (!deleted) throw notFound();
+  const deleted = await knex('auth_group').where({ id }).delete().returning('id');
+  if (deleted.length === 0) throw notFound();
 }
 
 /**

@@ -44,6 +44,7 @@ describe('/api/groups/', () => {
     expect(put.body).to.deep.equal({ id: group.id, name: 'writers', permissions: ['add_user'] });
     await api().delete(`/api/groups/${group.id}/`).set('Authorization', authorization).expect(204);
     await api().get(`/api/groups/${group.id}/`).set('Authorization', authorization).expect(404);
+    await api().delete(`/api/groups/${group.id}/`).set('Authorization', authorization).expect(404);
   });
 
   it('grants its members its permissions, and takes them back when changed', async () => {
