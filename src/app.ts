@@ -4,6 +4,7 @@
  * @module
  */
 import cors from '@koa/cors';
+import helmet from 'koa-helmet';
 import Router from '@koa/router';
 import Koa from 'koa';
 import { authRoutes } from './auth/routes.js';
@@ -14,6 +15,7 @@ import { jsonBody } from './http/body.js';
 import './http/context.js';
 import { errorWriter } from './http/error-writer.js';
 import { requestLog } from './http/request-log.js';
+import { createThrottles, throttleAnonymous } from './http/throttle.js';
 import { permissionRoutes } from './permissions/routes.js';
 import { userRoutes } from './users/routes.js';
 
@@ -39,10 +41,12 @@ export function createApp(deps: Deps): { app: Koa; api: Router } {
   const { config } = deps;
   const app = new Koa({ proxy: config.trustProxy });
   app.silent = true; // errors are logged by the error writer with their request id
+  app.context.throttles = createThrottles(deps);
 
   const allowed = new Set(config.corsAllowedOrigins);
   app.use(requestLog(deps.logger));
   app.use(errorWriter);
+  app.use(helmet());
   app.use(
     cors({
       origin: (ctx) => (allowed.has(ctx.get('Origin')) ? ctx.get('Origin') : ''),
@@ -52,6 +56,7 @@ export function createApp(deps: Deps): { app: Koa; api: Router } {
   );
   app.use(jsonBody({ passthrough: ['multipart/form-data'] }));
   app.use(canonicalPath);
+  app.use(throttleAnonymous(app.context.throttles));
 
   const databaseCheck: HealthCheck = { name: 'database', check: async () => void (await deps.knex.raw('select 1')) };
 

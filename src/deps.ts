@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
@@ -13,4 +14,6 @@ export interface Deps {
   readonly config: Config;
   readonly knex: Knex;
   readonly logger: Logger;
+  /** The Redis client when `REDIS_URL` is set (shared throttling counters). */
+  readonly redis?: Redis;
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import dotenv from 'dotenv';
+import { Redis } from 'ioredis';
 import path from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
@@ -26,14 +27,27 @@ export function configFromEnvironment(): Config {
 }
 
 /**
- * Opens the database and builds the dependencies of the app and the commands.
+ * Opens the database (and Redis when configured) and builds the dependencies of the app and the
+ * commands.
  *
- * @returns the dependencies and the open database (close it when done)
+ * @returns the dependencies, the open database, and `close()` releasing both
  */
-export async function openDeps(config: Config): Promise<Deps & { db: Database }> {
+export async function openDeps(config: Config): Promise<Deps & { db: Database; close(): Promise<void> }> {
   const logger = createLogger(config);
   const db = await openDatabase(config.database, logger);
-  return { config, logger, knex: db.knex, db };
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
+  redis?.on('error', (error: Error) => logger.warn({ err: error }, 'redis unavailable'));
+  return {
+    config,
+    logger,
+    knex: db.knex,
+    db,
+    redis,
+    async close() {
+      redis?.disconnect();
+      await db.close();
+    },
+  };
 }
 
 /** Prints one line to stderr and exits non-zero. */

@@ -41,7 +41,7 @@ async function prepareDatabase(config: Config): Promise<void> {
     }
   } finally {
     // Workers (and the in-process server) open their own connections.
-    await deps.db.close();
+    await deps.close();
   }
 }
 
@@ -99,7 +99,7 @@ async function serve(config: Config): Promise<void> {
     }, SHUTDOWN_TIMEOUT_MS).unref();
     server.close(() => {
       clearInterval(idle);
-      deps.db.close().then(
+      deps.close().then(
         () => process.exit(0),
         () => process.exit(1),
       );

@@ -8,6 +8,7 @@ import type { Context, Next } from 'koa';
 import type { Deps } from '../deps.js';
 import { authenticationFailed, invalidAccessToken, notAuthenticated } from '../http/errors.js';
 import { assertTrustedOrigin } from '../http/origin.js';
+import { consume } from '../http/throttle.js';
 import { ACCESS_COOKIE } from './cookies.js';
 import { loadPrincipal, type AuthUser } from './principal.js';
 import { TokenError, verifyToken } from './tokens.js';
@@ -87,6 +88,7 @@ export function authenticate(deps: Deps) {
     ctx.state.user = user;
     ctx.state.sessionId = sessionId;
     ctx.state.authVia = credentials.via;
+    await consume(ctx.throttles.user, String(user.id));
     await next();
   };
 }

@@ -10,6 +10,7 @@ import type { Deps } from '../deps.js';
 import { validationError } from '../http/errors.js';
 import { MESSAGES } from '../http/fields.js';
 import { assertTrustedOrigin } from '../http/origin.js';
+import { assertNotExhausted, consume, reset } from '../http/throttle.js';
 import { validate, validatedBody } from '../http/validate.js';
 import { clearTokenCookies, REFRESH_COOKIE, setTokenCookies } from './cookies.js';
 import { TokenObtain, TokenRefresh, TokenVerify } from './schema.js';
@@ -22,7 +23,22 @@ export function authRoutes(deps: Deps): Router {
   const router = new Router();
 
   router.post('/token/', validate(TokenObtain), async (ctx) => {
-    const tokens = await obtainTokenPair(deps, validatedBody(ctx, TokenObtain));
+    const credentials = validatedBody(ctx, TokenObtain);
+    const { loginPerIp, loginPerUser } = ctx.throttles;
+    const userKey = credentials.username.toLowerCase();
+    // Every attempt counts per address. Per username only failures count: guessing one account's
+    // password is capped whatever the addresses, and a user's own successful logins never use up
+    // the rate (failures by others can still hold that username back for one window).
+    await consume(loginPerIp, ctx.ip);
+    await assertNotExhausted(loginPerUser, userKey);
+    let tokens;
+    try {
+      tokens = await obtainTokenPair(deps, credentials);
+    } catch (error) {
+      if ((error as { status?: number }).status === 401) await consume(loginPerUser, userKey).catch(() => undefined);
+      throw error;
+    }
+    await reset(loginPerUser, userKey);
     setTokenCookies(ctx, deps.config, tokens);
     ctx.body = { refresh: tokens.refresh, access: tokens.access };
   });

@@ -23,7 +23,7 @@ async function withDatabase(work: (knex: Knex, config: Config) => Promise<void>)
   try {
     await work(deps.knex, config);
   } finally {
-    await deps.db.close();
+    await deps.close();
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { AuthUser } from '../auth/authenticate.js';
+import type { Throttles } from './throttle.js';
 
 declare module 'koa' {
   interface DefaultContext {
@@ -12,6 +13,8 @@ declare module 'koa' {
     log: Logger;
     /** The request id: the client's `X-Request-Id` when well-formed, otherwise generated. */
     requestId: string;
+    /** The application's throttles, shared by every request. */
+    throttles: Throttles;
   }
   interface DefaultState {
     /** The authenticated user, set by `authenticate()`. */

@@ -23,6 +23,11 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
     DATA_DIR: ':memory:',
     DATABASE_URL: process.env.TEST_DATABASE_URL,
     CORS_ALLOWED_ORIGINS: FRONTEND_ORIGIN,
+    // Throttling is off unless a test turns it on: the suite logs in far more often than a person.
+    THROTTLE_LOGIN_PER_IP: 'off',
+    THROTTLE_LOGIN_PER_USER: 'off',
+    THROTTLE_USER: 'off',
+    THROTTLE_ANON: 'off',
     ...env,
   });
 }

@@ -22,6 +22,7 @@ const TABLES = [
   'auth_user_groups',
   'auth_group',
   'auth_user',
+  'throttle',
 ];
 
 /** Empties every table the tests write, keeping the permissions the migrations created. */

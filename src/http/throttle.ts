@@ -1,0 +1,95 @@
+/**
+ * Throttling with DRF's rates and 429 body, counted in a store every app instance shares: Redis
+ * when `REDIS_URL` is set, else the PostgreSQL server, else (embedded mode, one process) memory.
+ *
+ * @module
+ */
+import type { Context, Next } from 'koa';
+import type { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Deps } from '../deps.js';
+import type { ThrottleRate } from '../config.js';
+import { throttled } from './errors.js';
+
+/** The throttle scopes of `THROTTLE_*`; `null` where the rate is `off`. */
+export interface Throttles {
+  /** Login attempts per client address. */
+  readonly loginPerIp: RateLimiterAbstract | null;
+  /** Failed logins per username. */
+  readonly loginPerUser: RateLimiterAbstract | null;
+  /** Requests per authenticated user. */
+  readonly user: RateLimiterAbstract | null;
+  /** Requests per address without credentials. */
+  readonly anon: RateLimiterAbstract | null;
+}
+
+/**
+ * Builds the limiters for the configured rates and store.
+ *
+ * @param deps - configuration, database, and the Redis client when `REDIS_URL` is set
+ */
+export function createThrottles(deps: Pick<Deps, 'config' | 'knex' | 'redis'>): Throttles {
+  const { throttle, database } = deps.config;
+  const make = (scope: string, rate: ThrottleRate | null): RateLimiterAbstract | null => {
+    if (!rate) return null;
+    const options = { keyPrefix: `throttle:${scope}`, points: rate.limit, duration: rate.seconds };
+    // If the shared store fails, each instance keeps counting on its own rather than letting everyone through.
+    const insuranceLimiter = new RateLimiterMemory(options);
+    if (deps.redis) return new RateLimiterRedis({ ...options, storeClient: deps.redis, insuranceLimiter });
+    if (database.kind === 'postgres') {
+      return new RateLimiterPostgres({ ...options, storeClient: deps.knex, storeType: 'knex', tableName: 'throttle', tableCreated: true, insuranceLimiter });
+    }
+    return insuranceLimiter;
+  };
+  return {
+    loginPerIp: make('login-ip', throttle.loginPerIp),
+    loginPerUser: make('login-user', throttle.loginPerUser),
+    user: make('user', throttle.user),
+    anon: make('anon', throttle.anon),
+  };
+}
+
+/**
+ * Counts one request against a limiter.
+ *
+ * @throws {@link ApiError} 429 with `Retry-After` when the rate is exceeded
+ */
+export async function consume(limiter: RateLimiterAbstract | null, key: string): Promise<void> {
+  if (!limiter) return;
+  try {
+    await limiter.consume(key);
+  } catch (rejection) {
+    if (rejection instanceof RateLimiterRes) throw throttled(rejection.msBeforeNext / 1000);
+    throw rejection;
+  }
+}
+
+/**
+ * Refuses early when a key has already used up its rate, without counting this request.
+ *
+ * @throws {@link ApiError} 429 with `Retry-After`
+ */
+export async function assertNotExhausted(limiter: RateLimiterAbstract | null, key: string): Promise<void> {
+  if (!limiter) return;
+  const state = await limiter.get(key);
+  if (state && state.consumedPoints >= limiter.points) throw throttled(state.msBeforeNext / 1000);
+}
+
+/** Forgets a key's count (a successful login clears its failures). */
+export async function reset(limiter: RateLimiterAbstract | null, key: string): Promise<void> {
+  await limiter?.delete(key);
+}
+
+/**
+ * Middleware throttling anonymous requests per client address (`THROTTLE_ANON`); requests with
+ * credentials are counted per user by `authenticate()`, and the health check is never throttled.
+ */
+export function throttleAnonymous(throttles: Throttles) {
+  return async function throttleAnonymousMiddleware(ctx: Context, next: Next): Promise<void> {
+    const hasCredentials = ctx.get('Authorization').startsWith('Bearer ') || ctx.cookies.get('access_token') !== undefined;
+    if (!hasCredentials && ctx.path !== '/api/health/') await consume(throttles.anon, ctx.ip);
+    await next();
+  };
+}
+
+export type { Redis };
