@@ -9,7 +9,7 @@ import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import knex from 'knex';
 
 /** The project root (the folder holding package.json). */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -154,14 +154,14 @@ export const PG_ADMIN_URL = process.env.OPS_TEST_POSTGRES_URL ?? 'postgres://pos
 
 /** Whether that server answers. */
 export async function postgresAvailable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 2_000 });
+  const db = knex({ client: 'pg', connection: { connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 2_000 }, pool: { min: 0, max: 1 } });
   try {
-    await client.connect();
+    await db.raw('select 1');
     return true;
   } catch {
     return false;
   } finally {
-    await client.end().catch(() => undefined);
+    await db.destroy();
   }
 }
 
@@ -190,11 +190,10 @@ export async function scratchDatabase(prefix: string): Promise<{ name: string; u
 }
 
 async function adminQuery(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await client.connect();
+  const db = knex({ client: 'pg', connection: PG_ADMIN_URL, pool: { min: 0, max: 1 } });
   try {
-    await client.query(sql);
+    await db.raw(sql);
   } finally {
-    await client.end();
+    await db.destroy();
   }
 }
