@@ -176,6 +176,30 @@ describe('Compose files', () => {
   });
 });
 
+describe('nginx configuration templates', () => {
+  // `$$` is Compose's escape of a literal `$`.
+  const filter = new RegExp(String((readCompose('compose.yml').services.nginx!.environment as Record<string, string>).NGINX_ENVSUBST_FILTER).replaceAll('$$', '$'));
+
+  for (const file of ['local.conf', 'prod.conf']) {
+    const text = readFileSync(path.join(ROOT, 'nginx', file), 'utf8');
+
+    it(`${file} uses only the variables the nginx image is told to substitute`, () => {
+      const used = [...new Set([...text.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]!))];
+      expect(used.length).to.be.greaterThan(0);
+      for (const name of used) expect(filter.test(name), name).to.equal(true);
+    });
+
+    it(`${file} limits the body to UPLOAD_MAX_BYTES and proxies /api/ and /admin/ to the app`, () => {
+      expect(text).to.include('client_max_body_size ${UPLOAD_MAX_BYTES};');
+      expect(text).to.match(/location \/api\/ \{\s+proxy_pass http:\/\/backoffice_app;/);
+      expect(text).to.match(/location \/admin\/ \{\s+proxy_pass http:\/\/backoffice_app;/);
+      expect(text).to.include('server app:8000;');
+      expect(text).to.match(/access_log \/var\/log\/nginx\/\S+ backoffice;/);
+      expect(text).to.match(/error_log \/var\/log\/nginx\/\S+/);
+    });
+  }
+});
+
 describe('Dockerfile', () => {
   const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
   const stages = [...dockerfile.matchAll(/^FROM \S+ AS (\S+)$/gm)].map((m) => m[1]);

@@ -126,12 +126,16 @@ describe('nginx in front of the app', function () {
       await nginx?.stop('SIGQUIT');
     });
 
+    let loginRequestId = '';
+
     it('proxies a login to the app, which answers with the token cookies', async () => {
       const res = await request(`${base}/api/token/`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(ADMIN) });
       expect(res.status, res.body).to.equal(200);
       expect(JSON.parse(res.body)).to.have.keys('access', 'refresh');
       const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? []).map((c) => c.split('=')[0]);
       expect(cookies).to.include.members(['access_token', 'refresh_token']);
+      loginRequestId = String(res.headers['x-request-id']);
+      expect(loginRequestId, 'nginx $request_id, echoed by the app').to.match(/^[0-9a-f]{32}$/);
     });
 
     it('serves the documentation site at /docs/', async () => {
@@ -157,7 +161,8 @@ describe('nginx in front of the app', function () {
     });
 
     it('writes its access log to a file', () => {
-      expect(readFileSync(path.join(dir, 'logs/backoffice.access.log'), 'utf8')).to.include('"POST /api/token/ HTTP/1.1" 200');
+      const log = readFileSync(path.join(dir, 'logs/backoffice.access.log'), 'utf8');
+      expect(log).to.match(new RegExp(`"POST /api/token/ HTTP/1.1" 200 .* rid=${loginRequestId} rt=`));
     });
   });
 
