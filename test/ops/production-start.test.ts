@@ -5,12 +5,25 @@
  */
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { cleanEnv, freePort, request, requirePostgres, ROOT, scratchDatabase, start, waitForStatus, type Running } from './support.js';
 
 const SECRET_KEY = 'ops-test-secret-key-0123456789abcdef-0123456789abcdef';
+
+/**
+ * What one stage of the Dockerfile copies from the build context (`COPY` without `--from`), so
+ * that the test lays out its folders exactly as the image build does.
+ */
+function contextCopies(stage: string): string[] {
+  const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+  const start = dockerfile.search(new RegExp(`^FROM \\S+ AS ${stage}$`, 'm'));
+  if (start < 0) throw new Error(`Dockerfile has no stage ${stage}`);
+  const rest = dockerfile.slice(start + 1);
+  const body = rest.slice(0, rest.search(/^FROM /m) >= 0 ? rest.search(/^FROM /m) : undefined);
+  return [...body.matchAll(/^COPY (?!--from)(.+)$/gm)].flatMap((m) => m[1]!.split(/\s+/).filter((w) => !w.startsWith('--')).slice(0, -1));
+}
 
 /** Outcome of the load: answers, refused connections, and requests that got no answer (by id). */
 interface LoadReport {
@@ -72,26 +85,37 @@ describe('production start: node dist/server.js', function () {
     if (folder) rmSync(folder, { recursive: true, force: true });
   });
 
-  it('builds with npm run build', () => {
-    const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8', timeout: 55_000 });
-    expect(build.status, build.stdout + build.stderr).to.equal(0);
-    expect(existsSync(path.join(ROOT, 'dist/server.js'))).to.equal(true);
-    expect(existsSync(path.join(ROOT, 'dist/migrations'))).to.equal(true);
+  it('builds with npm run build from what the Dockerfile build stage copies', () => {
+    const build = path.join(folder, 'build');
+    mkdirSync(build);
+    for (const entry of [...contextCopies('deps'), ...contextCopies('build')]) cpSync(path.join(ROOT, entry), path.join(build, entry), { recursive: true });
+    // The deps stage's `npm ci` installs from the same lockfile: reuse ours.
+    symlinkSync(path.join(ROOT, 'node_modules'), path.join(build, 'node_modules'));
+    const run = spawnSync('npm', ['run', 'build'], { cwd: build, encoding: 'utf8', timeout: 55_000 });
+    expect(run.status, run.stdout + run.stderr).to.equal(0);
+    expect(existsSync(path.join(build, 'dist/server.js'))).to.equal(true);
+    expect(existsSync(path.join(build, 'dist/cli.js'))).to.equal(true);
+    expect(existsSync(path.join(build, 'dist/migrations'))).to.equal(true);
   });
 
-  it('installs the production dependencies only, next to the build, as the image does', () => {
-    for (const entry of ['dist', 'seeds', 'package.json', 'package-lock.json']) cpSync(path.join(ROOT, entry), path.join(folder, entry), { recursive: true });
-    const install = spawnSync('npm', ['ci', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: folder, encoding: 'utf8', timeout: 55_000 });
+  it('installs the production dependencies only next to the build, as the runtime stage does', () => {
+    const app = path.join(folder, 'app');
+    mkdirSync(app);
+    for (const entry of contextCopies('prod-deps')) cpSync(path.join(ROOT, entry), path.join(app, entry));
+    const install = spawnSync('npm', ['ci', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: app, encoding: 'utf8', timeout: 55_000 });
     expect(install.status, install.stdout + install.stderr).to.equal(0);
-    expect(existsSync(path.join(folder, 'node_modules/koa'))).to.equal(true);
-    expect(existsSync(path.join(folder, 'node_modules/mocha'))).to.equal(false);
+    for (const entry of contextCopies('runtime')) cpSync(path.join(ROOT, entry), path.join(app, entry), { recursive: true });
+    cpSync(path.join(folder, 'build/dist'), path.join(app, 'dist'), { recursive: true });
+    expect(existsSync(path.join(app, 'node_modules/koa'))).to.equal(true);
+    expect(existsSync(path.join(app, 'node_modules/mocha')), 'a dev dependency').to.equal(false);
+    expect(existsSync(path.join(app, 'node_modules/typescript')), 'a dev dependency').to.equal(false);
   });
 
   it('migrates, starts WEB_CONCURRENCY=2 workers with DEBUG=false and answers GET /api/health/', async () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     server = start(process.execPath, ['dist/server.js'], {
-      cwd: folder,
+      cwd: path.join(folder, 'app'),
       env: cleanEnv({
         NODE_ENV: 'production',
         DATABASE_URL: database.url,
@@ -102,14 +126,15 @@ describe('production start: node dist/server.js', function () {
         WEB_CONCURRENCY: '2',
         LOG_LEVEL: 'info',
         THROTTLE_ANON: 'off',
-        DATA_DIR: path.join(folder, 'data'),
+        DATA_DIR: path.join(folder, 'app/data'),
       }),
     });
     await waitForStatus(`${base}/api/health/`, { timeoutMs: 30_000, child: server.child }).catch((error: Error) => {
       throw new Error(`${error.message}\n${server!.output()}`);
     });
     const res = await request(`${base}/api/health/`);
-    expect(JSON.parse(res.body)).to.deep.equal({ status: 'ok', checks: { database: 'ok' } });
+    expect(JSON.parse(res.body)).to.deep.include({ status: 'ok' });
+    expect(JSON.parse(res.body)).to.have.nested.property('checks.database', 'ok');
     const workers = spawnSync('pgrep', ['-P', String(server.child.pid)], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
     expect(workers, 'worker processes').to.have.length(2);
   });
