@@ -23,8 +23,9 @@ echo "backup: database.dump, $(wc -c <"$target/database.dump" | tr -d ' ') bytes
 
 echo "backup: mirroring the bucket"
 # shellcheck disable=SC2016
-docker compose run --rm --no-deps -v "$target/bucket:/backup" --entrypoint /bin/sh minio-setup -c \
-  'mc alias set backoffice "$MINIO_SERVER_URL" "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD" >/dev/null && mc mirror --overwrite "backoffice/$MINIO_BUCKET" /backup'
+# The container runs as root: hand the mirrored files to whoever runs this script.
+docker compose run --rm --no-deps -v "$target/bucket:/backup" -e "BACKUP_OWNER=$(id -u):$(id -g)" --entrypoint /bin/sh minio-setup -c \
+  'mc alias set backoffice "$MINIO_SERVER_URL" "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD" >/dev/null && mc mirror --overwrite "backoffice/$MINIO_BUCKET" /backup && chown -R "$BACKUP_OWNER" /backup'
 echo "backup: bucket/, $(find "$target/bucket" -type f | wc -l | tr -d ' ') file(s)"
 
 if (( keep > 0 )); then

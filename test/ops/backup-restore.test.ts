@@ -59,8 +59,8 @@ describe('ops/backup.sh and ops/restore.sh', function () {
     expect(world.calls().map((c) => c.args)).to.deep.equal([
       ['compose', 'exec', '-T', 'postgres', 'sh', '-c', 'pg_dump --format=custom --no-owner --no-privileges -U "$POSTGRES_USER" "$POSTGRES_DB"'],
       [
-        'compose', 'run', '--rm', '--no-deps', '-v', `${target}/bucket:/backup`, '--entrypoint', '/bin/sh', 'minio-setup', '-c',
-        'mc alias set backoffice "$MINIO_SERVER_URL" "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD" >/dev/null && mc mirror --overwrite "backoffice/$MINIO_BUCKET" /backup',
+        'compose', 'run', '--rm', '--no-deps', '-v', `${target}/bucket:/backup`, '-e', `BACKUP_OWNER=${process.getuid!()}:${process.getgid!()}`, '--entrypoint', '/bin/sh', 'minio-setup', '-c',
+        'mc alias set backoffice "$MINIO_SERVER_URL" "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD" >/dev/null && mc mirror --overwrite "backoffice/$MINIO_BUCKET" /backup && chown -R "$BACKUP_OWNER" /backup',
       ],
     ]);
 

@@ -26,7 +26,7 @@ export function standInWorld(prefix = 'ops-') {
   const project = path.join(dir, 'backend');
   const log = path.join(dir, 'calls.jsonl');
   for (const sub of [bin, project]) mkdirSync(sub, { recursive: true });
-  for (const tool of ['docker', 'git', 'mc']) {
+  for (const tool of ['docker', 'git', 'mc', 'chown']) {
     const file = path.join(bin, tool);
     writeFileSync(file, `#!/bin/sh\nexec "${process.execPath}" "${STAND_IN}" ${tool} "$@"\n`);
     chmodSync(file, 0o755);
