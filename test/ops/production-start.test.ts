@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { cleanEnv, freePort, request, requirePostgres, ROOT, scratchDatabase, start, waitForStatus, type Running } from './support.js';
+import { cleanEnv, freePort, request, requirePostgres, requireTools, ROOT, scratchDatabase, start, waitForStatus, type Running } from './support.js';
 
 const SECRET_KEY = 'ops-test-secret-key-0123456789abcdef-0123456789abcdef';
 
@@ -74,6 +74,7 @@ describe('production start: node dist/server.js', function () {
   let base: string;
 
   before(async function () {
+    requireTools(this, 'pgrep');
     await requirePostgres(this);
     database = await scratchDatabase('ops_prod');
     folder = mkdtempSync(path.join(tmpdir(), 'ops-prod-'));
