@@ -46,7 +46,8 @@ export function createApp(deps: Deps): { app: Koa; api: Router } {
   const allowed = new Set(config.corsAllowedOrigins);
   app.use(requestLog(deps.logger));
   app.use(errorWriter);
-  app.use(helmet());
+  // HSTS belongs to the TLS terminator (nginx/prod.conf sends it); two headers would conflict.
+  app.use(helmet({ strictTransportSecurity: false }));
   app.use(
     cors({
       origin: (ctx) => (allowed.has(ctx.get('Origin')) ? ctx.get('Origin') : ''),

@@ -195,6 +195,7 @@ describe('response headers', () => {
       expect(res.headers).to.have.property('content-security-policy');
       expect(res.headers).to.have.property('x-request-id');
       expect(res.headers).not.to.have.property('x-powered-by');
+      expect(res.headers, 'HSTS is nginx\'s').not.to.have.property('strict-transport-security');
     }
   });
 });
