@@ -12,20 +12,9 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { projectRoot } from '../../src/paths.js';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { launchBrowser, missingChromium, requireTool, type TestBrowser } from '../support/browser.js';
 
 const MEDIA_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -43,8 +32,7 @@ function missingTool(): string | null {
   if (spawnSync('mkdocs', ['--version'], { encoding: 'utf8' }).status !== 0) {
     return 'mkdocs is not installed (apt-get install mkdocs mkdocs-material)';
   }
-  if (!fs.existsSync(CHROMIUM)) return `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`;
-  return null;
+  return missingChromium();
 }
 
 function run(command: string, args: string[]): void {
@@ -79,19 +67,12 @@ async function serve(root: string): Promise<{ url: string; close: () => Promise<
 describe('docs site (mkdocs + typedoc, in Chromium)', function () {
   this.timeout(180_000);
   let siteDir = '';
-  let profileDir = '';
   let site: { url: string; close: () => Promise<void> } | null = null;
-  let context: BrowserContext | null = null;
+  let browser: TestBrowser | null = null;
   let page: Page;
-  const offHost: string[] = [];
 
   before(function () {
-    const missing = missingTool();
-    if (missing) {
-      if (process.env.CI === 'true') throw new Error(`docs site test cannot run under CI: ${missing}`);
-      process.stdout.write(`      skipped: ${missing}\n`);
-      this.skip();
-    }
+    requireTool(this, missingTool());
   });
 
   before(async () => {
@@ -100,22 +81,14 @@ describe('docs site (mkdocs + typedoc, in Chromium)', function () {
     run('mkdocs', ['build', '--strict', '--site-dir', siteDir]);
     site = await serve(siteDir);
 
-    profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'backoffice-chromium-'));
-    context = await chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-    // Nothing may leave the machine: record and refuse every request to another host.
-    await context.route('**/*', (route) => {
-      const { hostname } = new URL(route.request().url());
-      if (hostname === '127.0.0.1' || route.request().url().startsWith('data:')) return route.continue();
-      offHost.push(route.request().url());
-      return route.abort();
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    browser = await launchBrowser();
+    page = browser.page;
   });
 
   after(async () => {
-    await context?.close();
+    await browser?.close();
     await site?.close();
-    for (const dir of [siteDir, profileDir]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    if (siteDir) fs.rmSync(siteDir, { recursive: true, force: true });
   });
 
   /** Heading text without the permalink sign the toc extension appends. */
@@ -163,6 +136,6 @@ describe('docs site (mkdocs + typedoc, in Chromium)', function () {
   });
 
   it('loads nothing from another host', () => {
-    expect(offHost).to.deep.equal([]);
+    expect(browser!.offHost).to.deep.equal([]);
   });
 });
