@@ -49,13 +49,15 @@ export function routesOf(router: Router): RouteInfo[] {
 }
 
 /**
- * Turns a Koa path into an OpenAPI path template.
+ * Turns a Koa path into an OpenAPI path template: parameters (`:id`) and wildcards (`*key`, which
+ * may span several segments) become `{id}` and `{key}`.
  *
  * @example
  * openApiPath('/api/users/:id/'); // '/api/users/{id}/'
+ * openApiPath('/api/media/*key'); // '/api/media/{key}'
  */
 export function openApiPath(path: string): string {
-  return path.replace(/:(\w+)/g, '{$1}');
+  return path.replace(/[:*](\w+)/g, '{$1}');
 }
 
 /** The zod schema a route validates its body with, read from the `validate(schema)` middleware. */

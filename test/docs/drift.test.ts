@@ -18,9 +18,9 @@ function readPage(name: string): string {
   return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
 }
 
-/** `METHOD /api/...` mentions in a text, paths in OpenAPI form (`:id` is read as `{id}`). */
+/** `METHOD /api/...` mentions in a text, paths in OpenAPI form (`:id` and `*key` are read as `{id}`, `{key}`). */
 function routeMentions(text: string): string[] {
-  return [...text.matchAll(/\b(GET|POST|PUT|PATCH|DELETE) (\/api\/[^\s`'"?#.,;:)\]|*]*(?::\w+[^\s`'"?#.,;)\]|*]*)*)/g)].map(
+  return [...text.matchAll(/\b(GET|POST|PUT|PATCH|DELETE) (\/api\/[\w\-/{}:*]*)/g)].map(
     ([, method, route]) => `${method} ${openApiPath(route!)}`,
   );
 }

@@ -49,6 +49,15 @@ describe('GET /api/schema/', () => {
   });
 });
 
+describe('openApiPath()', () => {
+  it('writes parameters and wildcards as OpenAPI templates', () => {
+    expect(openApiPath('/api/users/:id/')).to.equal('/api/users/{id}/');
+    expect(openApiPath('/api/users/:id/logout-all/')).to.equal('/api/users/{id}/logout-all/');
+    expect(openApiPath('/api/media/*key')).to.equal('/api/media/{key}');
+    expect(openApiPath('/api/health/')).to.equal('/api/health/');
+  });
+});
+
 describe('GET /api/docs/', () => {
   it('serves Swagger UI whose every file comes from this server', async () => {
     const res = await api().get('/api/docs/').expect(200).expect('Content-Type', /text\/html/);
