@@ -62,7 +62,7 @@ async function resolveSlugs(db: Knex | Knex.Transaction, table: string, column: 
 /**
  * Creates a group with its permissions.
  *
- * @throws {@link "http/errors".ApiError} 400 for a duplicate name or an unknown codename
+ * @throws {@link ApiError} 400 for a duplicate name or an unknown codename
  */
 export async function createGroup(knex: Knex, input: GroupWrite): Promise<GroupRow> {
   return knex.transaction(async (trx) => {
@@ -76,7 +76,7 @@ export async function createGroup(knex: Knex, input: GroupWrite): Promise<GroupR
 /**
  * Updates a group (PUT or PATCH); `permissions`, when given, replaces the whole set.
  *
- * @throws {@link "http/errors".ApiError} 404 for an unknown group; 400 for a duplicate name or unknown codename
+ * @throws {@link ApiError} 404 for an unknown group; 400 for a duplicate name or unknown codename
  */
 export async function updateGroup(knex: Knex, id: number, input: GroupPatch): Promise<GroupRow> {
   return knex.transaction(async (trx) => {
@@ -92,7 +92,7 @@ export async function updateGroup(knex: Knex, id: number, input: GroupPatch): Pr
 /**
  * Deletes a group; its members lose the permissions it granted.
  *
- * @throws {@link "http/errors".ApiError} 404 for an unknown group
+ * @throws {@link ApiError} 404 for an unknown group
  */
 export async function deleteGroup(knex: Knex, id: number): Promise<void> {
   const deleted = await knex('auth_group').where({ id }).delete();

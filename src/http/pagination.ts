@@ -52,7 +52,7 @@ function invalidPage(): ApiError {
  *
  * @param query - the filtered, ordered query; it is cloned, not consumed
  * @param present - maps each row to its JSON
- * @throws {@link "http/errors".ApiError} 404 `Invalid page.` past the last page
+ * @throws {@link ApiError} 404 `Invalid page.` past the last page
  * @example
  * ctx.body = await paginate(ctx, knex('auth_group').orderBy('id'), presentGroup);
  */

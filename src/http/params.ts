@@ -9,7 +9,7 @@ import { notFound } from './errors.js';
 /**
  * The numeric `:id` of a detail route.
  *
- * @throws {@link "http/errors".ApiError} 404 `Not found.` for an id that is not a positive integer, as DRF answers
+ * @throws {@link ApiError} 404 `Not found.` for an id that is not a positive integer, as DRF answers
  */
 export function idParam(ctx: Context, name = 'id'): number {
   const raw = (ctx.params as Record<string, string | undefined>)[name] ?? '';

@@ -21,7 +21,7 @@ export interface ValidateMiddleware<S extends z.ZodType> {
  * @param schema - a zod object schema built from `fields.ts`
  * @param data - the parsed JSON body
  * @returns the validated, transformed data
- * @throws {@link "http/errors".ApiError} 400 with `{"field": ["message"]}`, or `non_field_errors` for a body that is not an object
+ * @throws {@link ApiError} 400 with `{"field": ["message"]}`, or `non_field_errors` for a body that is not an object
  */
 export function parseInput<S extends z.ZodType>(schema: S, data: unknown): z.output<S> {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {

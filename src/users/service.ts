@@ -103,7 +103,7 @@ export function usersQuery(db: Knex, filters: UserFilters): Knex.QueryBuilder {
 /**
  * Creates a user with a hashed password and its groups.
  *
- * @throws {@link "http/errors".ApiError} 400 with every field error at once (duplicate username, unknown group,
+ * @throws {@link ApiError} 400 with every field error at once (duplicate username, unknown group,
  *   weak password); 403 when a non-superuser grants superuser status
  */
 export async function createUser(knex: Knex, actor: Actor, input: UserCreate): Promise<UserRow> {
@@ -138,7 +138,7 @@ export async function createUser(knex: Knex, actor: Actor, input: UserCreate): P
  * Updates a user (PUT or PATCH: only the fields given change). Setting a password logs the user
  * out everywhere.
  *
- * @throws {@link "http/errors".ApiError} 404 for an unknown user; 403 when a non-superuser touches a superuser or
+ * @throws {@link ApiError} 404 for an unknown user; 403 when a non-superuser touches a superuser or
  *   grants superuser status; 400 with every field error at once
  */
 export async function updateUser(knex: Knex, actor: Actor, id: number, input: UserPatch): Promise<UserRow> {
@@ -171,7 +171,7 @@ export async function updateUser(knex: Knex, actor: Actor, id: number, input: Us
 /**
  * Deletes a user; its outstanding tokens stay (with no user), so they can no longer authenticate.
  *
- * @throws {@link "http/errors".ApiError} 404 for an unknown user; 403 when a non-superuser deletes a superuser
+ * @throws {@link ApiError} 404 for an unknown user; 403 when a non-superuser deletes a superuser
  */
 export async function deleteUser(knex: Knex, actor: Actor, id: number): Promise<void> {
   await knex.transaction(async (trx) => {
@@ -195,7 +195,7 @@ export async function updateProfile(knex: Knex, userId: number, input: ProfilePa
  * sessions (the current one stays logged in).
  *
  * @param sessionId - the session making the change, spared from the logout
- * @throws {@link "http/errors".ApiError} 400 under `old_password` for a wrong old password, under `new_password`
+ * @throws {@link ApiError} 400 under `old_password` for a wrong old password, under `new_password`
  *   for a weak new one
  */
 export async function changePassword(knex: Knex, userId: number, sessionId: string | null, input: PasswordChange): Promise<void> {
@@ -214,7 +214,7 @@ export async function changePassword(knex: Knex, userId: number, sessionId: stri
  * Blacklists every outstanding token of a user (`logout-all`).
  *
  * @returns how many tokens were blacklisted
- * @throws {@link "http/errors".ApiError} 404 for an unknown user
+ * @throws {@link ApiError} 404 for an unknown user
  */
 export async function logoutEverywhere(knex: Knex, actor: Actor, id: number): Promise<number> {
   return knex.transaction(async (trx) => {
