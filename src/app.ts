@@ -16,6 +16,7 @@ import './http/context.js';
 import { errorWriter } from './http/error-writer.js';
 import { requestLog } from './http/request-log.js';
 import { createThrottles, throttleAnonymous } from './http/throttle.js';
+import { openApiRoutes } from './openapi/routes.js';
 import { permissionRoutes } from './permissions/routes.js';
 import { userRoutes } from './users/routes.js';
 
@@ -62,7 +63,7 @@ export function createApp(deps: Deps): { app: Koa; api: Router } {
   const databaseCheck: HealthCheck = { name: 'database', check: async () => void (await deps.knex.raw('select 1')) };
 
   const api = new Router({ prefix: '/api' });
-  for (const router of [authRoutes(deps), userRoutes(deps), groupRoutes(deps), permissionRoutes(deps), healthRoutes([databaseCheck])]) {
+  for (const router of [authRoutes(deps), userRoutes(deps), groupRoutes(deps), permissionRoutes(deps), healthRoutes([databaseCheck]), openApiRoutes(deps, () => api)]) {
     api.use(router.routes());
   }
   app.use(api.routes());

@@ -27,6 +27,11 @@ export interface Database {
 /** Thrown when another process holds the embedded data directory. */
 export class DatabaseLockedError extends Error {
   override name = 'DatabaseLockedError';
+  /**
+   * Builds the message: which directory is in use, and the two ways out.
+   *
+   * @param dataDir - the locked data directory
+   */
   constructor(dataDir: string) {
     super(
       `The embedded database in ${path.relative(process.cwd(), dataDir) || dataDir} is in use by another process ` +

@@ -25,6 +25,7 @@ export class User extends Model {
   groups?: Group[];
   user_permissions?: Permission[];
 
+  /** The user's groups and direct permissions, through Django's join tables. */
   static override relationMappings = () => ({
     groups: {
       relation: Model.ManyToManyRelation,
@@ -52,6 +53,7 @@ export class Group extends Model {
 
   permissions?: Permission[];
 
+  /** The group's permissions, through `auth_group_permissions`. */
   static override relationMappings = () => ({
     permissions: {
       relation: Model.ManyToManyRelation,

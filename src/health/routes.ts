@@ -8,6 +8,7 @@ import Router from '@koa/router';
 /** A named dependency check: resolves when the dependency answers, rejects otherwise. */
 export interface HealthCheck {
   readonly name: string;
+  /** Resolves when the dependency answers; a rejection (or a time-out) reports it `down`. */
   check(): Promise<void>;
 }
 

@@ -19,6 +19,8 @@ export type FieldErrors = Record<string, string[] | Record<string, string[]>>;
  */
 export class ApiError extends Error {
   /**
+   * Creates the error; nothing is sent until the error writer catches it.
+   *
    * @param status - the HTTP status
    * @param body - the JSON body exactly as the client receives it
    * @param headers - extra response headers such as `WWW-Authenticate` or `Retry-After`

@@ -16,9 +16,12 @@ export const MESSAGES = {
   string: 'Not a valid string.',
   boolean: 'Must be a valid boolean.',
   email: 'Enter a valid email address.',
+  /** DRF's `max_length` message for a limit of `n` characters. */
   maxLength: (n: number) => `Ensure this field has no more than ${n} characters.`,
+  /** DRF's `not_a_list` message naming the Python type of what came instead. */
   notAList: (input: unknown) => `Expected a list of items but got type "${pythonType(input)}".`,
   invalidValue: 'Invalid value.',
+  /** `SlugRelatedField`'s `does_not_exist` message, e.g. `Object with name=x does not exist.` */
   doesNotExist: (slug: string, value: string) => `Object with ${slug}=${value} does not exist.`,
 } as const;
 

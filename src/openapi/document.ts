@@ -1,0 +1,173 @@
+/**
+ * The OpenAPI 3.1 document, generated from the API router itself: every route it serves, with the
+ * request body schema of its `validate(schema)` middleware converted by zod — the same schema that
+ * validates requests, so the document and the validation cannot disagree.
+ *
+ * @module
+ */
+import type Router from '@koa/router';
+import { z } from 'zod';
+
+/** An OpenAPI 3.1 document (the parts this generator writes are typed; the rest is open). */
+export interface OpenApiDocument {
+  /** Always `3.1.0`. */
+  readonly openapi: '3.1.0';
+  /** Title, version and description of the API. */
+  readonly info: { readonly title: string; readonly version: string; readonly description?: string };
+  /** Path template (`/api/users/{id}/`) → method (`get`, `post`, …) → operation. */
+  readonly paths: Record<string, Record<string, unknown>>;
+  /** Security schemes, shared responses and schemas. */
+  readonly components: Record<string, unknown>;
+}
+
+/** A route as the router serves it: one method, one Koa path, its middleware chain. */
+export interface RouteInfo {
+  /** Upper-case method, never `HEAD` (Koa answers it with the `GET` route). */
+  readonly method: string;
+  /** The Koa path with its prefix, e.g. `/api/users/:id/`. */
+  readonly path: string;
+  /** The middleware and handler functions of the route, in order. */
+  readonly stack: readonly unknown[];
+}
+
+/**
+ * Lists the routes of a router: one entry per method and path, `HEAD` left out.
+ *
+ * @param router - the API router (`createApp(deps).api`), whose stack holds the mounted routers' layers
+ * @example
+ * routesOf(createApp(deps).api).map((r) => `${r.method} ${r.path}`); // ['POST /api/token/', …]
+ */
+export function routesOf(router: Router): RouteInfo[] {
+  const routes: RouteInfo[] = [];
+  for (const layer of router.stack) {
+    for (const method of layer.methods) {
+      if (method === 'HEAD') continue;
+      routes.push({ method, path: String(layer.path), stack: layer.stack });
+    }
+  }
+  return routes;
+}
+
+/**
+ * Turns a Koa path into an OpenAPI path template: parameters (`:id`) and wildcards (`*key`, which
+ * may span several segments) become `{id}` and `{key}`.
+ *
+ * @example
+ * openApiPath('/api/users/:id/'); // '/api/users/{id}/'
+ * openApiPath('/api/media/*key'); // '/api/media/{key}'
+ */
+export function openApiPath(path: string): string {
+  return path.replace(/[:*](\w+)/g, '{$1}');
+}
+
+/** The zod schema a route validates its body with, read from the `validate(schema)` middleware. */
+function bodySchemaOf(route: RouteInfo): z.ZodType | undefined {
+  for (const fn of route.stack) {
+    const schema = (fn as { schema?: unknown }).schema;
+    if (schema instanceof z.ZodType) return schema;
+  }
+  return undefined;
+}
+
+/** Whether a function of the chain is one of the named middlewares (their names are stable: see `authenticate()`). */
+function hasMiddleware(route: RouteInfo, name: string): boolean {
+  return route.stack.some((fn) => typeof fn === 'function' && fn.name === name);
+}
+
+/**
+ * Converts a request schema to JSON Schema as the client sends it (`io: 'input'`); what JSON
+ * Schema cannot say (transforms, refinements) becomes "any" rather than an error.
+ */
+export function requestJsonSchema(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _dialect, ...jsonSchema } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return jsonSchema;
+}
+
+const ERROR_SCHEMA = {
+  type: 'object',
+  description: 'DRF error body: `detail` (and `code` for token errors), or field errors `{"field": ["message"]}`.',
+  properties: { detail: { type: 'string' }, code: { type: 'string' } },
+  additionalProperties: true,
+};
+
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+});
+
+const SUCCESS_STATUS: Record<string, string> = { post: '2XX', delete: '204' };
+
+/**
+ * Builds the OpenAPI document of a router.
+ *
+ * @param router - the API router (`createApp(deps).api`)
+ * @param info - title and version of the API
+ * @returns the document; each route becomes an operation with its path parameters, its request
+ *   body (when it validates one), its security (bearer token or the `access_token` cookie when it
+ *   authenticates) and the DRF error responses it can give
+ * @example
+ * const document = buildOpenApiDocument(createApp(deps).api, { title: 'Backoffice API', version: '0.1.0' });
+ */
+export function buildOpenApiDocument(router: Router, info: { title: string; version: string }): OpenApiDocument {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routesOf(router)) {
+    const method = route.method.toLowerCase();
+    const template = openApiPath(route.path);
+    const parameters = [...template.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({
+      name,
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    }));
+    const authenticated = hasMiddleware(route, 'authenticateMiddleware');
+    const guarded = hasMiddleware(route, 'requirePermissionMiddleware');
+    const body = bodySchemaOf(route);
+
+    const responses: Record<string, unknown> = {
+      [SUCCESS_STATUS[method] ?? '200']: { description: 'Success (bodies and examples: the API reference page of the docs site).' },
+    };
+    if (body) responses['400'] = { $ref: '#/components/responses/ValidationError' };
+    if (authenticated) responses['401'] = { $ref: '#/components/responses/NotAuthenticated' };
+    if (guarded) responses['403'] = { $ref: '#/components/responses/PermissionDenied' };
+    if (parameters.length) responses['404'] = { $ref: '#/components/responses/NotFound' };
+
+    const operation: Record<string, unknown> = {
+      operationId: `${method}${route.path.replace(/[^A-Za-z0-9]+/g, '_').replace(/_$/, '')}`,
+      tags: [route.path.split('/')[2] ?? 'api'],
+      security: authenticated ? [{ bearerAuth: [] }, { cookieAuth: [] }] : [],
+      responses,
+    };
+    if (guarded) operation.description = 'Requires a permission (listed per route in the API reference page).';
+    if (parameters.length) operation.parameters = parameters;
+    if (body) {
+      const schema = requestJsonSchema(body);
+      operation.requestBody = {
+        required: Array.isArray(schema.required) && schema.required.length > 0,
+        content: { 'application/json': { schema } },
+      };
+    }
+    (paths[template] ??= {})[method] = operation;
+  }
+
+  return {
+    openapi: '3.1.0',
+    info: {
+      ...info,
+      description: 'DRF-compatible REST API. Authenticate with `Authorization: Bearer <access>` or the `access_token` cookie set by `POST /api/token/`.',
+    },
+    paths,
+    components: {
+      securitySchemes: {
+        bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+        cookieAuth: { type: 'apiKey', in: 'cookie', name: 'access_token' },
+      },
+      schemas: { Error: ERROR_SCHEMA },
+      responses: {
+        ValidationError: errorResponse('Invalid input: field errors, `non_field_errors`, or `{"detail": "JSON parse error - …"}`.'),
+        NotAuthenticated: errorResponse('No credentials, or a token that is invalid, expired or revoked.'),
+        PermissionDenied: errorResponse('Authenticated, but without the permission (or a failed origin check).'),
+        NotFound: errorResponse('`{"detail": "Not found."}`'),
+      },
+    },
+  };
+}
