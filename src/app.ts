@@ -13,8 +13,10 @@ import { healthRoutes, type HealthCheck } from './health/routes.js';
 import { jsonBody } from './http/body.js';
 import './http/context.js';
 import { errorWriter } from './http/error-writer.js';
+import { fileRoutes } from './files/routes.js';
 import { requestLog } from './http/request-log.js';
 import { permissionRoutes } from './permissions/routes.js';
+import { mediaRoutes } from './storage/routes.js';
 import { userRoutes } from './users/routes.js';
 
 /**
@@ -29,7 +31,7 @@ async function canonicalPath(ctx: Koa.Context, next: Koa.Next): Promise<void> {
 /**
  * Builds the application.
  *
- * @param deps - configuration, database and logger, opened by the caller (server, tests)
+ * @param deps - configuration, database, object store and logger, opened by the caller (server, tests)
  * @returns the Koa app and the API router (the docs drift test lists its routes)
  * @example
  * const { app } = createApp(deps);
@@ -54,9 +56,18 @@ export function createApp(deps: Deps): { app: Koa; api: Router } {
   app.use(canonicalPath);
 
   const databaseCheck: HealthCheck = { name: 'database', check: async () => void (await deps.knex.raw('select 1')) };
+  const storageCheck: HealthCheck = { name: 'storage', check: () => deps.storage.check() };
 
   const api = new Router({ prefix: '/api' });
-  for (const router of [authRoutes(deps), userRoutes(deps), groupRoutes(deps), permissionRoutes(deps), healthRoutes([databaseCheck])]) {
+  for (const router of [
+    authRoutes(deps),
+    userRoutes(deps),
+    groupRoutes(deps),
+    permissionRoutes(deps),
+    fileRoutes(deps),
+    mediaRoutes(deps.storage),
+    healthRoutes([databaseCheck, storageCheck]),
+  ]) {
     api.use(router.routes());
   }
   app.use(api.routes());

@@ -10,6 +10,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import type { Deps } from './deps.js';
 import { createLogger } from './logger.js';
+import { createStorage } from './storage/factory.js';
 
 /**
  * Loads `.env` from the working directory (variables already set win) and validates the result.
@@ -26,14 +27,15 @@ export function configFromEnvironment(): Config {
 }
 
 /**
- * Opens the database and builds the dependencies of the app and the commands.
+ * Opens the database and builds the dependencies of the app and the commands (the object store
+ * connects on first use).
  *
  * @returns the dependencies and the open database (close it when done)
  */
 export async function openDeps(config: Config): Promise<Deps & { db: Database }> {
   const logger = createLogger(config);
   const db = await openDatabase(config.database);
-  return { config, logger, knex: db.knex, db };
+  return { config, logger, knex: db.knex, db, storage: createStorage(config) };
 }
 
 /** Prints one line to stderr and exits non-zero. */
