@@ -19,7 +19,7 @@ import type { Context } from 'koa';
  */
 export function setDownloadHeaders(ctx: Context, file: { fileName: string; contentType: string; size?: number }): void {
   ctx.set('Content-Disposition', contentDisposition(file.fileName));
-  ctx.type = file.contentType;
+  ctx.set('Content-Type', file.contentType); // as stored: `ctx.type` would add a charset
   if (file.size !== undefined) ctx.length = file.size;
   ctx.set('X-Content-Type-Options', 'nosniff');
   ctx.set('Content-Security-Policy', "default-src 'none'; sandbox");

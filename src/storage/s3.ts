@@ -221,25 +221,30 @@ function makeClient(endpoint: string, options: S3StorageOptions): Client {
 }
 
 /**
- * Reads a stream as buffers of exactly `size` bytes (the last one shorter), failing with {@link
- * ObjectTooLargeError} past `maxBytes`. Holds one part in memory at a time.
+ * Reads a stream as parts of exactly `size` bytes (the last one shorter), failing with {@link
+ * ObjectTooLargeError} past `maxBytes`. Parts are filled into two buffers used in turn, so memory
+ * stays at two parts however long the stream: a part must be done with before the part after the
+ * next one is asked for (the upload loop holds at most the current and the next part).
  */
 async function* chunks(source: Readable, size: number, maxBytes: number): AsyncGenerator<Buffer> {
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
+  const buffers = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
+  let turn = 0;
+  let filled = 0;
   let total = 0;
   for await (const chunk of source as AsyncIterable<Buffer>) {
     total += chunk.length;
     if (total > maxBytes) throw new ObjectTooLargeError(maxBytes);
-    pending.push(chunk);
-    pendingBytes += chunk.length;
-    while (pendingBytes >= size) {
-      const joined = Buffer.concat(pending, pendingBytes);
-      yield joined.subarray(0, size);
-      const rest = joined.subarray(size);
-      pending = rest.length ? [Buffer.from(rest)] : [];
-      pendingBytes = rest.length;
+    let offset = 0;
+    while (offset < chunk.length) {
+      const copied = chunk.copy(buffers[turn]!, filled, offset);
+      filled += copied;
+      offset += copied;
+      if (filled === size) {
+        yield buffers[turn]!;
+        turn = 1 - turn;
+        filled = 0;
+      }
     }
   }
-  if (pendingBytes > 0 || total === 0) yield Buffer.concat(pending, pendingBytes);
+  if (filled > 0 || total === 0) yield buffers[turn]!.subarray(0, filled);
 }
