@@ -29,6 +29,8 @@ for (const makeBackend of BACKENDS) {
     afterEach(() => closeApps());
 
     const files = () => testKnex()('files');
+    /** How many rows a query matches (`pg` counts as strings, PGlite as numbers). */
+    const count = async (query: ReturnType<typeof files>) => Number(((await query.count({ n: '*' }).first()) as { n: string | number }).n);
     const store = () => storageOf(backend);
 
     /** Grants a permission to a user directly. */
@@ -77,7 +79,7 @@ for (const makeBackend of BACKENDS) {
         const before = await keysIn(store());
         const res = await app.client().post('/api/files/').set('Authorization', authorization).attach('file', Buffer.alloc(0), 'empty.txt').expect(400);
         expect(res.body).to.deep.equal({ file: ['The submitted file is empty.'] });
-        expect(await files().count({ n: '*' }).first()).to.deep.include({ n: 0 });
+        expect(await count(files())).to.equal(0);
         expect(await keysIn(store())).to.deep.equal(before);
       });
 
@@ -135,7 +137,7 @@ for (const makeBackend of BACKENDS) {
         // Exactly at the limit passes.
         await small.client().post('/api/files/').set('Authorization', authorization).attach('file', Buffer.alloc(100_000, 1), 'at.bin').expect(201);
 
-        expect(await files().whereNot({ name: 'at.bin' }).count({ n: '*' }).first()).to.deep.include({ n: 0 });
+        expect(await count(files().whereNot({ name: 'at.bin' }))).to.equal(0);
         const after = await keysIn(store());
         expect(after.length).to.equal(before.length + 1);
       });
@@ -407,7 +409,7 @@ for (const makeBackend of BACKENDS) {
       it('answers 503 on file endpoints, keeps the rest working, reports it in health, and recovers by itself', async () => {
         const { user, authorization } = await uploader();
         const created = await upload(authorization);
-        const rowsBefore = await files().count({ n: '*' }).first();
+        const rowsBefore = await count(files());
 
         await backend.takeDown();
         const unavailable = { detail: 'Service temporarily unavailable.' };
@@ -417,7 +419,7 @@ for (const makeBackend of BACKENDS) {
         expect((await client.get(`/api/files/${created.id}/`).set('Authorization', authorization).expect(503)).body).to.deep.equal(unavailable);
         expect((await client.get(`/api/files/${created.id}/download/`).set('Authorization', authorization).expect(503)).body).to.deep.equal(unavailable);
         expect((await client.delete(`/api/files/${created.id}/`).set('Authorization', authorization).expect(503)).body).to.deep.equal(unavailable);
-        expect(await files().count({ n: '*' }).first()).to.deep.equal(rowsBefore);
+        expect(await count(files())).to.equal(rowsBefore);
 
         const me = await client.get('/api/users/me/').set('Authorization', authorization).expect(200);
         expect(me.body.id).to.equal(user.id);
