@@ -50,6 +50,8 @@ export function createApp(deps: Deps): { app: Koa; api: Router } {
       origin: (ctx) => (allowed.has(ctx.get('Origin')) ? ctx.get('Origin') : ''),
       credentials: true,
       maxAge: 600,
+      // A frontend that downloads with fetch() reads the file name from here.
+      exposeHeaders: ['Content-Disposition'],
     }),
   );
   app.use(jsonBody({ passthrough: ['multipart/form-data'] }));

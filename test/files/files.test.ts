@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { sweepOrphansCommand } from '../../src/commands/sweep-orphans.js';
 import { ObjectTooLargeError } from '../../src/storage/storage.js';
 import { testKnex } from '../support/hooks.js';
-import { bearer, makeGroup, makeUser } from '../support/app.js';
+import { FRONTEND_ORIGIN, bearer, makeGroup, makeUser } from '../support/app.js';
 import { BACKENDS, keysIn, storageOf } from './backends.js';
 import { closeApps, generatedBytes, startApp, streamUpload, type RunningApp } from './http.js';
 
@@ -292,6 +292,14 @@ for (const makeBackend of BACKENDS) {
           `attachment; filename="????? \\"x\\".csv"; filename*=UTF-8''%D0%BE%D1%82%D1%87%D1%91%D1%82%20%22x%22.csv`,
         );
         expect(res.headers['x-content-type-options']).to.equal('nosniff');
+      });
+
+      it('lets the frontend read the file name across origins', async () => {
+        const { authorization } = await uploader();
+        const created = await upload(authorization);
+        const res = await app.client().get(`/api/files/${created.id}/download/`).set('Authorization', authorization).set('Origin', FRONTEND_ORIGIN).expect(200);
+        expect(res.headers['access-control-allow-origin']).to.equal(FRONTEND_ORIGIN);
+        expect(res.headers['access-control-expose-headers']).to.include('Content-Disposition');
       });
 
       it('hides other users’ files', async () => {
