@@ -125,15 +125,15 @@ export function fileUrl(storage: Storage, file: FileRow, options: { expiresIn: n
  * gone. A store that fails leaves both in place (the client may retry); a row never outlives its
  * object.
  *
- * @throws {@link ApiError} 404 when the file is unknown or not visible to the actor; 403 when the
- *   actor sees it but is neither its owner nor a holder of `delete_file`
+ * @throws {@link ApiError} 404 when the file is unknown, or when the actor may neither delete nor see
+ *   it; 403 when the actor sees it but is neither its owner nor a holder of `delete_file`
  * @throws {@link StorageUnavailableError} when the store is down
  */
 export async function deleteFile(deps: Pick<FileDeps, 'knex' | 'storage'>, actor: FileActor, id: string): Promise<void> {
   await deps.knex.transaction(async (trx) => {
     const file = (await trx('files').where({ id }).forUpdate().first()) as FileRow | undefined;
-    if (!file || !canViewFile(actor, file)) throw notFound();
-    if (!canDeleteFile(actor, file)) throw permissionDenied();
+    if (!file) throw notFound();
+    if (!canDeleteFile(actor, file)) throw canViewFile(actor, file) ? permissionDenied() : notFound();
     await trx('files').where({ id }).delete();
     await deps.storage.delete(file.object_key);
   });
