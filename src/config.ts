@@ -346,6 +346,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   } else if (e.SECRET_KEY.length === 0) {
     fail('SECRET_KEY', 'must not be empty');
   }
+  // S3 refuses presigned URLs valid for longer than a week.
+  if (e.FILE_URL_LIFETIME > 7 * 86400) fail('FILE_URL_LIFETIME', 'must be at most 7d');
   if (e.COOKIE_SAMESITE === 'none' && !e.COOKIE_SECURE) {
     fail('COOKIE_SAMESITE', 'None requires COOKIE_SECURE=true (browsers drop such cookies otherwise)');
   }
