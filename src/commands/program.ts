@@ -117,7 +117,11 @@ export function buildProgram(): Command {
     .option('--dry-run', 'list what would be removed, remove nothing')
     .action((options: { grace: number; dryRun?: boolean }) =>
       withDeps((deps) =>
-        sweepOrphansCommand(deps, { graceSeconds: options.grace, dryRun: options.dryRun ?? false, progress: Boolean(process.stdout.isTTY) }, stdoutOutput),
+        sweepOrphansCommand(
+          deps,
+          { graceSeconds: options.grace, dryRun: options.dryRun ?? false, progress: process.stdout.isTTY ? process.stdout : null },
+          stdoutOutput,
+        ),
       ),
     );
 

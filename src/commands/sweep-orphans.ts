@@ -14,8 +14,8 @@ export interface SweepCommandOptions {
   readonly graceSeconds: number;
   /** List what would be removed, remove nothing. */
   readonly dryRun: boolean;
-  /** Draw a progress bar (only when stdout is a terminal). */
-  readonly progress: boolean;
+  /** The terminal to draw a progress bar on, or `null` for none (output to a file, a pipe, cron). */
+  readonly progress: NodeJS.WritableStream | null;
 }
 
 /**
@@ -25,11 +25,14 @@ export interface SweepCommandOptions {
  * @param out - where result lines go
  * @throws {@link StorageUnavailableError} when the store is down (the CLI prints one line and exits non-zero)
  * @example
- * await sweepOrphansCommand(deps, { graceSeconds: 86400, dryRun: true, progress: process.stdout.isTTY }, stdoutOutput);
+ * await sweepOrphansCommand(deps, { graceSeconds: 86400, dryRun: true, progress: process.stdout.isTTY ? process.stdout : null }, stdoutOutput);
  */
 export async function sweepOrphansCommand(deps: Pick<FileDeps, 'knex' | 'storage'>, options: SweepCommandOptions, out: Output): Promise<void> {
   const bar = options.progress
-    ? new cliProgress.SingleBar({ format: 'Sweeping {bar} {value}/{total} objects', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic)
+    ? new cliProgress.SingleBar(
+        { format: 'Sweeping {bar} {value}/{total} objects', hideCursor: true, clearOnComplete: true, stream: options.progress },
+        cliProgress.Presets.shades_classic,
+      )
     : null;
   let report;
   try {

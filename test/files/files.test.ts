@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { sweepOrphansCommand } from '../../src/commands/sweep-orphans.js';
 import { ObjectTooLargeError } from '../../src/storage/storage.js';
 import { testKnex } from '../support/hooks.js';
@@ -390,24 +390,34 @@ for (const makeBackend of BACKENDS) {
         const deps = { knex: testKnex(), storage };
 
         // Everything is young: nothing goes.
-        await sweepOrphansCommand(deps, { graceSeconds: 3600, dryRun: false, progress: false }, out);
+        await sweepOrphansCommand(deps, { graceSeconds: 3600, dryRun: false, progress: null }, out);
         expect(await storage.stat('files/orphan-1')).not.to.equal(null);
         expect(lines.at(-1)).to.equal('Removed 0 orphaned object(s), 0 bytes; examined 2 object(s) under files/, kept 1 orphan(s) younger than the grace period.');
 
         await new Promise((resolve) => setTimeout(resolve, 1_100));
         lines.length = 0;
-        await sweepOrphansCommand(deps, { graceSeconds: 1, dryRun: true, progress: false }, out);
+        await sweepOrphansCommand(deps, { graceSeconds: 1, dryRun: true, progress: null }, out);
         expect(lines).to.have.length(2);
         expect(lines[0]).to.match(/^Would remove files\/orphan-1 \(4 bytes, /);
         expect(lines[1]).to.match(/^Would remove 1 orphaned object\(s\), 4 bytes/);
         expect(await storage.stat('files/orphan-1')).not.to.equal(null);
 
         lines.length = 0;
-        await sweepOrphansCommand(deps, { graceSeconds: 1, dryRun: false, progress: false }, out);
+        await sweepOrphansCommand(deps, { graceSeconds: 1, dryRun: false, progress: null }, out);
         expect(lines[0]).to.match(/^Removed files\/orphan-1 /);
         expect(await storage.stat('files/orphan-1')).to.equal(null);
         expect(await storage.stat(keptKey)).not.to.equal(null);
         await app.client().get(`/api/files/${kept.id}/download/`).set('Authorization', authorization).expect(200);
+      });
+
+      it('draws a progress bar on a terminal', async () => {
+        let drawn = '';
+        const terminal = Object.assign(new PassThrough(), { isTTY: true, columns: 80 });
+        terminal.on('data', (chunk: Buffer) => (drawn += chunk.toString()));
+        const lines: string[] = [];
+        await sweepOrphansCommand({ knex: testKnex(), storage: store() }, { graceSeconds: 3600, dryRun: true, progress: terminal }, { line: (t) => void lines.push(t) });
+        expect(drawn).to.match(/Sweeping .* \d+\/\d+ objects/);
+        expect(lines.at(-1)).to.match(/^Would remove 0 orphaned object\(s\)/);
       });
     });
 
