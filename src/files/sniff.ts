@@ -24,7 +24,8 @@ export const UNKNOWN_TYPE = 'application/octet-stream';
  */
 export async function detectContentType(head: Uint8Array, complete: boolean): Promise<string> {
   if (head.length === 0) return UNKNOWN_TYPE;
-  const detected = await fileTypeFromBuffer(head);
+  // A malformed file can trip a format parser; it is then simply not that format.
+  const detected = await fileTypeFromBuffer(head).catch(() => undefined);
   if (detected) return detected.mime;
   return looksLikeText(head, complete) ? 'text/plain' : UNKNOWN_TYPE;
 }
