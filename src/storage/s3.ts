@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
+import http, { Agent as HttpAgent } from 'node:http';
+import https, { Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
 import contentDisposition from 'content-disposition';
 import { Client, S3Error } from 'minio';
@@ -32,7 +32,18 @@ export interface S3StorageOptions {
   readonly region: string;
   /** Create the bucket on first use when it is missing. */
   readonly createBucket: boolean;
+  /**
+   * Milliseconds a request may wait for the server without any bytes moving (connecting, or in
+   * the middle of a transfer) before it fails as unavailable; default {@link IDLE_TIMEOUT_MS}.
+   */
+  readonly idleTimeoutMs?: number;
 }
+
+/**
+ * How long a request to S3 may stall before it counts as an outage: a server that accepts
+ * connections but never answers (paused container, dropped packets) must give 503, not a hang.
+ */
+export const IDLE_TIMEOUT_MS = 15_000;
 
 /**
  * Size of the parts of a multipart upload: the most an upload holds in memory at once. S3's
@@ -208,7 +219,17 @@ function makeClient(endpoint: string, options: S3StorageOptions): Client {
   const url = new URL(endpoint);
   const useSSL = url.protocol === 'https:';
   const agentOptions = { keepAlive: true, maxSockets: 64 };
+  const base = useSSL ? https : http;
+  const timeout = options.idleTimeoutMs ?? IDLE_TIMEOUT_MS;
+  const transport = {
+    request: ((requestOptions: http.RequestOptions, callback?: (res: http.IncomingMessage) => void) => {
+      const req = base.request(requestOptions, callback);
+      req.setTimeout(timeout, () => req.destroy(Object.assign(new Error(`S3 did not answer within ${timeout} ms`), { code: 'ETIMEDOUT' })));
+      return req;
+    }) as typeof http.request,
+  };
   return new Client({
+    transport,
     endPoint: url.hostname.replace(/^\[|\]$/g, ''),
     port: url.port ? Number(url.port) : useSSL ? 443 : 80,
     useSSL,
