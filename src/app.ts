@@ -14,10 +14,12 @@ import { healthRoutes, type HealthCheck } from './health/routes.js';
 import { jsonBody } from './http/body.js';
 import './http/context.js';
 import { errorWriter } from './http/error-writer.js';
+import { fileRoutes } from './files/routes.js';
 import { requestLog } from './http/request-log.js';
 import { createThrottles, throttleAnonymous } from './http/throttle.js';
 import { openApiRoutes } from './openapi/routes.js';
 import { permissionRoutes } from './permissions/routes.js';
+import { mediaRoutes } from './storage/routes.js';
 import { userRoutes } from './users/routes.js';
 
 /**
@@ -32,7 +34,7 @@ async function canonicalPath(ctx: Koa.Context, next: Koa.Next): Promise<void> {
 /**
  * Builds the application.
  *
- * @param deps - configuration, database and logger, opened by the caller (server, tests)
+ * @param deps - configuration, database, object store and logger, opened by the caller (server, tests)
  * @returns the Koa app and the API router (the docs drift test lists its routes)
  * @example
  * const { app } = createApp(deps);
@@ -54,6 +56,8 @@ export function createApp(deps: Deps): { app: Koa; api: Router } {
       origin: (ctx) => (allowed.has(ctx.get('Origin')) ? ctx.get('Origin') : ''),
       credentials: true,
       maxAge: 600,
+      // A frontend that downloads with fetch() reads the file name from here.
+      exposeHeaders: ['Content-Disposition'],
     }),
   );
   app.use(jsonBody({ passthrough: ['multipart/form-data'] }));
@@ -61,9 +65,19 @@ export function createApp(deps: Deps): { app: Koa; api: Router } {
   app.use(throttleAnonymous(app.context.throttles));
 
   const databaseCheck: HealthCheck = { name: 'database', check: async () => void (await deps.knex.raw('select 1')) };
+  const storageCheck: HealthCheck = { name: 'storage', check: () => deps.storage.check() };
 
   const api = new Router({ prefix: '/api' });
-  for (const router of [authRoutes(deps), userRoutes(deps), groupRoutes(deps), permissionRoutes(deps), healthRoutes([databaseCheck]), openApiRoutes(deps, () => api)]) {
+  for (const router of [
+    authRoutes(deps),
+    userRoutes(deps),
+    groupRoutes(deps),
+    permissionRoutes(deps),
+    fileRoutes(deps),
+    mediaRoutes(deps.storage),
+    healthRoutes([databaseCheck, storageCheck]),
+    openApiRoutes(deps, () => api),
+  ]) {
     api.use(router.routes());
   }
   app.use(api.routes());

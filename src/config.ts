@@ -38,14 +38,24 @@ export type DatabaseConfig =
 
 /** Where uploaded files live. */
 export type StorageConfig =
-  | { readonly kind: 'local'; readonly root: string }
+  | {
+      /** A folder on this machine (`MEDIA_ROOT`, default `DATA_DIR/media`). */
+      readonly kind: 'local';
+      readonly root: string;
+    }
   | {
       readonly kind: 's3';
       /** Full URL of the S3 endpoint, e.g. `http://minio:9000`. */
       readonly url: string;
+      /** `MINIO_PUBLIC_URL`: the endpoint presigned URLs name, as browsers reach it; `url` when unset. */
+      readonly publicUrl: string;
       readonly accessKey: string;
       readonly secretKey: string;
       readonly bucket: string;
+      /** `MINIO_REGION`: the region requests are signed for (MinIO's default `us-east-1`). */
+      readonly region: string;
+      /** `MINIO_CREATE_BUCKET`: create the bucket (private) on first use when it is missing. */
+      readonly createBucket: boolean;
     };
 
 /** The whole validated configuration; see `docs/md/configuration.md` for each variable. */
@@ -62,8 +72,10 @@ export interface Config {
   readonly dataDir: string;
   /** `DATABASE_URL` or `POSTGRES_*`; PGlite in `DATA_DIR/pglite` when neither is set. */
   readonly database: DatabaseConfig;
-  /** `MINIO_*`; the local folder `DATA_DIR/media` when `MINIO_SERVER_URL` is unset. */
+  /** `MINIO_*`; the local folder `MEDIA_ROOT` (default `DATA_DIR/media`) when `MINIO_SERVER_URL` is unset. */
   readonly storage: StorageConfig;
+  /** `FILE_URL_LIFETIME`: how long the `url` of a file (presigned or signed) stays valid, in seconds. */
+  readonly fileUrlLifetime: number;
   /** `CORS_ALLOWED_ORIGINS`: origins allowed to call the API with credentials. */
   readonly corsAllowedOrigins: readonly string[];
   /** `COOKIE_SAMESITE` and `COOKIE_SECURE`: attributes of the token cookies. */
@@ -262,6 +274,11 @@ const EnvSchema = z.object({
   MINIO_ROOT_USER: text(),
   MINIO_ROOT_PASSWORD: text(),
   MINIO_BUCKET: text('backoffice'),
+  MINIO_PUBLIC_URL: url(['http:', 'https:']),
+  MINIO_REGION: text('us-east-1'),
+  MINIO_CREATE_BUCKET: bool(true),
+  MEDIA_ROOT: text(),
+  FILE_URL_LIFETIME: duration('5m'),
   CORS_ALLOWED_ORIGINS: origins,
   COOKIE_SAMESITE: z
     .string()
@@ -329,6 +346,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   } else if (e.SECRET_KEY.length === 0) {
     fail('SECRET_KEY', 'must not be empty');
   }
+  // S3 refuses presigned URLs valid for longer than a week.
+  if (e.FILE_URL_LIFETIME > 7 * 86400) fail('FILE_URL_LIFETIME', 'must be at most 7d');
   if (e.COOKIE_SAMESITE === 'none' && !e.COOKIE_SECURE) {
     fail('COOKIE_SAMESITE', 'None requires COOKIE_SECURE=true (browsers drop such cookies otherwise)');
   }
@@ -344,14 +363,19 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         }
       : { kind: 'pglite', dataDir: e.DATA_DIR === ':memory:' ? null : path.join(dataDir, 'pglite') };
 
-  let storage: StorageConfig = { kind: 'local', root: path.join(dataDir, 'media') };
+  let storage: StorageConfig = { kind: 'local', root: e.MEDIA_ROOT ? path.resolve(e.MEDIA_ROOT) : path.join(dataDir, 'media') };
   if (e.MINIO_SERVER_URL) {
+    // S3's bucket naming rules: 3-63 lower-case letters, digits, dots and hyphens.
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(e.MINIO_BUCKET!)) fail('MINIO_BUCKET', `is not a valid bucket name: "${e.MINIO_BUCKET}"`);
     storage = {
       kind: 's3',
       url: e.MINIO_SERVER_URL,
+      publicUrl: e.MINIO_PUBLIC_URL ?? e.MINIO_SERVER_URL,
       accessKey: e.MINIO_ROOT_USER ?? fail('MINIO_ROOT_USER', 'is required when MINIO_SERVER_URL is set'),
       secretKey: e.MINIO_ROOT_PASSWORD ?? fail('MINIO_ROOT_PASSWORD', 'is required when MINIO_SERVER_URL is set'),
       bucket: e.MINIO_BUCKET!,
+      region: e.MINIO_REGION!,
+      createBucket: e.MINIO_CREATE_BUCKET,
     };
   }
 
@@ -363,6 +387,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     dataDir,
     database,
     storage,
+    fileUrlLifetime: e.FILE_URL_LIFETIME,
     corsAllowedOrigins: e.CORS_ALLOWED_ORIGINS,
     cookies: { sameSite: e.COOKIE_SAMESITE, secure: e.COOKIE_SECURE },
     jwt: {

@@ -1,5 +1,5 @@
 /**
- * What the application is built from: configuration, the database and the logger. Entry points
+ * What the application is built from: configuration, the database, the object store and the logger. Entry points
  * create these once and pass them to {@link "app".createApp}, the CLI commands and the tests.
  *
  * @module
@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import type { Storage } from './storage/storage.js';
 
 /** The application's dependencies. */
 export interface Deps {
@@ -16,4 +17,6 @@ export interface Deps {
   readonly logger: Logger;
   /** The Redis client when `REDIS_URL` is set (shared throttling counters). */
   readonly redis?: Redis;
+  /** The object store of uploaded files, chosen by configuration ({@link "storage/factory".createStorage}). */
+  readonly storage: Storage;
 }

@@ -11,6 +11,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import type { Deps } from './deps.js';
 import { createLogger } from './logger.js';
+import { createStorage } from './storage/factory.js';
 
 /**
  * Loads `.env` from the working directory (variables already set win) and validates the result.
@@ -28,7 +29,7 @@ export function configFromEnvironment(): Config {
 
 /**
  * Opens the database (and Redis when configured) and builds the dependencies of the app and the
- * commands.
+ * commands (the object store connects on first use).
  *
  * @returns the dependencies, the open database, and `close()` releasing both
  */
@@ -43,6 +44,7 @@ export async function openDeps(config: Config): Promise<Deps & { db: Database; c
     knex: db.knex,
     db,
     redis,
+    storage: createStorage(config),
     async close() {
       redis?.disconnect();
       await db.close();

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import type { Knex } from 'knex';
@@ -12,8 +12,10 @@ import { createSuperuserCommand } from './create-superuser.js';
 import { migrate, type MigrateAction } from './migrate.js';
 import { stdoutOutput } from './output.js';
 import { fillGroupsCommand, setupProjectCommand } from './setup.js';
+import { sweepOrphansCommand } from './sweep-orphans.js';
 import { flushExpiredTokensCommand, generateSecretKey } from './tokens.js';
-import type { Config } from '../config.js';
+import { parseDuration, type Config } from '../config.js';
+import type { Deps } from '../deps.js';
 import { configFromEnvironment, openDeps } from '../runtime.js';
 
 /** Opens the database for one command, runs it, closes the database. */
@@ -25,6 +27,22 @@ async function withDatabase(work: (knex: Knex, config: Config) => Promise<void>)
   } finally {
     await deps.close();
   }
+}
+
+/** Opens the database and the object store for one command, runs it, closes the database. */
+async function withDeps(work: (deps: Deps) => Promise<void>): Promise<void> {
+  const deps = await openDeps(configFromEnvironment());
+  try {
+    await work(deps);
+  } finally {
+    await deps.db.close();
+  }
+}
+
+function graceOption(value: string): number {
+  const seconds = parseDuration(value);
+  if (seconds === null) throw new InvalidArgumentError('expected a duration such as 3600, 30m, 24h or 7d');
+  return seconds;
 }
 
 /** Asks for a password on the terminal without echoing it. */
@@ -91,6 +109,21 @@ export function buildProgram(): Command {
       const password = await superuserPassword(options.password);
       await withDatabase((knex) => createSuperuserCommand(knex, { username: options.username, email: options.email, password }, stdoutOutput));
     });
+
+  program
+    .command('sweep-orphans')
+    .description('remove stored objects that no file refers to, once older than the grace period (cron)')
+    .addOption(new Option('--grace <duration>', 'keep orphans younger than this (e.g. 30m, 24h, 7d)').default(24 * 3600, '24h').argParser(graceOption))
+    .option('--dry-run', 'list what would be removed, remove nothing')
+    .action((options: { grace: number; dryRun?: boolean }) =>
+      withDeps((deps) =>
+        sweepOrphansCommand(
+          deps,
+          { graceSeconds: options.grace, dryRun: options.dryRun ?? false, progress: process.stdout.isTTY ? process.stdout : null },
+          stdoutOutput,
+        ),
+      ),
+    );
 
   program
     .command('generate-secret-key')

@@ -2,13 +2,14 @@
  * The one place that writes error responses.
  *
  * Whatever a route throws — an {@link ApiError}, a Koa HTTP error from a body parser, a database
- * that went away, a bug — leaves here as DRF-shaped JSON. Unknown errors become the bare 500 and
+ * or object store that went away, a bug — leaves here as DRF-shaped JSON. Unknown errors become the bare 500 and
  * are logged with the request id; their message never reaches the client.
  *
  * @module
  */
 import type { Context, Next } from 'koa';
 import { isDatabaseUnavailable } from '../db/errors.js';
+import { ObjectTooLargeError, StorageUnavailableError } from '../storage/storage.js';
 import { ApiError, SERVER_ERROR_BODY, methodNotAllowed, notFound, payloadTooLarge, serviceUnavailable, type ErrorBody } from './errors.js';
 
 /**
@@ -37,6 +38,11 @@ function toApiError(ctx: Context, thrown: unknown): ApiError {
     ctx.log.warn({ err: thrown }, 'database unavailable');
     return serviceUnavailable();
   }
+  if (thrown instanceof StorageUnavailableError) {
+    ctx.log.warn({ err: thrown }, 'storage unavailable');
+    return serviceUnavailable();
+  }
+  if (thrown instanceof ObjectTooLargeError) return payloadTooLarge(`The file exceeds the upload limit of ${thrown.maxBytes} bytes.`);
   const status = (thrown as { status?: unknown; expose?: unknown }).status;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     // Errors raised by Koa and body parsers (raw-body: too large, aborted, bad encoding).

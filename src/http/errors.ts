@@ -58,6 +58,11 @@ export function parseError(reason: string): ApiError {
   return new ApiError(400, { detail: `JSON parse error - ${reason}` });
 }
 
+/** 400 for a multipart body that cannot be parsed; `reason` is the parser's message (DRF's `MultiPartParser` wording). */
+export function multipartParseError(reason: string): ApiError {
+  return new ApiError(400, { detail: `Multipart form parse error - ${reason}` });
+}
+
 /** 401: no usable credentials came with the request. */
 export function notAuthenticated(): ApiError {
   return new ApiError(401, { detail: 'Authentication credentials were not provided.' }, { 'WWW-Authenticate': WWW_AUTHENTICATE });
@@ -104,6 +109,11 @@ export function methodNotAllowed(method: string): ApiError {
 /** 413 for a body over the limit. */
 export function payloadTooLarge(detail = 'Request body is too large.'): ApiError {
   return new ApiError(413, { detail });
+}
+
+/** 403 for a signed file URL that was altered, forged or has expired (S3 answers presigned URLs alike). */
+export function invalidSignature(): ApiError {
+  return new ApiError(403, { detail: 'This link is invalid or has expired.' });
 }
 
 /** 415 for a body whose media type the endpoint does not parse. */

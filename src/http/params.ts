@@ -17,3 +17,18 @@ export function idParam(ctx: Context, name = 'id'): number {
   if (!(id > 0)) throw notFound();
   return id;
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The UUID `:id` of a detail route, lower-cased.
+ *
+ * @throws {@link ApiError} 404 `Not found.` for anything that is not a UUID, as DRF answers
+ * @example
+ * const id = uuidParam(ctx); // '0b6c1b6e-4f0a-4d2b-9d0e-6f1f1c2a3b4c'
+ */
+export function uuidParam(ctx: Context, name = 'id'): string {
+  const raw = (ctx.params as Record<string, string | undefined>)[name] ?? '';
+  if (!UUID.test(raw)) throw notFound();
+  return raw.toLowerCase();
+}

@@ -8,6 +8,7 @@ import { createApp } from '../../src/app.js';
 import { obtainTokenPair } from '../../src/auth/service.js';
 import type { Config } from '../../src/config.js';
 import type { Deps } from '../../src/deps.js';
+import { createStorage } from '../../src/storage/factory.js';
 import { createGroup } from '../../src/groups/service.js';
 import type { UserRow } from '../../src/users/presenter.js';
 import { createUser, SYSTEM_ACTOR } from '../../src/users/service.js';
@@ -20,7 +21,7 @@ export { FRONTEND_ORIGIN } from './config.js';
 /** The dependencies of an app on the shared test database. */
 export function testDeps(env: Record<string, string | undefined> = {}, knex: Knex = testKnex()): Deps {
   const config: Config = testConfig(env);
-  return { config, knex, logger: pino({ level: 'silent' }) };
+  return { config, knex, logger: pino({ level: 'silent' }), storage: createStorage(config) };
 }
 
 /**

@@ -2,6 +2,8 @@
  * Test configuration: PGlite in memory by default, the PostgreSQL server of `TEST_DATABASE_URL`
  * when set. Everything else as production would have it, unless a test overrides it.
  */
+import os from 'node:os';
+import path from 'node:path';
 import { loadConfig, type Config } from '../../src/config.js';
 
 /** A secret key long enough for non-debug mode. */
@@ -9,6 +11,9 @@ export const TEST_SECRET_KEY = 'test-secret-key-0123456789abcdef-0123456789abcde
 
 /** The browser origin the tests act as (in `CORS_ALLOWED_ORIGINS`). */
 export const FRONTEND_ORIGIN = 'http://localhost:5173';
+
+/** The local media folder of this test run (removed when the run ends). */
+export const TEST_MEDIA_ROOT = path.join(os.tmpdir(), `backoffice-test-media-${process.pid}`);
 
 /**
  * Builds a configuration for tests.
@@ -28,6 +33,7 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
     THROTTLE_LOGIN_PER_USER: 'off',
     THROTTLE_USER: 'off',
     THROTTLE_ANON: 'off',
+    MEDIA_ROOT: TEST_MEDIA_ROOT,
     ...env,
   });
 }

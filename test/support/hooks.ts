@@ -2,9 +2,10 @@
  * Mocha root hooks: one database for the whole run (migrated from scratch), emptied before each
  * test so that tests never see each other's rows. Permissions, created by the migrations, stay.
  */
+import fs from 'node:fs';
 import type { Knex } from 'knex';
 import { migrateLatest, openDatabase, type Database } from '../../src/db/database.js';
-import { testConfig } from './config.js';
+import { TEST_MEDIA_ROOT, testConfig } from './config.js';
 
 let database: Database | null = null;
 
@@ -15,6 +16,7 @@ export function testKnex(): Knex {
 }
 
 const TABLES = [
+  'files',
   'token_blacklist_blacklistedtoken',
   'token_blacklist_outstandingtoken',
   'auth_user_user_permissions',
@@ -45,5 +47,6 @@ export const mochaHooks = {
   async afterAll() {
     await database?.close();
     database = null;
+    fs.rmSync(TEST_MEDIA_ROOT, { recursive: true, force: true });
   },
 };

@@ -1,0 +1,67 @@
+/**
+ * `/api/files/*`: upload, list, read, download and delete files.
+ *
+ * @module
+ */
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { authenticate, currentUser } from '../auth/authenticate.js';
+import type { Deps } from '../deps.js';
+import { fieldError, payloadTooLarge, unsupportedMediaType } from '../http/errors.js';
+import { apiOrigin } from '../http/origin.js';
+import { paginate } from '../http/pagination.js';
+import { uuidParam } from '../http/params.js';
+import { requirePermission } from '../permissions/policy.js';
+import { MULTIPART_OVERHEAD_BYTES, receiveFile } from './multipart.js';
+import { presentFile, type FileRow } from './presenter.js';
+import { FILE_FIELD, FILE_MESSAGES } from './schema.js';
+import { deleteFile, fileUrl, filesQuery, findVisibleFile, openFile, uploadFile } from './service.js';
+import { setDownloadHeaders } from '../http/download.js';
+
+/** The files router, mounted under `/api`. */
+export function fileRoutes(deps: Deps): Router {
+  const router = new Router();
+  const auth = authenticate(deps);
+  const { knex, storage, config } = deps;
+  const urlFor = (ctx: Context, file: FileRow) => fileUrl(storage, file, { expiresIn: config.fileUrlLifetime, origin: apiOrigin(ctx) });
+
+  router.post('/files/', auth, requirePermission('add_file'), async (ctx) => {
+    const mediaType = (ctx.get('Content-Type').split(';')[0] ?? '').trim().toLowerCase();
+    if (mediaType !== 'multipart/form-data') throw unsupportedMediaType(mediaType || 'none');
+    const length = Number(ctx.get('Content-Length') || NaN);
+    if (length > config.uploadMaxBytes + MULTIPART_OVERHEAD_BYTES) throw payloadTooLarge(`The file exceeds the upload limit of ${config.uploadMaxBytes} bytes.`);
+
+    const owner = currentUser(ctx);
+    const outcome = await receiveFile(ctx.req, FILE_FIELD, (file) => uploadFile(deps, owner, file, config.uploadMaxBytes));
+    if (outcome.kind === 'missing') throw fieldError(FILE_FIELD, FILE_MESSAGES.required);
+    if (outcome.kind === 'not-a-file') throw fieldError(FILE_FIELD, FILE_MESSAGES.invalid);
+    ctx.status = 201;
+    ctx.body = presentFile(outcome.value, await urlFor(ctx, outcome.value));
+  });
+
+  router.get('/files/', auth, async (ctx) => {
+    await storage.check(); // file endpoints answer 503 while the store is down, lists included
+    const page = await paginate(ctx, filesQuery(knex, currentUser(ctx)), (row: FileRow) => row);
+    ctx.body = { ...page, results: await Promise.all(page.results.map(async (row) => presentFile(row, await urlFor(ctx, row)))) };
+  });
+
+  router.get('/files/:id/', auth, async (ctx) => {
+    const file = await findVisibleFile(knex, currentUser(ctx), uuidParam(ctx));
+    await storage.check();
+    ctx.body = presentFile(file, await urlFor(ctx, file));
+  });
+
+  router.get('/files/:id/download/', auth, async (ctx) => {
+    const file = await findVisibleFile(knex, currentUser(ctx), uuidParam(ctx));
+    const body = await openFile(storage, file);
+    setDownloadHeaders(ctx, { fileName: file.name, contentType: file.content_type, size: Number(file.size) });
+    ctx.body = body;
+  });
+
+  router.delete('/files/:id/', auth, async (ctx) => {
+    await deleteFile(deps, currentUser(ctx), uuidParam(ctx));
+    ctx.status = 204;
+  });
+
+  return router;
+}

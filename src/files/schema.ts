@@ -1,0 +1,49 @@
+/**
+ * The shapes of the files endpoints. Uploads are `multipart/form-data` streamed by busboy, not
+ * JSON, so the request side is a set of rules on the `file` part; the response is {@link FileOut}.
+ *
+ * @module
+ */
+import { z } from 'zod';
+
+/** The form field that carries the file. */
+export const FILE_FIELD = 'file';
+
+/** The longest file name kept, as Django's `FileField(max_length=255)`. */
+export const MAX_FILE_NAME_LENGTH = 255;
+
+/** DRF's `FileField` messages, to the letter. */
+export const FILE_MESSAGES = {
+  required: 'No file was submitted.',
+  invalid: 'The submitted data was not a file. Check the encoding type on the form.',
+  noName: 'No filename could be determined.',
+  empty: 'The submitted file is empty.',
+  maxLength: (length: number) => `Ensure this filename has at most ${MAX_FILE_NAME_LENGTH} characters (it has ${length}).`,
+} as const;
+
+/** File JSON, as `POST /api/files/`, `GET /api/files/` and `GET /api/files/{id}/` answer it. */
+export const FileOut = z.object({
+  id: z.uuid(),
+  name: z.string().max(MAX_FILE_NAME_LENGTH),
+  size: z.int().nonnegative(),
+  content_type: z.string(),
+  url: z.url(),
+  owner: z.int().nullable(),
+  created_at: z.iso.datetime(),
+});
+/** File JSON. */
+export type FileOut = z.infer<typeof FileOut>;
+
+/**
+ * Cleans a client's file name for storage and display: the last path segment (browsers on Windows
+ * send `C:\fakepath\…`), without control characters, trimmed.
+ *
+ * @returns the cleaned name, possibly empty
+ * @example
+ * cleanFileName('C:\\fakepath\\report.pdf'); // 'report.pdf'
+ */
+export function cleanFileName(raw: string): string {
+  const last = raw.split(/[\\/]/).pop() ?? '';
+  // eslint-disable-next-line no-control-regex -- control characters are what this removes
+  return last.replace(/[\u0000-\u001f\u007f]/g, '').trim();
+}

@@ -1,0 +1,34 @@
+/**
+ * `GET /api/media/{key}/`: serves the signed, expiring URLs of the local folder store, the
+ * counterpart of S3 presigned URLs. With the S3 store, whose URLs point at the bucket, the route
+ * answers 404.
+ *
+ * @module
+ */
+import Router from '@koa/router';
+import { setDownloadHeaders } from '../http/download.js';
+import { invalidSignature, notFound } from '../http/errors.js';
+import { LocalStorage } from './local.js';
+import { ObjectNotFoundError, type Storage } from './storage.js';
+
+/** The media router, mounted under `/api`. No authentication: the signature is the credential. */
+export function mediaRoutes(storage: Storage): Router {
+  const router = new Router();
+  router.get('/media/*key', async (ctx) => {
+    if (!(storage instanceof LocalStorage)) throw notFound();
+    const raw = (ctx.params as { key?: string | string[] }).key;
+    const key = (Array.isArray(raw) ? raw.join('/') : (raw ?? '')).replace(/\/+$/, '');
+    if (!/^[a-z0-9/_-]+$/.test(key)) throw notFound();
+    let opened;
+    try {
+      opened = await storage.openSigned(key, ctx.query);
+    } catch (error) {
+      if (error instanceof ObjectNotFoundError) throw notFound();
+      throw error;
+    }
+    if (!opened) throw invalidSignature();
+    setDownloadHeaders(ctx, { fileName: opened.grant.fileName, contentType: opened.grant.contentType });
+    ctx.body = opened.body;
+  });
+  return router;
+}
