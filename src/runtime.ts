@@ -27,13 +27,21 @@ export function configFromEnvironment(): Config {
   }
 }
 
+/** The dependencies of a running process, with what it must close on the way out. */
+export interface OpenDeps extends Deps {
+  /** The open database. */
+  readonly db: Database;
+  /** Disconnects Redis and closes the database (releasing the embedded lock). */
+  close(): Promise<void>;
+}
+
 /**
  * Opens the database (and Redis when configured) and builds the dependencies of the app and the
  * commands (the object store connects on first use).
  *
  * @returns the dependencies, the open database, and `close()` releasing both
  */
-export async function openDeps(config: Config): Promise<Deps & { db: Database; close(): Promise<void> }> {
+export async function openDeps(config: Config): Promise<OpenDeps> {
   const logger = createLogger(config);
   const db = await openDatabase(config.database, logger);
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;

@@ -18,6 +18,7 @@ export const FILE_MESSAGES = {
   invalid: 'The submitted data was not a file. Check the encoding type on the form.',
   noName: 'No filename could be determined.',
   empty: 'The submitted file is empty.',
+  /** A file name over the limit; `length` is the name's length. */
   maxLength: (length: number) => `Ensure this filename has at most ${MAX_FILE_NAME_LENGTH} characters (it has ${length}).`,
 } as const;
 

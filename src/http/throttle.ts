@@ -5,7 +5,6 @@
  * @module
  */
 import type { Context, Next } from 'koa';
-import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Deps } from '../deps.js';
 import type { ThrottleRate } from '../config.js';
@@ -92,4 +91,3 @@ export function throttleAnonymous(throttles: Throttles) {
   };
 }
 
-export type { Redis };
