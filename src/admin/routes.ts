@@ -110,9 +110,14 @@ export function adminRoutes(deps: Deps): Router {
   return router;
 }
 
-/** The panel's headers: its own CSP (scripts none, styles from here), and nothing cached. */
+/**
+ * The panel's headers: its own CSP (scripts none, styles from here), nothing cached, and Django's
+ * `same-origin` referrer policy — under helmet's `no-referrer` a browser sends `Origin: null` with
+ * a form, which the origin check must refuse.
+ */
 async function adminHeaders(ctx: Context, next: Next): Promise<void> {
   ctx.set('Content-Security-Policy', ADMIN_CSP);
+  ctx.set('Referrer-Policy', 'same-origin');
   ctx.set('Cache-Control', 'no-store');
   await next();
 }
