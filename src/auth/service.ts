@@ -131,11 +131,7 @@ export async function blacklistTokenSessions(db: Knex | Knex.Transaction, tokenI
     .whereIn('id', tokenIds)
     .orWhere((q) => q.whereIn('session_id', sessions).where('expires_at', '>', db.fn.now()))
     .select('id');
-  const inserted = await db.raw<{ rows: unknown[] }>('INSERT INTO ?? (token_id) ? ON CONFLICT (token_id) DO NOTHING RETURNING id', [
-    BLACKLISTED,
-    ids,
-  ]);
-  return inserted.rows.length;
+  return insertBlacklisted(db, ids);
 }
 
 /**
@@ -205,6 +201,11 @@ async function blacklistWhere(db: Knex | Knex.Transaction, where: { session_id: 
       if (exceptSessionId) q.whereNot('session_id', exceptSessionId);
     })
     .select('id');
+  return insertBlacklisted(db, ids);
+}
+
+/** Blacklists the outstanding tokens a subquery selects; returns how many were newly blacklisted. */
+async function insertBlacklisted(db: Knex | Knex.Transaction, ids: Knex.QueryBuilder): Promise<number> {
   const inserted = await db.raw<{ rows: unknown[] }>('INSERT INTO ?? (token_id) ? ON CONFLICT (token_id) DO NOTHING RETURNING id', [
     BLACKLISTED,
     ids,
