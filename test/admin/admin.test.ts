@@ -352,6 +352,18 @@ describe('admin panel: users', () => {
     expect((await auditRows()).at(-1)).to.include({ action: 'delete_user', target_id: String(target.id), target_repr: 'target' });
   });
 
+  it('escapes what users typed', async () => {
+    await superuser();
+    const target = await makeUser({ username: 'target', first_name: '<script>alert(1)</script>', last_name: '"><img src=x>' });
+    await makeGroup('<b>bold</b>');
+    const admin = await adminLogin({ username: 'root' });
+    for (const path of ['/admin/users/', `/admin/users/${target.id}/`, '/admin/groups/', '/admin/users/?q=%3Cscript%3E']) {
+      const res = await admin.get(path);
+      expect(res.text, path).not.to.include('<script>').and.not.to.include('<img src=x>').and.not.to.include('<b>bold</b>');
+    }
+    expect((await admin.get(`/admin/users/${target.id}/`)).text).to.include('&lt;script&gt;alert(1)&lt;/script&gt;');
+  });
+
   it('never shows a password hash or a token', async () => {
     await superuser();
     const target = await makeUser({ username: 'target' });
