@@ -7,6 +7,7 @@ import cors from '@koa/cors';
 import helmet from 'koa-helmet';
 import Router from '@koa/router';
 import Koa from 'koa';
+import { adminRoutes } from './admin/routes.js';
 import { authRoutes } from './auth/routes.js';
 import type { Deps } from './deps.js';
 import { groupRoutes } from './groups/routes.js';
@@ -60,6 +61,8 @@ export function createApp(deps: Deps): { app: Koa; api: Router } {
       exposeHeaders: ['Content-Disposition'],
     }),
   );
+  // The admin panel reads urlencoded forms and answers HTML, so it sits before the API's JSON parser.
+  app.use(adminRoutes(deps).routes());
   app.use(jsonBody({ passthrough: ['multipart/form-data'] }));
   app.use(canonicalPath);
   app.use(throttleAnonymous(app.context.throttles));

@@ -23,22 +23,7 @@ export function authRoutes(deps: Deps): Router {
   const router = new Router();
 
   router.post('/token/', validate(TokenObtain), async (ctx) => {
-    const credentials = validatedBody(ctx, TokenObtain);
-    const { loginPerIp, loginPerUser } = ctx.throttles;
-    const userKey = credentials.username.toLowerCase();
-    // Every attempt counts per address. Per username only failures count: guessing one account's
-    // password is capped whatever the addresses, and a user's own successful logins never use up
-    // the rate (failures by others can still hold that username back for one window).
-    await consume(loginPerIp, ctx.ip);
-    await assertNotExhausted(loginPerUser, userKey);
-    let tokens;
-    try {
-      tokens = await obtainTokenPair(deps, credentials);
-    } catch (error) {
-      if ((error as { status?: number }).status === 401) await consume(loginPerUser, userKey).catch(() => undefined);
-      throw error;
-    }
-    await reset(loginPerUser, userKey);
+    const tokens = await throttledLogin(ctx, deps, validatedBody(ctx, TokenObtain));
     setTokenCookies(ctx, deps.config, tokens);
     ctx.body = { refresh: tokens.refresh, access: tokens.access };
   });
@@ -63,6 +48,32 @@ export function authRoutes(deps: Deps): Router {
   });
 
   return router;
+}
+
+/**
+ * Logs a user in under the login throttles (`THROTTLE_LOGIN_PER_IP`, `THROTTLE_LOGIN_PER_USER`);
+ * the API's `POST /api/token/` and the admin login form both go through here.
+ *
+ * @returns the new session's tokens
+ * @throws {@link ApiError} 401 for wrong credentials, 429 when throttled
+ */
+export async function throttledLogin(ctx: Context, deps: Deps, credentials: { username: string; password: string }) {
+  const { loginPerIp, loginPerUser } = ctx.throttles;
+  const userKey = credentials.username.toLowerCase();
+  // Every attempt counts per address. Per username only failures count: guessing one account's
+  // password is capped whatever the addresses, and a user's own successful logins never use up
+  // the rate (failures by others can still hold that username back for one window).
+  await consume(loginPerIp, ctx.ip);
+  await assertNotExhausted(loginPerUser, userKey);
+  let tokens;
+  try {
+    tokens = await obtainTokenPair(deps, credentials);
+  } catch (error) {
+    if ((error as { status?: number }).status === 401) await consume(loginPerUser, userKey).catch(() => undefined);
+    throw error;
+  }
+  await reset(loginPerUser, userKey);
+  return tokens;
 }
 
 /** The refresh token from the body, else from its cookie (origin-checked, as a cookie-borne credential). */

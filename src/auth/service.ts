@@ -117,6 +117,24 @@ export async function blacklistUserTokens(db: Knex | Knex.Transaction, userId: n
 }
 
 /**
+ * Blacklists chosen outstanding tokens (the admin's "blacklist" action) together with every live
+ * token of their sessions, so that the access tokens of those sessions stop working at once.
+ *
+ * @param db - a transaction of the caller's multi-step change, or the knex instance
+ * @param tokenIds - outstanding token ids; unknown ids are ignored
+ * @returns how many tokens were newly blacklisted
+ */
+export async function blacklistTokenSessions(db: Knex | Knex.Transaction, tokenIds: readonly number[]): Promise<number> {
+  if (tokenIds.length === 0) return 0;
+  const sessions = db(OUTSTANDING).whereIn('id', tokenIds).select('session_id');
+  const ids = db(OUTSTANDING)
+    .whereIn('id', tokenIds)
+    .orWhere((q) => q.whereIn('session_id', sessions).where('expires_at', '>', db.fn.now()))
+    .select('id');
+  return insertBlacklisted(db, ids);
+}
+
+/**
  * Deletes expired outstanding tokens and their blacklist rows (the nightly cleanup).
  *
  * @returns how many rows of each table were deleted
@@ -183,6 +201,11 @@ async function blacklistWhere(db: Knex | Knex.Transaction, where: { session_id: 
       if (exceptSessionId) q.whereNot('session_id', exceptSessionId);
     })
     .select('id');
+  return insertBlacklisted(db, ids);
+}
+
+/** Blacklists the outstanding tokens a subquery selects; returns how many were newly blacklisted. */
+async function insertBlacklisted(db: Knex | Knex.Transaction, ids: Knex.QueryBuilder): Promise<number> {
   const inserted = await db.raw<{ rows: unknown[] }>('INSERT INTO ?? (token_id) ? ON CONFLICT (token_id) DO NOTHING RETURNING id', [
     BLACKLISTED,
     ids,

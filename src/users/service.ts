@@ -9,7 +9,7 @@ import { hashPassword, verifyPassword } from '../auth/passwords.js';
 import { validatePassword, type PasswordUserAttributes } from '../auth/password-validation.js';
 import { blacklistUserTokens } from '../auth/service.js';
 import { isUniqueViolation } from '../db/errors.js';
-import { resolveGroups } from '../groups/service.js';
+import { resolveGroups, resolvePermissions } from '../groups/service.js';
 import { notFound, permissionDenied, validationError, fieldError, type FieldErrors } from '../http/errors.js';
 import type { UserRow } from './presenter.js';
 import type { PasswordChange, ProfilePatch, UserCreate, UserPatch } from './schema.js';
@@ -222,6 +222,37 @@ export async function logoutEverywhere(knex: Knex, actor: Actor, id: number): Pr
     if (!target) throw notFound();
     if (target.is_superuser && !actor.is_superuser && actor.id !== id) throw permissionDenied();
     return blacklistUserTokens(trx, id);
+  });
+}
+
+/**
+ * The permission codenames granted to a user directly (not through groups), sorted.
+ */
+export async function directPermissions(db: Knex | Knex.Transaction, userId: number): Promise<string[]> {
+  return db('auth_permission as p')
+    .join('auth_user_user_permissions as up', 'up.permission_id', 'p.id')
+    .where('up.user_id', userId)
+    .orderBy('p.codename')
+    .pluck('p.codename');
+}
+
+/**
+ * Replaces the permissions granted to a user directly (Django's `user_permissions`).
+ *
+ * @throws {@link ApiError} 404 for an unknown user; 403 when a non-superuser changes a superuser;
+ *   400 under `permissions` for an unknown codename
+ */
+export async function setUserPermissions(knex: Knex, actor: Actor, id: number, codenames: readonly string[]): Promise<void> {
+  await knex.transaction(async (trx) => {
+    const target = await trx('auth_user').where({ id }).forUpdate().first('id', 'is_superuser');
+    if (!target) throw notFound();
+    if (target.is_superuser && !actor.is_superuser) throw permissionDenied();
+    const resolved = await resolvePermissions(trx, codenames);
+    if ('error' in resolved) throw validationError({ permissions: [resolved.error] });
+    await trx('auth_user_user_permissions').where({ user_id: id }).delete();
+    if (resolved.ids.length) {
+      await trx('auth_user_user_permissions').insert(resolved.ids.map((permission_id) => ({ user_id: id, permission_id })));
+    }
   });
 }
 

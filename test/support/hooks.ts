@@ -25,6 +25,7 @@ const TABLES = [
   'auth_group',
   'auth_user',
   'throttle',
+  'admin_log',
 ];
 
 /** Empties every table the tests write, keeping the permissions the migrations created. */

@@ -1,0 +1,70 @@
+/**
+ * Rendering the admin pages: eta templates from `views/`, auto-escaped, with what every page needs
+ * (the user, the CSRF token, a permission test), and the stylesheets served from `node_modules`.
+ *
+ * @module
+ */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Eta } from 'eta';
+import type { Context } from 'koa';
+import { hasPermission } from '../permissions/policy.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+const eta = new Eta({ views: path.join(here, 'views'), cache: true, autoEscape: true });
+
+/**
+ * The stylesheets of the panel: Pico CSS from its npm package and the panel's few own rules. Read
+ * once; no request leaves the machine.
+ */
+export const STYLESHEETS: Readonly<Record<string, string>> = Object.freeze({
+  'pico.min.css': fs.readFileSync(createRequire(import.meta.url).resolve('@picocss/pico/css/pico.min.css'), 'utf8'),
+  'admin.css': fs.readFileSync(path.join(here, 'static/admin.css'), 'utf8'),
+});
+
+/**
+ * The admin pages' Content-Security-Policy: nothing but this origin's stylesheets and forms, no
+ * scripts at all, no framing. Pico draws its checkmarks and arrows with `data:` SVG images.
+ */
+export const ADMIN_CSP =
+  "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/** Fixed notices shown after a redirect (`?notice=`), so no text from the URL reaches the page. */
+const NOTICES: Readonly<Record<string, string>> = {
+  created: 'The object was added successfully.',
+  saved: 'The changes were saved.',
+  deleted: 'The object was deleted.',
+  password: 'The password was changed; the user was logged out everywhere.',
+  deactivated: 'The user was deactivated; their sessions stopped working.',
+  'logged-out': 'Every token of the user was blacklisted; their next API request is refused.',
+  blacklisted: 'The selected tokens and their sessions were blacklisted.',
+  'none-selected': 'Items must be selected in order to perform actions on them. No items have been changed.',
+};
+
+/**
+ * Renders a page into the response.
+ *
+ * @param view - the template under `views/`, e.g. `users/list`
+ * @param data - the page's own data; `user`, `csrf`, `can`, `notice` and `path` are added
+ * @param status - the HTTP status (200 unless given)
+ * @example
+ * render(ctx, 'users/list', { page, filters });
+ */
+export function render(ctx: Context, view: string, data: Record<string, unknown> = {}, status = 200): void {
+  const user = ctx.state.user;
+  const notice = typeof ctx.query.notice === 'string' ? NOTICES[ctx.query.notice] : undefined;
+  ctx.status = status;
+  ctx.type = 'text/html; charset=utf-8';
+  ctx.body = eta.render(`./${view}`, {
+    user,
+    csrf: ctx.state.csrfToken ?? '',
+    can: (codename: string) => (user ? hasPermission(user, codename) : false),
+    notice,
+    path: ctx.path,
+    query: ctx.query,
+    ...data,
+  });
+}

@@ -1,0 +1,150 @@
+/**
+ * The admin panel at `/admin/`: the counterpart of Django admin for users, groups and tokens,
+ * server-rendered, calling the same use-cases as the API.
+ *
+ * @module
+ */
+import Router from '@koa/router';
+import type { Context, Next } from 'koa';
+import { REFRESH_COOKIE, clearTokenCookies, setTokenCookies } from '../auth/cookies.js';
+import { authenticateToken } from '../auth/authenticate.js';
+import { throttledLogin } from '../auth/routes.js';
+import { blacklistRefreshToken } from '../auth/service.js';
+import type { Deps } from '../deps.js';
+import { ApiError } from '../http/errors.js';
+import { assertTrustedOrigin } from '../http/origin.js';
+import { auditQuery, recordAction, type AuditEntry } from './audit.js';
+import { formOf, parseForm } from './form.js';
+import { adminGroupRoutes } from './groups.js';
+import { pageOf } from './pages.js';
+import { ADMIN_CSP, STYLESHEETS, render } from './render.js';
+import { adminSession, adminUser, requireAdminPermission, sessionOf } from './session.js';
+import { adminTokenRoutes } from './tokens.js';
+import { adminUserRoutes } from './users.js';
+
+const WRONG_CREDENTIALS = 'Please enter the correct username and password for a staff account. Note that both fields may be case-sensitive.';
+
+/**
+ * The admin router, mounted at `/admin` before the API's JSON body parser (its forms are
+ * urlencoded). Its pages answer in HTML, errors included.
+ *
+ * @example
+ * app.use(adminRoutes(deps).routes());
+ */
+export function adminRoutes(deps: Deps): Router {
+  const router = new Router({ prefix: '/admin' });
+  const session = adminSession(deps);
+
+  router.use(adminHeaders, adminErrors, parseForm);
+
+  router.get('/static/:name', (ctx) => {
+    const css = STYLESHEETS[ctx.params.name ?? ''];
+    if (css === undefined) return renderNotFound(ctx);
+    ctx.type = 'text/css; charset=utf-8';
+    ctx.set('Cache-Control', 'public, max-age=3600');
+    ctx.body = css;
+  });
+
+  router.get('/login/', async (ctx) => {
+    const current = await sessionOf(ctx, deps);
+    if (current?.user.is_staff) return ctx.redirect(nextUrl(ctx.query.next));
+    render(ctx, 'login', { title: 'Log in', next: nextUrl(ctx.query.next), username: '', error: null });
+  });
+
+  router.post('/login/', async (ctx) => {
+    assertTrustedOrigin(ctx, deps.config.corsAllowedOrigins);
+    const form = formOf(ctx);
+    const credentials = { username: form.get('username') ?? '', password: form.get('password') ?? '' };
+    const next = nextUrl(form.get('next'));
+    let tokens;
+    try {
+      tokens = await throttledLogin(ctx, deps, credentials);
+    } catch (error) {
+      if (error instanceof ApiError && (error.status === 401 || error.status === 429)) {
+        const message = error.status === 401 ? WRONG_CREDENTIALS : String(error.body.detail);
+        ctx.set(error.headers);
+        return render(ctx, 'login', { title: 'Log in', next, username: credentials.username, error: message }, error.status === 429 ? 429 : 200);
+      }
+      throw error;
+    }
+    const { user } = await authenticateToken(deps, tokens.access);
+    if (!user.is_staff) {
+      // A valid login of a non-staff user opens no admin session: the new session is closed at once.
+      await blacklistRefreshToken(deps, tokens.refresh);
+      ctx.state.user = user;
+      return render(ctx, 'refused', { title: 'Access refused', reason: 'not-staff' }, 403);
+    }
+    await recordAction(deps.knex, user, 'login', { type: 'user', id: user.id, repr: user.username });
+    setTokenCookies(ctx, deps.config, tokens);
+    ctx.redirect(next);
+  });
+
+  router.post('/logout/', session, async (ctx) => {
+    const user = adminUser(ctx);
+    const refresh = ctx.cookies.get(REFRESH_COOKIE);
+    clearTokenCookies(ctx, deps.config);
+    if (refresh) await blacklistRefreshToken(deps, refresh).catch(() => undefined);
+    await recordAction(deps.knex, user, 'logout', { type: 'user', id: user.id, repr: user.username });
+    ctx.redirect('/admin/login/');
+  });
+
+  router.get('/', session, async (ctx) => {
+    const mine = await auditQuery(deps.knex).where('actor_id', adminUser(ctx).id).limit(10);
+    render(ctx, 'index', { title: 'Site administration', recent: mine as AuditEntry[] });
+  });
+
+  router.get('/log/', session, requireAdminPermission('view_logentry'), async (ctx) => {
+    const pick = (name: string) => (typeof ctx.query[name] === 'string' ? (ctx.query[name] as string).trim() : '');
+    const filters = { actor: pick('actor'), action: pick('action'), targetType: pick('target_type'), targetId: pick('target_id') };
+    const page = await pageOf<AuditEntry>(auditQuery(deps.knex, filters), ctx.query.page);
+    const actions = await deps.knex('admin_log').distinct('action').orderBy('action').pluck('action');
+    render(ctx, 'log', { title: 'Audit log', page, filters, actions });
+  });
+
+  for (const child of [adminUserRoutes(deps, session), adminGroupRoutes(deps, session), adminTokenRoutes(deps, session)]) {
+    router.use(child.routes());
+  }
+
+  // Anything else under /admin/ is an HTML 404, never the API's JSON one.
+  router.all('/{*rest}', renderNotFound);
+  return router;
+}
+
+/**
+ * The panel's headers: its own CSP (scripts none, styles from here), nothing cached, and Django's
+ * `same-origin` referrer policy — under helmet's `no-referrer` a browser sends `Origin: null` with
+ * a form, which the origin check must refuse.
+ */
+async function adminHeaders(ctx: Context, next: Next): Promise<void> {
+  ctx.set('Content-Security-Policy', ADMIN_CSP);
+  ctx.set('Referrer-Policy', 'same-origin');
+  ctx.set('Cache-Control', 'no-store');
+  await next();
+}
+
+/** Errors become HTML pages: the refusal page for 403, the not-found page for 404, else a 500 page. */
+async function adminErrors(ctx: Context, next: Next): Promise<void> {
+  try {
+    await next();
+  } catch (error) {
+    if (error instanceof ApiError && error.status < 500) {
+      ctx.set(error.headers);
+      if (error.status === 404) return renderNotFound(ctx);
+      return render(ctx, 'refused', { title: 'Access refused', reason: 'error', detail: String(error.body.detail ?? 'Bad request.') }, error.status);
+    }
+    if (error instanceof ApiError && error.status === 503) {
+      return render(ctx, 'error', { title: 'Service unavailable', detail: 'Service temporarily unavailable.' }, 503);
+    }
+    ctx.log.error({ err: error }, 'unhandled admin error');
+    render(ctx, 'error', { title: 'Server error', detail: 'A server error occurred.' }, 500);
+  }
+}
+
+function renderNotFound(ctx: Context): void {
+  render(ctx, 'error', { title: 'Not found', detail: 'The requested page was not found.' }, 404);
+}
+
+/** Where to go after login: a path inside the panel only (no open redirect). */
+function nextUrl(value: unknown): string {
+  return typeof value === 'string' && /^\/admin\/[^\s\\]*$/.test(value) && !value.startsWith('/admin//') ? value : '/admin/';
+}
