@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import knexFactory, { type Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
 import lockfile from 'proper-lockfile';
@@ -40,12 +41,27 @@ export class DatabaseLockedError extends Error {
   }
 }
 
-/** knex's migration settings, shared by the server, the CLI and the tests. */
-export const migrationConfig: Knex.MigratorConfig = {
-  directory: migrationsDir,
-  loadExtensions: [isCompiled ? '.js' : '.ts'],
-  tableName: 'knex_migrations',
+/**
+ * The project's migrations as knex sees them: the TypeScript sources under tsx, their compiled form
+ * in `dist/`, recorded under their names **without** extension, so that a database migrated by the
+ * image (`.js`) and one migrated by `npm run cli` (`.ts`) agree on what has run.
+ */
+export const migrationSource: Knex.MigrationSource<string> = {
+  async getMigrations() {
+    const extension = isCompiled ? '.js' : '.ts';
+    const files = await fs.promises.readdir(migrationsDir);
+    return files.filter((file) => file.endsWith(extension) && !file.endsWith('.d.ts')).sort();
+  },
+  getMigrationName(file) {
+    return file.replace(/\.(?:ts|js)$/, '');
+  },
+  async getMigration(file) {
+    return (await import(pathToFileURL(path.join(migrationsDir, file)).href)) as Knex.Migration;
+  },
 };
+
+/** knex's migration settings, shared by the server, the CLI and the tests. */
+export const migrationConfig: Knex.MigratorConfig = { migrationSource, tableName: 'knex_migrations' };
 
 /**
  * Opens the configured database and binds the objection models to it.

@@ -9,7 +9,7 @@ import { makeUser } from '../support/app.js';
 import { TEST_SECRET_KEY } from '../support/config.js';
 import { testKnex } from '../support/hooks.js';
 
-const MIGRATION = '20261128000200_admin_log.ts';
+const MIGRATION = '20261128000200_admin_log';
 
 describe('admin audit log', () => {
   it('records who did what to which object, and keeps the name when the actor is deleted', async () => {
