@@ -94,7 +94,9 @@ async function startApp(databaseUrl: string, logFile: string): Promise<{ child: 
   const out = fs.openSync(logFile, 'w');
   const profileDir = path.join(ROOT, 'bench/results/profile.tmp');
   if (settings.cpuProfile) fs.mkdirSync(profileDir, { recursive: true });
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist/server.js')], {
+  // Cluster workers inherit the primary's execArgv, so each writes its own profile on exit.
+  const profile = settings.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const child = spawn(process.execPath, [...profile, path.join(ROOT, 'dist/server.js')], {
     cwd: fs.mkdtempSync(path.join(os.tmpdir(), 'bench-app-')),
     env: childEnv({
       DEBUG: 'false',
@@ -109,7 +111,6 @@ async function startApp(databaseUrl: string, logFile: string): Promise<{ child: 
       THROTTLE_LOGIN_PER_USER: 'off',
       THROTTLE_USER: 'off',
       THROTTLE_ANON: 'off',
-      ...(settings.cpuProfile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}),
     }),
     stdio: ['ignore', out, out],
   });
