@@ -87,7 +87,7 @@ describe('resilience: slow clients and oversized requests', function () {
         await new Promise((r) => setTimeout(r, 400));
       }
       expect(served.length).to.be.greaterThan(5);
-      expect(Math.max(...served), 'slowest normal request (ms)').to.be.lessThan(2_000);
+      expect(Math.max(...served), 'slowest normal request (ms)').to.be.lessThan(5_000);
 
       const closed = await Promise.race([
         Promise.all(slow.map((s) => s.closedAt)),
