@@ -71,7 +71,9 @@ async function serve(config: Config): Promise<void> {
   const { app } = createApp(deps);
   let stopping = false;
   const handler = app.callback();
-  const server: Server = createServer((req, res) => {
+  // Node checks requestTimeout/headersTimeout only every connectionsCheckingInterval (30 s by
+  // default): checked each second, a slow client is cut off close to the 10 s headers limit.
+  const server: Server = createServer({ connectionsCheckingInterval: 1_000 }, (req, res) => {
     // During shutdown, tell keep-alive clients to reconnect elsewhere.
     if (stopping) res.setHeader('Connection', 'close');
     void handler(req, res);

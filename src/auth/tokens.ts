@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { randomUUID } from 'node:crypto';
+import { createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 
 /** `access` or `refresh`, as in simplejwt's `token_type` claim. */
@@ -41,6 +41,18 @@ export class TokenError extends Error {
 
 const ALGORITHM = 'HS256';
 
+let signingKey: { secret: string; key: KeyObject } | null = null;
+
+/**
+ * The HMAC key as a `KeyObject`, made once per secret. Given a string, jsonwebtoken first tries to
+ * parse it as a PEM public key on every call — an exception per request that cost a quarter of the
+ * worker's CPU on `GET /api/users/me/` (see docs/md/benchmarks.md).
+ */
+function keyOf(secret: string): KeyObject {
+  if (signingKey?.secret !== secret) signingKey = { secret, key: createSecretKey(Buffer.from(secret, 'utf8')) };
+  return signingKey.key;
+}
+
 /** A new token id: 32 hex digits. */
 export function newJti(): string {
   return randomUUID().replaceAll('-', '');
@@ -71,7 +83,7 @@ export function signToken(
     user_id: subject.userId,
     sid: subject.sessionId,
   };
-  return { token: jwt.sign(claims, settings.secretKey, { algorithm: ALGORITHM }), claims };
+  return { token: jwt.sign(claims, keyOf(settings.secretKey), { algorithm: ALGORITHM }), claims };
 }
 
 /**
@@ -86,7 +98,7 @@ export function signToken(
 export function verifyToken(settings: TokenSettings, token: string, expected: TokenType | null): TokenClaims {
   let payload: unknown;
   try {
-    payload = jwt.verify(token, settings.secretKey, { algorithms: [ALGORITHM] });
+    payload = jwt.verify(token, keyOf(settings.secretKey), { algorithms: [ALGORITHM] });
   } catch (error) {
     throw new TokenError((error as Error).name === 'TokenExpiredError' ? 'Token is expired' : 'Token is invalid');
   }

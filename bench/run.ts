@@ -1,0 +1,347 @@
+/**
+ * `npm run bench`: the application in production mode (`node dist/server.js`, `WEB_CONCURRENCY`
+ * workers, a real PostgreSQL server, 10,000 users) driven over loopback by autocannon from this
+ * process, next to the ceiling — a bare `node:http` server with the same worker count answering the
+ * same JSON from memory — measured in the same run. Prints a table, writes
+ * `bench/results/latest.json` and the chart `docs/md/img/bench.svg`.
+ *
+ * Settings (environment): BENCH_DATABASE_URL, BENCH_DURATION (s per scenario), BENCH_WARMUP (s),
+ * BENCH_CONNECTIONS, BENCH_WORKERS, BENCH_USERS, BENCH_LOG_LEVEL, BENCH_SCENARIOS (comma list of
+ * names), BENCH_SKIP_BUILD=1, BENCH_SKIP_STARTUP=1, BENCH_CPU_PROF=1 (CPU profiles of the workers
+ * into bench/results/profile.tmp/), BENCH_OUTPUT (the JSON file).
+ */
+import autocannon from 'autocannon';
+import argon2 from 'argon2';
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ARGON2_PARAMS, hashPassword } from '../src/auth/passwords.js';
+import { BENCH_ADMIN, BENCH_PASSWORD, BENCH_USER, createScratchDatabase, issueRefreshTokens, loadUsers, openBenchKnex } from './dataset.js';
+import { childPids, cpuTimeMs, freePort, memoryOf, run, sampleMemory, stopChild, waitFor200 } from './processes.js';
+import { renderChart, renderTable, type BenchResults, type ScenarioResult } from './report.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const env = process.env;
+const settings = {
+  databaseUrl: env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/backoffice_bench',
+  duration: Number(env.BENCH_DURATION ?? 10),
+  warmup: Number(env.BENCH_WARMUP ?? 2),
+  connections: Number(env.BENCH_CONNECTIONS ?? 32),
+  workers: Number(env.BENCH_WORKERS ?? 2),
+  users: Number(env.BENCH_USERS ?? 10_000),
+  logLevel: env.BENCH_LOG_LEVEL ?? 'info',
+  only: env.BENCH_SCENARIOS ? new Set(env.BENCH_SCENARIOS.split(',').map((s) => s.trim())) : null,
+  cpuProfile: env.BENCH_CPU_PROF === '1',
+  output: path.resolve(env.BENCH_OUTPUT ?? path.join(ROOT, 'bench/results/latest.json')),
+};
+const SECRET_KEY = 'bench-secret-key-0123456789abcdef-0123456789abcdef';
+const SEARCH = 'Smirnova';
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+/** A child environment: PATH and HOME only, plus the given variables (no .env is read: cwd is scratch). */
+function childEnv(vars: Record<string, string>): NodeJS.ProcessEnv {
+  return { PATH: env.PATH, HOME: env.HOME, NODE_ENV: 'production', ...vars };
+}
+
+interface Scenario {
+  name: string;
+  label: string;
+  options: autocannon.Options;
+}
+
+async function measure(scenario: Scenario, workerPids: readonly number[]): Promise<Omit<ScenarioResult, 'ratio'>> {
+  if (settings.warmup > 0) await autocannon({ ...scenario.options, duration: settings.warmup });
+  const memory = sampleMemory(workerPids);
+  const cpuBefore = workerPids.reduce((sum, pid) => sum + cpuTimeMs(pid), 0);
+  const result = await autocannon({ ...scenario.options, duration: settings.duration });
+  const cpuMs = workerPids.reduce((sum, pid) => sum + cpuTimeMs(pid), 0) - cpuBefore;
+  const peaks = memory.stop();
+  const codes = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, stat]) => [code, stat.count ?? 0]));
+  return {
+    name: scenario.name,
+    label: scenario.label,
+    requestsPerSecond: Math.round(result.requests.average),
+    requests: result.requests.total,
+    latencyMs: { p50: result.latency.p50, p99: result.latency.p99, mean: result.latency.mean, max: result.latency.max },
+    errors: result.errors,
+    timeouts: result.timeouts,
+    non2xx: result.non2xx,
+    statusCodes: codes,
+    peakRssMiB: workerPids.map((pid) => round1(peaks.get(pid) ?? 0)),
+    // Worker CPU per request: unlike req/s, barely moved by other load on the machine.
+    workerCpuMsPerRequest: result.requests.total ? Math.round((cpuMs / result.requests.total) * 1000) / 1000 : 0,
+  };
+}
+
+const round1 = (n: number) => Math.round(n * 10) / 10;
+
+async function startCeiling(body: string): Promise<{ child: ChildProcess; url: string }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/ceiling.ts')], {
+    cwd: ROOT,
+    env: childEnv({ PORT: String(port), WEB_CONCURRENCY: String(settings.workers), CEILING_BODY: body }),
+    stdio: 'inherit',
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor200(`${url}/api/health/`, child, 30_000);
+  return { child, url };
+}
+
+async function startApp(databaseUrl: string, logFile: string): Promise<{ child: ChildProcess; url: string; workers: number[] }> {
+  const port = await freePort();
+  const out = fs.openSync(logFile, 'w');
+  const profileDir = path.join(ROOT, 'bench/results/profile.tmp');
+  if (settings.cpuProfile) fs.mkdirSync(profileDir, { recursive: true });
+  // Cluster workers inherit the primary's execArgv, so each writes its own profile on exit.
+  const profile = settings.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const child = spawn(process.execPath, [...profile, path.join(ROOT, 'dist/server.js')], {
+    cwd: fs.mkdtempSync(path.join(os.tmpdir(), 'bench-app-')),
+    env: childEnv({
+      DEBUG: 'false',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      SECRET_KEY,
+      DATABASE_URL: databaseUrl,
+      WEB_CONCURRENCY: String(settings.workers),
+      LOG_LEVEL: settings.logLevel,
+      ACCESS_TOKEN_LIFETIME: '1h',
+      THROTTLE_LOGIN_PER_IP: 'off',
+      THROTTLE_LOGIN_PER_USER: 'off',
+      THROTTLE_USER: 'off',
+      THROTTLE_ANON: 'off',
+    }),
+    stdio: ['ignore', out, out],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor200(`${url}/api/health/`, child, 60_000);
+  let workers = childPids(child.pid!);
+  for (let i = 0; i < 50 && workers.length < settings.workers; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    workers = childPids(child.pid!);
+  }
+  return { child, url, workers: settings.workers > 1 ? workers : [child.pid!] };
+}
+
+async function login(url: string, username: string): Promise<{ access: string; refresh: string }> {
+  const res = await fetch(`${url}/api/token/`, { method: 'POST' as const, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username, password: BENCH_PASSWORD }) });
+  if (res.status !== 200) throw new Error(`login of ${username}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as { access: string; refresh: string };
+}
+
+/** Sequential argon2id verifications in this process for `ms`: the cost of one hash on one core. */
+async function hashRate(ms: number): Promise<number> {
+  const hash = await hashPassword(BENCH_PASSWORD);
+  const started = performance.now();
+  let n = 0;
+  while (performance.now() - started < ms) {
+    await argon2.verify(hash, BENCH_PASSWORD);
+    n++;
+  }
+  return round1((n * 1000) / (performance.now() - started));
+}
+
+/**
+ * Embedded mode (PGlite): ms from spawning the server to its first 200 — on a fresh DATA_DIR
+ * (migrations and demo data) and again on the same one — compiled (`node dist/server.js`) and as
+ * `npm start` runs it (tsx). Each gets its own DATA_DIR: knex records migrations with their file
+ * extension, so a directory migrated by one cannot be opened by the other.
+ */
+async function startupTimes(): Promise<BenchResults['startup']> {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-embedded-'));
+  const once = async (command: string, args: string[], dataDir: string) => {
+    const port = await freePort();
+    const started = performance.now();
+    const child = spawn(command, args, {
+      cwd: folder,
+      env: childEnv({ DEBUG: 'true', HOST: '127.0.0.1', PORT: String(port), SECRET_KEY, DATA_DIR: path.join(folder, dataDir), LOG_LEVEL: 'warn' }),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    try {
+      await waitFor200(`http://127.0.0.1:${port}/api/health/`, child, 120_000, 20).catch((error: Error) => {
+        throw new Error(`${args.join(' ')}: ${error.message}\n${stderr}`);
+      });
+      return Math.round(performance.now() - started);
+    } finally {
+      await stopChild(child);
+    }
+  };
+  try {
+    const node = process.execPath;
+    const server = [path.join(ROOT, 'dist/server.js')];
+    // What `npm start` runs.
+    const tsx = path.join(ROOT, 'node_modules/.bin/tsx');
+    const source = [path.join(ROOT, 'src/server.ts')];
+    return {
+      firstStartMs: await once(node, server, 'compiled'),
+      warmStartMs: await once(node, server, 'compiled'),
+      firstStartTsxMs: await once(tsx, source, 'tsx'),
+      warmStartTsxMs: await once(tsx, source, 'tsx'),
+    };
+  } finally {
+    fs.rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  if (env.BENCH_SKIP_BUILD !== '1') {
+    log('npm run build');
+    await run('npm', ['run', 'build', '--silent'], { cwd: ROOT });
+  }
+  fs.mkdirSync(path.dirname(settings.output), { recursive: true });
+  const wanted = (name: string) => !settings.only || settings.only.has(name);
+
+  log(`scratch database ${new URL(settings.databaseUrl).pathname.slice(1)}; loading ${settings.users} users`);
+  const database = await createScratchDatabase(settings.databaseUrl);
+  const knex = openBenchKnex(database.url);
+  const children: ChildProcess[] = [];
+  try {
+    // The compiled CLI migrates, so that knex records the migrations under the names the compiled server expects.
+    await run(process.execPath, [path.join(ROOT, 'dist/cli.js'), 'migrate', 'up'], {
+      cwd: os.tmpdir(),
+      env: childEnv({ DATABASE_URL: database.url, SECRET_KEY, DEBUG: 'false', LOG_LEVEL: 'warn' }),
+    });
+    const loadMs = await loadUsers(knex, settings.users);
+    log(`users loaded in ${loadMs} ms`);
+    const refreshPool = wanted('refresh') ? Math.ceil((settings.duration + settings.warmup) * 5_000) : 0;
+    const tokenSettings = { secretKey: SECRET_KEY, accessLifetime: 3600, refreshLifetime: 86_400 };
+    const refreshTokens = await issueRefreshTokens(knex, tokenSettings, refreshPool);
+    if (refreshPool) log(`${refreshPool} refresh tokens issued`);
+
+    const app = await startApp(database.url, path.join(ROOT, 'bench/results/server.log.tmp'));
+    children.push(app.child);
+    log(`app on ${app.url}, workers ${app.workers.join(', ')}`);
+    const user = await login(app.url, BENCH_USER);
+    const admin = await login(app.url, BENCH_ADMIN);
+    const meResponse = await fetch(`${app.url}/api/users/me/`, { headers: { Authorization: `Bearer ${user.access}` } });
+    const meBody = await meResponse.text();
+    if (meResponse.status !== 200) throw new Error(`/me/: ${meResponse.status} ${meBody}`);
+
+    const ceilingServer = await startCeiling(meBody);
+    children.push(ceilingServer.child);
+    const base = { connections: settings.connections };
+    let refreshUsed = 0;
+    let loginNext = 0;
+    const all: Scenario[] = [
+      {
+        name: 'me-bearer',
+        label: 'GET /api/users/me/ (Bearer)',
+        options: { ...base, url: `${app.url}/api/users/me/`, headers: { Authorization: `Bearer ${user.access}` } },
+      },
+      {
+        name: 'me-cookie',
+        label: 'GET /api/users/me/ (cookie)',
+        options: { ...base, url: `${app.url}/api/users/me/`, headers: { Cookie: `access_token=${user.access}` } },
+      },
+      {
+        name: 'users-search',
+        label: `GET /api/users/?page_size=20&search=${SEARCH}`,
+        options: { ...base, url: `${app.url}/api/users/?page_size=20&search=${SEARCH}`, headers: { Authorization: `Bearer ${admin.access}` } },
+      },
+      {
+        name: 'refresh',
+        label: 'POST /api/token/refresh/ (rotating)',
+        options: {
+          ...base,
+          url: app.url,
+          requests: [
+            {
+              method: 'POST' as const,
+              path: '/api/token/refresh/',
+              headers: { 'Content-Type': 'application/json' },
+              setupRequest: (request) => ({ ...request, body: JSON.stringify({ refresh: refreshTokens[Math.min(refreshUsed++, refreshTokens.length - 1)] }) }),
+            },
+          ],
+        },
+      },
+      {
+        name: 'login',
+        label: 'POST /api/token/ (argon2id)',
+        options: {
+          ...base,
+          url: app.url,
+          requests: [
+            {
+              method: 'POST' as const,
+              path: '/api/token/',
+              headers: { 'Content-Type': 'application/json' },
+              setupRequest: (request) => {
+                const n = String((loginNext++ % settings.users) + 1).padStart(5, '0');
+                return { ...request, body: JSON.stringify({ username: `bench${n}`, password: BENCH_PASSWORD }) };
+              },
+            },
+          ],
+        },
+      },
+    ];
+    const scenarios = all.filter((s) => wanted(s.name));
+
+    log(`ceiling on ${ceilingServer.url} (${settings.duration} s)`);
+    const ceilingWorkers = childPids(ceilingServer.child.pid!);
+    const ceiling = await measure(
+      { name: 'ceiling', label: 'bare node:http, same JSON from memory', options: { ...base, url: `${ceilingServer.url}/api/users/me/` } },
+      ceilingWorkers.length ? ceilingWorkers : [ceilingServer.child.pid!],
+    );
+    await stopChild(ceilingServer.child);
+
+    const results: ScenarioResult[] = [];
+    for (const scenario of scenarios) {
+      log(`${scenario.label} (${settings.duration} s)`);
+      const measured = await measure(scenario, app.workers);
+      results.push({ ...measured, ratio: Math.round((measured.requestsPerSecond / ceiling.requestsPerSecond) * 1000) / 1000 });
+    }
+    if (refreshUsed > refreshTokens.length) log(`warning: the refresh token pool ran out (${refreshUsed} requests for ${refreshTokens.length} tokens)`);
+    const hwm = app.workers.map((pid) => round1(memoryOf(pid)?.hwm ?? 0));
+
+    log('argon2id rate in one thread (3 s)');
+    const singleThreadHashesPerSecond = await hashRate(3_000);
+    await stopChild(app.child);
+
+    let startup: BenchResults['startup'] = null;
+    if (env.BENCH_SKIP_STARTUP !== '1') {
+      log('embedded mode start to first 200');
+      startup = await startupTimes();
+    }
+
+    const loginResult = results.find((r) => r.name === 'login');
+    const output: BenchResults = {
+      date: new Date().toISOString(),
+      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadAverage: os.loadavg().map(round1) },
+      settings: { durationS: settings.duration, warmupS: settings.warmup, connections: settings.connections, workers: settings.workers, users: settings.users, logLevel: settings.logLevel, throttles: 'off', database: 'PostgreSQL server (pg), pool 10 per worker' },
+      ceiling: { ...ceiling, ratio: 1 },
+      scenarios: results,
+      hashing: {
+        algorithm: 'argon2id',
+        memoryKiB: ARGON2_PARAMS.memoryCost,
+        iterations: ARGON2_PARAMS.timeCost,
+        parallelism: ARGON2_PARAMS.parallelism,
+        singleThreadHashesPerSecond,
+        loginRequestsPerSecond: loginResult?.requestsPerSecond ?? null,
+      },
+      peakRssMiBPerWorker: hwm,
+      startup,
+    };
+    fs.writeFileSync(settings.output, `${JSON.stringify(output, null, 2)}\n`);
+    process.stdout.write(renderTable(output));
+    if (!settings.only && settings.output.endsWith('latest.json')) {
+      const svg = path.join(ROOT, 'docs/md/img/bench.svg');
+      fs.mkdirSync(path.dirname(svg), { recursive: true });
+      fs.writeFileSync(svg, renderChart(output));
+      log(`wrote ${path.relative(ROOT, settings.output)} and ${path.relative(ROOT, svg)}`);
+    } else {
+      log(`wrote ${path.relative(ROOT, settings.output)}`);
+    }
+  } finally {
+    for (const child of children) await stopChild(child).catch(() => undefined);
+    await knex.destroy();
+    await database.drop().catch((error: Error) => log(`could not drop the scratch database: ${error.message}`));
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`[bench] failed: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

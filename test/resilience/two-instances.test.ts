@@ -1,0 +1,85 @@
+/**
+ * Two server processes on one database behave as one: a session blacklisted through one is
+ * refused by the other on the very next request, and the login throttle counts across both.
+ */
+import { expect } from 'chai';
+import knexFactory from 'knex';
+import { createUser, SYSTEM_ACTOR } from '../../src/users/service.js';
+import { PASSWORD } from '../support/app.js';
+import { TEST_SECRET_KEY } from '../support/config.js';
+import { freePort, startServer, type ServerProcess } from '../support/processes.js';
+import { request, type Answer } from '../ops/support.js';
+import { requirePostgresBinaries, startPrivatePostgres, type PrivatePostgres } from './support.js';
+
+describe('resilience: two app instances on one database', function () {
+  this.timeout(120_000);
+  let pg: PrivatePostgres | undefined;
+  let a: ServerProcess | undefined;
+  let b: ServerProcess | undefined;
+
+  before(async function () {
+    const bin = requirePostgresBinaries(this);
+    pg = await startPrivatePostgres(bin, await freePort());
+    const env = {
+      DATABASE_URL: pg.url,
+      DEBUG: 'false',
+      SECRET_KEY: TEST_SECRET_KEY,
+      WEB_CONCURRENCY: '1',
+      THROTTLE_LOGIN_PER_IP: '2/m',
+      THROTTLE_LOGIN_PER_USER: 'off',
+      THROTTLE_USER: 'off',
+      THROTTLE_ANON: 'off',
+    };
+    // One after the other: the first migrates.
+    a = await startServer(env);
+    b = await startServer(env);
+    const knex = knexFactory({ client: 'pg', connection: pg.url, pool: { min: 0, max: 1 } });
+    try {
+      await createUser(knex, SYSTEM_ACTOR, { username: 'alice', password: PASSWORD });
+    } finally {
+      await knex.destroy();
+    }
+  });
+
+  after(async () => {
+    for (const server of [a, b]) {
+      if (server && server.child.exitCode === null) {
+        server.child.kill('SIGTERM');
+        await server.exited;
+      }
+    }
+    await pg?.destroy();
+  });
+
+  const post = (base: string, path: string, body: unknown): Promise<Answer> =>
+    request(`${base}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const me = (base: string, access: string) => request(`${base}/api/users/me/`, { headers: { Authorization: `Bearer ${access}` } });
+
+  it('refuses on one instance, at once, a session logged out through the other', async () => {
+    // Login 1 of the 2 the address may make per minute.
+    const login = await post(a!.url, '/api/token/', { username: 'alice', password: PASSWORD });
+    expect(login.status, login.body).to.equal(200);
+    const { access, refresh } = JSON.parse(login.body) as { access: string; refresh: string };
+    expect((await me(b!.url, access)).status, 'B accepts the token A issued').to.equal(200);
+
+    const logout = await post(a!.url, '/api/token/blacklist/', { refresh });
+    expect(logout.status, logout.body).to.equal(200);
+
+    const refused = await me(b!.url, access);
+    expect(refused.status, refused.body).to.equal(401);
+    expect(JSON.parse(refused.body)).to.include({ code: 'token_not_valid' });
+    expect((await post(b!.url, '/api/token/refresh/', { refresh })).status, 'refresh on B').to.equal(401);
+  });
+
+  it('counts login attempts per address across both instances (THROTTLE_LOGIN_PER_IP=2/m)', async () => {
+    // Login 2 of 2, on the other instance.
+    const second = await post(b!.url, '/api/token/', { username: 'alice', password: PASSWORD });
+    expect(second.status, second.body).to.equal(200);
+    for (const base of [a!.url, b!.url]) {
+      const third = await post(base, '/api/token/', { username: 'alice', password: PASSWORD });
+      expect(third.status, `${base}: ${third.body}`).to.equal(429);
+      expect(third.headers['retry-after']).to.match(/^\d+$/);
+      expect(JSON.parse(third.body).detail).to.match(/^Request was throttled\. Expected available in \d+ seconds?\.$/);
+    }
+  });
+});
