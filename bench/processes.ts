@@ -5,7 +5,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
-import net from 'node:net';
 
 /** The ids of the processes whose parent is `pid`. */
 export function childPids(pid: number): number[] {
@@ -71,16 +70,7 @@ export function cpuTimeMs(pid: number): number {
   }
 }
 
-/** A TCP port free on 127.0.0.1 right now. */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
+export { freePort } from '../test/support/processes.js';
 
 /** Polls `url` until it answers 200; rejects when `child` exits first or the time is up. */
 export async function waitFor200(url: string, child: ChildProcess, timeoutMs = 60_000, everyMs = 100): Promise<void> {

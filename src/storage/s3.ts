@@ -9,6 +9,7 @@ import https, { Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
 import contentDisposition from 'content-disposition';
 import { Client, S3Error } from 'minio';
+import type { StorageConfig } from '../config.js';
 import {
   ObjectNotFoundError,
   ObjectTooLargeError,
@@ -20,24 +21,14 @@ import {
   type Storage,
 } from './storage.js';
 
-/** What {@link S3Storage} needs: the `s3` part of the configuration. */
-export interface S3StorageOptions {
-  /** The endpoint the server talks to, e.g. `http://minio:9000`. */
-  readonly url: string;
-  /** The endpoint presigned URLs name, as browsers reach it (signatures cover the host). */
-  readonly publicUrl: string;
-  readonly accessKey: string;
-  readonly secretKey: string;
-  readonly bucket: string;
-  readonly region: string;
-  /** Create the bucket on first use when it is missing. */
-  readonly createBucket: boolean;
+/** What {@link S3Storage} needs: the `s3` part of the configuration, and an optional stall timeout. */
+export type S3StorageOptions = Omit<Extract<StorageConfig, { kind: 's3' }>, 'kind'> & {
   /**
    * Milliseconds a request may wait for the server without any bytes moving (connecting, or in
    * the middle of a transfer) before it fails as unavailable; default {@link IDLE_TIMEOUT_MS}.
    */
   readonly idleTimeoutMs?: number;
-}
+};
 
 /**
  * How long a request to S3 may stall before it counts as an outage: a server that accepts

@@ -3,10 +3,8 @@
  * loopback, scratch PostgreSQL databases.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import knex from 'knex';
@@ -35,16 +33,7 @@ export function requireTools(ctx: Mocha.Context, ...names: string[]): void {
   ctx.skip();
 }
 
-/** A TCP port free on 127.0.0.1 right now. */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
+export { freePort } from '../support/processes.js';
 
 /** An answer read whole. */
 export interface Answer {
