@@ -36,7 +36,7 @@ describe('File permissions and roles', () => {
   });
 
   it('the files migration is reversible', async () => {
-    const name = '20261128000100_files.ts';
+    const name = '20261128000100_files';
     await testKnex().migrate.down({ name });
     expect(await testKnex().schema.hasTable('files')).to.equal(false);
     expect(await testKnex()('auth_permission').where({ model: 'file' }).pluck('codename')).to.deep.equal([]);
