@@ -41,7 +41,11 @@ export async function loadPrincipal(
   userId: number,
   sessionId: string | null,
 ): Promise<{ user: AuthUser; sessionLive: boolean } | null> {
-  const rows = await knex.raw<{ rows: PrincipalRow[] }>(PRINCIPAL_SQL, { userId, sessionId, checkSession: sessionId !== null });
+  // A named statement: the PostgreSQL server parses and plans it once per connection, not per
+  // request (knex passes the option through to pg; PGlite ignores it).
+  const rows = await knex
+    .raw<{ rows: PrincipalRow[] }>(PRINCIPAL_SQL, { userId, sessionId, checkSession: sessionId !== null })
+    .options({ name: 'auth_principal' });
   const row = rows.rows[0];
   if (!row) return null;
   const { session_live, permissions, ...user } = row;
