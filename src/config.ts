@@ -101,6 +101,12 @@ export interface Config {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** `REDIS_URL`: optional shared store for throttling. */
   readonly redisUrl: string | null;
+  /**
+   * `AUTH_CACHE_TTL`: how long (seconds) a worker may reuse a user's groups, permissions and session
+   * liveness without asking the database; `0` (`off`) asks on every request. Database triggers evict
+   * an entry the moment what it holds changes, so this only bounds how long a lost notice could last.
+   */
+  readonly authCacheTtl: number;
   /** `THROTTLE_*`: request rates; `null` is off. */
   readonly throttle: {
     readonly loginPerIp: ThrottleRate | null;
@@ -166,14 +172,16 @@ export function parseDuration(value: string): number | null {
   return seconds > 0 ? seconds : null;
 }
 
-const duration = (fallback: string) =>
+const duration = (fallback: string, { allowOff = false } = {}) =>
   z
     .string()
     .optional()
     .transform((value, ctx) => {
-      const seconds = parseDuration(value ?? fallback);
+      const v = value ?? fallback;
+      if (allowOff && /^\s*(?:0|off)\s*$/i.test(v)) return 0;
+      const seconds = parseDuration(v);
       if (seconds === null) {
-        ctx.addIssue({ code: 'custom', message: `must be a duration such as 300, 5m, 12h or 7d, got "${value}"` });
+        ctx.addIssue({ code: 'custom', message: `must be a duration such as 300, 5m, 12h or 7d${allowOff ? ', or off' : ''}, got "${value}"` });
         return z.NEVER;
       }
       return seconds;
@@ -311,6 +319,7 @@ const EnvSchema = z.object({
       return z.NEVER;
     }),
   REDIS_URL: url(['redis:', 'rediss:']),
+  AUTH_CACHE_TTL: duration('1m', { allowOff: true }),
   THROTTLE_LOGIN_PER_IP: rate('20/m'),
   THROTTLE_LOGIN_PER_USER: rate('5/m'),
   THROTTLE_USER: rate('1000/m'),
@@ -403,6 +412,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     uploadMaxBytes: e.UPLOAD_MAX_BYTES,
     logLevel: e.LOG_LEVEL,
     redisUrl: e.REDIS_URL,
+    authCacheTtl: e.AUTH_CACHE_TTL,
     throttle: {
       loginPerIp: e.THROTTLE_LOGIN_PER_IP,
       loginPerUser: e.THROTTLE_LOGIN_PER_USER,

@@ -7,6 +7,7 @@
 import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
+import type { PrincipalCache } from './auth/principal-cache.js';
 import type { Config } from './config.js';
 import type { Storage } from './storage/storage.js';
 
@@ -19,4 +20,6 @@ export interface Deps {
   readonly redis?: Redis;
   /** The object store of uploaded files, chosen by configuration ({@link "storage/factory".createStorage}). */
   readonly storage: Storage;
+  /** Who a token belongs to, cached while database notices keep the cache current (`AUTH_CACHE_TTL`). */
+  readonly principals: PrincipalCache;
 }

@@ -7,6 +7,7 @@
 import dotenv from 'dotenv';
 import { Redis } from 'ioredis';
 import path from 'node:path';
+import { AUTH_CHANNEL, PrincipalCache } from './auth/principal-cache.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import type { Deps } from './deps.js';
@@ -39,13 +40,17 @@ export interface OpenDeps extends Deps {
  * Opens the database (and Redis when configured) and builds the dependencies of the app and the
  * commands (the object store connects on first use).
  *
- * @returns the dependencies, the open database, and `close()` releasing both
+ * @param options.serving - a server process: also listen for the notices that keep the
+ *   authentication cache current (commands do not authenticate, and leave it off)
+ * @returns the dependencies, the open database, and `close()` releasing all of it
  */
-export async function openDeps(config: Config): Promise<OpenDeps> {
+export async function openDeps(config: Config, options: { serving?: boolean } = {}): Promise<OpenDeps> {
   const logger = createLogger(config);
   const db = await openDatabase(config.database, logger);
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
   redis?.on('error', (error: Error) => logger.warn({ err: error }, 'redis unavailable'));
+  const principals = new PrincipalCache({ ttlMs: config.authCacheTtl * 1000 });
+  const listener = options.serving && config.authCacheTtl > 0 ? await db.listen(AUTH_CHANNEL, principals) : null;
   return {
     config,
     logger,
@@ -53,8 +58,10 @@ export async function openDeps(config: Config): Promise<OpenDeps> {
     db,
     redis,
     storage: createStorage(config),
+    principals,
     async close() {
       redis?.disconnect();
+      await listener?.close();
       await db.close();
     },
   };

@@ -67,7 +67,7 @@ function superviseWorkers(count: number): void {
 }
 
 async function serve(config: Config): Promise<void> {
-  const deps = await openDeps(config);
+  const deps = await openDeps(config, { serving: true });
   const { app } = createApp(deps);
   let stopping = false;
   const handler = app.callback();

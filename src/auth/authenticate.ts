@@ -1,6 +1,7 @@
 /**
- * Authentication middleware: a Bearer access token or the `access_token` cookie, checked in one
- * query against the user and the token's session.
+ * Authentication middleware: a Bearer access token or the `access_token` cookie, checked against
+ * the user and the token's session — in one query, or from the cache that database notices keep
+ * current ({@link "auth/principal-cache".PrincipalCache}).
  *
  * @module
  */
@@ -10,7 +11,7 @@ import { authenticationFailed, invalidAccessToken, notAuthenticated } from '../h
 import { assertTrustedOrigin } from '../http/origin.js';
 import { consume } from '../http/throttle.js';
 import { ACCESS_COOKIE } from './cookies.js';
-import { loadPrincipal, type AuthUser } from './principal.js';
+import type { AuthUser } from './principal.js';
 import { TokenError, verifyToken } from './tokens.js';
 
 export type { AuthUser } from './principal.js';
@@ -58,7 +59,7 @@ export async function authenticateToken(deps: Deps, token: string): Promise<{ us
     if (error instanceof TokenError) throw invalidAccessToken();
     throw error;
   }
-  const found = await loadPrincipal(deps.knex, claims.user_id, deps.config.jwt.blacklistEnabled ? claims.sid : null);
+  const found = await deps.principals.load(deps.knex, claims.user_id, deps.config.jwt.blacklistEnabled ? claims.sid : null);
   if (!found) throw authenticationFailed('User not found', 'user_not_found');
   if (!found.user.is_active) throw authenticationFailed('User is inactive', 'user_inactive');
   if (!found.sessionLive) throw invalidAccessToken('Token is blacklisted');

@@ -26,7 +26,16 @@ export interface AuthUser {
 
 interface PrincipalRow extends Omit<AuthUser, 'permissions'> {
   permissions: string[];
-  session_live: boolean;
+  session_until: Date | null;
+}
+
+/** A user as {@link loadPrincipal} finds it, with the state of the session asked about. */
+export interface Principal {
+  readonly user: AuthUser;
+  /** Whether the session has a token that is neither blacklisted nor expired (always true when not asked). */
+  readonly sessionLive: boolean;
+  /** When the session's last live token expires; `null` when it is not live or was not asked about. */
+  readonly sessionLiveUntil: Date | null;
 }
 
 /**
@@ -34,26 +43,30 @@ interface PrincipalRow extends Omit<AuthUser, 'permissions'> {
  *
  * @param userId - the `user_id` claim
  * @param sessionId - the `sid` claim to check, or `null` to skip the session check (blacklist off)
- * @returns the user and whether the session is live, or `null` when no such user exists
+ * @returns the user and the state of the session, or `null` when no such user exists
  */
 export async function loadPrincipal(
   knex: Knex,
   userId: number,
   sessionId: string | null,
-): Promise<{ user: AuthUser; sessionLive: boolean } | null> {
+): Promise<Principal | null> {
   // A named statement: the PostgreSQL server parses and plans it once per connection, not per
   // request (knex passes the option through to pg; PGlite ignores it).
   const rows = await knex
-    .raw<{ rows: PrincipalRow[] }>(PRINCIPAL_SQL, { userId, sessionId, checkSession: sessionId !== null })
+    .raw<{ rows: PrincipalRow[] }>(PRINCIPAL_SQL, { userId, sessionId })
     .options({ name: 'auth_principal' });
   const row = rows.rows[0];
   if (!row) return null;
-  const { session_live, permissions, ...user } = row;
-  return { user: { ...user, permissions: new Set(permissions) }, sessionLive: session_live };
+  const { session_until, permissions, ...user } = row;
+  return {
+    user: { ...user, permissions: new Set(permissions) },
+    sessionLive: sessionId === null || session_until !== null,
+    sessionLiveUntil: session_until,
+  };
 }
 
 // Every lookup here is by primary key or an indexed foreign key; the session check is an index
-// scan on outstanding tokens by session_id.
+// scan on outstanding tokens by session_id (none at all when :sessionId is null).
 const PRINCIPAL_SQL = `
 SELECT u.id, u.username, u.email, u.first_name, u.last_name, u.is_active, u.is_staff, u.is_superuser,
        u.date_joined, u.last_login,
@@ -67,9 +80,8 @@ SELECT u.id, u.username, u.email, u.first_name, u.last_name, u.is_active, u.is_s
                    JOIN auth_user_groups ug ON ug.group_id = gp.group_id WHERE ug.user_id = u.id)
                  ORDER BY p.codename)
        END AS permissions,
-       (NOT :checkSession OR EXISTS (
-          SELECT 1 FROM token_blacklist_outstandingtoken o
+       (SELECT max(o.expires_at) FROM token_blacklist_outstandingtoken o
           WHERE o.session_id = CAST(:sessionId AS uuid) AND o.expires_at > now()
-            AND NOT EXISTS (SELECT 1 FROM token_blacklist_blacklistedtoken b WHERE b.token_id = o.id))) AS session_live
+            AND NOT EXISTS (SELECT 1 FROM token_blacklist_blacklistedtoken b WHERE b.token_id = o.id)) AS session_until
 FROM auth_user u
 WHERE u.id = :userId`;

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
 import knexFactory, { type Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
 import lockfile from 'proper-lockfile';
@@ -14,6 +15,7 @@ import { Model } from 'objection';
 import type { DatabaseConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import { migrationsDir, isCompiled } from '../paths.js';
+import { listenPglite, listenPostgres, type Listener, type NoticeHandler } from './notifications.js';
 
 /** An open database: the knex instance and how to close it (releasing the embedded lock). */
 export interface Database {
@@ -21,6 +23,14 @@ export interface Database {
   readonly knex: Knex;
   /** `pglite` (embedded) or `postgres` (a server). */
   readonly kind: DatabaseConfig['kind'];
+  /**
+   * Subscribes to `NOTIFY` on a channel, on a connection of its own (server) or the embedded
+   * database itself (PGlite, where notices arrive before the writing query returns).
+   *
+   * @returns the subscription; resolves once the first attempt to listen is over, even if it failed
+   *   (it retries in the background; `handler.reset(false)` tells the handler meanwhile)
+   */
+  listen(channel: string, handler: NoticeHandler): Promise<Listener>;
   /** Closes the pool (or the embedded database) and releases the data directory lock. */
   close(): Promise<void>;
 }
@@ -83,6 +93,7 @@ export async function openDatabase(config: DatabaseConfig, logger?: Logger): Pro
   };
   let knex: Knex;
   let release: (() => Promise<void>) | null = null;
+  let listen: Database['listen'];
 
   if (config.kind === 'postgres') {
     knex = knexFactory({
@@ -93,21 +104,25 @@ export async function openDatabase(config: DatabaseConfig, logger?: Logger): Pro
       migrations: migrationConfig,
       log,
     });
+    listen = (channel, handler) => listenPostgres(config.connectionString, channel, handler, logger);
   } else {
     if (config.dataDir) release = await lockDataDir(config.dataDir);
+    const pglite = new PGlite(config.dataDir ?? undefined);
     knex = knexFactory({
       client: ClientPgLite as unknown as typeof knexFactory.Client,
       dialect: 'postgres',
-      connection: config.dataDir ? { filename: config.dataDir } : {},
+      connection: { pglite },
       migrations: migrationConfig,
       log,
     } as Knex.Config);
+    listen = (channel, handler) => listenPglite(pglite, channel, handler);
   }
   Model.knex(knex);
 
   return {
     knex,
     kind: config.kind,
+    listen,
     async close() {
       try {
         await knex.destroy();

@@ -6,7 +6,7 @@ import { createApp } from '../../src/app.js';
 import { openDatabase } from '../../src/db/database.js';
 import { errorWriter } from '../../src/http/error-writer.js';
 import { createStorage } from '../../src/storage/factory.js';
-import { api, bearer, makeUser } from '../support/app.js';
+import { api, bearer, makeUser, testDeps } from '../support/app.js';
 import { testConfig } from '../support/config.js';
 
 describe('HTTP errors', () => {
@@ -93,7 +93,7 @@ describe('HTTP errors', () => {
       try {
         const user = await makeUser();
         const authorization = await bearer(user); // signed by the same key, checked against the dead database
-        const client = supertest(createApp({ config, knex: db.knex, logger: pino({ level: 'silent' }), storage: createStorage(config) }).app.callback());
+        const client = supertest(createApp({ ...testDeps(), config, knex: db.knex, storage: createStorage(config) }).app.callback());
         const health = await client.get('/api/health/').expect(503);
         expect(health.body).to.deep.equal({ status: 'down', checks: { database: 'down', storage: 'ok' } });
         const me = await client.get('/api/users/me/').set('Authorization', authorization).expect(503);

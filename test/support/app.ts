@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import { pino } from 'pino';
 import supertest from 'supertest';
 import { createApp } from '../../src/app.js';
+import { PrincipalCache } from '../../src/auth/principal-cache.js';
 import { obtainTokenPair } from '../../src/auth/service.js';
 import type { Config } from '../../src/config.js';
 import type { Deps } from '../../src/deps.js';
@@ -21,7 +22,7 @@ export { FRONTEND_ORIGIN } from './config.js';
 /** The dependencies of an app on the shared test database. */
 export function testDeps(env: Record<string, string | undefined> = {}, knex: Knex = testKnex()): Deps {
   const config: Config = testConfig(env);
-  return { config, knex, logger: pino({ level: 'silent' }), storage: createStorage(config) };
+  return { config, knex, logger: pino({ level: 'silent' }), storage: createStorage(config), principals: new PrincipalCache({ ttlMs: 0 }) };
 }
 
 /**

@@ -10,9 +10,14 @@ import { TEST_MEDIA_ROOT, testConfig } from './config.js';
 let database: Database | null = null;
 
 /** The shared test database. */
-export function testKnex(): Knex {
+export function testDatabase(): Database {
   if (!database) throw new Error('the test database is not open (test/support/hooks.ts)');
-  return database.knex;
+  return database;
+}
+
+/** The query builder of the shared test database. */
+export function testKnex(): Knex {
+  return testDatabase().knex;
 }
 
 const TABLES = [

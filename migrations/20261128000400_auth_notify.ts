@@ -1,0 +1,66 @@
+/**
+ * Change notices for the authentication cache: triggers that `NOTIFY backoffice_auth` whenever a
+ * write can change what a request authenticates as — a user's row, groups or permissions, a
+ * group's permissions, the permission list, a session's tokens. Every app instance listens and
+ * evicts what changed, whichever process (an instance, the CLI, `psql`) made the write.
+ *
+ * Payloads: `u:<user id>` (one user), `u:*` (every user), `s:<session uuid>` (one session), `*`
+ * (everything: a TRUNCATE).
+ */
+import type { Knex } from 'knex';
+
+/** The channel the app listens on; `src/auth/principal-cache.ts` reads the same name. */
+const CHANNEL = 'backoffice_auth';
+
+const ROW_TRIGGERS: Record<string, string> = {
+  auth_user: 'UPDATE OR DELETE',
+  auth_user_groups: 'INSERT OR UPDATE OR DELETE',
+  auth_user_user_permissions: 'INSERT OR UPDATE OR DELETE',
+  auth_group: 'UPDATE OR DELETE',
+  auth_group_permissions: 'INSERT OR UPDATE OR DELETE',
+  auth_permission: 'INSERT OR UPDATE OR DELETE',
+  token_blacklist_outstandingtoken: 'UPDATE OR DELETE',
+  token_blacklist_blacklistedtoken: 'INSERT OR UPDATE',
+};
+
+export async function up(knex: Knex): Promise<void> {
+  // A new outstanding token or a lifted blacklist entry only makes a session live: the cache holds
+  // live sessions only, so neither can make it wrong. An expired token's deletion (the nightly
+  // flush) changes nothing either.
+  await knex.raw(`
+CREATE FUNCTION backoffice_auth_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'TRUNCATE' THEN
+    PERFORM pg_notify('${CHANNEL}', '*');
+    RETURN NULL;
+  END IF;
+  CASE TG_TABLE_NAME
+    WHEN 'auth_user' THEN
+      PERFORM pg_notify('${CHANNEL}', 'u:' || OLD.id);
+    WHEN 'auth_user_groups', 'auth_user_user_permissions' THEN
+      IF TG_OP <> 'INSERT' THEN PERFORM pg_notify('${CHANNEL}', 'u:' || OLD.user_id); END IF;
+      IF TG_OP <> 'DELETE' THEN PERFORM pg_notify('${CHANNEL}', 'u:' || NEW.user_id); END IF;
+    WHEN 'auth_group', 'auth_group_permissions', 'auth_permission' THEN
+      PERFORM pg_notify('${CHANNEL}', 'u:*');
+    WHEN 'token_blacklist_outstandingtoken' THEN
+      IF OLD.expires_at > now() THEN PERFORM pg_notify('${CHANNEL}', 's:' || OLD.session_id); END IF;
+    WHEN 'token_blacklist_blacklistedtoken' THEN
+      PERFORM pg_notify('${CHANNEL}', 's:' || o.session_id)
+        FROM token_blacklist_outstandingtoken o WHERE o.id = NEW.token_id;
+  END CASE;
+  RETURN NULL;
+END
+$$`);
+  for (const [table, events] of Object.entries(ROW_TRIGGERS)) {
+    await knex.raw(`CREATE TRIGGER backoffice_auth_notify AFTER ${events} ON ?? FOR EACH ROW EXECUTE FUNCTION backoffice_auth_notify()`, [table]);
+    await knex.raw(`CREATE TRIGGER backoffice_auth_notify_truncate AFTER TRUNCATE ON ?? FOR EACH STATEMENT EXECUTE FUNCTION backoffice_auth_notify()`, [table]);
+  }
+}
+
+export async function down(knex: Knex): Promise<void> {
+  for (const table of Object.keys(ROW_TRIGGERS)) {
+    await knex.raw('DROP TRIGGER backoffice_auth_notify ON ??', [table]);
+    await knex.raw('DROP TRIGGER backoffice_auth_notify_truncate ON ??', [table]);
+  }
+  await knex.raw('DROP FUNCTION backoffice_auth_notify()');
+}

@@ -1,0 +1,202 @@
+/**
+ * The authentication cache: answers from memory once warm, and every write that changes what a
+ * token authenticates as — through the API, a use-case or plain SQL — is seen on the next request,
+ * because the database's notices evict it. On both database kinds.
+ */
+import { expect } from 'chai';
+import type { Knex } from 'knex';
+import supertest from 'supertest';
+import { createApp } from '../../src/app.js';
+import { AUTH_CHANNEL, PrincipalCache } from '../../src/auth/principal-cache.js';
+import type { Listener } from '../../src/db/notifications.js';
+import { deleteUser, setUserPermissions, SYSTEM_ACTOR, updateUser } from '../../src/users/service.js';
+import { updateGroup } from '../../src/groups/service.js';
+import { makeGroup, makeUser, testDeps, tokensFor } from '../support/app.js';
+import { testDatabase, testKnex } from '../support/hooks.js';
+
+describe('authentication cache (AUTH_CACHE_TTL)', () => {
+  let cache: PrincipalCache;
+  let listener: Listener;
+  let client: supertest.Agent;
+  let principalQueries = 0;
+  const countQueries = (query: { sql: string }) => {
+    if (query.sql.includes('session_until')) principalQueries++;
+  };
+
+  beforeEach(async () => {
+    cache = new PrincipalCache({ ttlMs: 60_000 });
+    listener = await testDatabase().listen(AUTH_CHANNEL, cache);
+    client = supertest(createApp({ ...testDeps(), principals: cache }).app.callback());
+    principalQueries = 0;
+    testKnex().on('query', countQueries);
+  });
+
+  afterEach(async () => {
+    testKnex().removeListener('query', countQueries);
+    await listener.close();
+  });
+
+  /** A user, logged in, whose `/me/` has been answered once (so the cache holds it). */
+  async function warmUser(overrides: Parameters<typeof makeUser>[0] = {}) {
+    const user = await makeUser(overrides);
+    const tokens = await tokensFor(user);
+    const authorization = `Bearer ${tokens.access}`;
+    await client.get('/api/users/me/').set('Authorization', authorization).expect(200);
+    return { user, tokens, authorization };
+  }
+
+  /** `/me/` after every notice committed so far has arrived. */
+  async function me(authorization: string) {
+    await listener.sync();
+    return client.get('/api/users/me/').set('Authorization', authorization);
+  }
+
+  /** Runs SQL as another process would: no use-case, only the triggers. */
+  const sql = (text: string, bindings: Knex.RawBinding[] = []) => testKnex().raw(text, bindings);
+
+  it('answers a warm token from memory: no query after the first', async () => {
+    const { authorization } = await warmUser();
+    expect(principalQueries).to.equal(1);
+    for (let i = 0; i < 5; i++) await client.get('/api/users/me/').set('Authorization', authorization).expect(200);
+    expect(principalQueries).to.equal(1);
+  });
+
+  it('refuses a logged-out session at once', async () => {
+    const { tokens, authorization } = await warmUser();
+    await client.post('/api/token/blacklist/').send({ refresh: tokens.refresh }).expect(200);
+    const refused = await me(authorization);
+    expect(refused.status).to.equal(401);
+    expect(refused.body.messages[0].message).to.equal('Token is blacklisted');
+  });
+
+  it('refuses a session blacklisted in SQL, and one whose tokens were deleted', async () => {
+    const first = await warmUser();
+    await sql('INSERT INTO token_blacklist_blacklistedtoken (token_id, blacklisted_at) SELECT id, now() FROM token_blacklist_outstandingtoken WHERE user_id = ?', [first.user.id]);
+    expect((await me(first.authorization)).status).to.equal(401);
+
+    const second = await warmUser();
+    await sql('DELETE FROM token_blacklist_outstandingtoken WHERE user_id = ?', [second.user.id]);
+    expect((await me(second.authorization)).status).to.equal(401);
+  });
+
+  it('refuses a session whose last token expired since it was cached', async () => {
+    const { user, authorization } = await warmUser();
+    await sql("UPDATE token_blacklist_outstandingtoken SET expires_at = now() + interval '1 second' WHERE user_id = ?", [user.id]);
+    await me(authorization).then((r) => expect(r.status).to.equal(200)); // cached again, live for one more second
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const refused = await client.get('/api/users/me/').set('Authorization', authorization);
+    expect(refused.status).to.equal(401);
+    expect(refused.body.messages[0].message).to.equal('Token is blacklisted');
+  });
+
+  it('refuses a user deactivated or deleted, by a use-case or in SQL', async () => {
+    const first = await warmUser();
+    await updateUser(testKnex(), SYSTEM_ACTOR, first.user.id, { is_active: false });
+    expect((await me(first.authorization)).body.code).to.equal('user_inactive');
+
+    const second = await warmUser();
+    await sql('UPDATE auth_user SET is_active = false WHERE id = ?', [second.user.id]);
+    expect((await me(second.authorization)).body.code).to.equal('user_inactive');
+
+    const third = await warmUser();
+    await deleteUser(testKnex(), SYSTEM_ACTOR, third.user.id);
+    expect((await me(third.authorization)).body.code).to.equal('user_not_found');
+  });
+
+  it('sees permissions change through groups, group permissions, direct grants and superuser status', async () => {
+    const editors = await makeGroup('editors', ['view_user']);
+    const { user, authorization } = await warmUser();
+    const permissions = async () => ((await me(authorization)).body as { permissions: string[] }).permissions;
+    const groups = async () => ((await me(authorization)).body as { groups: string[] }).groups;
+    expect(await permissions()).to.deep.equal([]);
+
+    await updateUser(testKnex(), SYSTEM_ACTOR, user.id, { groups: ['editors'] });
+    expect(await permissions()).to.deep.equal(['view_user']);
+    expect(await groups()).to.deep.equal(['editors']);
+
+    await updateGroup(testKnex(), editors.id, { permissions: ['view_user', 'change_user'] });
+    expect(await permissions()).to.deep.equal(['change_user', 'view_user']);
+
+    await sql('UPDATE auth_group SET name = ? WHERE id = ?', ['writers', editors.id]);
+    expect(await groups()).to.deep.equal(['writers']);
+
+    await setUserPermissions(testKnex(), SYSTEM_ACTOR, user.id, ['delete_user']);
+    expect(await permissions()).to.deep.equal(['change_user', 'delete_user', 'view_user']);
+
+    await sql('DELETE FROM auth_user_groups WHERE user_id = ?', [user.id]);
+    expect(await permissions()).to.deep.equal(['delete_user']);
+
+    await sql('UPDATE auth_user SET is_superuser = true WHERE id = ?', [user.id]);
+    const all: string[] = await testKnex()('auth_permission').orderBy('codename').pluck('codename');
+    expect(await permissions()).to.deep.equal(all);
+  });
+
+  it('sees a profile change made through the API', async () => {
+    const { authorization } = await warmUser();
+    await client.patch('/api/users/me/').set('Authorization', authorization).send({ first_name: 'Renamed' }).expect(200);
+    expect((await me(authorization)).body.first_name).to.equal('Renamed');
+  });
+
+  it('forgets everything on TRUNCATE', async () => {
+    const { user, authorization } = await warmUser();
+    await sql('TRUNCATE auth_user RESTART IDENTITY CASCADE');
+    expect((await me(authorization)).status).to.equal(401);
+    // Ids start again at 1: a new user must not inherit the old one's cached row.
+    const other = await makeUser({ username: 'newcomer' });
+    expect(other.id).to.equal(user.id);
+    const session = await tokensFor(other);
+    expect((await me(`Bearer ${session.access}`)).body.username).to.equal('newcomer');
+  });
+
+  it('keeps no load that raced with a notice', async () => {
+    const { user, tokens } = await warmUser();
+    const sid = (JSON.parse(Buffer.from(tokens.access.split('.')[1]!, 'base64url').toString()) as { sid: string }).sid;
+    cache.notice(`u:${user.id}`);
+    const loading = cache.load(testKnex(), user.id, sid);
+    cache.notice(`u:${user.id}`); // arrives while the query is in flight
+    await loading;
+    const before = principalQueries;
+    await cache.load(testKnex(), user.id, sid);
+    expect(principalQueries - before, 'the raced load was not kept').to.equal(1);
+    await cache.load(testKnex(), user.id, sid);
+    expect(principalQueries - before, 'the next one was').to.equal(1);
+  });
+
+  it('asks the database on every request while it is not listening', async () => {
+    const { user, authorization } = await warmUser();
+    await listener.close();
+    expect(cache.active).to.equal(false);
+    await sql('UPDATE auth_user SET is_active = false WHERE id = ?', [user.id]);
+    const before = principalQueries;
+    expect((await client.get('/api/users/me/').set('Authorization', authorization)).body.code).to.equal('user_inactive');
+    expect(principalQueries - before).to.equal(1);
+  });
+
+  it('with AUTH_CACHE_TTL=off, asks the database on every request', async () => {
+    const off = new PrincipalCache({ ttlMs: 0 });
+    const offListener = await testDatabase().listen(AUTH_CHANNEL, off);
+    try {
+      const plain = supertest(createApp({ ...testDeps(), principals: off }).app.callback());
+      const { authorization } = await warmUser();
+      const before = principalQueries;
+      for (let i = 0; i < 3; i++) await plain.get('/api/users/me/').set('Authorization', authorization).expect(200);
+      expect(principalQueries - before).to.equal(3);
+    } finally {
+      await offListener.close();
+    }
+  });
+
+  it('when the notice connection drops, stops answering from memory and resumes once it is back', async function () {
+    if (testDatabase().kind !== 'postgres') this.skip(); // the embedded database has no connection to lose
+    const { user, authorization } = await warmUser();
+    await sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'backoffice-notices' AND datname = current_database()");
+    for (let i = 0; i < 50 && cache.active; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(cache.active, 'bypassed while not listening').to.equal(false);
+    await sql('UPDATE auth_user SET is_active = false WHERE id = ?', [user.id]); // its notice is lost
+    expect((await client.get('/api/users/me/').set('Authorization', authorization)).body.code).to.equal('user_inactive');
+    for (let i = 0; i < 150 && !cache.active; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(cache.active, 'listening again').to.equal(true);
+    await sql('UPDATE auth_user SET is_active = true WHERE id = ?', [user.id]);
+    await me(authorization).then((r) => expect(r.status).to.equal(200));
+  });
+});
