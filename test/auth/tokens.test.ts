@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import jwt from 'jsonwebtoken';
+import { signToken, TokenError, verifyToken } from '../../src/auth/tokens.js';
 import { api, bearer, fromFrontend, makeUser, parseSetCookies, PASSWORD, tokensFor } from '../support/app.js';
 import { TEST_SECRET_KEY } from '../support/config.js';
 import { testKnex } from '../support/hooks.js';
@@ -123,6 +124,24 @@ describe('authentication of API requests', () => {
       const res = await api().get('/api/users/me/').set('Authorization', `Bearer ${token}`).expect(401);
       expect(res.body.code).to.equal('token_not_valid');
     }
+  });
+
+  it('refuses an access token it accepted before, once it expires, with another key, or as a refresh token', async () => {
+    const user = await makeUser();
+    const { sid } = jwt.decode((await tokensFor(user)).access) as { sid: string };
+    const settings = { secretKey: TEST_SECRET_KEY, accessLifetime: 300, refreshLifetime: 86_400 };
+    // Expires at the start of the next second but one.
+    const { token } = signToken(settings, 'access', { userId: user.id, sessionId: sid }, Math.floor(Date.now() / 1000) + 2 - 300);
+    await api().get('/api/users/me/').set('Authorization', `Bearer ${token}`).expect(200);
+    await api().get('/api/users/me/').set('Authorization', `Bearer ${token}`).expect(200); // known now
+
+    expect(() => verifyToken({ ...settings, secretKey: 'another-secret-key-of-sufficient-length!!' }, token, 'access')).to.throw(TokenError, 'Token is invalid');
+    expect(() => verifyToken(settings, token, 'refresh')).to.throw(TokenError, 'Token has wrong type');
+
+    await new Promise((resolve) => setTimeout(resolve, 2_050 - (Date.now() % 1000)));
+    const expired = await api().get('/api/users/me/').set('Authorization', `Bearer ${token}`).expect(401);
+    expect(expired.body.code).to.equal('token_not_valid');
+    expect(() => verifyToken(settings, token, 'access')).to.throw(TokenError, 'Token is expired');
   });
 
   it('refuses the token of a user deactivated since, at once', async () => {
