@@ -31,10 +31,11 @@ const REDACT = [
  * @returns a pino logger whose child loggers carry the request id
  */
 export function createLogger(config: Pick<Config, 'logLevel' | 'debug'>): Logger {
-  const pretty = config.debug && process.stdout.isTTY;
-  return pino({
-    level: config.logLevel,
-    redact: { paths: REDACT, censor: '[redacted]' },
-    ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } } } : {}),
-  });
+  const options = { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } };
+  if (config.debug && process.stdout.isTTY) {
+    return pino({ ...options, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } } });
+  }
+  // Asynchronous writes: under load, lines queue while a write is in flight and leave together (one
+  // system call instead of one per line); pino flushes what is queued when the process exits.
+  return pino(options, pino.destination({ dest: 1, sync: false }));
 }
