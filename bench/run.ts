@@ -13,6 +13,7 @@
 import autocannon from 'autocannon';
 import argon2 from 'argon2';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,6 +39,7 @@ const settings = {
 };
 const SECRET_KEY = 'bench-secret-key-0123456789abcdef-0123456789abcdef';
 const SEARCH = 'Smirnova';
+const UPLOAD_BYTES = 2 ** 20;
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
 /** A child environment: PATH and HOME only, plus the given variables (no .env is read: cwd is scratch). */
@@ -128,6 +130,13 @@ async function login(url: string, username: string): Promise<{ access: string; r
   const res = await fetch(`${url}/api/token/`, { method: 'POST' as const, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username, password: BENCH_PASSWORD }) });
   if (res.status !== 200) throw new Error(`login of ${username}: ${res.status} ${await res.text()}`);
   return (await res.json()) as { access: string; refresh: string };
+}
+
+/** A `multipart/form-data` body with one `file` part of `bytes` random bytes. */
+function multipartBody(bytes: number): { boundary: string; body: Buffer } {
+  const boundary = `bench-${randomBytes(8).toString('hex')}`;
+  const head = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="bench.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`;
+  return { boundary, body: Buffer.concat([Buffer.from(head), randomBytes(bytes), Buffer.from(`\r\n--${boundary}--\r\n`)]) };
 }
 
 /** Sequential argon2id verifications in this process for `ms`: the cost of one hash on one core. */
@@ -223,6 +232,7 @@ async function main(): Promise<void> {
     const ceilingServer = await startCeiling(meBody);
     children.push(ceilingServer.child);
     const base = { connections: settings.connections };
+    const upload = multipartBody(UPLOAD_BYTES);
     let refreshUsed = 0;
     let loginNext = 0;
     const all: Scenario[] = [
@@ -235,6 +245,11 @@ async function main(): Promise<void> {
         name: 'me-cookie',
         label: 'GET /api/users/me/ (cookie)',
         options: { ...base, url: `${app.url}/api/users/me/`, headers: { Cookie: `access_token=${user.access}` } },
+      },
+      {
+        name: 'users-list',
+        label: 'GET /api/users/?page_size=20',
+        options: { ...base, url: `${app.url}/api/users/?page_size=20`, headers: { Authorization: `Bearer ${admin.access}` } },
       },
       {
         name: 'users-search',
@@ -274,6 +289,17 @@ async function main(): Promise<void> {
               },
             },
           ],
+        },
+      },
+      {
+        name: 'upload',
+        label: `POST /api/files/ (${UPLOAD_BYTES / 2 ** 20} MiB multipart, local folder store)`,
+        options: {
+          ...base,
+          url: `${app.url}/api/files/`,
+          method: 'POST' as const,
+          headers: { Authorization: `Bearer ${admin.access}`, 'Content-Type': `multipart/form-data; boundary=${upload.boundary}` },
+          body: upload.body,
         },
       },
     ];
