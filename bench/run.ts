@@ -6,7 +6,8 @@
  * `bench/results/latest.json` and the chart `docs/md/img/bench.svg`.
  *
  * Settings (environment): BENCH_DATABASE_URL, BENCH_DURATION (s per scenario), BENCH_WARMUP (s),
- * BENCH_CONNECTIONS, BENCH_WORKERS, BENCH_USERS, BENCH_LOG_LEVEL, BENCH_SCENARIOS (comma list of
+ * BENCH_CONNECTIONS, BENCH_WORKERS, BENCH_USERS, BENCH_LOG_LEVEL, BENCH_NODE_OPTIONS (the app's
+ * NODE_OPTIONS, e.g. V8 heap flags), BENCH_SCENARIOS (comma list of
  * names), BENCH_SKIP_BUILD=1, BENCH_SKIP_STARTUP=1, BENCH_CPU_PROF=1 (CPU profiles of the workers
  * into bench/results/profile.tmp/), BENCH_OUTPUT (the JSON file).
  */
@@ -113,6 +114,7 @@ async function startApp(databaseUrl: string, logFile: string): Promise<{ child: 
       THROTTLE_LOGIN_PER_USER: 'off',
       THROTTLE_USER: 'off',
       THROTTLE_ANON: 'off',
+      ...(env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: env.BENCH_NODE_OPTIONS } : {}),
     }),
     stdio: ['ignore', out, out],
   });

@@ -1,8 +1,9 @@
 /**
- * Change notices for the authentication cache: triggers that `NOTIFY backoffice_auth` whenever a
- * write can change what a request authenticates as — a user's row, groups or permissions, a
- * group's permissions, the permission list, a session's tokens. Every app instance listens and
- * evicts what changed, whichever process (an instance, the CLI, `psql`) made the write.
+ * Change notices for the caches of users: triggers that `NOTIFY backoffice_auth` whenever a write
+ * can change what a request authenticates as, or a list of users shows — a user's row (a new one
+ * too), groups or permissions, a group, its permissions, the permission list, a session's tokens.
+ * Every app instance listens and evicts what changed, whichever process (an instance, the CLI,
+ * `psql`) made the write.
  *
  * Payloads: `u:<user id>` (one user), `u:*` (every user), `s:<session uuid>` (one session), `*`
  * (everything: a TRUNCATE).
@@ -13,7 +14,7 @@ import type { Knex } from 'knex';
 const CHANNEL = 'backoffice_auth';
 
 const ROW_TRIGGERS: Record<string, string> = {
-  auth_user: 'UPDATE OR DELETE',
+  auth_user: 'INSERT OR UPDATE OR DELETE',
   auth_user_groups: 'INSERT OR UPDATE OR DELETE',
   auth_user_user_permissions: 'INSERT OR UPDATE OR DELETE',
   auth_group: 'UPDATE OR DELETE',
@@ -36,7 +37,7 @@ BEGIN
   END IF;
   CASE TG_TABLE_NAME
     WHEN 'auth_user' THEN
-      PERFORM pg_notify('${CHANNEL}', 'u:' || OLD.id);
+      PERFORM pg_notify('${CHANNEL}', 'u:' || CASE WHEN TG_OP = 'INSERT' THEN NEW.id ELSE OLD.id END);
     WHEN 'auth_user_groups', 'auth_user_user_permissions' THEN
       IF TG_OP <> 'INSERT' THEN PERFORM pg_notify('${CHANNEL}', 'u:' || OLD.user_id); END IF;
       IF TG_OP <> 'DELETE' THEN PERFORM pg_notify('${CHANNEL}', 'u:' || NEW.user_id); END IF;

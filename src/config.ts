@@ -102,11 +102,11 @@ export interface Config {
   /** `REDIS_URL`: optional shared store for throttling. */
   readonly redisUrl: string | null;
   /**
-   * `AUTH_CACHE_TTL`: how long (seconds) a worker may reuse a user's groups, permissions and session
+   * `CACHE_TTL`: how long (seconds) a worker may reuse a user's groups, permissions and session
    * liveness without asking the database; `0` (`off`) asks on every request. Database triggers evict
    * an entry the moment what it holds changes, so this only bounds how long a lost notice could last.
    */
-  readonly authCacheTtl: number;
+  readonly cacheTtl: number;
   /** `THROTTLE_*`: request rates; `null` is off. */
   readonly throttle: {
     readonly loginPerIp: ThrottleRate | null;
@@ -319,7 +319,7 @@ const EnvSchema = z.object({
       return z.NEVER;
     }),
   REDIS_URL: url(['redis:', 'rediss:']),
-  AUTH_CACHE_TTL: duration('1m', { allowOff: true }),
+  CACHE_TTL: duration('1m', { allowOff: true }),
   THROTTLE_LOGIN_PER_IP: rate('20/m'),
   THROTTLE_LOGIN_PER_USER: rate('5/m'),
   THROTTLE_USER: rate('1000/m'),
@@ -412,7 +412,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     uploadMaxBytes: e.UPLOAD_MAX_BYTES,
     logLevel: e.LOG_LEVEL,
     redisUrl: e.REDIS_URL,
-    authCacheTtl: e.AUTH_CACHE_TTL,
+    cacheTtl: e.CACHE_TTL,
     throttle: {
       loginPerIp: e.THROTTLE_LOGIN_PER_IP,
       loginPerUser: e.THROTTLE_LOGIN_PER_USER,

@@ -9,6 +9,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { PrincipalCache } from './auth/principal-cache.js';
 import type { Config } from './config.js';
+import type { NoticeHub } from './db/notifications.js';
 import type { Storage } from './storage/storage.js';
 
 /** The application's dependencies. */
@@ -20,6 +21,11 @@ export interface Deps {
   readonly redis?: Redis;
   /** The object store of uploaded files, chosen by configuration ({@link "storage/factory".createStorage}). */
   readonly storage: Storage;
-  /** Who a token belongs to, cached while database notices keep the cache current (`AUTH_CACHE_TTL`). */
+  /** Who a token belongs to, cached while database notices keep the cache current (`CACHE_TTL`). */
   readonly principals: PrincipalCache;
+  /**
+   * The `backoffice_auth` notices, for caches of users to subscribe to; in a server process fed by
+   * the database, elsewhere never listening (so those caches stay off).
+   */
+  readonly notices: NoticeHub;
 }

@@ -5,13 +5,14 @@
  * @module
  */
 import dotenv from 'dotenv';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import path from 'node:path';
 import { AUTH_CHANNEL, PrincipalCache } from './auth/principal-cache.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
+import { NoticeHub } from './db/notifications.js';
 import type { Deps } from './deps.js';
-import { createLogger } from './logger.js';
+import { createLogger, type Logger } from './logger.js';
 import { createStorage } from './storage/factory.js';
 
 /**
@@ -47,10 +48,11 @@ export interface OpenDeps extends Deps {
 export async function openDeps(config: Config, options: { serving?: boolean } = {}): Promise<OpenDeps> {
   const logger = createLogger(config);
   const db = await openDatabase(config.database, logger);
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
-  redis?.on('error', (error: Error) => logger.warn({ err: error }, 'redis unavailable'));
-  const principals = new PrincipalCache({ ttlMs: config.authCacheTtl * 1000 });
-  const listener = options.serving && config.authCacheTtl > 0 ? await db.listen(AUTH_CHANNEL, principals) : null;
+  const redis = config.redisUrl ? await openRedis(config.redisUrl, logger) : undefined;
+  const notices = new NoticeHub();
+  const principals = new PrincipalCache({ ttlMs: config.cacheTtl * 1000 });
+  notices.subscribe(principals);
+  const listener = options.serving && config.cacheTtl > 0 ? await db.listen(AUTH_CHANNEL, notices) : null;
   return {
     config,
     logger,
@@ -59,12 +61,22 @@ export async function openDeps(config: Config, options: { serving?: boolean } = 
     redis,
     storage: createStorage(config),
     principals,
+    notices,
     async close() {
       redis?.disconnect();
       await listener?.close();
       await db.close();
     },
   };
+}
+
+/** A Redis client that fails fast while Redis is down (throttling then falls back to memory). */
+async function openRedis(url: string, logger: Logger): Promise<Redis> {
+  // Loaded only when configured.
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis unavailable'));
+  return redis;
 }
 
 /** Prints one line to stderr and exits non-zero. */

@@ -66,13 +66,13 @@ describe('configuration', () => {
     expect(parseRate('5 per minute')).to.equal(undefined);
   });
 
-  it('takes AUTH_CACHE_TTL as a duration or off', () => {
-    const ttl = (value?: string) => loadConfig({ ...BASE, AUTH_CACHE_TTL: value }).authCacheTtl;
+  it('takes CACHE_TTL as a duration or off', () => {
+    const ttl = (value?: string) => loadConfig({ ...BASE, CACHE_TTL: value }).cacheTtl;
     expect(ttl()).to.equal(60);
     expect(ttl('5m')).to.equal(300);
     expect(ttl('off')).to.equal(0);
     expect(ttl('0')).to.equal(0);
-    expect(() => ttl('soon')).to.throw(ConfigError, 'AUTH_CACHE_TTL must be a duration such as 300, 5m, 12h or 7d, or off, got "soon"');
+    expect(() => ttl('soon')).to.throw(ConfigError, 'CACHE_TTL must be a duration such as 300, 5m, 12h or 7d, or off, got "soon"');
   });
 
   it('lists every variable it reads', () => {

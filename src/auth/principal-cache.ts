@@ -10,48 +10,43 @@
  * @module
  */
 import type { Knex } from 'knex';
-import { LRUCache } from 'lru-cache';
+import { NoticedCache } from '../db/noticed-cache.js';
 import type { NoticeHandler } from '../db/notifications.js';
 import { loadPrincipal, type AuthUser, type Principal } from './principal.js';
 
 /** The channel the triggers notify on. */
 export const AUTH_CHANNEL = 'backoffice_auth';
 
-/** Sizes and lifetime of a {@link PrincipalCache}. */
-export interface PrincipalCacheOptions {
-  /** How long an entry may be reused (ms); `0` turns the cache off. */
-  readonly ttlMs: number;
-  /** The most users and the most sessions held (each). */
-  readonly max?: number;
-}
-
 /**
- * Loads principals through a cache that database notices keep current; also the
- * {@link NoticeHandler} of the `backoffice_auth` channel.
+ * Loads principals through caches that database notices keep current; subscribe it to the
+ * `backoffice_auth` channel.
  *
  * @example
  * const principals = new PrincipalCache({ ttlMs: 60_000 });
- * await db.listen(AUTH_CHANNEL, principals);
+ * notices.subscribe(principals);
  * const found = await principals.load(knex, claims.user_id, claims.sid);
  */
 export class PrincipalCache implements NoticeHandler {
-  readonly #users: LRUCache<number, AuthUser> | null;
-  /** Session id → when its last live token expires (ms since the epoch). */
-  readonly #sessions: LRUCache<string, number> | null;
-  #listening = false;
-  /** Counts notices and resets: a load that saw it move while in flight is not kept. */
-  #generation = 0;
+  /** User id → the user. Payloads `u:<id>`, `u:*` and `*`. */
+  readonly #users: NoticedCache<number, AuthUser>;
+  /** Session id → when its last live token expires (ms since the epoch). Payloads `s:<id>` and `*`. */
+  readonly #sessions: NoticedCache<string, number>;
 
-  /** @param options - lifetime and size; a `ttlMs` of 0 makes every load ask the database */
-  constructor(options: PrincipalCacheOptions) {
-    const max = options.max ?? 10_000;
-    this.#users = options.ttlMs > 0 ? new LRUCache({ max, ttl: options.ttlMs }) : null;
-    this.#sessions = options.ttlMs > 0 ? new LRUCache({ max, ttl: options.ttlMs }) : null;
+  /** @param options.ttlMs - how long an entry may be used; `0` makes every load ask the database */
+  constructor(options: { ttlMs: number; max?: number }) {
+    this.#users = new NoticedCache({
+      ...options,
+      stale: (payload) => (payload === '*' || payload === 'u:*' ? 'all' : payload.startsWith('u:') ? [Number(payload.slice(2))] : []),
+    });
+    this.#sessions = new NoticedCache({
+      ...options,
+      stale: (payload) => (payload === '*' ? 'all' : payload.startsWith('s:') ? [payload.slice(2)] : []),
+    });
   }
 
   /** Whether loads are answered from memory now (on, and listening). */
   get active(): boolean {
-    return this.#users !== null && this.#listening;
+    return this.#users.active;
   }
 
   /**
@@ -62,46 +57,29 @@ export class PrincipalCache implements NoticeHandler {
    * @returns as {@link loadPrincipal}
    */
   async load(knex: Knex, userId: number, sessionId: string | null): Promise<Principal | null> {
-    if (this.active) {
-      const user = this.#users!.get(userId);
-      const liveUntil = sessionId === null ? Infinity : this.#sessions!.get(sessionId);
-      if (user && liveUntil !== undefined && liveUntil > Date.now()) {
-        return { user, sessionLive: true, sessionLiveUntil: sessionId === null ? null : new Date(liveUntil) };
-      }
+    const user = this.#users.get(userId);
+    const liveUntil = sessionId === null ? Infinity : this.#sessions.get(sessionId);
+    if (user && liveUntil !== undefined && liveUntil > Date.now()) {
+      return { user, sessionLive: true, sessionLiveUntil: sessionId === null ? null : new Date(liveUntil) };
     }
-    const generation = this.#generation;
+    const since = { users: this.#users.generation, sessions: this.#sessions.generation };
     const found = await loadPrincipal(knex, userId, sessionId);
-    if (found && this.active && generation === this.#generation) {
-      this.#users!.set(userId, found.user);
-      if (sessionId !== null && found.sessionLiveUntil) this.#sessions!.set(sessionId, found.sessionLiveUntil.getTime());
+    if (found) {
+      this.#users.set(userId, found.user, since.users);
+      if (sessionId !== null && found.sessionLiveUntil) this.#sessions.set(sessionId, found.sessionLiveUntil.getTime(), since.sessions);
     }
     return found;
   }
 
-  /** Evicts what a `backoffice_auth` payload names: `u:<id>`, `u:*`, `s:<session>` or `*`. */
+  /** Evicts what a `backoffice_auth` payload names. */
   notice(payload: string): void {
-    this.#generation++;
-    if (payload.startsWith('s:')) {
-      this.#sessions?.delete(payload.slice(2));
-    } else if (payload === 'u:*') {
-      this.#users?.clear();
-    } else if (payload.startsWith('u:')) {
-      this.#users?.delete(Number(payload.slice(2)));
-    } else {
-      this.clear();
-    }
+    this.#users.notice(payload);
+    this.#sessions.notice(payload);
   }
 
   /** Empties the cache; it answers again only while `listening`. */
   reset(listening: boolean): void {
-    this.#listening = listening;
-    this.clear();
-  }
-
-  /** Drops every entry. */
-  clear(): void {
-    this.#generation++;
-    this.#users?.clear();
-    this.#sessions?.clear();
+    this.#users.reset(listening);
+    this.#sessions.reset(listening);
   }
 }

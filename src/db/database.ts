@@ -7,9 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
 import knexFactory, { type Knex } from 'knex';
-import ClientPgLite from 'knex-pglite';
 import lockfile from 'proper-lockfile';
 import { Model } from 'objection';
 import type { DatabaseConfig } from '../config.js';
@@ -107,6 +105,8 @@ export async function openDatabase(config: DatabaseConfig, logger?: Logger): Pro
     listen = (channel, handler) => listenPostgres(config.connectionString, channel, handler, logger);
   } else {
     if (config.dataDir) release = await lockDataDir(config.dataDir);
+    // Loaded only here: a server-mode process does not carry the embedded database's code.
+    const [{ PGlite }, { default: ClientPgLite }] = await Promise.all([import('@electric-sql/pglite'), import('knex-pglite')]);
     const pglite = new PGlite(config.dataDir ?? undefined);
     knex = knexFactory({
       client: ClientPgLite as unknown as typeof knexFactory.Client,

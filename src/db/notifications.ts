@@ -134,3 +134,34 @@ export async function listenPglite(pglite: PGlite, channel: string, handler: Not
     },
   };
 }
+
+/**
+ * One subscription shared by many handlers: the process listens once per channel and hands every
+ * notice and reset to each subscriber (the authentication cache, the users list cache).
+ *
+ * @example
+ * const notices = new NoticeHub();
+ * notices.subscribe(cache); // told at once whether notices flow
+ * await db.listen(AUTH_CHANNEL, notices);
+ */
+export class NoticeHub implements NoticeHandler {
+  readonly #handlers = new Set<NoticeHandler>();
+  #listening = false;
+
+  /** Adds a handler, first telling it (through `reset`) whether notices flow now. */
+  subscribe(handler: NoticeHandler): void {
+    this.#handlers.add(handler);
+    handler.reset(this.#listening);
+  }
+
+  /** Hands a notice to every handler. */
+  notice(payload: string): void {
+    for (const handler of this.#handlers) handler.notice(payload);
+  }
+
+  /** Tells every handler that notices stopped or resumed. */
+  reset(listening: boolean): void {
+    this.#listening = listening;
+    for (const handler of this.#handlers) handler.reset(listening);
+  }
+}

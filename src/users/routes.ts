@@ -6,8 +6,10 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { authenticate, currentUser } from '../auth/authenticate.js';
+import { NoticedCache } from '../db/noticed-cache.js';
 import type { Deps } from '../deps.js';
 import { notFound } from '../http/errors.js';
+import { apiOrigin } from '../http/origin.js';
 import { paginate } from '../http/pagination.js';
 import { idParam } from '../http/params.js';
 import { validate, validatedBody } from '../http/validate.js';
@@ -48,8 +50,22 @@ export function userRoutes(deps: Deps): Router {
     ctx.status = 204;
   });
 
+  // A page of users reads the same for everyone allowed to see it: it is kept, as JSON, until a
+  // notice says a user, a membership or a group changed (CACHE_TTL; docs/md/architecture.md).
+  const pages = new NoticedCache<string, string>({ ttlMs: deps.config.cacheTtl * 1000, max: 200, stale: (payload) => (payload.startsWith('s:') ? [] : 'all') });
+  deps.notices.subscribe(pages);
+
   router.get('/users/', auth, requirePermission('view_user'), async (ctx) => {
-    ctx.body = await paginate(ctx, usersQuery(knex, userFilters(ctx)), (row: UserRow) => presentUser(row));
+    // The links to the next and previous pages carry the origin.
+    const key = `${apiOrigin(ctx)}${ctx.originalUrl}`;
+    let body = pages.get(key);
+    if (body === undefined) {
+      const since = pages.generation;
+      body = JSON.stringify(await paginate(ctx, usersQuery(knex, userFilters(ctx)), (row: UserRow) => presentUser(row)));
+      pages.set(key, body, since);
+    }
+    ctx.type = 'json';
+    ctx.body = body;
   });
 
   router.post('/users/', auth, requirePermission('add_user'), validate(UserCreate), async (ctx) => {

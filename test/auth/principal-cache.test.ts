@@ -1,38 +1,44 @@
 /**
- * The authentication cache: answers from memory once warm, and every write that changes what a
- * token authenticates as — through the API, a use-case or plain SQL — is seen on the next request,
- * because the database's notices evict it. On both database kinds.
+ * The caches that database notices keep current — who a token is, and pages of the users list:
+ * they answer from memory once warm, and every write that changes an answer — through the API, a
+ * use-case or plain SQL — is seen on the next request, because the notices evict it. On both
+ * database kinds.
  */
 import { expect } from 'chai';
 import type { Knex } from 'knex';
 import supertest from 'supertest';
 import { createApp } from '../../src/app.js';
 import { AUTH_CHANNEL, PrincipalCache } from '../../src/auth/principal-cache.js';
-import type { Listener } from '../../src/db/notifications.js';
+import { NoticeHub, type Listener } from '../../src/db/notifications.js';
 import { deleteUser, setUserPermissions, SYSTEM_ACTOR, updateUser } from '../../src/users/service.js';
 import { updateGroup } from '../../src/groups/service.js';
 import { makeGroup, makeUser, testDeps, tokensFor } from '../support/app.js';
 import { testDatabase, testKnex } from '../support/hooks.js';
 
-describe('authentication cache (AUTH_CACHE_TTL)', () => {
+describe('caches kept current by database notices (CACHE_TTL)', () => {
   let cache: PrincipalCache;
   let listener: Listener;
   let client: supertest.Agent;
   let principalQueries = 0;
-  const countQueries = (query: { sql: string }) => {
+  let countQueries = 0;
+  const onQuery = (query: { sql: string }) => {
     if (query.sql.includes('session_until')) principalQueries++;
+    if (query.sql.startsWith('select count(*)')) countQueries++;
   };
 
   beforeEach(async () => {
     cache = new PrincipalCache({ ttlMs: 60_000 });
-    listener = await testDatabase().listen(AUTH_CHANNEL, cache);
-    client = supertest(createApp({ ...testDeps(), principals: cache }).app.callback());
+    const notices = new NoticeHub();
+    notices.subscribe(cache);
+    listener = await testDatabase().listen(AUTH_CHANNEL, notices);
+    client = supertest(createApp({ ...testDeps({ CACHE_TTL: '1m' }), principals: cache, notices }).app.callback());
     principalQueries = 0;
-    testKnex().on('query', countQueries);
+    countQueries = 0;
+    testKnex().on('query', onQuery);
   });
 
   afterEach(async () => {
-    testKnex().removeListener('query', countQueries);
+    testKnex().removeListener('query', onQuery);
     await listener.close();
   });
 
@@ -172,15 +178,77 @@ describe('authentication cache (AUTH_CACHE_TTL)', () => {
     expect(principalQueries - before).to.equal(1);
   });
 
-  it('with AUTH_CACHE_TTL=off, asks the database on every request', async () => {
+  describe('pages of the users list', () => {
+    /**
+     * The list as an admin sees it, after every notice committed so far has arrived. (One `Host`:
+     * supertest listens on a new port for each request, and the page's links carry it.)
+     */
+    async function list(authorization: string, query = '') {
+      await listener.sync();
+      const res = await client.get(`/api/users/${query}`).set('Authorization', authorization).set('Host', 'api.test').expect(200);
+      return res.body as { count: number; next: string | null; results: { username: string; groups: string[]; last_login: string | null }[] };
+    }
+
+    it('answers a page from memory until a user, a membership or a group changes', async () => {
+      const { authorization } = await warmUser({ is_superuser: true, username: 'admin' });
+      const editors = await makeGroup('editors');
+      const other = await makeUser({ username: 'bob' });
+      const first = await list(authorization);
+      expect(first.count).to.equal(2);
+      const counted = countQueries;
+      expect(await list(authorization)).to.deep.equal(first);
+      expect(countQueries, 'the second answer is from memory').to.equal(counted);
+
+      await sql("INSERT INTO auth_user (username, password, email, first_name, last_name, is_active, is_staff, is_superuser, date_joined) VALUES ('carol', '!', '', '', '', true, false, false, now())");
+      expect((await list(authorization)).results.map((u) => u.username)).to.deep.equal(['admin', 'bob', 'carol']);
+
+      await sql('UPDATE auth_user SET username = ? WHERE id = ?', ['robert', other.id]);
+      expect((await list(authorization)).results[1]!.username).to.equal('robert');
+
+      await updateUser(testKnex(), SYSTEM_ACTOR, other.id, { groups: ['editors'] });
+      expect((await list(authorization)).results[1]!.groups).to.deep.equal(['editors']);
+
+      await sql('UPDATE auth_group SET name = ? WHERE id = ?', ['writers', editors.id]);
+      expect((await list(authorization)).results[1]!.groups).to.deep.equal(['writers']);
+
+      await tokensFor({ username: 'robert' });
+      expect((await list(authorization)).results[1]!.last_login, 'a login shows').to.be.a('string');
+
+      await deleteUser(testKnex(), SYSTEM_ACTOR, other.id);
+      expect((await list(authorization)).count).to.equal(2);
+    });
+
+    it('keeps a page per origin and query, and through logouts', async () => {
+      const { authorization } = await warmUser({ is_superuser: true });
+      for (let i = 0; i < 3; i++) await makeUser();
+      const local = await list(authorization, '?page_size=2');
+      const proxied = await client.get('/api/users/?page_size=2').set('Authorization', authorization).set('Host', 'api.example.com').expect(200);
+      expect(local.next).to.equal('http://api.test/api/users/?page_size=2&page=2');
+      expect(proxied.body.next).to.equal('http://api.example.com/api/users/?page_size=2&page=2');
+      expect((await list(authorization, '?page_size=3')).results).to.have.length(3);
+
+      const other = await tokensFor(await makeUser());
+      await list(authorization, '?page_size=3');
+      const counted = countQueries;
+      await client.post('/api/token/blacklist/').send({ refresh: other.refresh }).expect(200);
+      await list(authorization, '?page_size=3');
+      expect(countQueries, 'a logout leaves the list as it is').to.equal(counted);
+    });
+  });
+
+  it('with CACHE_TTL=off, asks the database on every request', async () => {
     const off = new PrincipalCache({ ttlMs: 0 });
-    const offListener = await testDatabase().listen(AUTH_CHANNEL, off);
+    const notices = new NoticeHub();
+    notices.subscribe(off);
+    const offListener = await testDatabase().listen(AUTH_CHANNEL, notices);
     try {
-      const plain = supertest(createApp({ ...testDeps(), principals: off }).app.callback());
-      const { authorization } = await warmUser();
-      const before = principalQueries;
+      const plain = supertest(createApp({ ...testDeps({ CACHE_TTL: 'off' }), principals: off, notices }).app.callback());
+      const { authorization } = await warmUser({ is_superuser: true });
+      const before = { principal: principalQueries, count: countQueries };
       for (let i = 0; i < 3; i++) await plain.get('/api/users/me/').set('Authorization', authorization).expect(200);
-      expect(principalQueries - before).to.equal(3);
+      for (let i = 0; i < 3; i++) await plain.get('/api/users/').set('Authorization', authorization).expect(200);
+      expect(principalQueries - before.principal).to.equal(6);
+      expect(countQueries - before.count).to.equal(3);
     } finally {
       await offListener.close();
     }

@@ -9,6 +9,7 @@ import { PrincipalCache } from '../../src/auth/principal-cache.js';
 import { obtainTokenPair } from '../../src/auth/service.js';
 import type { Config } from '../../src/config.js';
 import type { Deps } from '../../src/deps.js';
+import { NoticeHub } from '../../src/db/notifications.js';
 import { createStorage } from '../../src/storage/factory.js';
 import { createGroup } from '../../src/groups/service.js';
 import type { UserRow } from '../../src/users/presenter.js';
@@ -22,7 +23,7 @@ export { FRONTEND_ORIGIN } from './config.js';
 /** The dependencies of an app on the shared test database. */
 export function testDeps(env: Record<string, string | undefined> = {}, knex: Knex = testKnex()): Deps {
   const config: Config = testConfig(env);
-  return { config, knex, logger: pino({ level: 'silent' }), storage: createStorage(config), principals: new PrincipalCache({ ttlMs: 0 }) };
+  return { config, knex, logger: pino({ level: 'silent' }), storage: createStorage(config), principals: new PrincipalCache({ ttlMs: 0 }), notices: new NoticeHub() };
 }
 
 /**

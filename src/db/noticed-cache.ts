@@ -1,0 +1,86 @@
+/**
+ * A bounded, expiring map that answers only while database notices can evict its entries: emptied
+ * and bypassed when the notice connection drops, and refusing a value whose load crossed a notice.
+ * The building block of the caches that `NOTIFY` keeps current.
+ *
+ * @module
+ */
+import { LRUCache } from 'lru-cache';
+import type { NoticeHandler } from './notifications.js';
+
+/** Sizes, lifetime and eviction rule of a {@link NoticedCache}. */
+export interface NoticedCacheOptions<K> {
+  /** How long an entry may be used (ms); `0` turns the cache off (every `get` misses). */
+  readonly ttlMs: number;
+  /** The most entries held. */
+  readonly max?: number;
+  /**
+   * Which entries a notice payload makes stale: the keys to drop, or `'all'`, or none (an empty
+   * list). Without it every notice empties the cache.
+   */
+  readonly stale?: (payload: string) => readonly K[] | 'all';
+}
+
+/**
+ * A cache for values read from the database and kept current by its notices.
+ *
+ * Read {@link NoticedCache.generation} before loading and pass it to {@link NoticedCache.set}: a
+ * value is kept only if no notice (or reset) came in between, since it may predate the change.
+ *
+ * @example
+ * const pages = new NoticedCache<string, string>({ ttlMs: 60_000 });
+ * notices.subscribe(pages);
+ * const cached = pages.get(url);
+ * if (cached === undefined) { const since = pages.generation; pages.set(url, await load(), since); }
+ */
+export class NoticedCache<K extends NonNullable<unknown>, V extends NonNullable<unknown>> implements NoticeHandler {
+  readonly #entries: LRUCache<K, V> | null;
+  readonly #stale: NoticedCacheOptions<K>['stale'];
+  #listening = false;
+  #generation = 0;
+
+  /** @param options - lifetime, size and eviction rule */
+  constructor(options: NoticedCacheOptions<K>) {
+    this.#entries = options.ttlMs > 0 ? new LRUCache<K, V>({ max: options.max ?? 10_000, ttl: options.ttlMs }) : null;
+    this.#stale = options.stale;
+  }
+
+  /** Whether the cache answers now: on, and its process listening for notices. */
+  get active(): boolean {
+    return this.#entries !== null && this.#listening;
+  }
+
+  /** Moves on every notice and reset; see {@link NoticedCache.set}. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** The entry for a key, or `undefined` when absent, expired, or the cache is not active. */
+  get(key: K): V | undefined {
+    return this.active ? this.#entries!.get(key) : undefined;
+  }
+
+  /**
+   * Keeps a loaded value, unless the cache is not active or a notice came since `generation`.
+   *
+   * @param generation - {@link NoticedCache.generation} as read before the load began
+   */
+  set(key: K, value: V, generation: number): void {
+    if (this.active && generation === this.#generation) this.#entries!.set(key, value);
+  }
+
+  /** Drops what the payload makes stale. */
+  notice(payload: string): void {
+    this.#generation++;
+    const stale = this.#stale ? this.#stale(payload) : 'all';
+    if (stale === 'all') this.#entries?.clear();
+    else for (const key of stale) this.#entries?.delete(key);
+  }
+
+  /** Empties the cache; it answers again only while `listening`. */
+  reset(listening: boolean): void {
+    this.#listening = listening;
+    this.#generation++;
+    this.#entries?.clear();
+  }
+}
