@@ -6,7 +6,9 @@
  */
 import cluster from 'node:cluster';
 import { createServer, type Server } from 'node:http';
+import os from 'node:os';
 import { createApp } from './app.js';
+import { limitPasswordWork } from './auth/passwords.js';
 import type { Config } from './config.js';
 import { DatabaseLockedError, migrateLatest } from './db/database.js';
 import { configFromEnvironment, describeDatabase, exitWithError, openDeps } from './runtime.js';
@@ -23,7 +25,7 @@ async function main(): Promise<void> {
     await prepareDatabase(config);
     if (workers > 1) return superviseWorkers(workers);
   }
-  await serve(config);
+  await serve(config, workers);
 }
 
 /** Migrates, and on the first start in debug mode loads roles and demo users. */
@@ -66,7 +68,9 @@ function superviseWorkers(count: number): void {
   process.on('SIGINT', stop);
 }
 
-async function serve(config: Config): Promise<void> {
+async function serve(config: Config, workers: number): Promise<void> {
+  // Each worker its share of the cores for password hashing (and the memory that goes with it).
+  limitPasswordWork(os.availableParallelism() / workers);
   const deps = await openDeps(config, { serving: true });
   const { app } = createApp(deps);
   let stopping = false;

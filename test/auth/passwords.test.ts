@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { pbkdf2Sync } from 'node:crypto';
+import os from 'node:os';
 import { validatePassword, similarityRatio } from '../../src/auth/password-validation.js';
-import { hashPassword, verifyPassword } from '../../src/auth/passwords.js';
+import { hashPassword, limitPasswordWork, passwordWork, verifyPassword } from '../../src/auth/passwords.js';
 import { api, makeUser } from '../support/app.js';
 import { testKnex } from '../support/hooks.js';
 
@@ -27,6 +28,20 @@ describe('password hashing', () => {
   it('never matches unusable or unknown hashes', async () => {
     for (const hash of ['!unusable', 'md5$x$y', '', 'pbkdf2_sha256$abc$salt$hash']) {
       expect((await verifyPassword('x', hash)).valid).to.equal(false);
+    }
+  });
+
+  it('runs at most the configured number of password computations at once; the rest wait', async () => {
+    limitPasswordWork(1);
+    try {
+      const hash = await hashPassword('first-pass');
+      const work = [hashPassword('a-pass'), verifyPassword('first-pass', hash), verifyPassword('x', djangoPbkdf2('legacy-pass'))];
+      expect(passwordWork()).to.deep.equal({ running: 1, waiting: 2, limit: 1 });
+      const [, check] = await Promise.all(work);
+      expect(check).to.deep.equal({ valid: true, needsRehash: false });
+      expect(passwordWork()).to.deep.equal({ running: 0, waiting: 0, limit: 1 });
+    } finally {
+      limitPasswordWork(os.availableParallelism());
     }
   });
 
