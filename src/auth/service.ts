@@ -58,21 +58,64 @@ export async function obtainTokenPair(deps: Deps, credentials: { username: strin
 export async function refreshTokens(deps: Deps, refresh: string): Promise<IssuedTokens> {
   const claims = verifyOrThrow(deps, refresh, 'refresh');
   const { jwt } = deps.config;
-  return deps.knex.transaction(async (trx) => {
-    const outstanding = jwt.blacklistEnabled ? await assertNotBlacklisted(trx, claims) : null;
-    const user = await trx('auth_user').where({ id: claims.user_id }).first('id', 'is_active');
-    if (!user?.is_active) throw authenticationFailed('No active account found for the given token.', 'no_active_account');
+  const subject = { userId: claims.user_id, sessionId: claims.sid };
+  const settings = tokenSettings(deps);
+  const access = signToken(settings, 'access', subject);
+  const next = jwt.rotateRefreshTokens ? signToken(settings, 'refresh', subject) : null;
 
-    if (!jwt.rotateRefreshTokens) {
-      return { access: signToken(tokenSettings(deps), 'access', { userId: user.id, sessionId: claims.sid }).token };
-    }
-    if (outstanding && jwt.blacklistAfterRotation) {
-      const inserted = await trx(BLACKLISTED).insert({ token_id: outstanding.id }).onConflict('token_id').ignore().returning('id');
-      if (inserted.length === 0) throw invalidToken('Token is blacklisted');
-    }
-    return issueTokens(deps, trx, user.id, claims.sid);
+  // Check and rotate in one statement (one round trip, atomic): nothing is written unless the
+  // token is usable and the user active; of two concurrent uses one blacklists it, the other
+  // finds the conflict and issues nothing.
+  const { rows } = await deps.knex.raw<{ rows: RotationRow[] }>(ROTATION_SQL, {
+    jti: claims.jti,
+    userId: claims.user_id,
+    checkBlacklist: jwt.blacklistEnabled,
+    blacklistOld: jwt.blacklistEnabled && next !== null && jwt.blacklistAfterRotation,
+    issue: next !== null,
+    newJti: next?.claims.jti ?? '',
+    newToken: next?.token ?? '',
+    createdAt: new Date((next?.claims.iat ?? 0) * 1000),
+    expiresAt: new Date((next?.claims.exp ?? 0) * 1000),
+    sessionId: claims.sid,
   });
+  const outcome = rows[0]!;
+  if (jwt.blacklistEnabled && Number(outcome.recorded) === 0) throw invalidToken();
+  if (jwt.blacklistEnabled && outcome.was_blacklisted) throw invalidToken('Token is blacklisted');
+  if (Number(outcome.active) === 0) throw authenticationFailed('No active account found for the given token.', 'no_active_account');
+  if (next && Number(outcome.issued) === 0) throw invalidToken('Token is blacklisted'); // a concurrent use won
+  return next ? { access: access.token, refresh: next.token } : { access: access.token };
 }
+
+interface RotationRow {
+  recorded: string | number;
+  was_blacklisted: boolean | null;
+  active: string | number;
+  issued: string | number;
+}
+
+const ROTATION_SQL = `
+WITH old AS (
+  SELECT o.id, EXISTS (SELECT 1 FROM ${BLACKLISTED} b WHERE b.token_id = o.id) AS blacklisted
+  FROM ${OUTSTANDING} o WHERE o.jti = :jti
+), usable AS (
+  SELECT 1 FROM auth_user u
+  WHERE u.id = CAST(:userId AS integer) AND u.is_active
+    AND (NOT :checkBlacklist OR EXISTS (SELECT 1 FROM old WHERE NOT old.blacklisted))
+), blacklisted AS (
+  INSERT INTO ${BLACKLISTED} (token_id, blacklisted_at)
+  SELECT old.id, now() FROM old, usable WHERE :blacklistOld
+  ON CONFLICT (token_id) DO NOTHING
+  RETURNING token_id
+), issued AS (
+  INSERT INTO ${OUTSTANDING} (user_id, jti, token, created_at, expires_at, session_id)
+  SELECT CAST(:userId AS integer), :newJti, :newToken, CAST(:createdAt AS timestamptz), CAST(:expiresAt AS timestamptz), CAST(:sessionId AS uuid)
+  FROM usable WHERE :issue AND (NOT :blacklistOld OR EXISTS (SELECT 1 FROM blacklisted))
+  RETURNING id
+)
+SELECT (SELECT count(*) FROM old) AS recorded,
+       (SELECT bool_or(old.blacklisted) FROM old) AS was_blacklisted,
+       (SELECT count(*) FROM auth_user WHERE id = CAST(:userId AS integer) AND is_active) AS active,
+       (SELECT count(*) FROM issued) AS issued`;
 
 /**
  * Checks any token (access or refresh), as simplejwt's verify endpoint does; also refuses a token
