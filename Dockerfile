@@ -30,7 +30,10 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 FROM ${NODE_IMAGE} AS runtime
+# One glibc malloc arena: see WORKER_ENV in src/server.ts (the workers get it anyway; this covers
+# WEB_CONCURRENCY=1).
 ENV NODE_ENV=production \
+    MALLOC_ARENA_MAX=1 \
     HOST=0.0.0.0 \
     PORT=8000 \
     DATA_DIR=/app/data

@@ -47,16 +47,24 @@ async function prepareDatabase(config: Config): Promise<void> {
   }
 }
 
+/**
+ * The environment workers start with. glibc gives each thread that allocates its own memory arena
+ * and keeps what is freed there: argon2's 19 MiB per hash, run on libuv's four threads in turn,
+ * stayed resident four times over (≈ 200 MiB per worker under a login burst instead of ≈ 145; see
+ * docs/md/benchmarks.md). One arena holds it once. An operator's own value wins.
+ */
+const WORKER_ENV = { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '1' };
+
 function superviseWorkers(count: number): void {
   let stopping = false;
-  for (let i = 0; i < count; i++) cluster.fork();
+  for (let i = 0; i < count; i++) cluster.fork(WORKER_ENV);
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) {
       if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
       return;
     }
     process.stderr.write(`worker ${worker.process.pid} exited (${signal ?? code}); starting another\n`);
-    cluster.fork();
+    cluster.fork(WORKER_ENV);
   });
   const stop = () => {
     if (stopping) return;
