@@ -66,7 +66,7 @@ export async function refreshTokens(deps: Deps, refresh: string): Promise<Issued
   // Check and rotate in one statement (one round trip, atomic): nothing is written unless the
   // token is usable and the user active; of two concurrent uses one blacklists it, the other
   // finds the conflict and issues nothing.
-  const { rows } = await deps.knex.raw<{ rows: RotationRow[] }>(ROTATION_SQL, {
+  const bindings = {
     jti: claims.jti,
     userId: claims.user_id,
     checkBlacklist: jwt.blacklistEnabled,
@@ -77,7 +77,9 @@ export async function refreshTokens(deps: Deps, refresh: string): Promise<Issued
     createdAt: new Date((next?.claims.iat ?? 0) * 1000),
     expiresAt: new Date((next?.claims.exp ?? 0) * 1000),
     sessionId: claims.sid,
-  });
+  };
+  // A named statement, planned once per connection (as the principal query).
+  const { rows } = await deps.knex.raw<{ rows: RotationRow[] }>(ROTATION_SQL, bindings).options({ name: 'auth_rotate' });
   const outcome = rows[0]!;
   if (jwt.blacklistEnabled && Number(outcome.recorded) === 0) throw invalidToken();
   if (jwt.blacklistEnabled && outcome.was_blacklisted) throw invalidToken('Token is blacklisted');
