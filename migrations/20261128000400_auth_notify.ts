@@ -46,8 +46,19 @@ BEGIN
     WHEN 'token_blacklist_outstandingtoken' THEN
       IF OLD.expires_at > now() THEN PERFORM pg_notify('${CHANNEL}', 's:' || OLD.session_id); END IF;
     WHEN 'token_blacklist_blacklistedtoken' THEN
+      -- A rotation blacklists the old token in the statement that records its successor: the
+      -- session then stays live at least as long as a cache believes, and needs no notice. Only a
+      -- successor written by this same transaction counts: another transaction's could be
+      -- blacklisted at the same moment without either seeing it (write skew).
       PERFORM pg_notify('${CHANNEL}', 's:' || o.session_id)
-        FROM token_blacklist_outstandingtoken o WHERE o.id = NEW.token_id;
+        FROM token_blacklist_outstandingtoken o
+       WHERE o.id = NEW.token_id
+         AND NOT EXISTS (
+           SELECT 1 FROM token_blacklist_outstandingtoken successor
+            WHERE successor.session_id = o.session_id
+              AND successor.xmin = pg_current_xact_id()::xid
+              AND successor.expires_at >= o.expires_at
+              AND NOT EXISTS (SELECT 1 FROM token_blacklist_blacklistedtoken b WHERE b.token_id = successor.id));
   END CASE;
   RETURN NULL;
 END

@@ -75,6 +75,30 @@ describe('caches kept current by database notices (CACHE_TTL)', () => {
     expect(refused.body.messages[0].message).to.equal('Token is blacklisted');
   });
 
+  it('keeps a session cached through a rotation, and refuses it after a logout with the new token', async () => {
+    const { tokens, authorization } = await warmUser();
+    const rotated = await client.post('/api/token/refresh/').send({ refresh: tokens.refresh }).expect(200);
+    const queries = principalQueries;
+    await me(authorization).then((r) => expect(r.status).to.equal(200));
+    expect(principalQueries, 'a rotation sends no notice: the session stays live').to.equal(queries);
+
+    await client.post('/api/token/blacklist/').send({ refresh: rotated.body.refresh }).expect(200);
+    const refused = await me(authorization);
+    expect(refused.status).to.equal(401);
+    expect(refused.body.messages[0].message).to.equal('Token is blacklisted');
+  });
+
+  it('notices a blacklisting that is not a rotation, even while a newer token keeps the session live', async () => {
+    const { user, tokens, authorization } = await warmUser();
+    await client.post('/api/token/refresh/').send({ refresh: tokens.refresh }).expect(200);
+    await sql('DELETE FROM token_blacklist_blacklistedtoken'); // the first token is live again, the rotated one too
+    await me(authorization);
+    const queries = principalQueries;
+    await sql('INSERT INTO token_blacklist_blacklistedtoken (token_id, blacklisted_at) SELECT id, now() FROM token_blacklist_outstandingtoken WHERE user_id = ? ORDER BY id LIMIT 1', [user.id]);
+    await me(authorization).then((r) => expect(r.status, 'still live: the newer token').to.equal(200));
+    expect(principalQueries - queries, 'evicted and asked again').to.equal(1);
+  });
+
   it('refuses a session blacklisted in SQL, and one whose tokens were deleted', async () => {
     const first = await warmUser();
     await sql('INSERT INTO token_blacklist_blacklistedtoken (token_id, blacklisted_at) SELECT id, now() FROM token_blacklist_outstandingtoken WHERE user_id = ?', [first.user.id]);
