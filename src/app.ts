@@ -8,6 +8,7 @@ import helmet from 'koa-helmet';
 import Router from '@koa/router';
 import Koa from 'koa';
 import { adminRoutes } from './admin/routes.js';
+import { carriesCredentials } from './auth/authenticate.js';
 import { authRoutes } from './auth/routes.js';
 import type { Deps } from './deps.js';
 import { groupRoutes } from './groups/routes.js';
@@ -65,7 +66,7 @@ export function createApp(deps: Deps): { app: Koa; api: Router } {
   app.use(adminRoutes(deps).routes());
   app.use(jsonBody({ passthrough: ['multipart/form-data'] }));
   app.use(canonicalPath);
-  app.use(throttleAnonymous(app.context.throttles));
+  app.use(throttleAnonymous(app.context.throttles, carriesCredentials));
 
   const databaseCheck: HealthCheck = { name: 'database', check: async () => void (await deps.knex.raw('select 1')) };
   const storageCheck: HealthCheck = { name: 'storage', check: () => deps.storage.check() };

@@ -102,9 +102,10 @@ export interface Config {
   /** `REDIS_URL`: optional shared store for throttling. */
   readonly redisUrl: string | null;
   /**
-   * `CACHE_TTL`: how long (seconds) a worker may reuse a user's groups, permissions and session
-   * liveness without asking the database; `0` (`off`) asks on every request. Database triggers evict
-   * an entry the moment what it holds changes, so this only bounds how long a lost notice could last.
+   * `CACHE_TTL`: how long (seconds) a worker may reuse, without asking the database, what database
+   * notices keep current — a token's user, groups, permissions and session liveness, and pages of
+   * the users list; `0` (`off`) asks on every request. Triggers evict an entry the moment what it
+   * holds changes, so this only bounds how long a lost notice could last.
    */
   readonly cacheTtl: number;
   /** `THROTTLE_*`: request rates; `null` is off. */

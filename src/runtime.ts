@@ -41,8 +41,8 @@ export interface OpenDeps extends Deps {
  * Opens the database (and Redis when configured) and builds the dependencies of the app and the
  * commands (the object store connects on first use).
  *
- * @param options.serving - a server process: also listen for the notices that keep the
- *   authentication cache current (commands do not authenticate, and leave it off)
+ * @param options.serving - a server process: also listen for the notices that keep its caches
+ *   current (who a token is, pages of users); commands serve no requests and leave it off
  * @returns the dependencies, the open database, and `close()` releasing all of it
  */
 export async function openDeps(config: Config, options: { serving?: boolean } = {}): Promise<OpenDeps> {

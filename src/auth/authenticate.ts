@@ -45,6 +45,14 @@ export function readCredentials(ctx: Context): Credentials | null {
 }
 
 /**
+ * Whether a request presents an access token at all — a `Bearer` header or the cookie — without
+ * reading or checking it: anonymous throttling counts the requests that do not.
+ */
+export function carriesCredentials(ctx: Context): boolean {
+  return ctx.get('Authorization').startsWith('Bearer ') || ctx.cookies.get(ACCESS_COOKIE) !== undefined;
+}
+
+/**
  * Resolves an access token to its user.
  *
  * @returns the active user whose live session issued the token, and that session's id

@@ -82,11 +82,12 @@ export async function reset(limiter: RateLimiterAbstract | null, key: string): P
 /**
  * Middleware throttling anonymous requests per client address (`THROTTLE_ANON`); requests with
  * credentials are counted per user by `authenticate()`, and the health check is never throttled.
+ *
+ * @param carriesCredentials - whether a request presents credentials (the auth feature knows how)
  */
-export function throttleAnonymous(throttles: Throttles) {
+export function throttleAnonymous(throttles: Throttles, carriesCredentials: (ctx: Context) => boolean) {
   return async function throttleAnonymousMiddleware(ctx: Context, next: Next): Promise<void> {
-    const hasCredentials = ctx.get('Authorization').startsWith('Bearer ') || ctx.cookies.get('access_token') !== undefined;
-    if (!hasCredentials && ctx.path !== '/api/health/') await consume(throttles.anon, ctx.ip);
+    if (!carriesCredentials(ctx) && ctx.path !== '/api/health/') await consume(throttles.anon, ctx.ip);
     await next();
   };
 }

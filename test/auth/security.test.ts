@@ -112,6 +112,9 @@ describe('throttling', () => {
     await anon.post('/api/token/verify/').send({ token: 'x' }).expect(401);
     await anon.post('/api/token/verify/').send({ token: 'x' }).expect(429);
     for (let i = 0; i < 3; i++) await anon.get('/api/health/').expect(200);
+    // A request with credentials is counted per user, not as anonymous, whichever way it carries them.
+    await anon.get('/api/users/me/').set('Authorization', authorization).expect(200);
+    await anon.get('/api/users/me/').set('Cookie', `access_token=${authorization.slice('Bearer '.length)}`).expect(200);
   });
 
   it('counts across app instances sharing the store', async function () {
