@@ -4,11 +4,11 @@
  * @module
  */
 import Router from '@koa/router';
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { authenticate, currentUser } from '../auth/authenticate.js';
 import { NoticedCache } from '../db/noticed-cache.js';
 import type { Deps } from '../deps.js';
-import { notFound } from '../http/errors.js';
+import { methodNotAllowed, notFound } from '../http/errors.js';
 import { apiOrigin } from '../http/origin.js';
 import { paginate } from '../http/pagination.js';
 import { idParam } from '../http/params.js';
@@ -79,7 +79,7 @@ export function userRoutes(deps: Deps): Router {
     ctx.body = presentUser(user);
   });
 
-  router.put('/users/:id/', auth, requirePermission('change_user'), validate(UserReplace), async (ctx) => {
+  router.put('/users/:id/', auth, notMe, requirePermission('change_user'), validate(UserReplace), async (ctx) => {
     ctx.body = presentUser(await updateUser(knex, currentUser(ctx), idParam(ctx), validatedBody(ctx, UserReplace)));
   });
 
@@ -87,7 +87,7 @@ export function userRoutes(deps: Deps): Router {
     ctx.body = presentUser(await updateUser(knex, currentUser(ctx), idParam(ctx), validatedBody(ctx, UserPatch)));
   });
 
-  router.delete('/users/:id/', auth, requirePermission('delete_user'), async (ctx) => {
+  router.delete('/users/:id/', auth, notMe, requirePermission('delete_user'), async (ctx) => {
     await deleteUser(knex, currentUser(ctx), idParam(ctx));
     ctx.status = 204;
   });
@@ -98,6 +98,16 @@ export function userRoutes(deps: Deps): Router {
 
   return router;
 }
+
+/**
+ * DRF routes `users/me/` ahead of `users/{pk}/`, so PUT or DELETE on it is 405 (once authenticated:
+ * DRF checks permissions before it looks for the method), not a lookup of a user called "me".
+ */
+const notMe: Middleware = (ctx, next) => {
+  if (ctx.params.id !== 'me') return next();
+  ctx.set('Allow', 'GET, PATCH, HEAD, OPTIONS');
+  throw methodNotAllowed(ctx.method);
+};
 
 function userFilters(ctx: Context): UserFilters {
   const one = (name: string) => {

@@ -60,6 +60,24 @@ describe('PATCH /api/users/me/', () => {
   });
 });
 
+describe('other methods on /api/users/me/', () => {
+  it('answers 405 with Allow once authenticated, as DRF does, not a lookup of a user called "me"', async () => {
+    const admin = await makeUser({ is_superuser: true });
+    const authorization = await bearer(admin);
+    for (const method of ['put', 'delete'] as const) {
+      const res = await api()[method]('/api/users/me/').set('Authorization', authorization).send({ username: 'x' }).expect(405);
+      expect(res.body).to.deep.equal({ detail: `Method "${method.toUpperCase()}" not allowed.` });
+      expect(res.headers.allow).to.equal('GET, PATCH, HEAD, OPTIONS');
+    }
+    const post = await api().post('/api/users/me/').set('Authorization', authorization).send({ username: 'x' }).expect(405);
+    expect(post.body).to.deep.equal({ detail: 'Method "POST" not allowed.' });
+    const anonymous = await api().put('/api/users/me/').send({ username: 'x' }).expect(401);
+    expect(anonymous.body).to.deep.equal({ detail: 'Authentication credentials were not provided.' });
+    expect(await testKnex()('auth_user').where({ username: 'x' }).first()).to.equal(undefined);
+    await api().get('/api/users/me/').set('Authorization', authorization).expect(200);
+  });
+});
+
 describe('POST /api/users/me/password/', () => {
   it('changes the password (204) and logs out the user\'s other sessions only', async () => {
     const user = await makeUser({ username: 'alice' });
