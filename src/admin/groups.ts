@@ -9,10 +9,10 @@ import type { Context } from 'koa';
 import type { Deps } from '../deps.js';
 import type { GroupRow } from '../groups/presenter.js';
 import { GroupWrite } from '../groups/schema.js';
-import { createGroup, deleteGroup, findGroup, groupsQuery, updateGroup } from '../groups/service.js';
+import { createGroup, deleteGroup, findGroup, groupFieldErrors, groupsQuery, updateGroup } from '../groups/service.js';
 import { notFound, type FieldErrors } from '../http/errors.js';
 import { idParam } from '../http/params.js';
-import { parseInput } from '../http/validate.js';
+import { parseInputChecked } from '../http/validate.js';
 import { recordAction } from './audit.js';
 import { formOf } from './form.js';
 import { formErrors, permissionsByModel } from './forms-errors.js';
@@ -43,7 +43,7 @@ export function adminGroupRoutes(deps: Deps, session: AdminGuard): Router {
     const values = groupFormValues(formOf(ctx));
     const actor = adminUser(ctx);
     try {
-      const input = parseInput(GroupWrite, values);
+      const input = await parseInputChecked(GroupWrite, values, (fields) => groupFieldErrors(knex, fields));
       const group = await knex.transaction(async (trx) => {
         const created = await createGroup(trx, input);
         await recordAction(trx, actor, 'add_group', { type: 'group', id: created.id, repr: created.name }, { permissions: created.permissions });
@@ -65,7 +65,7 @@ export function adminGroupRoutes(deps: Deps, session: AdminGuard): Router {
     const values = groupFormValues(formOf(ctx));
     const actor = adminUser(ctx);
     try {
-      const input = parseInput(GroupWrite, values);
+      const input = await parseInputChecked(GroupWrite, values, (fields) => groupFieldErrors(knex, fields, before.id));
       await knex.transaction(async (trx) => {
         const after = await updateGroup(trx, before.id, input);
         await recordAction(trx, actor, 'change_group', { type: 'group', id: after.id, repr: after.name }, {

@@ -9,7 +9,7 @@ import type { Context } from 'koa';
 import type { Deps } from '../deps.js';
 import { notFound, validationError, type FieldErrors } from '../http/errors.js';
 import { idParam } from '../http/params.js';
-import { parseInput } from '../http/validate.js';
+import { parseInput, parseInputChecked } from '../http/validate.js';
 import type { UserRow } from '../users/presenter.js';
 import { UserCreate, UserPatch } from '../users/schema.js';
 import {
@@ -20,6 +20,7 @@ import {
   logoutEverywhere,
   setUserPermissions,
   updateUser,
+  userFieldErrors,
   usersQuery,
 } from '../users/service.js';
 import { recordAction } from './audit.js';
@@ -64,7 +65,7 @@ export function adminUserRoutes(deps: Deps, session: AdminGuard): Router {
     const values = userFormValues(form, actor.is_superuser);
     try {
       if (form.get('password') !== form.get('password2')) throw passwordMismatch('password2');
-      const input = parseInput(UserCreate, { ...values, password: form.get('password') ?? '' });
+      const input = await parseInputChecked(UserCreate, { ...values, password: form.get('password') ?? '' }, (fields) => userFieldErrors(knex, fields));
       const user = await knex.transaction(async (trx) => {
         const created = await createUser(trx, actor, input);
         const permissions = form.getAll('permissions');
@@ -93,7 +94,7 @@ export function adminUserRoutes(deps: Deps, session: AdminGuard): Router {
     const values = userFormValues(form, actor.is_superuser);
     const permissions = form.getAll('permissions');
     try {
-      const input = parseInput(UserPatch, values);
+      const input = await parseInputChecked(UserPatch, values, (fields) => userFieldErrors(knex, fields, before.id));
       const beforePermissions = await directPermissions(knex, before.id);
       await knex.transaction(async (trx) => {
         const after = await updateUser(trx, actor, before.id, input);

@@ -112,20 +112,39 @@ export async function setPermissions(trx: Knex.Transaction, groupId: number, per
   }
 }
 
+/**
+ * The errors the database finds in group fields — a name another group has, permissions that do
+ * not exist — for a `POST`, or for a change of group `id`. Routes ask it when other fields are
+ * malformed, so that one 400 lists everything; the use-cases run the same checks in their
+ * transactions.
+ *
+ * @throws {@link ApiError} 404 for an unknown `id` (DRF looks the group up before validating)
+ */
+export async function groupFieldErrors(knex: Knex, fields: GroupPatch, id?: number): Promise<FieldErrors> {
+  if (id !== undefined && !(await knex('auth_group').where({ id }).first('id'))) throw notFound();
+  return (await checkGroupFields(knex, id ?? null, fields)).errors;
+}
+
 async function checkGroupInput(trx: Knex.Transaction, id: number | null, input: GroupPatch): Promise<number[] | undefined> {
+  const { errors, permissionIds } = await checkGroupFields(trx, id, input);
+  if (Object.keys(errors).length) throw validationError(errors);
+  return permissionIds;
+}
+
+/** {@link groupFieldErrors}'s checks, also returning the ids of the permissions named. */
+async function checkGroupFields(db: Knex | Knex.Transaction, id: number | null, fields: GroupPatch) {
   const errors: FieldErrors = {};
-  if (input.name !== undefined) {
-    const other = await trx('auth_group').where({ name: input.name }).first('id');
+  if (fields.name !== undefined) {
+    const other = await db('auth_group').where({ name: fields.name }).first('id');
     if (other && other.id !== id) errors.name = [DUPLICATE_NAME];
   }
   let permissionIds: number[] | undefined;
-  if (input.permissions !== undefined) {
-    const resolved = await resolvePermissions(trx, input.permissions);
+  if (fields.permissions !== undefined) {
+    const resolved = await resolvePermissions(db, fields.permissions);
     if ('error' in resolved) errors.permissions = [resolved.error];
     else permissionIds = resolved.ids;
   }
-  if (Object.keys(errors).length) throw validationError(errors);
-  return permissionIds;
+  return { errors, permissionIds };
 }
 
 function rethrowDuplicateName(error: unknown): never {

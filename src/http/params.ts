@@ -18,6 +18,15 @@ export function idParam(ctx: Context, name = 'id'): number {
   return id;
 }
 
+/**
+ * The numeric `:id` of a detail route, or `undefined` on a route without one (a list's `POST`).
+ *
+ * @throws {@link ApiError} 404 as {@link idParam}
+ */
+export function optionalIdParam(ctx: Context): number | undefined {
+  return (ctx.params as Record<string, string | undefined>).id === undefined ? undefined : idParam(ctx);
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**

@@ -24,12 +24,51 @@ export interface ValidateMiddleware<S extends z.ZodType> {
  * @throws {@link ApiError} 400 with `{"field": ["message"]}`, or `non_field_errors` for a body that is not an object
  */
 export function parseInput<S extends z.ZodType>(schema: S, data: unknown): z.output<S> {
+  const result = schema.safeParse(asDictionary(data));
+  if (result.success) return result.data;
+  throw validationError(toFieldErrors(result.error));
+}
+
+/**
+ * The checks of fields that need the database — a unique name, references that must exist —
+ * given the fields that passed their format checks. Returns the errors found (none: `{}`).
+ */
+export type FieldCheck<T> = (fields: Partial<T>) => Promise<FieldErrors>;
+
+/**
+ * As {@link parseInput}, but when some fields fail their format checks, the fields that passed
+ * are also run through `check`, so that one 400 lists every field's errors — a malformed email
+ * next to a username already taken — as a DRF serializer does. Valid data is returned without
+ * the check: the use-case runs it in its transaction.
+ *
+ * @throws {@link ApiError} 400 with the format and database errors, in the schema's field order
+ */
+export async function parseInputChecked<S extends z.ZodObject>(schema: S, data: unknown, check: FieldCheck<z.output<S>>): Promise<z.output<S>> {
+  const body = asDictionary(data);
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const errors = toFieldErrors(result.error);
+  const valid: Record<string, unknown> = {};
+  for (const [field, fieldSchema] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
+    if (field in errors || !(field in body)) continue;
+    const parsed = fieldSchema.safeParse(body[field]);
+    if (parsed.success && parsed.data !== undefined) valid[field] = parsed.data;
+  }
+  const checked = await check(valid as Partial<z.output<S>>);
+  const merged: FieldErrors = {};
+  for (const field of [...Object.keys(schema.shape), ...Object.keys(errors)]) {
+    const messages = errors[field] ?? checked[field];
+    if (messages && !(field in merged)) merged[field] = messages;
+  }
+  throw validationError(merged);
+}
+
+/** The body as an object, or DRF's 400 for JSON that is not one. */
+function asDictionary(data: unknown): Record<string, unknown> {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw validationError({ non_field_errors: [`Invalid data. Expected a dictionary, but got ${pythonType(data)}.`] });
   }
-  const result = schema.safeParse(data);
-  if (result.success) return result.data;
-  throw validationError(toFieldErrors(result.error));
+  return data as Record<string, unknown>;
 }
 
 /**
@@ -51,13 +90,17 @@ export function toFieldErrors(error: z.ZodError): FieldErrors {
 /**
  * Route middleware validating the JSON body; the handler then reads it with {@link validatedBody}.
  *
+ * @param check - database checks of the fields, run (through {@link parseInputChecked}) when
+ *   other fields fail, so that one 400 reports them all; it may throw, e.g. 404 for an unknown
+ *   object, which DRF looks up before it validates
  * @example
  * router.post('/users/', authenticate(), requirePermission('add_user'), validate(UserCreate), createUser);
  */
-export function validate<S extends z.ZodType>(schema: S): ValidateMiddleware<S> {
+export function validate<S extends z.ZodObject>(schema: S, check?: (fields: Partial<z.output<S>>, ctx: Context) => Promise<FieldErrors>): ValidateMiddleware<S> {
   const middleware = async (ctx: Context, next: Next): Promise<void> => {
     const validated = (ctx.state.validated ??= new Map());
-    validated.set(schema, parseInput(schema, ctx.request.body));
+    const body: unknown = ctx.request.body;
+    validated.set(schema, check ? await parseInputChecked(schema, body, (fields) => check(fields, ctx)) : parseInput(schema, body));
     await next();
   };
   return Object.assign(middleware, { schema });

@@ -11,7 +11,7 @@ import type { Deps } from '../deps.js';
 import { methodNotAllowed, notFound } from '../http/errors.js';
 import { apiOrigin } from '../http/origin.js';
 import { paginate } from '../http/pagination.js';
-import { idParam } from '../http/params.js';
+import { idParam, optionalIdParam } from '../http/params.js';
 import { validate, validatedBody } from '../http/validate.js';
 import { requirePermission } from '../permissions/policy.js';
 import { presentUser, type UserRow } from './presenter.js';
@@ -24,6 +24,7 @@ import {
   logoutEverywhere,
   updateProfile,
   updateUser,
+  userFieldErrors,
   usersQuery,
   type UserFilters,
 } from './service.js';
@@ -68,7 +69,10 @@ export function userRoutes(deps: Deps): Router {
     ctx.body = body;
   });
 
-  router.post('/users/', auth, requirePermission('add_user'), validate(UserCreate), async (ctx) => {
+  // With some fields malformed, the database checks of the others still run: one 400 lists all.
+  const checked = (fields: UserPatch, ctx: Context) => userFieldErrors(knex, fields, optionalIdParam(ctx));
+
+  router.post('/users/', auth, requirePermission('add_user'), validate(UserCreate, checked), async (ctx) => {
     ctx.status = 201;
     ctx.body = presentUser(await createUser(knex, currentUser(ctx), validatedBody(ctx, UserCreate)));
   });
@@ -79,11 +83,11 @@ export function userRoutes(deps: Deps): Router {
     ctx.body = presentUser(user);
   });
 
-  router.put('/users/:id/', auth, notMe, requirePermission('change_user'), validate(UserReplace), async (ctx) => {
+  router.put('/users/:id/', auth, notMe, requirePermission('change_user'), validate(UserReplace, checked), async (ctx) => {
     ctx.body = presentUser(await updateUser(knex, currentUser(ctx), idParam(ctx), validatedBody(ctx, UserReplace)));
   });
 
-  router.patch('/users/:id/', auth, requirePermission('change_user'), validate(UserPatch), async (ctx) => {
+  router.patch('/users/:id/', auth, requirePermission('change_user'), validate(UserPatch, checked), async (ctx) => {
     ctx.body = presentUser(await updateUser(knex, currentUser(ctx), idParam(ctx), validatedBody(ctx, UserPatch)));
   });
 

@@ -109,11 +109,7 @@ export function usersQuery(db: Knex, filters: UserFilters): Knex.QueryBuilder {
 export async function createUser(knex: Knex, actor: Actor, input: UserCreate): Promise<UserRow> {
   if (input.is_superuser && !actor.is_superuser) throw permissionDenied();
   return knex.transaction(async (trx) => {
-    const errors: FieldErrors = {};
-    if (await usernameTaken(trx, input.username)) errors.username = [DUPLICATE_USERNAME];
-    const groupIds = await collectGroups(trx, input.groups, errors);
-    const weak = validatePassword(input.password, input);
-    if (weak.length) errors.password = weak;
+    const { errors, groupIds } = await checkUserFields(trx, input);
     if (Object.keys(errors).length) throw validationError(errors);
 
     const [row] = await trx('auth_user')
@@ -147,15 +143,7 @@ export async function updateUser(knex: Knex, actor: Actor, id: number, input: Us
     if (!target) throw notFound();
     if (!actor.is_superuser && (target.is_superuser || input.is_superuser)) throw permissionDenied();
 
-    const errors: FieldErrors = {};
-    if (input.username !== undefined && input.username !== target.username && (await usernameTaken(trx, input.username))) {
-      errors.username = [DUPLICATE_USERNAME];
-    }
-    const groupIds = await collectGroups(trx, input.groups, errors);
-    if (input.password !== undefined) {
-      const weak = validatePassword(input.password, { ...target, ...input } as PasswordUserAttributes);
-      if (weak.length) errors.password = weak;
-    }
+    const { errors, groupIds } = await checkUserFields(trx, input, target);
     if (Object.keys(errors).length) throw validationError(errors);
 
     const { groups: _groups, password, ...columns } = input;
@@ -256,18 +244,37 @@ export async function setUserPermissions(knex: Knex, actor: Actor, id: number, c
   });
 }
 
-async function usernameTaken(trx: Knex.Transaction, username: string): Promise<boolean> {
-  return (await trx('auth_user').where({ username }).first('id')) !== undefined;
+/**
+ * The errors the database finds in user fields — a username another user has, groups that do
+ * not exist, a password too weak (or too like the user's other attributes) — for a `POST`, or for
+ * a change of user `id`. Routes ask it when other fields are malformed, so that one 400 lists
+ * everything; the use-cases run the same checks in their transactions.
+ *
+ * @throws {@link ApiError} 404 for an unknown `id` (DRF looks the user up before validating)
+ */
+export async function userFieldErrors(knex: Knex, fields: UserPatch, id?: number): Promise<FieldErrors> {
+  const target = id === undefined ? undefined : await knex('auth_user').where({ id }).first();
+  if (id !== undefined && !target) throw notFound();
+  return (await checkUserFields(knex, fields, target)).errors;
 }
 
-async function collectGroups(trx: Knex.Transaction, names: string[] | undefined, errors: FieldErrors): Promise<number[] | undefined> {
-  if (names === undefined) return undefined;
-  const resolved = await resolveGroups(trx, names);
-  if ('error' in resolved) {
-    errors.groups = [resolved.error];
-    return undefined;
+/** {@link userFieldErrors}'s checks, also returning the ids of the groups named. */
+async function checkUserFields(db: Knex | Knex.Transaction, fields: UserPatch, target?: { username: string } & PasswordUserAttributes) {
+  const errors: FieldErrors = {};
+  if (fields.username !== undefined && fields.username !== target?.username) {
+    if ((await db('auth_user').where({ username: fields.username }).first('id')) !== undefined) errors.username = [DUPLICATE_USERNAME];
   }
-  return resolved.ids;
+  let groupIds: number[] | undefined;
+  if (fields.groups !== undefined) {
+    const resolved = await resolveGroups(db, fields.groups);
+    if ('error' in resolved) errors.groups = [resolved.error];
+    else groupIds = resolved.ids;
+  }
+  if (fields.password !== undefined) {
+    const weak = validatePassword(fields.password, { ...target, ...fields } as PasswordUserAttributes);
+    if (weak.length) errors.password = weak;
+  }
+  return { errors, groupIds };
 }
 
 async function setGroups(trx: Knex.Transaction, userId: number, groupIds: number[] | undefined): Promise<void> {

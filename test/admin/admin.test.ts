@@ -268,6 +268,8 @@ describe('admin panel: users', () => {
     expect(mismatch.text).to.include('The two password fields didn’t match.');
     const duplicate = await admin.post('/admin/users/add/', { username: 'root', password: PASSWORD, password2: PASSWORD });
     expect(duplicate.text).to.include('A user with that username already exists.');
+    const both = await admin.post('/admin/users/add/', { username: 'root', email: 'nope', password: PASSWORD, password2: PASSWORD });
+    expect(both.text, 'a malformed field and a database error together').to.include('A user with that username already exists.').and.include('Enter a valid email address.');
 
     const res = await admin.post('/admin/users/add/', {
       username: 'newbie',

@@ -30,6 +30,18 @@ describe('/api/groups/', () => {
     expect(missing.body).to.deep.equal({ name: ['This field is required.'] });
   });
 
+  it('reports malformed fields and what the database finds in the others in one 400, as DRF does', async () => {
+    const group = await makeGroup('editors', []);
+    await makeGroup('viewers', []);
+    const authorization = await adminWith('add_group', 'change_group');
+    const created = await api().post('/api/groups/').set('Authorization', authorization).send({ name: '', permissions: ['fly'] }).expect(400);
+    expect(created.body).to.deep.equal({ name: ['This field may not be blank.'], permissions: ['Object with codename=fly does not exist.'] });
+    const renamed = await api().patch(`/api/groups/${group.id}/`).set('Authorization', authorization).send({ name: 'viewers', permissions: 'fly' }).expect(400);
+    expect(renamed.body).to.deep.equal({ name: ['group with this name already exists.'], permissions: ['Expected a list of items but got type "str".'] });
+    // DRF looks the group up before it validates.
+    await api().put('/api/groups/999999/').set('Authorization', authorization).send({ name: '' }).expect(404);
+  });
+
   it('retrieves, renames, replaces permissions and deletes', async () => {
     const group = await makeGroup('editors', ['view_user']);
     const authorization = await adminWith('view_group', 'change_group', 'delete_group');

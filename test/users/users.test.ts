@@ -232,6 +232,33 @@ describe('POST /api/users/', () => {
     });
   });
 
+  it('reports malformed fields and what the database finds in the others in one 400, as DRF does', async () => {
+    await makeUser({ username: 'taken' });
+    const authorization = await bearer(await userWith('add_user', 'change_user'));
+    const res = await api()
+      .post('/api/users/')
+      .set('Authorization', authorization)
+      .send({ username: 'taken', password: 'taken123', email: 'nope', groups: ['ghosts'], is_staff: 'maybe' })
+      .expect(400);
+    expect(res.body).to.deep.equal({
+      username: ['A user with that username already exists.'],
+      password: ['The password is too similar to the username.'],
+      email: ['Enter a valid email address.'],
+      is_staff: ['Must be a valid boolean.'],
+      groups: ['Object with name=ghosts does not exist.'],
+    });
+    expect(Object.keys(res.body), 'in the order of the fields').to.deep.equal(['username', 'password', 'email', 'is_staff', 'groups']);
+    const bob = await makeUser({ username: 'bob' });
+    const patched = await api().patch(`/api/users/${bob.id}/`).set('Authorization', authorization).send({ username: 'taken', email: 'nope' }).expect(400);
+    expect(patched.body).to.deep.equal({ username: ['A user with that username already exists.'], email: ['Enter a valid email address.'] });
+    const own = await api().patch(`/api/users/${bob.id}/`).set('Authorization', authorization).send({ username: 'bob', password: 'bob', email: 'nope' }).expect(400);
+    expect(own.body.username, 'keeping one\'s own username is no conflict').to.equal(undefined);
+    expect(own.body.password).to.include('The password is too similar to the username.');
+    // DRF looks the user up before it validates.
+    await api().put('/api/users/999999/').set('Authorization', authorization).send({ email: 'nope' }).expect(404);
+    expect(await testKnex()('auth_user').where({ username: 'taken' }).pluck('id')).to.have.length(1);
+  });
+
   it('lets only a superuser create a superuser', async () => {
     const manager = await userWith('add_user');
     await api().post('/api/users/').set('Authorization', await bearer(manager)).send({ username: 'root2', password: PASSWORD, is_superuser: true }).expect(403);
