@@ -6,15 +6,27 @@
  */
 import Router from '@koa/router';
 import type { Context } from 'koa';
+import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { validationError } from '../http/errors.js';
 import { MESSAGES } from '../http/fields.js';
 import { assertTrustedOrigin } from '../http/origin.js';
+import { responds } from '../http/responds.js';
 import { assertNotExhausted, consume, reset } from '../http/throttle.js';
 import { validate, validatedBody } from '../http/validate.js';
 import { clearTokenCookies, REFRESH_COOKIE, setTokenCookies } from './cookies.js';
 import { TokenObtain, TokenRefresh, TokenVerify } from './schema.js';
 import { blacklistRefreshToken, obtainTokenPair, refreshTokens, verifyAnyToken } from './service.js';
+
+const jwt = (description: string) => z.string().meta({ description });
+const Access = jwt('Access token (JWT); also set as the `access_token` cookie.');
+const Refresh = jwt('Refresh token (JWT); also set as the `refresh_token` cookie.');
+/** `POST /api/token/`: simplejwt's pair, refresh first. */
+const TokenPairJson = z.strictObject({ refresh: Refresh, access: Access });
+/** `POST /api/token/refresh/`: a new access token, and a new refresh token when rotating. */
+const RefreshedJson = z.strictObject({ access: Access, refresh: Refresh.optional().meta({ description: 'Present when ROTATE_REFRESH_TOKENS is on (the default).' }) });
+/** The empty object simplejwt answers for verify and blacklist. */
+const EmptyJson = z.strictObject({});
 
 /**
  * The token router, mounted under `/api`.
@@ -22,24 +34,24 @@ import { blacklistRefreshToken, obtainTokenPair, refreshTokens, verifyAnyToken }
 export function authRoutes(deps: Deps): Router {
   const router = new Router();
 
-  router.post('/token/', validate(TokenObtain), async (ctx) => {
+  router.post('/token/', validate(TokenObtain), responds({ status: 200, description: 'The token pair; both cookies are set too.', schema: TokenPairJson }), async (ctx) => {
     const tokens = await throttledLogin(ctx, deps, validatedBody(ctx, TokenObtain));
     setTokenCookies(ctx, deps.config, tokens);
     ctx.body = { refresh: tokens.refresh, access: tokens.access };
   });
 
-  router.post('/token/refresh/', validate(TokenRefresh), async (ctx) => {
+  router.post('/token/refresh/', validate(TokenRefresh), responds({ status: 200, description: 'A new access token (and refresh token when rotating); cookies updated.', schema: RefreshedJson }), async (ctx) => {
     const tokens = await refreshTokens(deps, refreshTokenOf(ctx, deps));
     setTokenCookies(ctx, deps.config, tokens);
     ctx.body = tokens.refresh ? { access: tokens.access, refresh: tokens.refresh } : { access: tokens.access };
   });
 
-  router.post('/token/verify/', validate(TokenVerify), async (ctx) => {
+  router.post('/token/verify/', validate(TokenVerify), responds({ status: 200, description: 'The token is valid.', schema: EmptyJson }), async (ctx) => {
     await verifyAnyToken(deps, validatedBody(ctx, TokenVerify).token);
     ctx.body = {};
   });
 
-  router.post('/token/blacklist/', validate(TokenRefresh), async (ctx) => {
+  router.post('/token/blacklist/', validate(TokenRefresh), responds({ status: 200, description: 'Logged out: the session is blacklisted and both cookies cleared.', schema: EmptyJson }), async (ctx) => {
     const refresh = refreshTokenOf(ctx, deps);
     // The cookies go whatever the token's state: a client logging out must end up logged out.
     clearTokenCookies(ctx, deps.config);

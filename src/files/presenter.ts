@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { z } from 'zod';
 
 /** A row of the `files` table. */
 export interface FileRow {
@@ -17,17 +18,17 @@ export interface FileRow {
 }
 
 /** File JSON as the API answers it. */
-export interface FileJson {
-  id: string;
-  name: string;
-  size: number;
-  content_type: string;
-  /** A short-lived URL that downloads the file without other credentials. */
-  url: string;
-  /** The uploader's user id; `null` once that user was deleted. */
-  owner: number | null;
-  created_at: string;
-}
+export const FileJson = z.strictObject({
+  id: z.uuid(),
+  name: z.string().meta({ description: 'The name the file was uploaded with.' }),
+  size: z.number().int().nonnegative().meta({ description: 'Bytes.' }),
+  content_type: z.string(),
+  url: z.string().meta({ description: 'A signed, expiring URL to download it (presigned by the store, or `/api/media/…`).' }),
+  owner: z.number().int().nullable().meta({ description: 'The uploader\'s user id; null once that user is deleted.' }),
+  created_at: z.iso.datetime(),
+});
+/** File JSON as the API answers it. */
+export type FileJson = z.infer<typeof FileJson>;
 
 /**
  * Presents a file with its download URL.

@@ -9,11 +9,12 @@ import { authenticate, currentUser } from '../auth/authenticate.js';
 import type { Deps } from '../deps.js';
 import { fieldError, payloadTooLarge, unsupportedMediaType } from '../http/errors.js';
 import { apiOrigin } from '../http/origin.js';
-import { paginate } from '../http/pagination.js';
+import { pageOf, paginate } from '../http/pagination.js';
 import { uuidParam } from '../http/params.js';
+import { responds } from '../http/responds.js';
 import { requirePermission } from '../permissions/policy.js';
 import { MULTIPART_OVERHEAD_BYTES, receiveFile } from './multipart.js';
-import { presentFile, type FileRow } from './presenter.js';
+import { FileJson, presentFile, type FileRow } from './presenter.js';
 import { FILE_FIELD, FILE_MESSAGES } from './schema.js';
 import { deleteFile, fileUrl, filesQuery, findVisibleFile, openFile, uploadFile } from './service.js';
 import { setDownloadHeaders } from '../http/download.js';
@@ -25,7 +26,7 @@ export function fileRoutes(deps: Deps): Router {
   const { knex, storage, config } = deps;
   const urlFor = (ctx: Context, file: FileRow) => fileUrl(storage, file, { expiresIn: config.fileUrlLifetime, origin: apiOrigin(ctx) });
 
-  router.post('/files/', auth, requirePermission('add_file'), async (ctx) => {
+  router.post('/files/', auth, requirePermission('add_file'), responds({ status: 201, description: 'The file stored.', schema: FileJson }), async (ctx) => {
     const mediaType = (ctx.get('Content-Type').split(';')[0] ?? '').trim().toLowerCase();
     if (mediaType !== 'multipart/form-data') throw unsupportedMediaType(mediaType || 'none');
     const length = Number(ctx.get('Content-Length') || NaN);
@@ -39,26 +40,26 @@ export function fileRoutes(deps: Deps): Router {
     ctx.body = presentFile(outcome.value, await urlFor(ctx, outcome.value));
   });
 
-  router.get('/files/', auth, async (ctx) => {
+  router.get('/files/', auth, responds({ status: 200, description: 'A page of the files the user may see.', schema: pageOf(FileJson) }), async (ctx) => {
     await storage.check(); // file endpoints answer 503 while the store is down, lists included
     const page = await paginate(ctx, filesQuery(knex, currentUser(ctx)), (row: FileRow) => row);
     ctx.body = { ...page, results: await Promise.all(page.results.map(async (row) => presentFile(row, await urlFor(ctx, row)))) };
   });
 
-  router.get('/files/:id/', auth, async (ctx) => {
+  router.get('/files/:id/', auth, responds({ status: 200, description: 'The file, with a fresh URL.', schema: FileJson }), async (ctx) => {
     const file = await findVisibleFile(knex, currentUser(ctx), uuidParam(ctx));
     await storage.check();
     ctx.body = presentFile(file, await urlFor(ctx, file));
   });
 
-  router.get('/files/:id/download/', auth, async (ctx) => {
+  router.get('/files/:id/download/', auth, responds({ status: 200, description: 'The file\'s bytes, as an attachment with its own content type.', mediaType: 'application/octet-stream' }), async (ctx) => {
     const file = await findVisibleFile(knex, currentUser(ctx), uuidParam(ctx));
     const body = await openFile(storage, file);
     setDownloadHeaders(ctx, { fileName: file.name, contentType: file.content_type, size: Number(file.size) });
     ctx.body = body;
   });
 
-  router.delete('/files/:id/', auth, async (ctx) => {
+  router.delete('/files/:id/', auth, responds({ status: 204, description: 'Deleted, with its stored object.' }), async (ctx) => {
     await deleteFile(deps, currentUser(ctx), uuidParam(ctx));
     ctx.status = 204;
   });

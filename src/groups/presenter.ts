@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { z } from 'zod';
 
 /** A group with its permission codenames, as the queries select it. */
 export interface GroupRow {
@@ -11,12 +12,14 @@ export interface GroupRow {
   permissions: readonly string[];
 }
 
+/** A group as the API answers it. */
+export const GroupJson = z.strictObject({
+  id: z.number().int(),
+  name: z.string(),
+  permissions: z.array(z.string()).meta({ description: 'Permission codenames.' }),
+});
 /** Group JSON as the API answers it. */
-export interface GroupJson {
-  id: number;
-  name: string;
-  permissions: string[];
-}
+export type GroupJson = z.infer<typeof GroupJson>;
 
 /** Presents a group. */
 export function presentGroup(group: GroupRow): GroupJson {

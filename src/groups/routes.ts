@@ -8,11 +8,12 @@ import type { Context } from 'koa';
 import { authenticate } from '../auth/authenticate.js';
 import type { Deps } from '../deps.js';
 import { notFound } from '../http/errors.js';
-import { paginate } from '../http/pagination.js';
+import { pageOf, paginate } from '../http/pagination.js';
 import { idParam, optionalIdParam } from '../http/params.js';
+import { responds } from '../http/responds.js';
 import { validate, validatedBody } from '../http/validate.js';
 import { requirePermission } from '../permissions/policy.js';
-import { presentGroup, type GroupRow } from './presenter.js';
+import { GroupJson, presentGroup, type GroupRow } from './presenter.js';
 import { GroupPatch, GroupWrite } from './schema.js';
 import { createGroup, deleteGroup, findGroup, groupFieldErrors, groupsQuery, updateGroup } from './service.js';
 
@@ -22,33 +23,33 @@ export function groupRoutes(deps: Deps): Router {
   const auth = authenticate(deps);
   const { knex } = deps;
 
-  router.get('/groups/', auth, requirePermission('view_group'), async (ctx) => {
+  router.get('/groups/', auth, requirePermission('view_group'), responds({ status: 200, description: 'A page of groups.', schema: pageOf(GroupJson) }), async (ctx) => {
     ctx.body = await paginate(ctx, groupsQuery(knex), (row: GroupRow) => presentGroup(row));
   });
 
   // With some fields malformed, the database checks of the others still run: one 400 lists all.
   const checked = (fields: GroupPatch, ctx: Context) => groupFieldErrors(knex, fields, optionalIdParam(ctx));
 
-  router.post('/groups/', auth, requirePermission('add_group'), validate(GroupWrite, checked), async (ctx) => {
+  router.post('/groups/', auth, requirePermission('add_group'), validate(GroupWrite, checked), responds({ status: 201, description: 'The group created.', schema: GroupJson }), async (ctx) => {
     ctx.status = 201;
     ctx.body = presentGroup(await createGroup(knex, validatedBody(ctx, GroupWrite)));
   });
 
-  router.get('/groups/:id/', auth, requirePermission('view_group'), async (ctx) => {
+  router.get('/groups/:id/', auth, requirePermission('view_group'), responds({ status: 200, description: 'The group.', schema: GroupJson }), async (ctx) => {
     const group = await findGroup(knex, idParam(ctx));
     if (!group) throw notFound();
     ctx.body = presentGroup(group);
   });
 
-  router.put('/groups/:id/', auth, requirePermission('change_group'), validate(GroupWrite, checked), async (ctx) => {
+  router.put('/groups/:id/', auth, requirePermission('change_group'), validate(GroupWrite, checked), responds({ status: 200, description: 'The group, changed.', schema: GroupJson }), async (ctx) => {
     ctx.body = presentGroup(await updateGroup(knex, idParam(ctx), validatedBody(ctx, GroupWrite)));
   });
 
-  router.patch('/groups/:id/', auth, requirePermission('change_group'), validate(GroupPatch, checked), async (ctx) => {
+  router.patch('/groups/:id/', auth, requirePermission('change_group'), validate(GroupPatch, checked), responds({ status: 200, description: 'The group, changed.', schema: GroupJson }), async (ctx) => {
     ctx.body = presentGroup(await updateGroup(knex, idParam(ctx), validatedBody(ctx, GroupPatch)));
   });
 
-  router.delete('/groups/:id/', auth, requirePermission('delete_group'), async (ctx) => {
+  router.delete('/groups/:id/', auth, requirePermission('delete_group'), responds({ status: 204, description: 'Deleted; its members lose what it granted.' }), async (ctx) => {
     await deleteGroup(knex, idParam(ctx));
     ctx.status = 204;
   });

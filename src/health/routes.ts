@@ -4,6 +4,12 @@
  * @module
  */
 import Router from '@koa/router';
+import { z } from 'zod';
+import { responds } from '../http/responds.js';
+
+const State = z.enum(['ok', 'down']);
+/** The health report: overall, and per dependency (`database`, `storage`). */
+const HealthJson = z.strictObject({ status: State, checks: z.record(z.string(), State) });
 
 /** A named dependency check: resolves when the dependency answers, rejects otherwise. */
 export interface HealthCheck {
@@ -42,7 +48,7 @@ export async function runHealthChecks(checks: readonly HealthCheck[]): Promise<{
 /** The health router, mounted under `/api`: 200 when every check passes, 503 naming what is down. */
 export function healthRoutes(checks: readonly HealthCheck[]): Router {
   const router = new Router();
-  router.get('/health/', async (ctx) => {
+  router.get('/health/', responds({ status: 200, description: 'Everything answers; 503 with the same body when something is down.', schema: HealthJson }), async (ctx) => {
     const report = await runHealthChecks(checks);
     ctx.status = report.healthy ? 200 : 503;
     ctx.set('Cache-Control', 'no-store');

@@ -7,6 +7,7 @@
  */
 import type { Knex } from 'knex';
 import type { Context } from 'koa';
+import { z } from 'zod';
 import { ApiError } from './errors.js';
 import { apiOrigin } from './origin.js';
 
@@ -21,6 +22,21 @@ export interface Page<T> {
   next: string | null;
   previous: string | null;
   results: T[];
+}
+
+/**
+ * The schema of a {@link Page} of `item`s, for the OpenAPI document.
+ *
+ * @example
+ * responds({ status: 200, description: 'A page of users', schema: pageOf(UserJson) });
+ */
+export function pageOf<S extends z.ZodType>(item: S) {
+  return z.strictObject({
+    count: z.number().int().nonnegative(),
+    next: z.url().nullable().meta({ description: 'The next page, absolute; null on the last.' }),
+    previous: z.url().nullable().meta({ description: 'The previous page, absolute; null on the first.' }),
+    results: z.array(item),
+  });
 }
 
 /** The page the request asks for. */

@@ -1,12 +1,14 @@
 /**
  * The OpenAPI 3.1 document, generated from the API router itself: every route it serves, with the
  * request body schema of its `validate(schema)` middleware converted by zod — the same schema that
- * validates requests, so the document and the validation cannot disagree.
+ * validates requests, so the document and the validation cannot disagree — its success response
+ * from `responds(...)`, and the permission of its `requirePermission(codename)`.
  *
  * @module
  */
 import type Router from '@koa/router';
 import { z } from 'zod';
+import type { SuccessResponse } from '../http/responds.js';
 
 /** An OpenAPI 3.1 document (the parts this generator writes are typed; the rest is open). */
 export interface OpenApiDocument {
@@ -69,6 +71,31 @@ function bodySchemaOf(route: RouteInfo): z.ZodType | undefined {
   return undefined;
 }
 
+/** The success response a route declares with `responds(...)`. */
+function successOf(route: RouteInfo): SuccessResponse | undefined {
+  for (const fn of route.stack) {
+    const response = (fn as { response?: SuccessResponse }).response;
+    if (response) return response;
+  }
+  return undefined;
+}
+
+/** The permission a route requires, read from its `requirePermission(codename)` middleware. */
+function permissionOf(route: RouteInfo): string | undefined {
+  for (const fn of route.stack) {
+    const permission = (fn as { permission?: unknown }).permission;
+    if (typeof permission === 'string') return permission;
+  }
+  return undefined;
+}
+
+/** The OpenAPI response object of a declared success response. */
+function successResponse(success: SuccessResponse): Record<string, unknown> {
+  if (success.schema) return { description: success.description, content: { 'application/json': { schema: jsonSchemaOf(success.schema, 'output') } } };
+  if (success.mediaType) return { description: success.description, content: { [success.mediaType]: { schema: { type: 'string' } } } };
+  return { description: success.description };
+}
+
 /** Whether a function of the chain is one of the named middlewares (their names are stable: see `authenticate()`). */
 function hasMiddleware(route: RouteInfo, name: string): boolean {
   return route.stack.some((fn) => typeof fn === 'function' && fn.name === name);
@@ -79,7 +106,12 @@ function hasMiddleware(route: RouteInfo, name: string): boolean {
  * Schema cannot say (transforms, refinements) becomes "any" rather than an error.
  */
 export function requestJsonSchema(schema: z.ZodType): Record<string, unknown> {
-  const { $schema: _dialect, ...jsonSchema } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return jsonSchemaOf(schema, 'input');
+}
+
+/** A zod schema as JSON Schema, as the client sends it (`input`) or receives it (`output`). */
+function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  const { $schema: _dialect, ...jsonSchema } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
   return jsonSchema;
 }
 
@@ -103,8 +135,9 @@ const SUCCESS_STATUS: Record<string, string> = { post: '2XX', delete: '204' };
  * @param router - the API router (`createApp(deps).api`)
  * @param info - title and version of the API
  * @returns the document; each route becomes an operation with its path parameters, its request
- *   body (when it validates one), its security (bearer token or the `access_token` cookie when it
- *   authenticates) and the DRF error responses it can give
+ *   body (when it validates one), its success response and body schema, the permission it
+ *   requires, its security (bearer token or the `access_token` cookie when it authenticates) and
+ *   the DRF error responses it can give
  * @example
  * const document = buildOpenApiDocument(createApp(deps).api, { title: 'Backoffice API', version: '0.1.0' });
  */
@@ -120,12 +153,14 @@ export function buildOpenApiDocument(router: Router, info: { title: string; vers
       schema: { type: 'string' },
     }));
     const authenticated = hasMiddleware(route, 'authenticateMiddleware');
-    const guarded = hasMiddleware(route, 'requirePermissionMiddleware');
+    const permission = permissionOf(route);
+    const guarded = permission !== undefined;
     const body = bodySchemaOf(route);
+    const success = successOf(route);
 
-    const responses: Record<string, unknown> = {
-      [SUCCESS_STATUS[method] ?? '200']: { description: 'Success (bodies and examples: the API reference page of the docs site).' },
-    };
+    const responses: Record<string, unknown> = success
+      ? { [String(success.status)]: successResponse(success) }
+      : { [SUCCESS_STATUS[method] ?? '200']: { description: 'Success (bodies and examples: the API reference page of the docs site).' } };
     if (body) responses['400'] = { $ref: '#/components/responses/ValidationError' };
     if (authenticated) responses['401'] = { $ref: '#/components/responses/NotAuthenticated' };
     if (guarded) responses['403'] = { $ref: '#/components/responses/PermissionDenied' };
@@ -137,7 +172,7 @@ export function buildOpenApiDocument(router: Router, info: { title: string; vers
       security: authenticated ? [{ bearerAuth: [] }, { cookieAuth: [] }] : [],
       responses,
     };
-    if (guarded) operation.description = 'Requires a permission (listed per route in the API reference page).';
+    if (permission) operation.description = `Requires the \`${permission}\` permission (a superuser holds every one).`;
     if (parameters.length) operation.parameters = parameters;
     if (body) {
       const schema = requestJsonSchema(body);

@@ -11,6 +11,7 @@ import path from 'node:path';
 import Router from '@koa/router';
 import type { Deps } from '../deps.js';
 import { notFound } from '../http/errors.js';
+import { responds } from '../http/responds.js';
 import { projectRoot } from '../paths.js';
 import { buildOpenApiDocument, type OpenApiDocument } from './document.js';
 
@@ -77,18 +78,18 @@ export function openApiRoutes(deps: Deps, api: () => Router): Router {
   if (!deps.config.browsableApi) return router;
   let document: OpenApiDocument | null = null;
 
-  router.get('/schema/', (ctx) => {
+  router.get('/schema/', responds({ status: 200, description: 'This document.', mediaType: 'application/vnd.oai.openapi+json;version=3.1' }), (ctx) => {
     document ??= buildOpenApiDocument(api(), { title: 'Backoffice API', version: apiVersion() });
     ctx.type = 'application/vnd.oai.openapi+json;version=3.1';
     ctx.body = JSON.stringify(document);
   });
 
-  router.get('/docs/', (ctx) => {
+  router.get('/docs/', responds({ status: 200, description: 'Swagger UI for this document.', mediaType: 'text/html' }), (ctx) => {
     ctx.type = 'text/html; charset=utf-8';
     ctx.body = PAGE;
   });
 
-  router.get('/docs/:asset/', (ctx) => {
+  router.get('/docs/:asset/', responds({ status: 200, description: 'A file of Swagger UI (script or style sheet).', mediaType: 'text/plain' }), (ctx) => {
     const asset = Object.hasOwn(ASSETS, ctx.params.asset ?? '') ? ASSETS[ctx.params.asset!] : undefined;
     if (!asset) throw notFound();
     ctx.type = asset.type;

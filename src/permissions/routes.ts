@@ -6,22 +6,26 @@
 import Router from '@koa/router';
 import { authenticate } from '../auth/authenticate.js';
 import type { Deps } from '../deps.js';
-import { paginate } from '../http/pagination.js';
+import { z } from 'zod';
+import { pageOf, paginate } from '../http/pagination.js';
+import { responds } from '../http/responds.js';
 import { requirePermission } from './policy.js';
 
 /** A permission as the API answers it. */
-export interface PermissionJson {
-  id: number;
-  name: string;
-  codename: string;
-  model: string;
-}
+export const PermissionJson = z.strictObject({
+  id: z.number().int(),
+  name: z.string().meta({ description: 'Django\'s wording, e.g. "Can add user".' }),
+  codename: z.string(),
+  model: z.string(),
+});
+/** Permission JSON as the API answers it. */
+export type PermissionJson = z.infer<typeof PermissionJson>;
 
 /** The permissions router, mounted under `/api`. */
 export function permissionRoutes(deps: Deps): Router {
   const router = new Router();
 
-  router.get('/permissions/', authenticate(deps), requirePermission('view_permission'), async (ctx) => {
+  router.get('/permissions/', authenticate(deps), requirePermission('view_permission'), responds({ status: 200, description: 'A page of permissions, by model and codename.', schema: pageOf(PermissionJson) }), async (ctx) => {
     const query = deps.knex('auth_permission').select('id', 'name', 'codename', 'model').orderBy(['model', 'codename']);
     ctx.body = await paginate(ctx, query, (row: PermissionJson) => ({ ...row }));
   });

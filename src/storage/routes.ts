@@ -8,13 +8,14 @@
 import Router from '@koa/router';
 import { setDownloadHeaders } from '../http/download.js';
 import { invalidSignature, notFound } from '../http/errors.js';
+import { responds } from '../http/responds.js';
 import { LocalStorage } from './local.js';
 import { ObjectNotFoundError, type Storage } from './storage.js';
 
 /** The media router, mounted under `/api`. No authentication: the signature is the credential. */
 export function mediaRoutes(storage: Storage): Router {
   const router = new Router();
-  router.get('/media/*key', async (ctx) => {
+  router.get('/media/*key', responds({ status: 200, description: 'The file\'s bytes, for a signed URL that has not expired.', mediaType: 'application/octet-stream' }), async (ctx) => {
     if (!(storage instanceof LocalStorage)) throw notFound();
     const raw = (ctx.params as { key?: string | string[] }).key;
     const key = (Array.isArray(raw) ? raw.join('/') : (raw ?? '')).replace(/\/+$/, '');

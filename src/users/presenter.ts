@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { z } from 'zod';
 
 /** A user's public columns with its group names, as list and detail queries select them. */
 export interface UserRow {
@@ -19,28 +20,36 @@ export interface UserRow {
   groups: readonly string[];
 }
 
+const names = z.string().meta({ description: 'Empty when not given.' });
+
+/** A user as the API answers it: lists, detail, create and update. */
+export const UserJson = z.strictObject({
+  id: z.number().int(),
+  username: z.string(),
+  email: names,
+  first_name: names,
+  last_name: names,
+  is_active: z.boolean(),
+  is_staff: z.boolean(),
+  is_superuser: z.boolean(),
+  date_joined: z.iso.datetime(),
+  last_login: z.iso.datetime().nullable(),
+  groups: z.array(z.string()).meta({ description: 'Group names.' }),
+});
 /** User JSON as the API answers it. */
-export interface UserJson {
-  id: number;
-  username: string;
-  email: string;
-  first_name: string;
-  last_name: string;
-  is_active: boolean;
-  is_staff: boolean;
-  is_superuser: boolean;
-  date_joined: string;
-  last_login: string | null;
-  groups: string[];
-  permissions?: string[];
-}
+export type UserJson = z.infer<typeof UserJson>;
+
+/** The signed-in user (`/api/users/me/`): a user with the codenames of every permission it holds. */
+export const MeJson = UserJson.extend({
+  permissions: z.array(z.string()).meta({ description: 'Effective permission codenames (direct and through groups), sorted.' }),
+});
 
 /**
  * Presents a user; `/me/` adds the effective permission codenames.
  *
  * @param options.permissions - the codenames to include (only `/me/` passes them)
  */
-export function presentUser(user: UserRow, options: { permissions?: Iterable<string> } = {}): UserJson {
+export function presentUser(user: UserRow, options: { permissions?: Iterable<string> } = {}): UserJson & { permissions?: string[] } {
   return {
     id: user.id,
     username: user.username,

@@ -5,16 +5,18 @@
  */
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
+import { z } from 'zod';
 import { authenticate, currentUser } from '../auth/authenticate.js';
 import { NoticedCache } from '../db/noticed-cache.js';
 import type { Deps } from '../deps.js';
 import { methodNotAllowed, notFound } from '../http/errors.js';
 import { apiOrigin } from '../http/origin.js';
-import { paginate } from '../http/pagination.js';
+import { pageOf, paginate } from '../http/pagination.js';
 import { idParam, optionalIdParam } from '../http/params.js';
+import { responds } from '../http/responds.js';
 import { validate, validatedBody } from '../http/validate.js';
 import { requirePermission } from '../permissions/policy.js';
-import { presentUser, type UserRow } from './presenter.js';
+import { MeJson, presentUser, UserJson, type UserRow } from './presenter.js';
 import { PasswordChange, ProfilePatch, UserCreate, UserPatch, UserReplace } from './schema.js';
 import {
   changePassword,
@@ -29,24 +31,27 @@ import {
   type UserFilters,
 } from './service.js';
 
+/** `POST /api/users/{id}/logout-all/`: how many tokens the logout blacklisted. */
+const LogoutAllJson = z.strictObject({ blacklisted: z.number().int().nonnegative() });
+
 /** The users router, mounted under `/api`. */
 export function userRoutes(deps: Deps): Router {
   const router = new Router();
   const auth = authenticate(deps);
   const { knex } = deps;
 
-  router.get('/users/me/', auth, (ctx) => {
+  router.get('/users/me/', auth, responds({ status: 200, description: 'The signed-in user.', schema: MeJson }), (ctx) => {
     const user = currentUser(ctx);
     ctx.body = presentUser(user, { permissions: user.permissions });
   });
 
-  router.patch('/users/me/', auth, validate(ProfilePatch), async (ctx) => {
+  router.patch('/users/me/', auth, validate(ProfilePatch), responds({ status: 200, description: 'The signed-in user, changed.', schema: MeJson }), async (ctx) => {
     const me = currentUser(ctx);
     const user = await updateProfile(knex, me.id, validatedBody(ctx, ProfilePatch));
     ctx.body = presentUser(user, { permissions: me.permissions });
   });
 
-  router.post('/users/me/password/', auth, validate(PasswordChange), async (ctx) => {
+  router.post('/users/me/password/', auth, validate(PasswordChange), responds({ status: 204, description: 'Changed; the user\'s other sessions are logged out.' }), async (ctx) => {
     await changePassword(knex, currentUser(ctx).id, ctx.state.sessionId ?? null, validatedBody(ctx, PasswordChange));
     ctx.status = 204;
   });
@@ -56,7 +61,7 @@ export function userRoutes(deps: Deps): Router {
   const pages = new NoticedCache<string, string>({ ttlMs: deps.config.cacheTtl * 1000, max: 200, stale: (payload) => (payload.startsWith('s:') ? [] : 'all') });
   deps.notices.subscribe(pages);
 
-  router.get('/users/', auth, requirePermission('view_user'), async (ctx) => {
+  router.get('/users/', auth, requirePermission('view_user'), responds({ status: 200, description: 'A page of users.', schema: pageOf(UserJson) }), async (ctx) => {
     // The links to the next and previous pages carry the origin.
     const key = `${apiOrigin(ctx)}${ctx.originalUrl}`;
     let body = pages.get(key);
@@ -72,31 +77,31 @@ export function userRoutes(deps: Deps): Router {
   // With some fields malformed, the database checks of the others still run: one 400 lists all.
   const checked = (fields: UserPatch, ctx: Context) => userFieldErrors(knex, fields, optionalIdParam(ctx));
 
-  router.post('/users/', auth, requirePermission('add_user'), validate(UserCreate, checked), async (ctx) => {
+  router.post('/users/', auth, requirePermission('add_user'), validate(UserCreate, checked), responds({ status: 201, description: 'The user created.', schema: UserJson }), async (ctx) => {
     ctx.status = 201;
     ctx.body = presentUser(await createUser(knex, currentUser(ctx), validatedBody(ctx, UserCreate)));
   });
 
-  router.get('/users/:id/', auth, requirePermission('view_user'), async (ctx) => {
+  router.get('/users/:id/', auth, requirePermission('view_user'), responds({ status: 200, description: 'The user.', schema: UserJson }), async (ctx) => {
     const user = await findUser(knex, idParam(ctx));
     if (!user) throw notFound();
     ctx.body = presentUser(user);
   });
 
-  router.put('/users/:id/', auth, notMe, requirePermission('change_user'), validate(UserReplace, checked), async (ctx) => {
+  router.put('/users/:id/', auth, notMe, requirePermission('change_user'), validate(UserReplace, checked), responds({ status: 200, description: 'The user, changed.', schema: UserJson }), async (ctx) => {
     ctx.body = presentUser(await updateUser(knex, currentUser(ctx), idParam(ctx), validatedBody(ctx, UserReplace)));
   });
 
-  router.patch('/users/:id/', auth, requirePermission('change_user'), validate(UserPatch, checked), async (ctx) => {
+  router.patch('/users/:id/', auth, requirePermission('change_user'), validate(UserPatch, checked), responds({ status: 200, description: 'The user, changed.', schema: UserJson }), async (ctx) => {
     ctx.body = presentUser(await updateUser(knex, currentUser(ctx), idParam(ctx), validatedBody(ctx, UserPatch)));
   });
 
-  router.delete('/users/:id/', auth, notMe, requirePermission('delete_user'), async (ctx) => {
+  router.delete('/users/:id/', auth, notMe, requirePermission('delete_user'), responds({ status: 204, description: 'Deleted.' }), async (ctx) => {
     await deleteUser(knex, currentUser(ctx), idParam(ctx));
     ctx.status = 204;
   });
 
-  router.post('/users/:id/logout-all/', auth, requirePermission('blacklist_token'), async (ctx) => {
+  router.post('/users/:id/logout-all/', auth, requirePermission('blacklist_token'), responds({ status: 200, description: 'How many tokens were blacklisted.', schema: LogoutAllJson }), async (ctx) => {
     ctx.body = { blacklisted: await logoutEverywhere(knex, currentUser(ctx), idParam(ctx)) };
   });
 

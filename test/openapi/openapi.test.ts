@@ -1,8 +1,10 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { expect } from 'chai';
 import { createApp } from '../../src/app.js';
+import type { Response } from 'supertest';
+import type { SuccessResponse } from '../../src/http/responds.js';
 import { openApiPath, routesOf } from '../../src/openapi/document.js';
-import { api, testDeps } from '../support/app.js';
+import { api, makeUser, PASSWORD, testDeps } from '../support/app.js';
 
 describe('GET /api/schema/', () => {
   it('serves an OpenAPI 3.1 document that validates against the OpenAPI 3.1 schema', async () => {
@@ -46,6 +48,96 @@ describe('GET /api/schema/', () => {
     expect(document.paths['/api/users/me/'].get.security).to.deep.equal([{ bearerAuth: [] }, { cookieAuth: [] }]);
     expect(document.paths['/api/token/'].post.security).to.deep.equal([]);
     expect(document.paths['/api/health/'].get.security).to.deep.equal([]);
+  });
+});
+
+describe('success responses in the OpenAPI document', () => {
+  let routes: ReturnType<typeof routesOf>;
+  before(() => {
+    routes = routesOf(createApp(testDeps()).api);
+  });
+
+  /** What a route declares with `responds(...)`, read from the router as the generator reads it. */
+  function declared(method: string, path: string): SuccessResponse {
+    const route = routes.find((r) => r.method === method && r.path === path);
+    expect(route, `${method} ${path}`).to.not.equal(undefined);
+    const success = route!.stack.map((fn) => (fn as { response?: SuccessResponse }).response).find(Boolean);
+    expect(success, `${method} ${path} declares its success response`).to.not.equal(undefined);
+    return success!;
+  }
+
+  /** Checks an answer against its route's declaration: the status, and the body (strict: no field more). */
+  function answersAsDeclared(res: Response, method: string, path: string): void {
+    const success = declared(method, path);
+    expect(res.status, `${method} ${path}: ${res.text}`).to.equal(success.status);
+    if (success.schema) {
+      const parsed = success.schema.safeParse(res.body);
+      expect(parsed.success, `${method} ${path}: ${JSON.stringify(parsed.error?.issues)}`).to.equal(true);
+    }
+  }
+
+  it('declares a success response, with a body schema or a media type, for every route', async () => {
+    const document = JSON.parse((await api().get('/api/schema/').expect(200)).text);
+    for (const route of routes) {
+      const success = declared(route.method, route.path);
+      const operation = document.paths[openApiPath(route.path)][route.method.toLowerCase()];
+      const response = operation.responses[String(success.status)];
+      expect(response.description, `${route.method} ${route.path}`).to.equal(success.description);
+      if (success.status !== 204) expect(Object.keys(response.content ?? {}), `${route.method} ${route.path}`).to.have.length(1);
+    }
+    const me = document.paths['/api/users/me/'].get.responses['200'].content['application/json'].schema;
+    expect(me.required).to.include.members(['id', 'username', 'groups', 'permissions']);
+    expect(me.additionalProperties).to.equal(false);
+    const list = document.paths['/api/users/'].get;
+    expect(list.responses['200'].content['application/json'].schema.properties.results.items.properties).to.have.property('date_joined');
+    expect(list.description).to.equal('Requires the `view_user` permission (a superuser holds every one).');
+  });
+
+  it('answers every JSON route with the body it documents', async () => {
+    const root = await makeUser({ username: 'root', is_superuser: true });
+    const client = api();
+    const login = await client.post('/api/token/').send({ username: root.username, password: PASSWORD });
+    answersAsDeclared(login, 'POST', '/api/token/');
+    const auth = { Authorization: `Bearer ${login.body.access}` };
+    const refreshed = await client.post('/api/token/refresh/').send({ refresh: login.body.refresh });
+    answersAsDeclared(refreshed, 'POST', '/api/token/refresh/');
+    answersAsDeclared(await client.post('/api/token/verify/').send({ token: refreshed.body.access }), 'POST', '/api/token/verify/');
+
+    answersAsDeclared(await client.get('/api/users/me/').set(auth), 'GET', '/api/users/me/');
+    answersAsDeclared(await client.patch('/api/users/me/').set(auth).send({ first_name: 'Root' }), 'PATCH', '/api/users/me/');
+
+    const group = await client.post('/api/groups/').set(auth).send({ name: 'editors', permissions: ['view_user'] });
+    answersAsDeclared(group, 'POST', '/api/groups/');
+    answersAsDeclared(await client.get('/api/groups/').set(auth), 'GET', '/api/groups/');
+    answersAsDeclared(await client.get(`/api/groups/${group.body.id}/`).set(auth), 'GET', '/api/groups/:id/');
+    answersAsDeclared(await client.put(`/api/groups/${group.body.id}/`).set(auth).send({ name: 'writers' }), 'PUT', '/api/groups/:id/');
+    answersAsDeclared(await client.patch(`/api/groups/${group.body.id}/`).set(auth).send({ permissions: [] }), 'PATCH', '/api/groups/:id/');
+    answersAsDeclared(await client.get('/api/permissions/').set(auth), 'GET', '/api/permissions/');
+
+    const user = await client.post('/api/users/').set(auth).send({ username: 'vera', password: PASSWORD, email: 'vera@example.com', groups: ['writers'] });
+    answersAsDeclared(user, 'POST', '/api/users/');
+    answersAsDeclared(await client.get('/api/users/?search=vera').set(auth), 'GET', '/api/users/');
+    answersAsDeclared(await client.get(`/api/users/${user.body.id}/`).set(auth), 'GET', '/api/users/:id/');
+    answersAsDeclared(await client.put(`/api/users/${user.body.id}/`).set(auth).send({ username: 'vera2' }), 'PUT', '/api/users/:id/');
+    answersAsDeclared(await client.patch(`/api/users/${user.body.id}/`).set(auth).send({ last_name: 'V' }), 'PATCH', '/api/users/:id/');
+    answersAsDeclared(await client.post(`/api/users/${user.body.id}/logout-all/`).set(auth), 'POST', '/api/users/:id/logout-all/');
+
+    const file = await client.post('/api/files/').set(auth).attach('file', Buffer.from('hello'), 'hello.txt');
+    answersAsDeclared(file, 'POST', '/api/files/');
+    answersAsDeclared(await client.get('/api/files/').set(auth), 'GET', '/api/files/');
+    answersAsDeclared(await client.get(`/api/files/${file.body.id}/`).set(auth), 'GET', '/api/files/:id/');
+    answersAsDeclared(await client.get(`/api/files/${file.body.id}/download/`).set(auth), 'GET', '/api/files/:id/download/');
+    answersAsDeclared(await client.delete(`/api/files/${file.body.id}/`).set(auth), 'DELETE', '/api/files/:id/');
+
+    answersAsDeclared(await client.get('/api/health/'), 'GET', '/api/health/');
+    answersAsDeclared(await client.delete(`/api/users/${user.body.id}/`).set(auth), 'DELETE', '/api/users/:id/');
+    answersAsDeclared(await client.delete(`/api/groups/${group.body.id}/`).set(auth), 'DELETE', '/api/groups/:id/');
+    answersAsDeclared(
+      await client.post('/api/users/me/password/').set(auth).send({ old_password: PASSWORD, new_password: `${PASSWORD}-2` }),
+      'POST',
+      '/api/users/me/password/',
+    );
+    answersAsDeclared(await client.post('/api/token/blacklist/').send({ refresh: refreshed.body.refresh }), 'POST', '/api/token/blacklist/');
   });
 });
 
