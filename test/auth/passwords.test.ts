@@ -69,10 +69,23 @@ describe('password validation (Django\'s four validators)', () => {
     expect(validatePassword('password')).to.deep.equal(['This password is too common.']);
   });
 
+  it('uses Django\'s own common-password list: its 19,727 passwords, no others, whatever the case or spaces', () => {
+    // In Django's list; not in the ~15,000 of the npm package this project used before.
+    expect(validatePassword('a1234567890')).to.deep.equal(['This password is too common.']);
+    expect(validatePassword('  Qwerty123  ')).to.deep.equal(['This password is too common.']);
+    // In that package's list; Django accepts them.
+    expect(validatePassword('absolutely')).to.deep.equal([]);
+    expect(validatePassword('abnormal')).to.deep.equal([]);
+    // Blank lines are not passwords: eight spaces fail no list check (Django strips, then looks up '').
+    expect(validatePassword('        ')).to.deep.equal([]);
+  });
+
   it('refuses a password similar to the username, names or email', () => {
     expect(validatePassword('zanzibar-42', { username: 'zanzibar_42' })).to.deep.equal(['The password is too similar to the username.']);
     expect(validatePassword('wonderland7', { email: 'wonderland@example.com' })).to.deep.equal(['The password is too similar to the email address.']);
-    expect(validatePassword('Montgomery', { first_name: 'Montgomery' })).to.deep.equal(['The password is too similar to the first name.']);
+    // Also in Django's common list: both messages, as Django gives them.
+    expect(validatePassword('Montgomery', { first_name: 'Montgomery' })).to.deep.equal(['The password is too similar to the first name.', 'This password is too common.']);
+    expect(validatePassword('Kwiatkowska-3', { last_name: 'Kwiatkowska' })).to.deep.equal(['The password is too similar to the last name.']);
   });
 
   it('computes difflib\'s SequenceMatcher ratio', () => {

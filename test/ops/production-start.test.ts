@@ -97,6 +97,7 @@ describe('production start: node dist/server.js', function () {
     expect(existsSync(path.join(build, 'dist/server.js'))).to.equal(true);
     expect(existsSync(path.join(build, 'dist/cli.js'))).to.equal(true);
     expect(existsSync(path.join(build, 'dist/migrations'))).to.equal(true);
+    expect(existsSync(path.join(build, 'dist/auth/common-passwords.txt.gz')), 'the password list ships with the build').to.equal(true);
   });
 
   it('installs the production dependencies only next to the build, as the runtime stage does', () => {
