@@ -52,7 +52,7 @@ export function fileRoutes(deps: Deps): Router {
     ctx.body = presentFile(file, await urlFor(ctx, file));
   });
 
-  router.get('/files/:id/download/', auth, responds({ status: 200, description: 'The file\'s bytes, as an attachment with its own content type.', mediaType: 'application/octet-stream' }), async (ctx) => {
+  router.get('/files/:id/download/', auth, responds({ status: 200, description: 'The file\'s bytes, as an attachment with its own content type.', mediaType: '*/*' }), async (ctx) => {
     const file = await findVisibleFile(knex, currentUser(ctx), uuidParam(ctx));
     const body = await openFile(storage, file);
     setDownloadHeaders(ctx, { fileName: file.name, contentType: file.content_type, size: Number(file.size) });

@@ -16,7 +16,7 @@ export interface SuccessResponse {
   readonly description: string;
   /** The schema of a JSON body; none for an empty body (204) or a body that is not JSON. */
   readonly schema?: z.ZodType;
-  /** The media type of a body that is not JSON, such as a download. */
+  /** The media type of a body that is not JSON, or a range for a download served in its own type. */
   readonly mediaType?: string;
 }
 

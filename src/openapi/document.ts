@@ -71,13 +71,17 @@ function bodySchemaOf(route: RouteInfo): z.ZodType | undefined {
   return undefined;
 }
 
-/** The success response a route declares with `responds(...)`. */
-function successOf(route: RouteInfo): SuccessResponse | undefined {
+/**
+ * The success response a route declares with `responds(...)`.
+ *
+ * @throws Error when the route declares none (a wiring bug: every route must)
+ */
+function successOf(route: RouteInfo): SuccessResponse {
   for (const fn of route.stack) {
     const response = (fn as { response?: SuccessResponse }).response;
     if (response) return response;
   }
-  return undefined;
+  throw new Error(`${route.method} ${route.path} declares no success response: add responds(...) to its chain`);
 }
 
 /** The permission a route requires, read from its `requirePermission(codename)` middleware. */
@@ -127,8 +131,6 @@ const errorResponse = (description: string) => ({
   content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
 });
 
-const SUCCESS_STATUS: Record<string, string> = { post: '2XX', delete: '204' };
-
 /**
  * Builds the OpenAPI document of a router.
  *
@@ -158,9 +160,7 @@ export function buildOpenApiDocument(router: Router, info: { title: string; vers
     const body = bodySchemaOf(route);
     const success = successOf(route);
 
-    const responses: Record<string, unknown> = success
-      ? { [String(success.status)]: successResponse(success) }
-      : { [SUCCESS_STATUS[method] ?? '200']: { description: 'Success (bodies and examples: the API reference page of the docs site).' } };
+    const responses: Record<string, unknown> = { [String(success.status)]: successResponse(success) };
     if (body) responses['400'] = { $ref: '#/components/responses/ValidationError' };
     if (authenticated) responses['401'] = { $ref: '#/components/responses/NotAuthenticated' };
     if (guarded) responses['403'] = { $ref: '#/components/responses/PermissionDenied' };

@@ -89,7 +89,7 @@ export function openApiRoutes(deps: Deps, api: () => Router): Router {
     ctx.body = PAGE;
   });
 
-  router.get('/docs/:asset/', responds({ status: 200, description: 'A file of Swagger UI (script or style sheet).', mediaType: 'text/plain' }), (ctx) => {
+  router.get('/docs/:asset/', responds({ status: 200, description: 'A file of Swagger UI (script or style sheet).', mediaType: 'text/*' }), (ctx) => {
     const asset = Object.hasOwn(ASSETS, ctx.params.asset ?? '') ? ASSETS[ctx.params.asset!] : undefined;
     if (!asset) throw notFound();
     ctx.type = asset.type;

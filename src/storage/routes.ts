@@ -15,7 +15,7 @@ import { ObjectNotFoundError, type Storage } from './storage.js';
 /** The media router, mounted under `/api`. No authentication: the signature is the credential. */
 export function mediaRoutes(storage: Storage): Router {
   const router = new Router();
-  router.get('/media/*key', responds({ status: 200, description: 'The file\'s bytes, for a signed URL that has not expired.', mediaType: 'application/octet-stream' }), async (ctx) => {
+  router.get('/media/*key', responds({ status: 200, description: 'The file\'s bytes (with the content type it was stored with), for a signed URL that has not expired.', mediaType: '*/*' }), async (ctx) => {
     if (!(storage instanceof LocalStorage)) throw notFound();
     const raw = (ctx.params as { key?: string | string[] }).key;
     const key = (Array.isArray(raw) ? raw.join('/') : (raw ?? '')).replace(/\/+$/, '');
