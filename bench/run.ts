@@ -12,7 +12,7 @@
  * into bench/results/profile.tmp/), BENCH_OUTPUT (the JSON file).
  */
 import autocannon from 'autocannon';
-import argon2 from 'argon2';
+import { verify as argon2Verify } from '@node-rs/argon2';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -147,7 +147,7 @@ async function hashRate(ms: number): Promise<number> {
   const started = performance.now();
   let n = 0;
   while (performance.now() - started < ms) {
-    await argon2.verify(hash, BENCH_PASSWORD);
+    await argon2Verify(hash, BENCH_PASSWORD);
     n++;
   }
   return round1((n * 1000) / (performance.now() - started));

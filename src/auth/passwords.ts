@@ -8,7 +8,7 @@
 import { pbkdf2, timingSafeEqual } from 'node:crypto';
 import os from 'node:os';
 import { promisify } from 'node:util';
-import argon2 from 'argon2';
+import { hash as argon2Hash, parseOptions, verify as argon2Verify, type Algorithm, type Version } from '@node-rs/argon2';
 import pLimit from 'p-limit';
 
 const pbkdf2Async = promisify(pbkdf2);
@@ -35,8 +35,18 @@ export function passwordWork(): { running: number; waiting: number; limit: numbe
   return { running: hashing.activeCount, waiting: hashing.pendingCount, limit: hashing.concurrency };
 }
 
-/** argon2id parameters: OWASP's recommended minimum (19 MiB, 2 iterations, 1 lane). */
-export const ARGON2_PARAMS = Object.freeze({ type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 });
+// The values of @node-rs/argon2's `const enum`s, which isolated modules cannot read from its types.
+const ARGON2ID = 2 as Algorithm;
+const VERSION_0X13 = 1 as Version;
+
+/** argon2id parameters: OWASP's recommended minimum (19 MiB, 2 iterations, 1 lane), version 0x13. */
+export const ARGON2_PARAMS = Object.freeze({
+  algorithm: ARGON2ID,
+  version: VERSION_0X13,
+  memoryCost: 19_456,
+  timeCost: 2,
+  parallelism: 1,
+});
 
 /**
  * Hashes a password with argon2id.
@@ -44,7 +54,7 @@ export const ARGON2_PARAMS = Object.freeze({ type: argon2.argon2id, memoryCost: 
  * @returns the PHC string, e.g. `$argon2id$v=19$m=19456,t=2,p=1$…`
  */
 export function hashPassword(password: string): Promise<string> {
-  return hashing(() => argon2.hash(password, ARGON2_PARAMS));
+  return hashing(() => argon2Hash(password, ARGON2_PARAMS));
 }
 
 /** The outcome of {@link verifyPassword}. */
@@ -65,18 +75,34 @@ export interface PasswordCheck {
  */
 export async function verifyPassword(password: string, encoded: string): Promise<PasswordCheck> {
   if (encoded.startsWith('$argon2')) {
-    const valid = await hashing(() => argon2.verify(encoded, password)).catch(() => false);
-    return { valid, needsRehash: valid && argon2.needsRehash(encoded, ARGON2_PARAMS) };
+    const valid = await verifyArgon2(password, encoded);
+    return { valid, needsRehash: valid && !hasCurrentParams(encoded) };
   }
   if (encoded.startsWith('argon2$argon2')) {
     // Django's Argon2PasswordHasher stores the PHC string behind its own "argon2" prefix.
-    const valid = await hashing(() => argon2.verify(encoded.slice('argon2'.length), password)).catch(() => false);
+    const valid = await verifyArgon2(password, encoded.slice('argon2'.length));
     return { valid, needsRehash: valid };
   }
   if (encoded.startsWith('pbkdf2_sha256$')) {
     return { valid: await verifyDjangoPbkdf2(password, encoded), needsRehash: true };
   }
   return { valid: false, needsRehash: false };
+}
+
+/** A malformed PHC string is a mismatch, not an error. */
+function verifyArgon2(password: string, phc: string): Promise<boolean> {
+  return hashing(() => argon2Verify(phc, password)).catch(() => false);
+}
+
+/**
+ * The hash is argon2id of the current version with exactly {@link ARGON2_PARAMS}' costs (the
+ * parameters' order in the PHC string does not matter: the previous argon2 package wrote `m,p,t`).
+ */
+function hasCurrentParams(phc: string): boolean {
+  const { algorithm, version, memoryCost, timeCost, parallelism } = parseOptions(phc);
+  const want = ARGON2_PARAMS;
+  return algorithm === want.algorithm && version === want.version && memoryCost === want.memoryCost
+    && timeCost === want.timeCost && parallelism === want.parallelism;
 }
 
 async function verifyDjangoPbkdf2(password: string, encoded: string): Promise<boolean> {

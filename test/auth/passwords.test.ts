@@ -11,12 +11,47 @@ function djangoPbkdf2(password: string, salt = 'seasalt123', iterations = 1000):
   return `pbkdf2_sha256$${iterations}$${salt}$${pbkdf2Sync(password, salt, iterations, 32, 'sha256').toString('base64')}`;
 }
 
+/**
+ * Hashes written by the `argon2` package (0.45, node-gyp) this project hashed with before
+ * `@node-rs/argon2`: it orders the PHC parameters `m,p,t`. Produced once and kept; none may stop
+ * verifying. The Django ones carry Django's `argon2` prefix and argon2-cffi's `m,t,p` order (the
+ * order is text only: it does not enter the hash).
+ */
+const STORED = {
+  /** This project's parameters. */
+  current: '$argon2id$v=19$m=19456,p=1,t=2$pg4E7rgY61tJHfSZARJ0JA$9HkVK7DRx+29Jf95ZQ/bGaKqvFlFU7vfR021F2KKwb4',
+  /** That package's defaults (64 MiB, 3 passes, 4 lanes). */
+  packageDefaults: '$argon2id$v=19$m=65536,p=4,t=3$VpNrh++Be+Oo5Sia2suJCA$Vj0WTjzhjo4t15FT78m70tCpE/UmXP8ER8xLyUA/mjg',
+  /** argon2d at this project's costs. */
+  argon2d: '$argon2d$v=19$m=19456,p=1,t=2$Fqyxba63OLUdOzaNPfi8Hw$cSS6sYuQctva0ec1hGruq/kO9cc6vYPb1hqJDGoAaZE',
+  /** Django's Argon2PasswordHasher defaults (argon2id, 100 MiB, 2 passes, 8 lanes). */
+  djangoArgon2id: 'argon2$argon2id$v=19$m=102400,t=2,p=8$Kh0aft0+Y7+oqSSw635Aew$vWPVl3TnI4D3lzDEivqVhYGkFKosZWWNT5KSiwhLR64',
+  /** Django's older Argon2PasswordHasher defaults (argon2i, 512 KiB, 2 passes, 2 lanes). */
+  djangoArgon2i: 'argon2$argon2i$v=19$m=512,t=2,p=2$IDRVaCgP0g9Z3AgHOS1ieA$9geSGpDSMws/TUkDVXGVflQIEulgHqQUI/WXctjUczY',
+};
+
 describe('password hashing', () => {
   it('hashes with argon2id at OWASP\'s minimum and verifies', async () => {
     const hash = await hashPassword('s3cret-pass');
-    expect(hash).to.match(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+    expect(hash).to.match(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
     expect(await verifyPassword('s3cret-pass', hash)).to.deep.equal({ valid: true, needsRehash: false });
     expect((await verifyPassword('other', hash)).valid).to.equal(false);
+  });
+
+  it('verifies every stored argon2 hash of the previous package; only this project\'s parameters need no rehash', async () => {
+    expect(await verifyPassword('s3cret-pass', STORED.current)).to.deep.equal({ valid: true, needsRehash: false });
+    expect(await verifyPassword('s3cret-pass', STORED.packageDefaults)).to.deep.equal({ valid: true, needsRehash: true });
+    expect(await verifyPassword('s3cret-pass', STORED.argon2d)).to.deep.equal({ valid: true, needsRehash: true });
+    for (const hash of [STORED.current, STORED.packageDefaults, STORED.argon2d]) {
+      expect(await verifyPassword('s3cret-pasS', hash)).to.deep.equal({ valid: false, needsRehash: false });
+    }
+  });
+
+  it('verifies Django argon2 hashes (argon2id and argon2i) and asks for a rehash', async () => {
+    for (const hash of [STORED.djangoArgon2id, STORED.djangoArgon2i]) {
+      expect(await verifyPassword('django-pass', hash)).to.deep.equal({ valid: true, needsRehash: true });
+      expect((await verifyPassword('django-pasS', hash)).valid).to.equal(false);
+    }
   });
 
   it('verifies Django pbkdf2_sha256 hashes and asks for a rehash', async () => {
@@ -26,7 +61,8 @@ describe('password hashing', () => {
   });
 
   it('never matches unusable or unknown hashes', async () => {
-    for (const hash of ['!unusable', 'md5$x$y', '', 'pbkdf2_sha256$abc$salt$hash']) {
+    const truncated = STORED.current.slice(0, -4);
+    for (const hash of ['!unusable', 'md5$x$y', '', 'pbkdf2_sha256$abc$salt$hash', '$argon2id$garbage', truncated, `argon2${truncated}`]) {
       expect((await verifyPassword('x', hash)).valid).to.equal(false);
     }
   });
