@@ -7,66 +7,12 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { parse, type Scalar, type YAMLSeq, type YAMLMap } from 'yaml';
+import { loadCompose, mergeCompose, plain, serviceEnvironment, readComposeFile, type ComposeFile, type Json } from '../support/compose.js';
 import { ROOT } from './support.js';
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type Service = Record<string, Json> & { volumes?: string[]; env_file?: string[]; ports?: string[] };
-type ComposeFile = { services: Record<string, Service>; volumes?: Record<string, Json> };
-
-/** Marks a value tagged `!override` (Compose ≥ 2.24): it replaces instead of merging. */
-class Override {
-  constructor(readonly value: Json) {}
-}
-
-const overrideTag = (kind: 'seq' | 'map') => ({
-  tag: '!override',
-  collection: kind,
-  resolve: (node: YAMLSeq | YAMLMap) => new Override(node.toJSON() as Json),
-});
-
-function readCompose(file: string): ComposeFile {
-  return parse(readFileSync(path.join(ROOT, file), 'utf8'), {
-    customTags: [overrideTag('seq'), overrideTag('map'), { tag: '!override', resolve: (value: string | Scalar) => new Override(String(value)) }],
-  }) as ComposeFile;
-}
-
-/** Replaces every {@link Override} marker by its value (a file read alone). */
-function plain(value: unknown): Json {
-  if (value instanceof Override) return plain(value.value);
-  if (Array.isArray(value)) return value.map(plain);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
-  return value as Json;
-}
-
-const SHELL_COMMANDS = new Set(['command', 'entrypoint']);
-/** Sequences of unique resources: a later entry with the same container path replaces the earlier one. */
-const UNIQUE_BY_TARGET = new Set(['volumes']);
-
-const volumeTarget = (entry: Json) => String(entry).split(':')[1];
-
-/**
- * Merges an override into a base following the Compose specification's merge rules: mappings
- * merge, sequences append (`volumes` unique by target), `command`/`entrypoint`/`healthcheck.test`
- * replace, `!override` replaces.
- */
-function merge(base: unknown, override: unknown, key = ''): Json {
-  if (override instanceof Override) return plain(override.value);
-  if (SHELL_COMMANDS.has(key) || key === 'test') return plain(override);
-  if (Array.isArray(base) && Array.isArray(override)) {
-    if (UNIQUE_BY_TARGET.has(key)) {
-      const replaced = new Set(override.map(volumeTarget));
-      return [...base.filter((entry) => !replaced.has(volumeTarget(entry))), ...override].map(plain);
-    }
-    return [...base, ...override].map(plain);
-  }
-  if (base && override && typeof base === 'object' && typeof override === 'object' && !Array.isArray(base) && !Array.isArray(override)) {
-    const result: Record<string, Json> = { ...(plain(base) as Record<string, Json>) };
-    for (const [k, v] of Object.entries(override)) result[k] = k in (base as object) ? merge((base as Record<string, unknown>)[k], v, k) : plain(v);
-    return result;
-  }
-  return plain(override);
-}
+/** A file as written (no interpolation), `!override` markers kept for merging. */
+const readCompose = (file: string) => readComposeFile(path.join(ROOT, file)) as ComposeFile;
+const merge = mergeCompose;
 
 let validator: ReturnType<Ajv2019['compile']> | null = null;
 
@@ -177,8 +123,8 @@ describe('Compose files', () => {
 });
 
 describe('nginx configuration templates', () => {
-  // `$$` is Compose's escape of a literal `$`.
-  const filter = new RegExp(String((readCompose('compose.yml').services.nginx!.environment as Record<string, string>).NGINX_ENVSUBST_FILTER).replaceAll('$$', '$'));
+  // As the container sees it (Compose turns `$$` into `$`).
+  const filter = new RegExp(serviceEnvironment(loadCompose(['compose.yml'], { dir: ROOT }), 'nginx', { dir: ROOT }).NGINX_ENVSUBST_FILTER!);
 
   for (const file of ['local.conf', 'prod.conf']) {
     const text = readFileSync(path.join(ROOT, 'nginx', file), 'utf8');
