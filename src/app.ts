@@ -44,7 +44,8 @@ async function canonicalPath(ctx: Koa.Context, next: Koa.Next): Promise<void> {
  */
 export function createApp(deps: Deps): { app: Koa; api: Router } {
   const { config } = deps;
-  const app = new Koa({ proxy: config.trustProxy });
+  // Trust exactly TRUST_PROXY hops: ctx.ip is the X-Forwarded-For entry the outermost of them added.
+  const app = new Koa({ proxy: config.trustProxy > 0, maxIpsCount: config.trustProxy });
   app.silent = true; // errors are logged by the error writer with their request id
   app.context.throttles = createThrottles(deps);
 

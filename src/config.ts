@@ -93,8 +93,13 @@ export interface Config {
   readonly browsableApi: boolean;
   /** `WEB_CONCURRENCY`: worker processes in production mode. */
   readonly webConcurrency: number;
-  /** `TRUST_PROXY`: honour `X-Forwarded-For/Proto/Host` from the reverse proxy. */
-  readonly trustProxy: boolean;
+  /**
+   * `TRUST_PROXY`: how many reverse proxies stand in front of the app (0: none, clients connect
+   * directly; 1: the shipped nginx). With N ≥ 1 the app honours `X-Forwarded-Proto/Host` and takes
+   * the client address from the N-th `X-Forwarded-For` entry from the right — the one the outermost
+   * trusted proxy appended — so that what a client writes into the header itself counts for nothing.
+   */
+  readonly trustProxy: number;
   /** `UPLOAD_MAX_BYTES`: the largest accepted upload. */
   readonly uploadMaxBytes: number;
   /** `LOG_LEVEL`: pino level. */
@@ -306,7 +311,18 @@ const EnvSchema = z.object({
   TOKEN_BLACKLIST: bool(true),
   BROWSABLE_API: bool(true),
   WEB_CONCURRENCY: int(1, 1, 64),
-  TRUST_PROXY: bool(false),
+  TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const v = (value ?? '0').trim().toLowerCase();
+      // The old boolean spelling: `true` is the one proxy of the shipped setup.
+      if (v === 'true') return 1;
+      if (v === 'false' || v === '') return 0;
+      if (/^\d+$/.test(v) && Number(v) <= 10) return Number(v);
+      ctx.addIssue({ code: 'custom', message: `must be the number of proxies in front of the app (0, 1 for the shipped nginx, ...), got "${value}"` });
+      return z.NEVER;
+    }),
   UPLOAD_MAX_BYTES: int(50 * 1024 * 1024, 1),
   LOG_LEVEL: z
     .string()
@@ -421,6 +437,28 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       anon: e.THROTTLE_ANON,
     },
   });
+}
+
+/**
+ * What a server started with this configuration would do wrong in production, as one line, or
+ * `null`. Checked when the server starts (not by every {@link loadConfig}: tests and the CLI may
+ * run without a proxy in front). With `DEBUG` off the app is in production, where it serves plain
+ * HTTP behind a TLS-terminating proxy: its cookies must be `Secure`, and it must trust that proxy,
+ * or every client has the proxy's address (one throttle bucket for everyone) and the app believes
+ * it is served over `http://` (links, origin check).
+ *
+ * @param config - a loaded configuration
+ * @example
+ * const problem = servingProblem(config);
+ * if (problem) exitWithError(problem);
+ */
+export function servingProblem(config: Config): string | null {
+  if (config.debug) return null;
+  if (!config.cookies.secure) return 'COOKIE_SECURE must be true when DEBUG is off (production is served over HTTPS)';
+  if (config.trustProxy === 0) {
+    return 'TRUST_PROXY must be the number of proxies in front of the app when DEBUG is off (1 behind the shipped nginx): the app serves plain HTTP, so HTTPS reaches it through a proxy';
+  }
+  return null;
 }
 
 function postgresUrl(host: string, port: number, db: string, user: string, password: string): string {

@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import os from 'node:os';
 import { createApp } from './app.js';
 import { limitPasswordWork } from './auth/passwords.js';
-import type { Config } from './config.js';
+import { servingProblem, type Config } from './config.js';
 import { DatabaseLockedError, migrateLatest } from './db/database.js';
 import { configFromEnvironment, describeDatabase, exitWithError, openDeps } from './runtime.js';
 import { setupProject } from './setup/service.js';
@@ -17,8 +17,29 @@ import { setupProject } from './setup/service.js';
 /** How long in-flight requests get to finish after SIGTERM before the process exits anyway. */
 export const SHUTDOWN_TIMEOUT_MS = 10_000;
 
+/** A connection on which nothing moves for this long is closed (as nginx's `client_body_timeout`). */
+export const IDLE_TIMEOUT_MS = 60_000;
+
+/** The slowest upload pace the server waits for, in bytes per second (a poor mobile link). */
+export const SLOWEST_UPLOAD_BYTES_PER_S = 64 * 1024;
+
+/**
+ * How long a whole request may take: 30 s, plus the time the largest allowed upload takes at
+ * {@link SLOWEST_UPLOAD_BYTES_PER_S}. With the default 50 MiB limit that is about 14 minutes, so a
+ * 20 MiB upload at 300 kB/s (70 s) succeeds, while a trickling client still meets an end.
+ *
+ * @param uploadMaxBytes - `UPLOAD_MAX_BYTES`
+ * @example
+ * requestTimeoutMs(50 * 1024 * 1024); // 830_000
+ */
+export function requestTimeoutMs(uploadMaxBytes: number): number {
+  return 30_000 + Math.ceil(uploadMaxBytes / SLOWEST_UPLOAD_BYTES_PER_S) * 1_000;
+}
+
 async function main(): Promise<void> {
   const config = configFromEnvironment();
+  const problem = servingProblem(config);
+  if (problem) exitWithError(`Configuration error: ${problem}`);
   // PGlite is single-process: the embedded mode always serves from one process.
   const workers = config.database.kind === 'pglite' ? 1 : config.webConcurrency;
   if (cluster.isPrimary) {
@@ -85,13 +106,17 @@ async function serve(config: Config, workers: number): Promise<void> {
   const handler = app.callback();
   // Node checks requestTimeout/headersTimeout only every connectionsCheckingInterval (30 s by
   // default): checked each second, a slow client is cut off close to the 10 s headers limit.
+  // The whole request (body included) gets requestTimeoutMs(UPLOAD_MAX_BYTES): long enough for
+  // the largest upload at a slow client's pace, while a client that stops sending is cut off after
+  // IDLE_TIMEOUT_MS of silence.
   const server: Server = createServer({ connectionsCheckingInterval: 1_000 }, (req, res) => {
     // During shutdown, tell keep-alive clients to reconnect elsewhere.
     if (stopping) res.setHeader('Connection', 'close');
     void handler(req, res);
   });
-  server.requestTimeout = 30_000;
+  server.requestTimeout = requestTimeoutMs(config.uploadMaxBytes);
   server.headersTimeout = 10_000;
+  server.timeout = IDLE_TIMEOUT_MS;
   server.keepAliveTimeout = 5_000;
 
   await new Promise<void>((resolve, reject) => {

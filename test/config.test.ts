@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { CONFIG_VARIABLES, ConfigError, DEV_SECRET_KEY, loadConfig, parseDuration, parseRate } from '../src/config.js';
+import { CONFIG_VARIABLES, ConfigError, DEV_SECRET_KEY, loadConfig, parseDuration, parseRate, servingProblem } from '../src/config.js';
 
 const BASE = { SECRET_KEY: 'k'.repeat(40) };
 
@@ -40,6 +40,23 @@ describe('configuration', () => {
     expect(() => loadConfig({ SECRET_KEY: DEV_SECRET_KEY })).to.throw(ConfigError, /SECRET_KEY is the development default/);
     expect(() => loadConfig({ SECRET_KEY: 'short' })).to.throw(ConfigError, /SECRET_KEY must be at least 32 characters/);
     expect(loadConfig({ SECRET_KEY: DEV_SECRET_KEY, DEBUG: 'true' }).debug).to.equal(true);
+  });
+
+  it('TRUST_PROXY is a number of proxy hops; true is the one of the shipped nginx', () => {
+    expect(loadConfig(BASE).trustProxy).to.equal(0);
+    expect(loadConfig({ ...BASE, TRUST_PROXY: '1' }).trustProxy).to.equal(1);
+    expect(loadConfig({ ...BASE, TRUST_PROXY: '2' }).trustProxy).to.equal(2);
+    expect(loadConfig({ ...BASE, TRUST_PROXY: 'true' }).trustProxy).to.equal(1);
+    expect(loadConfig({ ...BASE, TRUST_PROXY: 'false' }).trustProxy).to.equal(0);
+    expect(errorOf({ TRUST_PROXY: 'yes please' })).to.match(/^TRUST_PROXY must be the number of proxies/);
+  });
+
+  it('a server with DEBUG off needs Secure cookies and a trusted proxy (it serves plain HTTP)', () => {
+    const production = { ...BASE, COOKIE_SECURE: 'true', TRUST_PROXY: '1' };
+    expect(servingProblem(loadConfig(production))).to.equal(null);
+    expect(servingProblem(loadConfig({ ...production, COOKIE_SECURE: 'false' }))).to.match(/^COOKIE_SECURE must be true when DEBUG is off/);
+    expect(servingProblem(loadConfig({ ...production, TRUST_PROXY: 'false' }))).to.match(/^TRUST_PROXY must be the number of proxies in front of the app when DEBUG is off/);
+    expect(servingProblem(loadConfig({ ...BASE, DEBUG: 'true' }))).to.equal(null);
   });
 
   it('requires COOKIE_SECURE for SameSite=None', () => {

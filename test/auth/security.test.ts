@@ -80,7 +80,7 @@ describe('throttling', () => {
 
   it('limits failed logins per username across addresses, and a success clears them', async () => {
     await makeUser({ username: 'alice' });
-    const env = { THROTTLE_LOGIN_PER_USER: '2/h', TRUST_PROXY: 'true' };
+    const env = { THROTTLE_LOGIN_PER_USER: '2/h', TRUST_PROXY: '1' };
     const client = api(env);
     const attempt = (ip: string, password: string) => client.post('/api/token/').set('X-Forwarded-For', ip).send({ username: 'Alice'.toLowerCase(), password });
     await attempt('10.0.0.1', 'wrong-1').expect(401);
@@ -96,9 +96,33 @@ describe('throttling', () => {
     const untrusted = api({ THROTTLE_LOGIN_PER_IP: '1/m' });
     await untrusted.post('/api/token/').set('X-Forwarded-For', '10.0.0.1').send({ username: 'alice', password: PASSWORD }).expect(200);
     await untrusted.post('/api/token/').set('X-Forwarded-For', '10.0.0.2').send({ username: 'alice', password: PASSWORD }).expect(429);
-    const trusted = api({ THROTTLE_LOGIN_PER_IP: '1/m', TRUST_PROXY: 'true' });
+    const trusted = api({ THROTTLE_LOGIN_PER_IP: '1/m', TRUST_PROXY: '1' });
     await trusted.post('/api/token/').set('X-Forwarded-For', '10.0.1.1').send({ username: 'alice', password: PASSWORD }).expect(200);
     await trusted.post('/api/token/').set('X-Forwarded-For', '10.0.1.2').send({ username: 'alice', password: PASSWORD }).expect(200);
+  });
+
+  it('behind one proxy, the address the proxy appended counts: entries a client writes itself neither escape nor move the bucket', async () => {
+    await makeUser({ username: 'alice' });
+    const client = api({ THROTTLE_LOGIN_PER_IP: '2/m', TRUST_PROXY: '1' });
+    // nginx appends the address it saw ($proxy_add_x_forwarded_for) to what the client sent.
+    const login = (forwarded: string) => client.post('/api/token/').set('X-Forwarded-For', forwarded).send({ username: 'alice', password: PASSWORD });
+    await login('1.1.1.1, 10.0.2.1').expect(200);
+    await login('2.2.2.2, 10.0.2.1').expect(200);
+    await login('3.3.3.3, 10.0.2.1').expect(429);
+    await login('10.0.2.1').expect(429);
+    // The spoofed entry is not charged to the address it names.
+    await login('10.0.2.2').expect(200);
+    await login('10.0.2.1, 10.0.2.2').expect(200);
+    await login('10.0.2.2').expect(429);
+  });
+
+  it('behind two proxies, the address the outer one appended counts', async () => {
+    await makeUser({ username: 'alice' });
+    const client = api({ THROTTLE_LOGIN_PER_IP: '1/m', TRUST_PROXY: '2' });
+    const login = (forwarded: string) => client.post('/api/token/').set('X-Forwarded-For', forwarded).send({ username: 'alice', password: PASSWORD });
+    await login('9.9.9.9, 10.0.3.1, 192.168.0.2').expect(200);
+    await login('8.8.8.8, 10.0.3.1, 192.168.0.3').expect(429);
+    await login('10.0.3.2, 192.168.0.2').expect(200);
   });
 
   it('limits authenticated requests per user and anonymous ones per address, never the health check', async () => {

@@ -124,6 +124,8 @@ describe('production start: node dist/server.js', function () {
         HOST: '127.0.0.1',
         PORT: String(port),
         DEBUG: 'false',
+        COOKIE_SECURE: 'true',
+        TRUST_PROXY: '1',
         SECRET_KEY,
         WEB_CONCURRENCY: '2',
         LOG_LEVEL: 'info',

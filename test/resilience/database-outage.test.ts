@@ -29,6 +29,8 @@ describe('resilience: PostgreSQL stops mid-traffic', function () {
     server = await startServer({
       DATABASE_URL: pg.url,
       DEBUG: 'false',
+      COOKIE_SECURE: 'true',
+      TRUST_PROXY: '1',
       SECRET_KEY: TEST_SECRET_KEY,
       WEB_CONCURRENCY: '1',
       THROTTLE_LOGIN_PER_IP: 'off',

@@ -58,6 +58,8 @@ describe('resilience: slow clients and oversized requests', function () {
   before(async () => {
     server = await startServer({
       DEBUG: 'false',
+      COOKIE_SECURE: 'true',
+      TRUST_PROXY: '1',
       SECRET_KEY: TEST_SECRET_KEY,
       DATA_DIR: path.join(scratchDir(), 'data'),
       THROTTLE_ANON: 'off',

@@ -26,6 +26,8 @@ describe('resilience: two app instances on one database', function () {
     const env = {
       DATABASE_URL: pg.url,
       DEBUG: 'false',
+      COOKIE_SECURE: 'true',
+      TRUST_PROXY: '1',
       SECRET_KEY: TEST_SECRET_KEY,
       WEB_CONCURRENCY: '1',
       THROTTLE_LOGIN_PER_IP: '3/m',
