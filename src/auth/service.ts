@@ -35,10 +35,10 @@ export async function obtainTokenPair(deps: Deps, credentials: { username: strin
   const user = await deps.knex('auth_user').where({ username: credentials.username }).first('id', 'password', 'is_active');
   if (!user) {
     await verifyDummyPassword(credentials.password);
-    throw authenticationFailed(NO_ACTIVE_ACCOUNT, 'no_active_account');
+    throw authenticationFailed(NO_ACTIVE_ACCOUNT);
   }
   const check = await verifyPassword(credentials.password, user.password);
-  if (!check.valid || !user.is_active) throw authenticationFailed(NO_ACTIVE_ACCOUNT, 'no_active_account');
+  if (!check.valid || !user.is_active) throw authenticationFailed(NO_ACTIVE_ACCOUNT);
 
   const rehashed = check.needsRehash ? await hashPassword(credentials.password) : null;
   return deps.knex.transaction(async (trx) => {
@@ -83,7 +83,7 @@ export async function refreshTokens(deps: Deps, refresh: string): Promise<Issued
   const outcome = rows[0]!;
   if (jwt.blacklistEnabled && Number(outcome.recorded) === 0) throw invalidToken();
   if (jwt.blacklistEnabled && outcome.was_blacklisted) throw invalidToken('Token is blacklisted');
-  if (Number(outcome.active) === 0) throw authenticationFailed('No active account found for the given token.', 'no_active_account');
+  if (Number(outcome.active) === 0) throw authenticationFailed('No active account found for the given token.');
   if (next && Number(outcome.issued) === 0) throw invalidToken('Token is blacklisted'); // a concurrent use won
   return next ? { access: access.token, refresh: next.token } : { access: access.token };
 }

@@ -68,7 +68,11 @@ export function notAuthenticated(): ApiError {
   return new ApiError(401, { detail: 'Authentication credentials were not provided.' }, { 'WWW-Authenticate': WWW_AUTHENTICATE });
 }
 
-/** 401 with simplejwt's `detail` and `code`, e.g. `user_inactive`. */
+/**
+ * 401 with a `detail`, and a `code` beside it only when given. simplejwt's own
+ * `AuthenticationFailed` (bad header, unknown or inactive user) carries a code; DRF's, which
+ * simplejwt's serializers raise for wrong credentials, answers the bare `detail`.
+ */
 export function authenticationFailed(detail: string, code?: string): ApiError {
   return new ApiError(401, code ? { detail, code } : { detail }, { 'WWW-Authenticate': WWW_AUTHENTICATE });
 }
