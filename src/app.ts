@@ -8,7 +8,7 @@ import helmet from 'koa-helmet';
 import Router from '@koa/router';
 import Koa from 'koa';
 import { adminRoutes } from './admin/routes.js';
-import { carriesCredentials } from './auth/authenticate.js';
+import { identifyRequest } from './auth/authenticate.js';
 import { authRoutes } from './auth/routes.js';
 import type { Deps } from './deps.js';
 import { groupRoutes } from './groups/routes.js';
@@ -18,7 +18,7 @@ import './http/context.js';
 import { errorWriter } from './http/error-writer.js';
 import { fileRoutes } from './files/routes.js';
 import { requestLog } from './http/request-log.js';
-import { createThrottles, throttleAnonymous } from './http/throttle.js';
+import { createThrottles, throttleRequests } from './http/throttle.js';
 import { openApiRoutes } from './openapi/routes.js';
 import { permissionRoutes } from './permissions/routes.js';
 import { mediaRoutes } from './storage/routes.js';
@@ -67,7 +67,7 @@ export function createApp(deps: Deps): { app: Koa; api: Router } {
   app.use(adminRoutes(deps).routes());
   app.use(jsonBody({ passthrough: ['multipart/form-data'] }));
   app.use(canonicalPath);
-  app.use(throttleAnonymous(app.context.throttles, carriesCredentials));
+  app.use(throttleRequests(app.context.throttles, identifyRequest(deps)));
 
   const databaseCheck: HealthCheck = { name: 'database', check: async () => void (await deps.knex.raw('select 1')) };
   const storageCheck: HealthCheck = { name: 'storage', check: () => deps.storage.check() };

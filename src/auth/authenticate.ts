@@ -9,7 +9,6 @@ import type { Context, Next } from 'koa';
 import type { Deps } from '../deps.js';
 import { authenticationFailed, invalidAccessToken, notAuthenticated } from '../http/errors.js';
 import { assertTrustedOrigin } from '../http/origin.js';
-import { consume } from '../http/throttle.js';
 import { ACCESS_COOKIE } from './cookies.js';
 import type { AuthUser } from './principal.js';
 import { TokenError, verifyToken } from './tokens.js';
@@ -44,12 +43,35 @@ export function readCredentials(ctx: Context): Credentials | null {
   return cookie ? { token: cookie, via: 'cookie' } : null;
 }
 
+/** What authenticating a request's credentials came to, kept for the route's `authenticate()`. */
+type Authentication = Promise<{ user: AuthUser; sessionId: string }>;
+
+const AUTHENTICATION = Symbol('authentication');
+
 /**
- * Whether a request presents an access token at all — a `Bearer` header or the cookie — without
- * reading or checking it: anonymous throttling counts the requests that do not.
+ * Authenticates a request's credentials ahead of the routes, for the throttles: the id of the user
+ * they belong to, or `null` when there are none or they do not authenticate (then the request
+ * counts as anonymous). Never throws; {@link authenticate} reuses the outcome, error included, so a
+ * token is checked once per request.
  */
-export function carriesCredentials(ctx: Context): boolean {
-  return ctx.get('Authorization').startsWith('Bearer ') || ctx.cookies.get(ACCESS_COOKIE) !== undefined;
+export function identifyRequest(deps: Deps) {
+  return async function identify(ctx: Context): Promise<number | null> {
+    let credentials;
+    try {
+      credentials = readCredentials(ctx);
+    } catch {
+      return null; // a malformed header: authenticate() answers it
+    }
+    if (!credentials) return null;
+    const outcome: Authentication = authenticateToken(deps, credentials.token);
+    outcome.catch(() => undefined); // read again, and answered, by authenticate()
+    (ctx.state as Record<symbol, unknown>)[AUTHENTICATION] = outcome;
+    try {
+      return (await outcome).user.id;
+    } catch {
+      return null;
+    }
+  };
 }
 
 /**
@@ -93,11 +115,11 @@ export function authenticate(deps: Deps) {
     const credentials = readCredentials(ctx);
     if (!credentials) throw notAuthenticated();
     if (credentials.via === 'cookie') assertTrustedOrigin(ctx, deps.config.corsAllowedOrigins);
-    const { user, sessionId } = await authenticateToken(deps, credentials.token);
+    const early = (ctx.state as Record<symbol, Authentication | undefined>)[AUTHENTICATION];
+    const { user, sessionId } = await (early ?? authenticateToken(deps, credentials.token));
     ctx.state.user = user;
     ctx.state.sessionId = sessionId;
     ctx.state.authVia = credentials.via;
-    await consume(ctx.throttles.user, String(user.id));
     await next();
   };
 }

@@ -18,7 +18,7 @@ export interface Throttles {
   readonly loginPerUser: RateLimiterAbstract | null;
   /** Requests per authenticated user. */
   readonly user: RateLimiterAbstract | null;
-  /** Requests per address without credentials. */
+  /** Requests per address that have not authenticated. */
   readonly anon: RateLimiterAbstract | null;
 }
 
@@ -80,15 +80,23 @@ export async function reset(limiter: RateLimiterAbstract | null, key: string): P
 }
 
 /**
- * Middleware throttling anonymous requests per client address (`THROTTLE_ANON`); requests with
- * credentials are counted per user by `authenticate()`, and the health check is never throttled.
+ * Middleware counting every request before any work is done: per user when its credentials
+ * authenticate (`THROTTLE_USER`), otherwise per client address (`THROTTLE_ANON`) — a request with
+ * junk, expired or revoked credentials counts as anonymous, as does one to a route that needs no
+ * authentication. The health check is never throttled.
  *
- * @param carriesCredentials - whether a request presents credentials (the auth feature knows how)
+ * @param identify - the id of the user the request authenticates as, or `null` (the auth feature
+ *   knows how; it keeps the outcome for the route's own authentication)
+ * @example
+ * app.use(throttleRequests(app.context.throttles, identifyRequest(deps)));
  */
-export function throttleAnonymous(throttles: Throttles, carriesCredentials: (ctx: Context) => boolean) {
-  return async function throttleAnonymousMiddleware(ctx: Context, next: Next): Promise<void> {
-    if (!carriesCredentials(ctx) && ctx.path !== '/api/health/') await consume(throttles.anon, ctx.ip);
+export function throttleRequests(throttles: Throttles, identify: (ctx: Context) => Promise<number | null>) {
+  return async function throttleRequestsMiddleware(ctx: Context, next: Next): Promise<void> {
+    if (ctx.path !== '/api/health/') {
+      const userId = await identify(ctx);
+      if (userId === null) await consume(throttles.anon, ctx.ip);
+      else await consume(throttles.user, String(userId));
+    }
     await next();
   };
 }
-

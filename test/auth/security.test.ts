@@ -141,6 +141,46 @@ describe('throttling', () => {
     await anon.get('/api/users/me/').set('Cookie', `access_token=${authorization.slice('Bearer '.length)}`).expect(200);
   });
 
+  it('counts a request with credentials that do not authenticate as anonymous', async () => {
+    const client = api({ THROTTLE_ANON: '3/m', THROTTLE_USER: '1000/m' });
+    for (let i = 0; i < 3; i++) await client.get('/api/users/me/').set('Authorization', 'Bearer junk').expect(401);
+    const res = await client.get('/api/users/me/').set('Authorization', 'Bearer junk').expect(429);
+    expect(res.body).to.have.keys('detail');
+    // The address has used its anonymous rate, whatever the next request carries that fails.
+    await client.get('/api/users/me/').set('Cookie', 'access_token=junk').expect(429);
+    await client.get('/api/users/me/').set('Authorization', 'Bearer').expect(429);
+  });
+
+  it('counts anonymous requests to the routes that need no authentication, credentials or not', async () => {
+    const user = await makeUser();
+    const { refresh } = await tokensFor(user);
+    const routes: Array<[string, (c: ReturnType<typeof api>) => supertest.Test]> = [
+      ['verify', (c) => c.post('/api/token/verify/').send({ token: 'x' })],
+      ['refresh', (c) => c.post('/api/token/refresh/').send({ refresh: 'x' })],
+      ['media', (c) => c.get('/api/media/files/none/?expires=1&signature=x')],
+    ];
+    for (const [name, request] of routes) {
+      const client = api({ THROTTLE_ANON: '2/m' });
+      for (let i = 0; i < 2; i++) expect((await request(client).set('Authorization', 'Bearer junk')).status, name).to.not.equal(429);
+      expect((await request(client).set('Authorization', 'Bearer junk')).status, name).to.equal(429);
+    }
+    // A refresh with a live refresh token is still anonymous: it has no access token.
+    const client = api({ THROTTLE_ANON: '1/m' });
+    await client.post('/api/token/refresh/').send({ refresh }).expect(200);
+    await client.post('/api/token/refresh/').send({ refresh }).expect(429);
+  });
+
+  it('counts an authenticated request per user on routes that need no authentication too', async () => {
+    const user = await makeUser();
+    const authorization = await bearer(user);
+    const client = api({ THROTTLE_ANON: '1/m', THROTTLE_USER: '2/m' });
+    await client.post('/api/token/verify/').set('Authorization', authorization).send({ token: 'x' }).expect(401);
+    await client.post('/api/token/verify/').set('Authorization', authorization).send({ token: 'x' }).expect(401);
+    await client.get('/api/users/me/').set('Authorization', authorization).expect(429);
+    // Its address still has its anonymous request.
+    await client.post('/api/token/verify/').send({ token: 'x' }).expect(401);
+  });
+
   it('counts across app instances sharing the store', async function () {
     if (!process.env.TEST_DATABASE_URL) this.skip(); // embedded mode is one process, counted in memory
     await makeUser({ username: 'alice' });
