@@ -4,13 +4,16 @@
 #   runtime – (default, last stage) compiled dist/, production dependencies only, non-root user
 # The server migrates the database in its primary process before any worker listens, so the
 # container never serves an unmigrated schema.
+# No dependency compiles anything (no python3, g++ or node-gyp): the slim image is enough.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node.js 24, an LTS line (supported until April 2028). CI builds FROM a local stand-in of this
+# image (test/image/base-images.sh), passed as --build-arg NODE_IMAGE.
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN npm ci --no-audit --no-fund && npm cache clean --force
 
 FROM deps AS dev
 ENV NODE_ENV=development
@@ -24,10 +27,9 @@ COPY src ./src
 COPY migrations ./migrations
 RUN npm run build
 
-FROM ${NODE_IMAGE} AS prod-deps
-WORKDIR /app
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# The production dependencies: the same install, pruned (no second download).
+FROM deps AS prod-deps
+RUN npm prune --omit=dev --no-audit --no-fund
 
 FROM ${NODE_IMAGE} AS runtime
 # One glibc malloc arena: see WORKER_ENV in src/server.ts (the workers get it anyway; this covers

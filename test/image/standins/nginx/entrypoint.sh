@@ -1,0 +1,20 @@
+#!/bin/sh
+# The official nginx image's template step (20-envsubst-on-templates.sh): each
+# /etc/nginx/templates/NAME.template becomes /etc/nginx/conf.d/NAME, with envsubst replacing only
+# the environment variables whose names match NGINX_ENVSUBST_FILTER (all of them when unset).
+set -eu
+templates=/etc/nginx/templates
+out=/etc/nginx/conf.d
+if [ "${1:-}" = nginx ] && [ -d "$templates" ]; then
+  filter="${NGINX_ENVSUBST_FILTER:-}"
+  names="$(awk "END { for (name in ENVIRON) { print (name ~ /${filter}/) ? name : \"\" } }" </dev/null)"
+  defined=""
+  for name in $names; do defined="$defined\${$name} "; done
+  for template in "$templates"/*.template; do
+    [ -f "$template" ] || continue
+    target="$out/$(basename "$template" .template)"
+    echo "$0: rendering $template to $target"
+    envsubst "$defined" <"$template" >"$target"
+  done
+fi
+exec "$@"
