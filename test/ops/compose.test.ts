@@ -120,6 +120,21 @@ describe('Compose files', () => {
     expect(merged.services.minio!.volumes).to.include('/etc/letsencrypt:/etc/letsencrypt:ro');
     expect(JSON.stringify(merged.services.minio!.command)).to.include('--certs-dir');
   });
+
+  it('the production template publishes the MinIO console on the host\'s loopback only', () => {
+    expect(merged.services.minio!.ports).to.deep.equal(['9000:9000', '127.0.0.1:9001:9001']);
+    for (const service of Object.values(merged.services)) for (const port of service.ports ?? []) if (String(port).endsWith(':9001')) expect(port).to.match(/^127\.0\.0\.1:/);
+  });
+
+  it('pins every image to a release, never :latest', () => {
+    for (const [name, service] of Object.entries(merged.services)) {
+      if (!service.image || service.build) continue;
+      expect(service.image, name).to.match(/:[^:]+$/);
+      expect(service.image, name).not.to.match(/:latest$/);
+    }
+    expect(merged.services.minio!.image).to.match(/^minio\/minio:RELEASE\.\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ$/);
+    expect(merged.services['minio-setup']!.image).to.match(/^minio\/mc:RELEASE\.\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ$/);
+  });
 });
 
 describe('nginx configuration templates', () => {
@@ -137,9 +152,15 @@ describe('nginx configuration templates', () => {
 
     it(`${file} limits the body to UPLOAD_MAX_BYTES and proxies /api/ and /admin/ to the app`, () => {
       expect(text).to.include('client_max_body_size ${UPLOAD_MAX_BYTES};');
-      expect(text).to.match(/location \/api\/ \{\s+proxy_pass http:\/\/backoffice_app;/);
-      expect(text).to.match(/location \/admin\/ \{\s+proxy_pass http:\/\/backoffice_app;/);
-      expect(text).to.include('server app:8000;');
+      const upstream = file === 'prod.conf' ? '\\$backoffice_app' : 'http:\\/\\/backoffice_app';
+      expect(text).to.match(new RegExp(`location /api/ \\{\\s+proxy_pass ${upstream};`));
+      expect(text).to.match(new RegExp(`location /admin/ \\{\\s+proxy_pass ${upstream};`));
+      if (file === 'prod.conf') {
+        // Resolved at request time through Docker's DNS, so a recreated app container is found.
+        expect(text).to.match(/^resolver 127\.0\.0\.11 valid=\d+s/m);
+        expect(text).to.include('set $backoffice_app http://app:8000;');
+        expect(text).not.to.include('upstream ');
+      } else expect(text).to.include('server app:8000;');
       expect(text).to.match(/access_log \/var\/log\/nginx\/\S+ backoffice;/);
       expect(text).to.match(/error_log \/var\/log\/nginx\/\S+/);
     });

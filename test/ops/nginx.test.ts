@@ -26,7 +26,8 @@ function renderConfig(file: string, dir: string, ports: { app: number; http: num
     if (text === before) throw new Error(`nginx/${file} no longer contains ${String(from)}`);
   };
   replace('${UPLOAD_MAX_BYTES}', String(NGINX_LIMIT));
-  replace('server app:8000;', `server 127.0.0.1:${ports.app};`);
+  // local.conf names the app in an upstream block; prod.conf in a variable, resolved at request time.
+  replace(file === 'prod.conf' ? 'set $backoffice_app http://app:8000;' : 'server app:8000;', file === 'prod.conf' ? `set $backoffice_app http://127.0.0.1:${ports.app};` : `server 127.0.0.1:${ports.app};`);
   replace('listen 80 default_server;', `listen 127.0.0.1:${ports.http} default_server;`);
   replace('/var/log/nginx/', `${dir}/logs/`);
   replace('/usr/share/nginx/backoffice', `${dir}/www`);
