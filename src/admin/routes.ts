@@ -11,7 +11,10 @@ import { authenticateToken } from '../auth/authenticate.js';
 import { throttledLogin } from '../auth/routes.js';
 import { blacklistRefreshToken } from '../auth/service.js';
 import type { Deps } from '../deps.js';
+import { isDatabaseUnavailable } from '../db/errors.js';
 import { ApiError } from '../http/errors.js';
+import { StorageUnavailableError } from '../storage/storage.js';
+import { MESSAGES } from '../http/fields.js';
 import { assertTrustedOrigin } from '../http/origin.js';
 import { auditQuery, recordAction, type AuditEntry } from './audit.js';
 import { formOf, parseForm } from './form.js';
@@ -35,7 +38,7 @@ export function adminRoutes(deps: Deps): Router {
   const router = new Router({ prefix: '/admin' });
   const session = adminSession(deps);
 
-  router.use(adminHeaders, adminErrors, parseForm);
+  router.use(adminHeaders, adminErrors, refuseNullQuery, parseForm);
 
   router.get('/static/:name', (ctx) => {
     const css = STYLESHEETS[ctx.params.name ?? ''];
@@ -56,6 +59,10 @@ export function adminRoutes(deps: Deps): Router {
     const form = formOf(ctx);
     const credentials = { username: form.get('username') ?? '', password: form.get('password') ?? '' };
     const next = nextUrl(form.get('next'));
+    if (`${credentials.username}${credentials.password}`.includes('\0')) {
+      // Django's form fields refuse NUL before any lookup (PostgreSQL cannot compare text with it).
+      return render(ctx, 'login', { title: 'Log in', next, username: '', error: MESSAGES.nullCharacters });
+    }
     let tokens;
     try {
       tokens = await throttledLogin(ctx, deps, credentials);
@@ -82,8 +89,10 @@ export function adminRoutes(deps: Deps): Router {
   router.post('/logout/', session, async (ctx) => {
     const user = adminUser(ctx);
     const refresh = ctx.cookies.get(REFRESH_COOKIE);
+    // Only a session that is already invalid counts as logged out; anything else (the database
+    // down) is shown, and the cookies stay so that the user can try again.
+    if (refresh) await blacklistRefreshToken(deps, refresh).catch(unlessAlreadyInvalid);
     clearTokenCookies(ctx, deps.config);
-    if (refresh) await blacklistRefreshToken(deps, refresh).catch(() => undefined);
     await recordAction(deps.knex, user, 'logout', { type: 'user', id: user.id, repr: user.username });
     ctx.redirect('/admin/login/');
   });
@@ -122,7 +131,10 @@ async function adminHeaders(ctx: Context, next: Next): Promise<void> {
   await next();
 }
 
-/** Errors become HTML pages: the refusal page for 403, the not-found page for 404, else a 500 page. */
+/**
+ * Errors become HTML pages: the refusal page for 403, the not-found page for 404, the 503 page
+ * while the database or the store is unreachable, else a 500 page.
+ */
 async function adminErrors(ctx: Context, next: Next): Promise<void> {
   try {
     await next();
@@ -132,12 +144,24 @@ async function adminErrors(ctx: Context, next: Next): Promise<void> {
       if (error.status === 404) return renderNotFound(ctx);
       return render(ctx, 'refused', { title: 'Access refused', reason: 'error', detail: String(error.body.detail ?? 'Bad request.') }, error.status);
     }
-    if (error instanceof ApiError && error.status === 503) {
+    if ((error instanceof ApiError && error.status === 503) || isDatabaseUnavailable(error) || error instanceof StorageUnavailableError) {
       return render(ctx, 'error', { title: 'Service unavailable', detail: 'Service temporarily unavailable.' }, 503);
     }
     ctx.log.error({ err: error }, 'unhandled admin error');
     render(ctx, 'error', { title: 'Server error', detail: 'A server error occurred.' }, 500);
   }
+}
+
+/** Swallows the 401 of a refresh token that is already invalid (expired, blacklisted); rethrows the rest. */
+function unlessAlreadyInvalid(error: unknown): void {
+  if (error instanceof ApiError && error.status === 401) return;
+  throw error;
+}
+
+/** A query value with NUL is refused with a 400 page, as the admin's filters would reach the database with it. */
+async function refuseNullQuery(ctx: Context, next: Next): Promise<void> {
+  if (Object.values(ctx.query).flat().some((value) => value?.includes('\0'))) throw new ApiError(400, { detail: MESSAGES.nullCharacters });
+  await next();
 }
 
 function renderNotFound(ctx: Context): void {
@@ -146,5 +170,6 @@ function renderNotFound(ctx: Context): void {
 
 /** Where to go after login: a path inside the panel only (no open redirect). */
 function nextUrl(value: unknown): string {
-  return typeof value === 'string' && /^\/admin\/[^\s\\]*$/.test(value) && !value.startsWith('/admin//') ? value : '/admin/';
+  // eslint-disable-next-line no-control-regex -- control characters are what it refuses
+  return typeof value === 'string' && /^\/admin\/[^\s\\\u0000-\u001f\u007f]*$/.test(value) && !value.startsWith('/admin//') ? value : '/admin/';
 }

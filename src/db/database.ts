@@ -99,6 +99,8 @@ export async function openDatabase(config: DatabaseConfig, logger?: Logger): Pro
       connection: config.connectionString,
       pool: { min: 0, max: config.poolMax },
       acquireConnectionTimeout: 10_000,
+      // knex otherwise writes the statement with its values into a failed query's message.
+      compileSqlOnError: false,
       migrations: migrationConfig,
       log,
     });
@@ -112,6 +114,7 @@ export async function openDatabase(config: DatabaseConfig, logger?: Logger): Pro
       client: ClientPgLite as unknown as typeof knexFactory.Client,
       dialect: 'postgres',
       connection: { pglite },
+      compileSqlOnError: false,
       migrations: migrationConfig,
       log,
     } as Knex.Config);

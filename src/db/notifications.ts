@@ -65,7 +65,7 @@ export async function listenPostgres(connectionString: string, channel: string, 
       if (client !== candidate) return;
       client = null;
       handler.reset(false);
-      logger?.warn({ channel, err: error?.message }, 'stopped listening for database notices; reconnecting');
+      logger?.warn({ channel, err: error }, 'stopped listening for database notices; reconnecting');
       candidate.end().catch(() => undefined);
       schedule();
     };

@@ -47,16 +47,25 @@ export const MULTIPART_OVERHEAD_BYTES = MULTIPART_LIMITS.fields * MULTIPART_LIMI
  *
  * Settles as soon as `consume` fails (the rest of the body is then left unread, so a failed or
  * oversized upload stops at once), or when the body has been read and `consume` has finished.
+ * When the body fails after `consume` has stored the file — a client that stops before the
+ * closing boundary — `discard` undoes the store before the error is thrown: an upload answered
+ * with an error leaves nothing.
  *
  * @param req - the request, its body unread
  * @param field - the form field of the file, e.g. `file`
  * @param consume - stores the file; its result is the outcome's value
+ * @param discard - removes what `consume` stored; its own failure does not change the error thrown
  * @throws {@link ApiError} 400 `Multipart form parse error - …` for a malformed body; whatever
  *   `consume` throws
  * @example
- * const outcome = await receiveFile(ctx.req, 'file', ({ fileName, stream }) => storeUpload(fileName, stream));
+ * const outcome = await receiveFile(ctx.req, 'file', ({ fileName, stream }) => storeUpload(fileName, stream), removeUpload);
  */
-export function receiveFile<T>(req: IncomingMessage, field: string, consume: (file: IncomingFile) => Promise<T>): Promise<UploadOutcome<T>> {
+export function receiveFile<T>(
+  req: IncomingMessage,
+  field: string,
+  consume: (file: IncomingFile) => Promise<T>,
+  discard: (value: T) => Promise<void>,
+): Promise<UploadOutcome<T>> {
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
@@ -72,9 +81,15 @@ export function receiveFile<T>(req: IncomingMessage, field: string, consume: (fi
       if (settled) return;
       settled = true;
       req.unpipe(parser);
+      // Ends a file part still arriving (its consumer then fails), so that `stored` settles.
+      parser.destroy();
       // Skip the rest of the body so that the response can be written on the same connection.
       req.resume();
-      reject(error);
+      if (!stored) return reject(error);
+      stored.then(discard, () => undefined).then(
+        () => reject(error),
+        () => reject(error),
+      );
     };
 
     parser.on('file', (name, stream, info) => {

@@ -16,7 +16,7 @@ import { requirePermission } from '../permissions/policy.js';
 import { MULTIPART_OVERHEAD_BYTES, receiveFile } from './multipart.js';
 import { FileJson, presentFile, type FileRow } from './presenter.js';
 import { FILE_FIELD, FILE_MESSAGES } from './schema.js';
-import { deleteFile, fileUrl, filesQuery, findVisibleFile, openFile, uploadFile } from './service.js';
+import { deleteFile, discardUpload, fileUrl, filesQuery, findVisibleFile, openFile, uploadFile } from './service.js';
 import { setDownloadHeaders } from '../http/download.js';
 
 /** The files router, mounted under `/api`. */
@@ -33,7 +33,7 @@ export function fileRoutes(deps: Deps): Router {
     if (length > config.uploadMaxBytes + MULTIPART_OVERHEAD_BYTES) throw payloadTooLarge(`The file exceeds the upload limit of ${config.uploadMaxBytes} bytes.`);
 
     const owner = currentUser(ctx);
-    const outcome = await receiveFile(ctx.req, FILE_FIELD, (file) => uploadFile(deps, owner, file, config.uploadMaxBytes));
+    const outcome = await receiveFile(ctx.req, FILE_FIELD, (file) => uploadFile(deps, owner, file, config.uploadMaxBytes), (stored) => discardUpload(deps, stored));
     if (outcome.kind === 'missing') throw fieldError(FILE_FIELD, FILE_MESSAGES.required);
     if (outcome.kind === 'not-a-file') throw fieldError(FILE_FIELD, FILE_MESSAGES.invalid);
     ctx.status = 201;

@@ -73,6 +73,20 @@ export async function uploadFile(deps: FileDeps, owner: { id: number }, file: In
 }
 
 /**
+ * Undoes a stored upload whose request then failed (the body broke off after the file part):
+ * the row, then the object. Failures are logged; the orphan sweep removes an object left behind.
+ */
+export async function discardUpload(deps: FileDeps, file: FileRow): Promise<void> {
+  try {
+    await deps.knex('files').where({ id: file.id }).delete();
+  } catch (error) {
+    deps.logger.warn({ err: error, id: file.id }, 'could not remove the row of a failed upload');
+    return;
+  }
+  await deps.storage.delete(file.object_key).catch((cause: unknown) => deps.logger.warn({ err: cause, key: file.object_key }, 'could not remove the object of a failed upload'));
+}
+
+/**
  * The files a user may see, newest first: their own, or all with `view_file`. Pagination runs it.
  *
  * @example
@@ -121,22 +135,23 @@ export function fileUrl(storage: Storage, file: FileRow, options: { expiresIn: n
 }
 
 /**
- * Deletes a file: the row and the object, in one transaction that commits only once the object is
- * gone. A store that fails leaves both in place (the client may retry); a row never outlives its
- * object.
+ * Deletes a file: the row, then the object. The store is asked first whether it answers — one
+ * that is down leaves the file whole (the client may retry) — and the object is removed only once
+ * the row is gone, so that no database connection waits on the store; an object whose removal
+ * fails then is logged and left to the orphan sweep. A row never outlives its object.
  *
  * @throws {@link ApiError} 404 when the file is unknown, or when the actor may neither delete nor see
  *   it; 403 when the actor sees it but is neither its owner nor a holder of `delete_file`
  * @throws {@link StorageUnavailableError} when the store is down
  */
-export async function deleteFile(deps: Pick<FileDeps, 'knex' | 'storage'>, actor: FileActor, id: string): Promise<void> {
-  await deps.knex.transaction(async (trx) => {
-    const file = (await trx('files').where({ id }).forUpdate().first()) as FileRow | undefined;
-    if (!file) throw notFound();
-    if (!canDeleteFile(actor, file)) throw canViewFile(actor, file) ? permissionDenied() : notFound();
-    await trx('files').where({ id }).delete();
-    await deps.storage.delete(file.object_key);
-  });
+export async function deleteFile(deps: FileDeps, actor: FileActor, id: string): Promise<void> {
+  const file = (await deps.knex('files').where({ id }).first()) as FileRow | undefined;
+  if (!file) throw notFound();
+  if (!canDeleteFile(actor, file)) throw canViewFile(actor, file) ? permissionDenied() : notFound();
+  await deps.storage.check();
+  const deleted = await deps.knex('files').where({ id }).delete().returning('id');
+  if (deleted.length === 0) throw notFound(); // a concurrent delete won
+  await deps.storage.delete(file.object_key).catch((cause: unknown) => deps.logger.warn({ err: cause, key: file.object_key }, 'could not remove the object of a deleted file; the orphan sweep will'));
 }
 
 /** Options of {@link sweepOrphans}. */

@@ -49,6 +49,8 @@ export async function resolvePermissions(db: Knex | Knex.Transaction, codenames:
 }
 
 async function resolveSlugs(db: Knex | Knex.Transaction, table: string, column: string, values: readonly string[]) {
+  // PostgreSQL cannot compare text with NUL; DRF's field reports the lookup's ValueError so.
+  if (values.some((v) => v.includes('\0'))) return { error: MESSAGES.invalidValue };
   const unique = [...new Set(values)];
   const rows: Array<{ id: number; slug: string }> = unique.length
     ? await db(table).whereIn(column, unique).select('id', `${column} as slug`)

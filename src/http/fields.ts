@@ -21,6 +21,10 @@ export const MESSAGES = {
   /** DRF's `not_a_list` message naming the Python type of what came instead. */
   notAList: (input: unknown) => `Expected a list of items but got type "${pythonType(input)}".`,
   invalidValue: 'Invalid value.',
+  /** Django's `ProhibitNullCharactersValidator`, which every DRF `CharField` carries. */
+  nullCharacters: 'Null characters are not allowed.',
+  /** DRF's `ProhibitSurrogateCharactersValidator` for a lone UTF-16 surrogate, e.g. `U+D800`. */
+  surrogateCharacters: (codePoint: number) => `Surrogate characters are not allowed: U+${codePoint.toString(16).toUpperCase()}.`,
   /** `SlugRelatedField`'s `does_not_exist` message, e.g. `Object with name=x does not exist.` */
   doesNotExist: (slug: string, value: string) => `Object with ${slug}=${value} does not exist.`,
 } as const;
@@ -54,8 +58,27 @@ function typeError(message: string) {
     issue.input === undefined ? MESSAGES.required : issue.input === null ? MESSAGES.null : message;
 }
 
+/** A UTF-16 surrogate that is not half of a pair (the `u` flag reads pairs as one code point). */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
 /**
- * DRF's `CharField`: a string, trimmed, not blank unless allowed, at most `maxLength` characters.
+ * The validators every DRF `CharField` appends after its length checks: no NUL (which
+ * PostgreSQL cannot store in text) and no lone surrogate. Every message is listed, as DRF runs
+ * all of a field's validators.
+ */
+function textValidators(schema: z.ZodString): z.ZodString {
+  return schema.check(
+    z.refine((v: string) => !v.includes('\0'), { error: MESSAGES.nullCharacters }),
+    z.superRefine((v: string, ctx) => {
+      const lone = LONE_SURROGATE.exec(v);
+      if (lone) ctx.addIssue({ code: 'custom', message: MESSAGES.surrogateCharacters(lone[0].charCodeAt(0)), input: v });
+    }),
+  );
+}
+
+/**
+ * DRF's `CharField`: a string, trimmed, not blank unless allowed, at most `maxLength` characters,
+ * without NUL or lone surrogates.
  *
  * @example
  * const name = charField({ maxLength: 150 });
@@ -64,12 +87,12 @@ export function charField(options: { maxLength?: number; allowBlank?: boolean } 
   let schema = z.string({ error: typeError(MESSAGES.string) }).trim();
   if (!options.allowBlank) schema = schema.min(1, { error: MESSAGES.blank, abort: true });
   if (options.maxLength !== undefined) schema = schema.max(options.maxLength, { error: MESSAGES.maxLength(options.maxLength) });
-  return schema;
+  return textValidators(schema);
 }
 
-/** A password field: a string kept exactly as typed (DRF's `trim_whitespace=False`), not blank. */
+/** A password field: a string kept exactly as typed (DRF's `trim_whitespace=False`), not blank, as a `CharField` otherwise. */
 export function passwordField() {
-  return z.string({ error: typeError(MESSAGES.string) }).min(1, { error: MESSAGES.blank }).max(4096, { error: MESSAGES.maxLength(4096) });
+  return textValidators(z.string({ error: typeError(MESSAGES.string) }).min(1, { error: MESSAGES.blank, abort: true }).max(4096, { error: MESSAGES.maxLength(4096) }));
 }
 
 /** Django's `EmailField(blank=True)` through DRF: blank allowed, at most 254 characters, a valid address. */
@@ -92,7 +115,8 @@ export function booleanField() {
 
 /**
  * DRF's `SlugRelatedField(many=True)` shape: a list of strings naming related objects. Whether
- * each exists is the service's check (it needs the database).
+ * each exists is the service's check (it needs the database), which also answers DRF's
+ * `Invalid value.` for a name with NUL.
  */
 export function slugListField() {
   return z.array(z.string({ error: MESSAGES.invalidValue }), { error: (issue) => typeError(MESSAGES.notAList(issue.input))(issue) });

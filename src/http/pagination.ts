@@ -10,6 +10,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { ApiError } from './errors.js';
 import { apiOrigin } from './origin.js';
+import { queryParam } from './params.js';
 
 /** The page size when the client asks for none. */
 export const DEFAULT_PAGE_SIZE = 20;
@@ -51,9 +52,9 @@ export interface PageRequest {
  * over the maximum is capped; an invalid `page` is the 404 `Invalid page.`.
  */
 export function pageRequest(ctx: Context): PageRequest {
-  const size = Number.parseInt(String(ctx.query.page_size ?? ''), 10);
+  const size = Number.parseInt(queryParam(ctx, 'page_size') ?? '', 10);
   const pageSize = Number.isFinite(size) && size > 0 ? Math.min(size, MAX_PAGE_SIZE) : DEFAULT_PAGE_SIZE;
-  const raw = String(ctx.query.page ?? '1');
+  const raw = queryParam(ctx, 'page') ?? '1';
   if (raw === 'last') return { page: 'last', pageSize };
   if (!/^\d+$/.test(raw) || Number(raw) < 1) throw invalidPage();
   return { page: Number(raw), pageSize };

@@ -4,7 +4,24 @@
  * @module
  */
 import type { Context } from 'koa';
-import { notFound } from './errors.js';
+import { notFound, validationError } from './errors.js';
+import { MESSAGES } from './fields.js';
+
+/**
+ * The value of a query parameter; repeated, its last value, as Django's `QueryDict.get` reads it.
+ *
+ * @param options.text - the parameter is a django-filter text field (a form `CharField`): a value
+ *   with NUL is its 400 `{"<name>": ["Null characters are not allowed."]}`
+ * @throws {@link ApiError} 400 as above
+ * @example
+ * const group = queryParam(ctx, 'group', { text: true });
+ */
+export function queryParam(ctx: Context, name: string, options: { text?: boolean } = {}): string | undefined {
+  const raw = ctx.query[name];
+  const value = Array.isArray(raw) ? raw.at(-1) : raw;
+  if (options.text && value?.includes('\0')) throw validationError({ [name]: [MESSAGES.nullCharacters] });
+  return value;
+}
 
 /**
  * The numeric `:id` of a detail route.

@@ -12,7 +12,7 @@ import type { Deps } from '../deps.js';
 import { methodNotAllowed, notFound } from '../http/errors.js';
 import { apiOrigin } from '../http/origin.js';
 import { pageOf, paginate } from '../http/pagination.js';
-import { idParam, optionalIdParam } from '../http/params.js';
+import { idParam, optionalIdParam, queryParam } from '../http/params.js';
 import { responds } from '../http/responds.js';
 import { validate, validatedBody } from '../http/validate.js';
 import { requirePermission } from '../permissions/policy.js';
@@ -118,10 +118,11 @@ const notMe: Middleware = (ctx, next) => {
   throw methodNotAllowed(ctx.method);
 };
 
+/**
+ * The list's filters, read as DRF reads them: `search` drops NUL characters (`SearchFilter`),
+ * `ordering` ignores unknown fields and `is_active` an unknown value, and `group`, a django-filter
+ * text field, refuses NUL with a 400.
+ */
 function userFilters(ctx: Context): UserFilters {
-  const one = (name: string) => {
-    const value = ctx.query[name];
-    return Array.isArray(value) ? value[0] : value;
-  };
-  return { search: one('search'), ordering: one('ordering'), is_active: one('is_active'), group: one('group') };
+  return { search: queryParam(ctx, 'search'), ordering: queryParam(ctx, 'ordering'), is_active: queryParam(ctx, 'is_active'), group: queryParam(ctx, 'group', { text: true }) };
 }

@@ -10,7 +10,7 @@ import { validatePassword, type PasswordUserAttributes } from '../auth/password-
 import { blacklistUserTokens } from '../auth/service.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { resolveGroups, resolvePermissions } from '../groups/service.js';
-import { notFound, permissionDenied, validationError, fieldError, type FieldErrors } from '../http/errors.js';
+import { notFound, permissionDenied, serviceUnavailable, validationError, fieldError, type FieldErrors } from '../http/errors.js';
 import type { UserRow } from './presenter.js';
 import type { PasswordChange, ProfilePatch, UserCreate, UserPatch } from './schema.js';
 
@@ -103,19 +103,23 @@ export function usersQuery(db: Knex, filters: UserFilters): Knex.QueryBuilder {
 /**
  * Creates a user with a hashed password and its groups.
  *
+ * The password is hashed before the transaction, so that no database connection waits on the
+ * hash; the fields are checked before hashing (a refused request costs no hash) and again in the
+ * transaction.
+ *
  * @throws {@link ApiError} 400 with every field error at once (duplicate username, unknown group,
  *   weak password); 403 when a non-superuser grants superuser status
  */
 export async function createUser(knex: Knex, actor: Actor, input: UserCreate): Promise<UserRow> {
   if (input.is_superuser && !actor.is_superuser) throw permissionDenied();
+  await assertUserFields(knex, input);
+  const password = await hashPassword(input.password);
   return knex.transaction(async (trx) => {
-    const { errors, groupIds } = await checkUserFields(trx, input);
-    if (Object.keys(errors).length) throw validationError(errors);
-
+    const { groupIds } = await assertUserFields(trx, input);
     const [row] = await trx('auth_user')
       .insert({
         username: input.username,
-        password: await hashPassword(input.password),
+        password,
         email: input.email ?? '',
         first_name: input.first_name ?? '',
         last_name: input.last_name ?? '',
@@ -132,28 +136,40 @@ export async function createUser(knex: Knex, actor: Actor, input: UserCreate): P
 
 /**
  * Updates a user (PUT or PATCH: only the fields given change). Setting a password logs the user
- * out everywhere.
+ * out everywhere; the new password is checked and hashed before the transaction (no connection
+ * waits on the hash), and checked again on the locked row.
  *
  * @throws {@link ApiError} 404 for an unknown user; 403 when a non-superuser touches a superuser or
  *   grants superuser status; 400 with every field error at once
  */
 export async function updateUser(knex: Knex, actor: Actor, id: number, input: UserPatch): Promise<UserRow> {
+  let passwordHash: string | undefined;
+  if (input.password !== undefined) {
+    const target = await knex('auth_user').where({ id }).first();
+    if (!target) throw notFound();
+    assertMayChange(actor, target, input);
+    await assertUserFields(knex, input, target);
+    passwordHash = await hashPassword(input.password);
+  }
   return knex.transaction(async (trx) => {
     const target = await trx('auth_user').where({ id }).forUpdate().first();
     if (!target) throw notFound();
-    if (!actor.is_superuser && (target.is_superuser || input.is_superuser)) throw permissionDenied();
+    assertMayChange(actor, target, input);
+    const { groupIds } = await assertUserFields(trx, input, target);
 
-    const { errors, groupIds } = await checkUserFields(trx, input, target);
-    if (Object.keys(errors).length) throw validationError(errors);
-
-    const { groups: _groups, password, ...columns } = input;
+    const { groups: _groups, password: _password, ...columns } = input;
     const changes: Record<string, unknown> = { ...columns };
-    if (password !== undefined) changes.password = await hashPassword(password);
+    if (passwordHash !== undefined) changes.password = passwordHash;
     if (Object.keys(changes).length) await trx('auth_user').where({ id }).update(changes).catch(rethrowDuplicateUsername);
     if (groupIds) await setGroups(trx, id, groupIds);
-    if (password !== undefined) await blacklistUserTokens(trx, id);
+    if (passwordHash !== undefined) await blacklistUserTokens(trx, id);
     return (await findUser(trx, id))!;
   });
+}
+
+/** The superuser guard of a change: only a superuser changes a superuser or grants the status. */
+function assertMayChange(actor: Actor, target: { is_superuser: boolean }, input: UserPatch): void {
+  if (!actor.is_superuser && (target.is_superuser || input.is_superuser)) throw permissionDenied();
 }
 
 /**
@@ -178,24 +194,41 @@ export async function updateProfile(knex: Knex, userId: number, input: ProfilePa
   return user;
 }
 
+/** How often a password change starts over when the stored hash changed under it. */
+const PASSWORD_CHANGE_ATTEMPTS = 3;
+
 /**
  * Changes a user's own password after checking the old one, then blacklists the user's other
  * sessions (the current one stays logged in).
  *
+ * The old password is verified and the new one hashed before the transaction, so that no
+ * connection (and no row lock) waits on that work. The transaction then checks that the stored
+ * hash is still the one verified: if it changed meanwhile (another password change, a re-hash at
+ * login), the change starts over against the new hash — nothing is overwritten unchecked.
+ *
  * @param sessionId - the session making the change, spared from the logout
  * @throws {@link ApiError} 400 under `old_password` for a wrong old password, under `new_password`
- *   for a weak new one
+ *   for a weak new one; 503 when the hash kept changing over every attempt
  */
 export async function changePassword(knex: Knex, userId: number, sessionId: string | null, input: PasswordChange): Promise<void> {
-  await knex.transaction(async (trx) => {
-    const user = await trx('auth_user').where({ id: userId }).forUpdate().first();
+  for (let attempt = 0; attempt < PASSWORD_CHANGE_ATTEMPTS; attempt++) {
+    const user = await knex('auth_user').where({ id: userId }).first();
     if (!user) throw notFound();
     if (!(await verifyPassword(input.old_password, user.password)).valid) throw fieldError('old_password', WRONG_OLD_PASSWORD);
     const weak = validatePassword(input.new_password, user);
     if (weak.length) throw validationError({ new_password: weak });
-    await trx('auth_user').where({ id: userId }).update({ password: await hashPassword(input.new_password) });
-    await blacklistUserTokens(trx, userId, sessionId ? { exceptSessionId: sessionId } : {});
-  });
+    const password = await hashPassword(input.new_password);
+    const changed = await knex.transaction(async (trx) => {
+      const locked = await trx('auth_user').where({ id: userId }).forUpdate().first('password');
+      if (!locked) throw notFound();
+      if (locked.password !== user.password) return false;
+      await trx('auth_user').where({ id: userId }).update({ password });
+      await blacklistUserTokens(trx, userId, sessionId ? { exceptSessionId: sessionId } : {});
+      return true;
+    });
+    if (changed) return;
+  }
+  throw serviceUnavailable();
 }
 
 /**
@@ -256,6 +289,13 @@ export async function userFieldErrors(knex: Knex, fields: UserPatch, id?: number
   const target = id === undefined ? undefined : await knex('auth_user').where({ id }).first();
   if (id !== undefined && !target) throw notFound();
   return (await checkUserFields(knex, fields, target)).errors;
+}
+
+/** {@link checkUserFields}, throwing its errors as one 400. */
+async function assertUserFields(db: Knex | Knex.Transaction, fields: UserPatch, target?: { username: string } & PasswordUserAttributes) {
+  const checked = await checkUserFields(db, fields, target);
+  if (Object.keys(checked.errors).length) throw validationError(checked.errors);
+  return checked;
 }
 
 /** {@link userFieldErrors}'s checks, also returning the ids of the groups named. */

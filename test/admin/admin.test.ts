@@ -122,6 +122,16 @@ describe('admin panel: login and access', () => {
     expect((await auditRows()).map((e) => e.action)).to.deep.equal(['login', 'logout']);
   });
 
+  it('counts a refresh token that is already invalid as logged out', async () => {
+    await superuser();
+    const admin = await adminLogin({ username: 'root' });
+    const accessOnly = admin.cookie.split('; ').filter((c) => c.startsWith('access_token=')).join('; ');
+    const res = await admin.client.post('/admin/logout/').set('Cookie', `${accessOnly}; refresh_token=expired.or.garbage`).set(ORIGIN).type('form').send(encodeForm({ csrfmiddlewaretoken: admin.csrf }));
+    expect(res.status, res.text).to.equal(302);
+    expect(res.headers.location).to.equal('/admin/login/');
+    expect(cookieHeader(res).split('; ')).to.deep.equal(['access_token=', 'refresh_token=']);
+  });
+
   it('answers unknown admin pages with an HTML 404', async () => {
     await superuser();
     const admin = await adminLogin({ username: 'root' });

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { request } from 'node:http';
 import { PassThrough, Readable } from 'node:stream';
 import { sweepOrphansCommand } from '../../src/commands/sweep-orphans.js';
 import { ObjectTooLargeError } from '../../src/storage/storage.js';
@@ -79,6 +80,49 @@ for (const makeBackend of BACKENDS) {
         const before = await keysIn(store());
         const res = await app.client().post('/api/files/').set('Authorization', authorization).attach('file', Buffer.alloc(0), 'empty.txt').expect(400);
         expect(res.body).to.deep.equal({ file: ['The submitted file is empty.'] });
+        expect(await count(files())).to.equal(0);
+        expect(await keysIn(store())).to.deep.equal(before);
+      });
+
+      it('leaves no row and no object when the body breaks off after the file part (400)', async () => {
+        const { authorization } = await uploader();
+        const before = await keysIn(store());
+        // The file part is complete (its closing delimiter sent), the form's final boundary never
+        // comes: the store has the file before the parser finds the body broken.
+        const boundary = 'broken-off-boundary';
+        const body = Buffer.concat([
+          Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n`),
+          PNG,
+          Buffer.from(`\r\n--${boundary}`),
+        ]);
+        const answer = await new Promise<{ status: number; body: unknown }>((resolve, reject) => {
+          const req = request(`${app.origin}/api/files/`, { method: 'POST', headers: { Authorization: authorization, 'Content-Type': `multipart/form-data; boundary=${boundary}` } }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) }));
+          });
+          req.on('error', reject);
+          // Sent in two writes, the second once the first has had time to reach the store.
+          req.write(body.subarray(0, body.length - 4));
+          setTimeout(() => req.end(body.subarray(body.length - 4)), 200);
+        });
+        expect(answer).to.deep.equal({ status: 400, body: { detail: 'Multipart form parse error - Unexpected end of form' } });
+        // Nothing appears later either (a store still in flight when the answer left).
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        expect(await count(files())).to.equal(0);
+        expect(await keysIn(store())).to.deep.equal(before);
+      });
+
+      it('leaves no row and no object when the client goes away after the file part', async () => {
+        const { authorization } = await uploader();
+        const before = await keysIn(store());
+        const boundary = 'gone-away-boundary';
+        const req = request(`${app.origin}/api/files/`, { method: 'POST', headers: { Authorization: authorization, 'Content-Type': `multipart/form-data; boundary=${boundary}` } });
+        req.on('error', () => undefined);
+        req.write(Buffer.concat([Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n\r\n`), PNG, Buffer.from(`\r\n--${boundary}`)]));
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        req.destroy();
+        await new Promise((resolve) => setTimeout(resolve, 700));
         expect(await count(files())).to.equal(0);
         expect(await keysIn(store())).to.deep.equal(before);
       });
