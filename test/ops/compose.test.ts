@@ -178,7 +178,7 @@ describe('Dockerfile', () => {
   });
 
   it('installs production dependencies only into the runtime image and runs as a non-root user', () => {
-    expect(dockerfile).to.match(/npm ci --omit=dev/);
+    expect(dockerfile).to.match(/npm (ci|prune) --omit=dev/);
     expect(runtime).to.include('COPY --from=prod-deps /app/node_modules ./node_modules');
     expect(runtime).to.match(/^USER node$/m);
     expect(runtime).not.to.match(/^USER root$/m);

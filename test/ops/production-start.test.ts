@@ -13,16 +13,19 @@ import { cleanEnv, freePort, request, requirePostgres, requireTools, ROOT, scrat
 const SECRET_KEY = 'ops-test-secret-key-0123456789abcdef-0123456789abcdef';
 
 /**
- * What one stage of the Dockerfile copies from the build context (`COPY` without `--from`), so
- * that the test lays out its folders exactly as the image build does.
+ * What one stage of the Dockerfile copies from the build context (`COPY` without `--from`),
+ * with what the stages it is built `FROM` copied, so that the test lays out its folders exactly
+ * as the image build does.
  */
 function contextCopies(stage: string): string[] {
   const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
-  const start = dockerfile.search(new RegExp(`^FROM \\S+ AS ${stage}$`, 'm'));
-  if (start < 0) throw new Error(`Dockerfile has no stage ${stage}`);
-  const rest = dockerfile.slice(start + 1);
+  const from = new RegExp(`^FROM (\\S+) AS ${stage}$`, 'm').exec(dockerfile);
+  if (!from) throw new Error(`Dockerfile has no stage ${stage}`);
+  const rest = dockerfile.slice(from.index + 1);
   const body = rest.slice(0, rest.search(/^FROM /m) >= 0 ? rest.search(/^FROM /m) : undefined);
-  return [...body.matchAll(/^COPY (?!--from)(.+)$/gm)].flatMap((m) => m[1]!.split(/\s+/).filter((w) => !w.startsWith('--')).slice(0, -1));
+  const base = from[1]!;
+  const parent = /^[\w-]+$/.test(base) && new RegExp(`^FROM \\S+ AS ${base}$`, 'm').test(dockerfile) ? contextCopies(base) : [];
+  return [...parent, ...[...body.matchAll(/^COPY (?!--from)(.+)$/gm)].flatMap((m) => m[1]!.split(/\s+/).filter((w) => !w.startsWith('--')).slice(0, -1))];
 }
 
 /** Outcome of the load: answers, refused connections, and requests that got no answer (by id). */
