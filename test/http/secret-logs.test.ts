@@ -5,28 +5,21 @@
  * the password, nor a hash, nor a token appears anywhere in what it wrote. What identifies the
  * error (SQLSTATE, constraint, table) is kept.
  */
-import { Writable } from 'node:stream';
 import { expect } from 'chai';
 import supertest from 'supertest';
 import { createApp } from '../../src/app.js';
 import type { Config } from '../../src/config.js';
-import { createLogger, serializeError } from '../../src/logger.js';
+import { serializeError } from '../../src/logger.js';
 import { makeUser, PASSWORD, testDeps, tokensFor } from '../support/app.js';
 import { testKnex } from '../support/hooks.js';
+import { capturedLogger } from '../support/logs.js';
 
 const LEVELS: ReadonlyArray<Config['logLevel']> = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 const NEW_PASSWORD = 'brand-New-secret-42';
 
 /** An app whose logger is the project's own at `level`, writing into `lines`. */
 function appLogging(level: Config['logLevel'], lines: string[]) {
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-      done();
-    },
-  });
-  const logger = createLogger({ logLevel: level, debug: false }, sink);
-  return supertest(createApp({ ...testDeps({ LOG_LEVEL: level }), logger }).app.callback());
+  return supertest(createApp({ ...testDeps({ LOG_LEVEL: level }), logger: capturedLogger(level, lines) }).app.callback());
 }
 
 /** Asserts no secret occurs in the log, and that the failure itself was logged at the levels that keep errors. */

@@ -7,30 +7,22 @@ import { expect } from 'chai';
 import supertest from 'supertest';
 import { createApp } from '../../src/app.js';
 import { PrincipalCache } from '../../src/auth/principal-cache.js';
-import { migrateLatest, openDatabase, type Database } from '../../src/db/database.js';
 import { createUser, SYSTEM_ACTOR } from '../../src/users/service.js';
 import { cookieHeader, csrfOf, encodeForm, ORIGIN } from '../admin/support.js';
 import { PASSWORD, testDeps } from '../support/app.js';
-import { testConfig } from '../support/config.js';
-import { freePort } from '../support/processes.js';
-import { requirePostgresBinaries, startPrivatePostgres, type PrivatePostgres } from './support.js';
+import { requirePostgresBinaries, startMigratedPostgres, type MigratedPostgres } from './support.js';
 
 describe('resilience: admin logout while the database is down', function () {
   this.timeout(120_000);
-  let pg: PrivatePostgres | undefined;
-  let database: Database | undefined;
+  let server: MigratedPostgres | undefined;
 
   before(async function () {
-    const bin = requirePostgresBinaries(this);
-    pg = await startPrivatePostgres(bin, await freePort());
-    database = await openDatabase(testConfig({ DATABASE_URL: pg.url }).database);
-    await migrateLatest(database.knex);
-    await createUser(database.knex, SYSTEM_ACTOR, { username: 'root', password: PASSWORD, is_staff: true, is_superuser: true });
+    server = await startMigratedPostgres(requirePostgresBinaries(this));
+    await createUser(server.database.knex, SYSTEM_ACTOR, { username: 'root', password: PASSWORD, is_staff: true, is_superuser: true });
   });
 
   after(async () => {
-    await database?.close();
-    await pg?.destroy();
+    await server?.destroy();
   });
 
   it('shows the failure and keeps the session, then logs out once the database is back', async () => {
@@ -38,7 +30,7 @@ describe('resilience: admin logout while the database is down', function () {
     // logout itself while the database is away.
     const principals = new PrincipalCache({ ttlMs: 600_000 });
     principals.reset(true);
-    const client = supertest(createApp({ ...testDeps({}, database!.knex), principals }).app.callback());
+    const client = supertest(createApp({ ...testDeps({}, server!.database.knex), principals }).app.callback());
     const login = await client.post('/admin/login/').set(ORIGIN).type('form').send(encodeForm({ username: 'root', password: PASSWORD, next: '/admin/' }));
     expect(login.status, login.text).to.equal(302);
     const cookie = cookieHeader(login);
@@ -46,14 +38,14 @@ describe('resilience: admin logout while the database is down', function () {
     const csrf = csrfOf((await client.get('/admin/').set('Cookie', cookie).expect(200)).text);
     const logout = () => client.post('/admin/logout/').set('Cookie', cookie).set(ORIGIN).type('form').send(encodeForm({ csrfmiddlewaretoken: csrf }));
 
-    await pg!.stop();
+    await server!.pg.stop();
     const refused = await logout();
     expect(refused.status, refused.text).to.equal(503);
     expect(refused.type).to.equal('text/html');
     expect(refused.text).to.include('Service temporarily unavailable.');
     expect(refused.headers['set-cookie'], 'cookies kept for another try').to.equal(undefined);
 
-    await pg!.start();
+    await server!.pg.start();
     await client.post('/api/token/verify/').send({ token: refresh }).expect(200);
     const done = await logout();
     expect(done.status, done.text).to.equal(302);

@@ -3,38 +3,29 @@
  * against a stopped PostgreSQL server answer 503, and what the project's logger wrote at every
  * `LOG_LEVEL` holds neither password, nor hash, nor token.
  */
-import { Writable } from 'node:stream';
 import { expect } from 'chai';
 import supertest from 'supertest';
 import { createApp } from '../../src/app.js';
 import { PrincipalCache } from '../../src/auth/principal-cache.js';
 import type { Config } from '../../src/config.js';
-import { migrateLatest, openDatabase, type Database } from '../../src/db/database.js';
-import { createLogger } from '../../src/logger.js';
 import { createUser, SYSTEM_ACTOR } from '../../src/users/service.js';
 import { PASSWORD, testDeps } from '../support/app.js';
-import { testConfig } from '../support/config.js';
-import { freePort } from '../support/processes.js';
-import { requirePostgresBinaries, startPrivatePostgres, type PrivatePostgres } from './support.js';
+import { capturedLogger } from '../support/logs.js';
+import { requirePostgresBinaries, startMigratedPostgres, type MigratedPostgres } from './support.js';
 
 const LEVELS: ReadonlyArray<Config['logLevel']> = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
 describe('resilience: secrets in the log while the database is down', function () {
   this.timeout(120_000);
-  let pg: PrivatePostgres | undefined;
-  let database: Database | undefined;
+  let server: MigratedPostgres | undefined;
 
   before(async function () {
-    const bin = requirePostgresBinaries(this);
-    pg = await startPrivatePostgres(bin, await freePort());
-    database = await openDatabase(testConfig({ DATABASE_URL: pg.url }).database);
-    await migrateLatest(database.knex);
-    await createUser(database.knex, SYSTEM_ACTOR, { username: 'alice', password: PASSWORD });
+    server = await startMigratedPostgres(requirePostgresBinaries(this));
+    await createUser(server.database.knex, SYSTEM_ACTOR, { username: 'alice', password: PASSWORD });
   });
 
   after(async () => {
-    await database?.close();
-    await pg?.destroy();
+    await server?.destroy();
   });
 
   it('logs the outage at every level without a password, hash or token', async () => {
@@ -42,17 +33,9 @@ describe('resilience: secrets in the log while the database is down', function (
     const principals = new PrincipalCache({ ttlMs: 600_000 });
     principals.reset(true);
     const lines: string[] = [];
-    const appAt = (level: Config['logLevel'], into: string[]) => {
-      const sink = new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          into.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-          done();
-        },
-      });
-      const deps = { ...testDeps({ LOG_LEVEL: level }, database!.knex), principals, logger: createLogger({ logLevel: level, debug: false }, sink) };
-      return supertest(createApp(deps).app.callback());
-    };
-    const { password: hash } = await database!.knex('auth_user').where({ username: 'alice' }).first('password');
+    const appAt = (level: Config['logLevel'], into: string[]) =>
+      supertest(createApp({ ...testDeps({ LOG_LEVEL: level }, server!.database.knex), principals, logger: capturedLogger(level, into) }).app.callback());
+    const { password: hash } = await server!.database.knex('auth_user').where({ username: 'alice' }).first('password');
     const sessions = [];
     for (const _ of LEVELS) {
       const login = await appAt('silent', []).post('/api/token/').send({ username: 'alice', password: PASSWORD }).expect(200);
@@ -60,7 +43,7 @@ describe('resilience: secrets in the log while the database is down', function (
       sessions.push(login.body as { access: string; refresh: string });
     }
 
-    await pg!.stop();
+    await server!.pg.stop();
     for (const [i, level] of LEVELS.entries()) {
       lines.length = 0;
       const app = appAt(level, lines);
@@ -76,6 +59,6 @@ describe('resilience: secrets in the log while the database is down', function (
       const warnings = lines.filter((l) => (JSON.parse(l) as { msg: string }).msg === 'database unavailable');
       expect(warnings, `LOG_LEVEL=${level}`).to.have.length(['trace', 'debug', 'info', 'warn'].includes(level) ? 3 : 0);
     }
-    await pg!.start();
+    await server!.pg.start();
   });
 });

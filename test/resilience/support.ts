@@ -8,6 +8,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { migrateLatest, openDatabase, type Database } from '../../src/db/database.js';
+import { testConfig } from '../support/config.js';
+import { freePort } from '../support/processes.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -90,6 +93,32 @@ export async function startPrivatePostgres(bin: string, port: number): Promise<P
         if (running) await stop();
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/** A private PostgreSQL server with the project's schema, and the database handle on it. */
+export interface MigratedPostgres {
+  readonly pg: PrivatePostgres;
+  readonly database: Database;
+  /** Closes the handle, stops the server and removes its folder. */
+  destroy(): Promise<void>;
+}
+
+/** Starts a private server on a free port and migrates it, as a deployment's first start would. */
+export async function startMigratedPostgres(bin: string): Promise<MigratedPostgres> {
+  const pg = await startPrivatePostgres(bin, await freePort());
+  const database = await openDatabase(testConfig({ DATABASE_URL: pg.url }).database);
+  await migrateLatest(database.knex);
+  return {
+    pg,
+    database,
+    async destroy() {
+      try {
+        await database.close();
+      } finally {
+        await pg.destroy();
       }
     },
   };
