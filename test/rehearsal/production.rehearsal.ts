@@ -126,7 +126,7 @@ describe(`production rehearsal (${DOMAIN}, through nginx over HTTPS)`, function 
     git('commit', '-qm', 'release');
     await runbook('production-setup.md', 'clone', { cwd: '/', replace: ['<repository URL>', origin] });
     // What the image build installs (npm ci) and what the runbook copies to ./site.
-    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(PROJECT, 'node_modules'));
+    if (!fs.existsSync(path.join(PROJECT, 'node_modules'))) fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(PROJECT, 'node_modules'));
     const site = path.join(ROOT, 'site');
     if (!fs.existsSync(path.join(site, 'index.html'))) throw new Error('build the docs site first (npm run docs): nginx serves it at /docs/');
     fs.cpSync(site, path.join(PROJECT, 'site'), { recursive: true });
