@@ -8,6 +8,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { cleanEnv, freePort, request, requireTools, ROOT, start, waitForStatus, type Running } from './support.js';
+import { scratchTempPaths } from '../support/nginx.js';
 
 /** nginx's limit in the test: small, so that a 2 MiB body is over it; the app allows far more. */
 const NGINX_LIMIT = 1024 * 1024;
@@ -47,11 +48,7 @@ http {
   types { text/html html; text/css css; application/javascript js; }
   default_type application/octet-stream;
   access_log ${dir}/logs/access.log;
-  client_body_temp_path ${dir}/tmp/body;
-  proxy_temp_path ${dir}/tmp/proxy;
-  fastcgi_temp_path ${dir}/tmp/fastcgi;
-  uwsgi_temp_path ${dir}/tmp/uwsgi;
-  scgi_temp_path ${dir}/tmp/scgi;
+${scratchTempPaths(dir)}
 ${text}
 }
 `;

@@ -8,6 +8,7 @@ import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import type { ClientRequest } from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
@@ -87,6 +88,7 @@ describe(`production rehearsal (${DOMAIN}, through nginx over HTTPS)`, function 
   const api = (from: string, method: string, url: string, options: Omit<Parameters<typeof call>[3], 'ca'> = {}) => call(from, method, url, { ...options, ca });
   let adminAccess = '';
   let slowUpload: Promise<{ answer: Answer; seconds: number; content: Buffer }>;
+  let idleClient: Promise<number>;
 
   /** Runs a marked runbook block in the operator's shell; fails with its output. */
   async function runbook(file: string, name: string, options: { cwd?: string; env?: Record<string, string>; replace?: [string, string] } = {}) {
@@ -124,7 +126,7 @@ describe(`production rehearsal (${DOMAIN}, through nginx over HTTPS)`, function 
     git('commit', '-qm', 'release');
     await runbook('production-setup.md', 'clone', { cwd: '/', replace: ['<repository URL>', origin] });
     // What the image build installs (npm ci) and what the runbook copies to ./site.
-    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(PROJECT, 'node_modules'));
+    if (!fs.existsSync(path.join(PROJECT, 'node_modules'))) fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(PROJECT, 'node_modules'));
     const site = path.join(ROOT, 'site');
     if (!fs.existsSync(path.join(site, 'index.html'))) throw new Error('build the docs site first (npm run docs): nginx serves it at /docs/');
     fs.cpSync(site, path.join(PROJECT, 'site'), { recursive: true });
@@ -163,6 +165,18 @@ describe(`production rehearsal (${DOMAIN}, through nginx over HTTPS)`, function 
       },
     }).then((answer) => ({ answer, seconds: (Date.now() - started_) / 1000, content }));
     slowUpload.catch(() => undefined);
+    // Meanwhile a client that starts a body and goes silent, straight to the app (nginx would cut it itself).
+    const idleStarted = Date.now();
+    idleClient = new Promise((resolve) => {
+      const socket = net.connect(8000, production.appAddress()!, () => {
+        // A JSON body the app waits for (it reads it whole before answering), begun and never finished.
+        socket.write(`POST /api/token/ HTTP/1.1\r\nHost: ${DOMAIN}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"username": "`);
+      });
+      socket.on('error', () => undefined);
+      socket.on('data', () => undefined);
+      socket.on('close', () => resolve((Date.now() - idleStarted) / 1000));
+      setTimeout(() => socket.destroy(), 5 * 60_000).unref();
+    });
   });
 
   after(async () => {
@@ -320,6 +334,11 @@ describe(`production rehearsal (${DOMAIN}, through nginx over HTTPS)`, function 
     const presigned = await api(CLIENT.main, 'GET', file.url);
     expect(presigned.status).to.equal(200);
     expect(sha(presigned.body)).to.equal(sha(content));
+  });
+
+  it('a client that goes silent mid-body is cut off by the app after about a minute, not kept for the upload allowance', async () => {
+    const seconds = await idleClient;
+    expect(seconds).to.be.within(55, 80);
   });
 
   it('the cron runbook\'s line runs and logs what its sample shows', async () => {

@@ -26,6 +26,7 @@ import { loadCompose, parseEnvFile, serviceEnvironment, type ComposeFile } from 
 import { ROOT } from '../support/processes.js';
 import { postgresBinDir, startPrivatePostgres, type PrivatePostgres } from '../resilience/support.js';
 import { startNameServer, type NameServer } from './dns.js';
+import { scratchTempPaths } from '../support/nginx.js';
 
 /** The project folder, where the runbook clones the code. */
 export const PROJECT = '/srv/backend';
@@ -376,11 +377,7 @@ http {
   default_type application/octet-stream;
   sendfile on;
   keepalive_timeout 65;
-  client_body_temp_path ${root}/tmp/body;
-  proxy_temp_path ${root}/tmp/proxy;
-  fastcgi_temp_path ${root}/tmp/fastcgi;
-  uwsgi_temp_path ${root}/tmp/uwsgi;
-  scgi_temp_path ${root}/tmp/scgi;
+${scratchTempPaths(root)}
   include ${conf}/*.conf;
 }
 `,

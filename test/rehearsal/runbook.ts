@@ -19,5 +19,5 @@ export function runbookBlock(file: string, name: string): string {
 /** Every block name marked in a runbook, for the check that each one is rehearsed. */
 export function runbookBlockNames(file: string): string[] {
   const text = readFileSync(path.join(ROOT, 'docs/md/runbooks', file), 'utf8');
-  return [...text.matchAll(/<!-- rehearse: ([\w-]+) -->/g)].map((m) => m[1]!);
+  return [...text.matchAll(/^<!-- rehearse: ([\w-]+) -->$/gm)].map((m) => m[1]!);
 }
