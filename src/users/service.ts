@@ -7,21 +7,16 @@
 import type { Knex } from 'knex';
 import { hashPassword, verifyPassword } from '../auth/passwords.js';
 import { validatePassword, type PasswordUserAttributes } from '../auth/password-validation.js';
+import { loadPrincipal } from '../auth/principal.js';
 import { blacklistUserTokens } from '../auth/service.js';
 import { isUniqueViolation } from '../db/errors.js';
-import { resolveGroups, resolvePermissions } from '../groups/service.js';
-import { notFound, permissionDenied, validationError, fieldError, type FieldErrors } from '../http/errors.js';
+import { groupPermissions, resolveGroups, resolvePermissions } from '../groups/service.js';
+import { notFound, validationError, fieldError, type FieldErrors } from '../http/errors.js';
+import { authorize, NO_CHANGE, type Actor, type UserChange, type UserSubject } from '../permissions/policy.js';
 import type { UserRow } from './presenter.js';
 import type { PasswordChange, ProfilePatch, UserCreate, UserPatch } from './schema.js';
 
-/** Who performs a change: enough of the acting user for the superuser guard. */
-export interface Actor {
-  readonly id: number | null;
-  readonly is_superuser: boolean;
-}
-
-/** The CLI and seeds act with full rights. */
-export const SYSTEM_ACTOR: Actor = Object.freeze({ id: null, is_superuser: true });
+export { SYSTEM_ACTOR, type Actor } from '../permissions/policy.js';
 
 /** Filters of `GET /api/users/`. */
 export interface UserFilters {
@@ -104,13 +99,14 @@ export function usersQuery(db: Knex, filters: UserFilters): Knex.QueryBuilder {
  * Creates a user with a hashed password and its groups.
  *
  * @throws {@link ApiError} 400 with every field error at once (duplicate username, unknown group,
- *   weak password); 403 when a non-superuser grants superuser status
+ *   weak password); then 403 when the actor may not grant what the user would get (the groups'
+ *   permissions, staff or superuser status: {@link authorize})
  */
 export async function createUser(knex: Knex, actor: Actor, input: UserCreate): Promise<UserRow> {
-  if (input.is_superuser && !actor.is_superuser) throw permissionDenied();
   return knex.transaction(async (trx) => {
     const { errors, groupIds } = await checkUserFields(trx, input);
     if (Object.keys(errors).length) throw validationError(errors);
+    authorize(actor, 'add_user', { change: await userChange(trx, { id: null, is_staff: false, is_superuser: false }, input, groupIds) });
 
     const [row] = await trx('auth_user')
       .insert({
@@ -134,17 +130,18 @@ export async function createUser(knex: Knex, actor: Actor, input: UserCreate): P
  * Updates a user (PUT or PATCH: only the fields given change). Setting a password logs the user
  * out everywhere.
  *
- * @throws {@link ApiError} 404 for an unknown user; 403 when a non-superuser touches a superuser or
- *   grants superuser status; 400 with every field error at once
+ * @throws {@link ApiError} 404 for an unknown user; 400 with every field error at once; then 403
+ *   when {@link authorize} refuses (a user with rights the actor lacks, a grant it may not give,
+ *   its own privileges)
  */
 export async function updateUser(knex: Knex, actor: Actor, id: number, input: UserPatch): Promise<UserRow> {
   return knex.transaction(async (trx) => {
     const target = await trx('auth_user').where({ id }).forUpdate().first();
     if (!target) throw notFound();
-    if (!actor.is_superuser && (target.is_superuser || input.is_superuser)) throw permissionDenied();
 
     const { errors, groupIds } = await checkUserFields(trx, input, target);
     if (Object.keys(errors).length) throw validationError(errors);
+    authorize(actor, 'change_user', { target: await userSubject(trx, id), change: await userChange(trx, target, input, groupIds) });
 
     const { groups: _groups, password, ...columns } = input;
     const changes: Record<string, unknown> = { ...columns };
@@ -159,13 +156,14 @@ export async function updateUser(knex: Knex, actor: Actor, id: number, input: Us
 /**
  * Deletes a user; its outstanding tokens stay (with no user), so they can no longer authenticate.
  *
- * @throws {@link ApiError} 404 for an unknown user; 403 when a non-superuser deletes a superuser
+ * @throws {@link ApiError} 404 for an unknown user; 403 when the actor may not act on it
+ *   ({@link authorize}: a superuser, or a user with rights the actor lacks)
  */
 export async function deleteUser(knex: Knex, actor: Actor, id: number): Promise<void> {
   await knex.transaction(async (trx) => {
-    const target = await trx('auth_user').where({ id }).forUpdate().first('id', 'is_superuser');
+    const target = await trx('auth_user').where({ id }).forUpdate().first('id');
     if (!target) throw notFound();
-    if (target.is_superuser && !actor.is_superuser) throw permissionDenied();
+    authorize(actor, 'delete_user', { target: await userSubject(trx, id) });
     await trx('auth_user').where({ id }).delete();
   });
 }
@@ -202,15 +200,25 @@ export async function changePassword(knex: Knex, userId: number, sessionId: stri
  * Blacklists every outstanding token of a user (`logout-all`).
  *
  * @returns how many tokens were blacklisted
- * @throws {@link ApiError} 404 for an unknown user
+ * @throws {@link ApiError} 404 for an unknown user; 403 when the actor may not act on it
  */
 export async function logoutEverywhere(knex: Knex, actor: Actor, id: number): Promise<number> {
   return knex.transaction(async (trx) => {
-    const target = await trx('auth_user').where({ id }).first('id', 'is_superuser');
-    if (!target) throw notFound();
-    if (target.is_superuser && !actor.is_superuser && actor.id !== id) throw permissionDenied();
+    const target = await userSubject(trx, id);
+    authorize(actor, 'logout_user', { target });
     return blacklistUserTokens(trx, id);
   });
+}
+
+/**
+ * A user as the policy sees it: its flags and effective permissions.
+ *
+ * @throws {@link ApiError} 404 for an unknown user
+ */
+export async function userSubject(db: Knex | Knex.Transaction, id: number): Promise<UserSubject> {
+  const found = await loadPrincipal(db as Knex, id, null);
+  if (!found) throw notFound();
+  return { id, is_superuser: found.user.is_superuser, permissions: found.user.permissions };
 }
 
 /**
@@ -227,16 +235,21 @@ export async function directPermissions(db: Knex | Knex.Transaction, userId: num
 /**
  * Replaces the permissions granted to a user directly (Django's `user_permissions`).
  *
- * @throws {@link ApiError} 404 for an unknown user; 403 when a non-superuser changes a superuser;
- *   400 under `permissions` for an unknown codename
+ * @throws {@link ApiError} 404 for an unknown user; 400 under `permissions` for an unknown codename;
+ *   403 when {@link authorize} refuses (a user with rights the actor lacks, a permission it does not
+ *   hold, its own permissions)
  */
 export async function setUserPermissions(knex: Knex, actor: Actor, id: number, codenames: readonly string[]): Promise<void> {
   await knex.transaction(async (trx) => {
-    const target = await trx('auth_user').where({ id }).forUpdate().first('id', 'is_superuser');
+    const target = await trx('auth_user').where({ id }).forUpdate().first('id');
     if (!target) throw notFound();
-    if (target.is_superuser && !actor.is_superuser) throw permissionDenied();
+    const before = new Set(await directPermissions(trx, id));
+    const after = new Set(codenames);
+    const grants = new Set([...after].filter((c) => !before.has(c)));
+    const altersPrivileges = grants.size > 0 || [...before].some((c) => !after.has(c));
     const resolved = await resolvePermissions(trx, codenames);
     if ('error' in resolved) throw validationError({ permissions: [resolved.error] });
+    authorize(actor, 'change_user', { target: await userSubject(trx, id), change: { ...NO_CHANGE, grants, altersPrivileges } });
     await trx('auth_user_user_permissions').where({ user_id: id }).delete();
     if (resolved.ids.length) {
       await trx('auth_user_user_permissions').insert(resolved.ids.map((permission_id) => ({ user_id: id, permission_id })));
@@ -275,6 +288,32 @@ async function checkUserFields(db: Knex | Knex.Transaction, fields: UserPatch, t
     if (weak.length) errors.password = weak;
   }
   return { errors, groupIds };
+}
+
+/**
+ * What a create or update gives the user: the permissions of the groups it joins, staff and
+ * superuser status, and whether its privileges change at all.
+ *
+ * @param target - the user before the change (`id: null` for one being created)
+ * @param groupIds - the groups the input names, resolved (`undefined`: not given, or unresolvable)
+ */
+async function userChange(
+  db: Knex | Knex.Transaction,
+  target: { id: number | null; is_staff: boolean; is_superuser: boolean },
+  input: UserPatch,
+  groupIds: number[] | undefined,
+): Promise<UserChange> {
+  const before = new Set<number>(target.id === null ? [] : await db('auth_user_groups').where({ user_id: target.id }).pluck('group_id'));
+  const joined = (groupIds ?? []).filter((g) => !before.has(g));
+  const groupsChanged = groupIds !== undefined && (joined.length > 0 || before.size !== new Set(groupIds).size);
+  const staffChanged = input.is_staff !== undefined && input.is_staff !== target.is_staff;
+  const superuserChanged = input.is_superuser !== undefined && input.is_superuser !== target.is_superuser;
+  return {
+    grants: new Set(await groupPermissions(db, joined)),
+    makesStaff: input.is_staff === true && !target.is_staff,
+    makesSuperuser: input.is_superuser === true && !target.is_superuser,
+    altersPrivileges: groupsChanged || staffChanged || superuserChanged,
+  };
 }
 
 async function setGroups(trx: Knex.Transaction, userId: number, groupIds: number[] | undefined): Promise<void> {
