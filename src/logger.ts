@@ -28,10 +28,12 @@ const REDACT = [
  * Creates the process logger.
  *
  * @param config - `logLevel` sets the level; `debug` with a terminal on stdout switches to pretty lines
+ * @param destination - where the lines go instead of stdout (tests read the real logger's lines)
  * @returns a pino logger whose child loggers carry the request id
  */
-export function createLogger(config: Pick<Config, 'logLevel' | 'debug'>): Logger {
+export function createLogger(config: Pick<Config, 'logLevel' | 'debug'>, destination?: pino.DestinationStream): Logger {
   const options = { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } };
+  if (destination) return pino(options, destination);
   if (config.debug && process.stdout.isTTY) {
     return pino({ ...options, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } } });
   }
