@@ -45,7 +45,7 @@ export function adminGroupRoutes(deps: Deps, session: AdminGuard): Router {
     try {
       const input = await parseInputChecked(GroupWrite, values, (fields) => groupFieldErrors(knex, fields));
       const group = await knex.transaction(async (trx) => {
-        const created = await createGroup(trx, input);
+        const created = await createGroup(trx, actor, input);
         await recordAction(trx, actor, 'add_group', { type: 'group', id: created.id, repr: created.name }, { permissions: created.permissions });
         return created;
       });
@@ -67,7 +67,7 @@ export function adminGroupRoutes(deps: Deps, session: AdminGuard): Router {
     try {
       const input = await parseInputChecked(GroupWrite, values, (fields) => groupFieldErrors(knex, fields, before.id));
       await knex.transaction(async (trx) => {
-        const after = await updateGroup(trx, before.id, input);
+        const after = await updateGroup(trx, actor, before.id, input);
         await recordAction(trx, actor, 'change_group', { type: 'group', id: after.id, repr: after.name }, {
           name: before.name === after.name ? undefined : { from: before.name, to: after.name },
           added: after.permissions.filter((p) => !before.permissions.includes(p)),

@@ -8,6 +8,8 @@ import Router from '@koa/router';
 import type { Knex } from 'knex';
 import { blacklistTokenSessions } from '../auth/service.js';
 import type { Deps } from '../deps.js';
+import { authorize } from '../permissions/policy.js';
+import { userSubject } from '../users/service.js';
 import { recordAction } from './audit.js';
 import { formOf, idList } from './form.js';
 import { pageOf } from './pages.js';
@@ -69,11 +71,13 @@ export function adminTokenRoutes(deps: Deps, session: AdminGuard): Router {
     }
     const actor = adminUser(ctx);
     await knex.transaction(async (trx) => {
-      const users: string[] = await trx('token_blacklist_outstandingtoken as o')
+      const owners: Array<{ id: number | null; username: string | null }> = await trx('token_blacklist_outstandingtoken as o')
         .leftJoin('auth_user as u', 'u.id', 'o.user_id')
         .whereIn('o.id', ids)
-        .distinct('u.username')
-        .pluck('u.username');
+        .distinct('u.id', 'u.username');
+      // As the API's logout-everywhere: nobody's tokens but those of users the actor may act on.
+      for (const owner of owners) if (owner.id !== null) authorize(actor, 'logout_user', { target: await userSubject(trx, owner.id) });
+      const users = owners.map((o) => o.username);
       const blacklisted = await blacklistTokenSessions(trx, ids);
       const repr = `${ids.length} token${ids.length === 1 ? '' : 's'} of ${users.filter(Boolean).join(', ') || 'deleted users'}`;
       await recordAction(trx, actor, 'blacklist_tokens', { type: 'outstandingtoken', id: ids.length === 1 ? ids[0] : null, repr }, {

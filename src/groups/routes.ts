@@ -5,7 +5,7 @@
  */
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { authenticate } from '../auth/authenticate.js';
+import { authenticate, currentUser } from '../auth/authenticate.js';
 import type { Deps } from '../deps.js';
 import { notFound } from '../http/errors.js';
 import { pageOf, paginate } from '../http/pagination.js';
@@ -32,7 +32,7 @@ export function groupRoutes(deps: Deps): Router {
 
   router.post('/groups/', auth, requirePermission('add_group'), validate(GroupWrite, checked), responds({ status: 201, description: 'The group created.', schema: GroupJson }), async (ctx) => {
     ctx.status = 201;
-    ctx.body = presentGroup(await createGroup(knex, validatedBody(ctx, GroupWrite)));
+    ctx.body = presentGroup(await createGroup(knex, currentUser(ctx), validatedBody(ctx, GroupWrite)));
   });
 
   router.get('/groups/:id/', auth, requirePermission('view_group'), responds({ status: 200, description: 'The group.', schema: GroupJson }), async (ctx) => {
@@ -42,11 +42,11 @@ export function groupRoutes(deps: Deps): Router {
   });
 
   router.put('/groups/:id/', auth, requirePermission('change_group'), validate(GroupWrite, checked), responds({ status: 200, description: 'The group, changed.', schema: GroupJson }), async (ctx) => {
-    ctx.body = presentGroup(await updateGroup(knex, idParam(ctx), validatedBody(ctx, GroupWrite)));
+    ctx.body = presentGroup(await updateGroup(knex, currentUser(ctx), idParam(ctx), validatedBody(ctx, GroupWrite)));
   });
 
   router.patch('/groups/:id/', auth, requirePermission('change_group'), validate(GroupPatch, checked), responds({ status: 200, description: 'The group, changed.', schema: GroupJson }), async (ctx) => {
-    ctx.body = presentGroup(await updateGroup(knex, idParam(ctx), validatedBody(ctx, GroupPatch)));
+    ctx.body = presentGroup(await updateGroup(knex, currentUser(ctx), idParam(ctx), validatedBody(ctx, GroupPatch)));
   });
 
   router.delete('/groups/:id/', auth, requirePermission('delete_group'), responds({ status: 204, description: 'Deleted; its members lose what it granted.' }), async (ctx) => {

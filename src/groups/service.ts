@@ -7,6 +7,7 @@ import type { Knex } from 'knex';
 import { isUniqueViolation } from '../db/errors.js';
 import { notFound, validationError, type FieldErrors } from '../http/errors.js';
 import { MESSAGES } from '../http/fields.js';
+import { authorize, type Actor } from '../permissions/policy.js';
 import type { GroupRow } from './presenter.js';
 import type { GroupPatch, GroupWrite } from './schema.js';
 
@@ -62,13 +63,26 @@ async function resolveSlugs(db: Knex | Knex.Transaction, table: string, column: 
 }
 
 /**
+ * The permission codenames the groups grant, sorted, each once.
+ */
+export async function groupPermissions(db: Knex | Knex.Transaction, groupIds: readonly number[]): Promise<string[]> {
+  if (groupIds.length === 0) return [];
+  return db('auth_permission as p')
+    .whereIn('p.id', db('auth_group_permissions').whereIn('group_id', groupIds).select('permission_id'))
+    .orderBy('p.codename')
+    .pluck('p.codename');
+}
+
+/**
  * Creates a group with its permissions.
  *
- * @throws {@link ApiError} 400 for a duplicate name or an unknown codename
+ * @throws {@link ApiError} 400 for a duplicate name or an unknown codename; then 403 when the
+ *   actor gives the group a permission it does not hold itself ({@link authorize})
  */
-export async function createGroup(knex: Knex, input: GroupWrite): Promise<GroupRow> {
+export async function createGroup(knex: Knex, actor: Actor, input: GroupWrite): Promise<GroupRow> {
   return knex.transaction(async (trx) => {
     const permissionIds = await checkGroupInput(trx, null, input);
+    authorize(actor, 'change_group', { grants: new Set(input.permissions ?? []) });
     const [row] = await trx('auth_group').insert({ name: input.name }).returning('id').catch(rethrowDuplicateName);
     await setPermissions(trx, row.id, permissionIds);
     return (await findGroup(trx, row.id))!;
@@ -78,13 +92,16 @@ export async function createGroup(knex: Knex, input: GroupWrite): Promise<GroupR
 /**
  * Updates a group (PUT or PATCH); `permissions`, when given, replaces the whole set.
  *
- * @throws {@link ApiError} 404 for an unknown group; 400 for a duplicate name or unknown codename
+ * @throws {@link ApiError} 404 for an unknown group; 400 for a duplicate name or unknown codename;
+ *   then 403 when the actor adds a permission it does not hold itself ({@link authorize})
  */
-export async function updateGroup(knex: Knex, id: number, input: GroupPatch): Promise<GroupRow> {
+export async function updateGroup(knex: Knex, actor: Actor, id: number, input: GroupPatch): Promise<GroupRow> {
   return knex.transaction(async (trx) => {
     const group = await trx('auth_group').where({ id }).forUpdate().first();
     if (!group) throw notFound();
     const permissionIds = await checkGroupInput(trx, id, input);
+    const held = new Set(await groupPermissions(trx, [id]));
+    authorize(actor, 'change_group', { grants: new Set((input.permissions ?? []).filter((c) => !held.has(c))) });
     if (input.name !== undefined) await trx('auth_group').where({ id }).update({ name: input.name }).catch(rethrowDuplicateName);
     await setPermissions(trx, id, permissionIds);
     return (await findGroup(trx, id))!;

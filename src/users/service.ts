@@ -7,21 +7,16 @@
 import type { Knex } from 'knex';
 import { hashPassword, verifyPassword } from '../auth/passwords.js';
 import { validatePassword, type PasswordUserAttributes } from '../auth/password-validation.js';
+import { loadPrincipal } from '../auth/principal.js';
 import { blacklistUserTokens } from '../auth/service.js';
 import { isUniqueViolation } from '../db/errors.js';
-import { resolveGroups, resolvePermissions } from '../groups/service.js';
-import { notFound, permissionDenied, serviceUnavailable, validationError, fieldError, type FieldErrors } from '../http/errors.js';
+import { groupPermissions, resolveGroups, resolvePermissions } from '../groups/service.js';
+import { notFound, serviceUnavailable, validationError, fieldError, type FieldErrors } from '../http/errors.js';
+import { authorize, NO_CHANGE, type Actor, type UserChange, type UserSubject } from '../permissions/policy.js';
 import type { UserRow } from './presenter.js';
 import type { PasswordChange, ProfilePatch, UserCreate, UserPatch } from './schema.js';
 
-/** Who performs a change: enough of the acting user for the superuser guard. */
-export interface Actor {
-  readonly id: number | null;
-  readonly is_superuser: boolean;
-}
-
-/** The CLI and seeds act with full rights. */
-export const SYSTEM_ACTOR: Actor = Object.freeze({ id: null, is_superuser: true });
+export { SYSTEM_ACTOR, type Actor } from '../permissions/policy.js';
 
 /** Filters of `GET /api/users/`. */
 export interface UserFilters {
@@ -104,18 +99,18 @@ export function usersQuery(db: Knex, filters: UserFilters): Knex.QueryBuilder {
  * Creates a user with a hashed password and its groups.
  *
  * The password is hashed before the transaction, so that no database connection waits on the
- * hash; the fields are checked before hashing (a refused request costs no hash) and again in the
- * transaction.
+ * hash; the fields and the grant are checked before hashing (a refused request costs no hash) and
+ * again in the transaction.
  *
  * @throws {@link ApiError} 400 with every field error at once (duplicate username, unknown group,
- *   weak password); 403 when a non-superuser grants superuser status
+ *   weak password); then 403 when the actor may not grant what the user would get (the groups'
+ *   permissions, staff or superuser status: {@link authorize})
  */
 export async function createUser(knex: Knex, actor: Actor, input: UserCreate): Promise<UserRow> {
-  if (input.is_superuser && !actor.is_superuser) throw permissionDenied();
-  await assertUserFields(knex, input);
+  await authorizeCreate(knex, actor, input);
   const password = await hashPassword(input.password);
   return knex.transaction(async (trx) => {
-    const { groupIds } = await assertUserFields(trx, input);
+    const groupIds = await authorizeCreate(trx, actor, input);
     const [row] = await trx('auth_user')
       .insert({
         username: input.username,
@@ -137,26 +132,20 @@ export async function createUser(knex: Knex, actor: Actor, input: UserCreate): P
 /**
  * Updates a user (PUT or PATCH: only the fields given change). Setting a password logs the user
  * out everywhere; the new password is checked and hashed before the transaction (no connection
- * waits on the hash), and checked again on the locked row.
+ * waits on the hash), and everything is checked again on the locked row.
  *
- * @throws {@link ApiError} 404 for an unknown user; 403 when a non-superuser touches a superuser or
- *   grants superuser status; 400 with every field error at once
+ * @throws {@link ApiError} 404 for an unknown user; 400 with every field error at once; then 403
+ *   when {@link authorize} refuses (a user with rights the actor lacks, a grant it may not give,
+ *   its own privileges)
  */
 export async function updateUser(knex: Knex, actor: Actor, id: number, input: UserPatch): Promise<UserRow> {
   let passwordHash: string | undefined;
   if (input.password !== undefined) {
-    const target = await knex('auth_user').where({ id }).first();
-    if (!target) throw notFound();
-    assertMayChange(actor, target, input);
-    await assertUserFields(knex, input, target);
+    await authorizeUpdate(knex, actor, id, input, await knex('auth_user').where({ id }).first());
     passwordHash = await hashPassword(input.password);
   }
   return knex.transaction(async (trx) => {
-    const target = await trx('auth_user').where({ id }).forUpdate().first();
-    if (!target) throw notFound();
-    assertMayChange(actor, target, input);
-    const { groupIds } = await assertUserFields(trx, input, target);
-
+    const groupIds = await authorizeUpdate(trx, actor, id, input, await trx('auth_user').where({ id }).forUpdate().first());
     const { groups: _groups, password: _password, ...columns } = input;
     const changes: Record<string, unknown> = { ...columns };
     if (passwordHash !== undefined) changes.password = passwordHash;
@@ -167,21 +156,49 @@ export async function updateUser(knex: Knex, actor: Actor, id: number, input: Us
   });
 }
 
-/** The superuser guard of a change: only a superuser changes a superuser or grants the status. */
-function assertMayChange(actor: Actor, target: { is_superuser: boolean }, input: UserPatch): void {
-  if (!actor.is_superuser && (target.is_superuser || input.is_superuser)) throw permissionDenied();
+/**
+ * The checks of a create, in DRF's order: the fields (one 400 with every error), then the policy
+ * (403).
+ *
+ * @returns the ids of the groups the input names
+ */
+async function authorizeCreate(db: Knex | Knex.Transaction, actor: Actor, input: UserCreate): Promise<number[] | undefined> {
+  const { errors, groupIds } = await checkUserFields(db, input);
+  if (Object.keys(errors).length) throw validationError(errors);
+  authorize(actor, 'add_user', { change: await userChange(db, { id: null, is_staff: false, is_superuser: false }, input, groupIds) });
+  return groupIds;
+}
+
+/**
+ * The checks of an update of user `id` (read as `target`): 404, the fields (400), the policy (403).
+ *
+ * @returns the ids of the groups the input names
+ */
+async function authorizeUpdate(
+  db: Knex | Knex.Transaction,
+  actor: Actor,
+  id: number,
+  input: UserPatch,
+  target: (UserRow & PasswordUserAttributes & { is_staff: boolean; is_superuser: boolean }) | undefined,
+): Promise<number[] | undefined> {
+  if (!target) throw notFound();
+  const { errors, groupIds } = await checkUserFields(db, input, target);
+  if (Object.keys(errors).length) throw validationError(errors);
+  authorize(actor, 'change_user', { target: await userSubject(db, id), change: await userChange(db, target, input, groupIds) });
+  return groupIds;
 }
 
 /**
  * Deletes a user; its outstanding tokens stay (with no user), so they can no longer authenticate.
  *
- * @throws {@link ApiError} 404 for an unknown user; 403 when a non-superuser deletes a superuser
+ * @throws {@link ApiError} 404 for an unknown user; 403 when the actor may not act on it
+ *   ({@link authorize}: a superuser, or a user with rights the actor lacks)
  */
 export async function deleteUser(knex: Knex, actor: Actor, id: number): Promise<void> {
   await knex.transaction(async (trx) => {
-    const target = await trx('auth_user').where({ id }).forUpdate().first('id', 'is_superuser');
+    const target = await trx('auth_user').where({ id }).forUpdate().first('id');
     if (!target) throw notFound();
-    if (target.is_superuser && !actor.is_superuser) throw permissionDenied();
+    authorize(actor, 'delete_user', { target: await userSubject(trx, id) });
     await trx('auth_user').where({ id }).delete();
   });
 }
@@ -235,15 +252,25 @@ export async function changePassword(knex: Knex, userId: number, sessionId: stri
  * Blacklists every outstanding token of a user (`logout-all`).
  *
  * @returns how many tokens were blacklisted
- * @throws {@link ApiError} 404 for an unknown user
+ * @throws {@link ApiError} 404 for an unknown user; 403 when the actor may not act on it
  */
 export async function logoutEverywhere(knex: Knex, actor: Actor, id: number): Promise<number> {
   return knex.transaction(async (trx) => {
-    const target = await trx('auth_user').where({ id }).first('id', 'is_superuser');
-    if (!target) throw notFound();
-    if (target.is_superuser && !actor.is_superuser && actor.id !== id) throw permissionDenied();
+    const target = await userSubject(trx, id);
+    authorize(actor, 'logout_user', { target });
     return blacklistUserTokens(trx, id);
   });
+}
+
+/**
+ * A user as the policy sees it: its flags and effective permissions.
+ *
+ * @throws {@link ApiError} 404 for an unknown user
+ */
+export async function userSubject(db: Knex | Knex.Transaction, id: number): Promise<UserSubject> {
+  const found = await loadPrincipal(db as Knex, id, null);
+  if (!found) throw notFound();
+  return { id, is_superuser: found.user.is_superuser, permissions: found.user.permissions };
 }
 
 /**
@@ -260,16 +287,21 @@ export async function directPermissions(db: Knex | Knex.Transaction, userId: num
 /**
  * Replaces the permissions granted to a user directly (Django's `user_permissions`).
  *
- * @throws {@link ApiError} 404 for an unknown user; 403 when a non-superuser changes a superuser;
- *   400 under `permissions` for an unknown codename
+ * @throws {@link ApiError} 404 for an unknown user; 400 under `permissions` for an unknown codename;
+ *   403 when {@link authorize} refuses (a user with rights the actor lacks, a permission it does not
+ *   hold, its own permissions)
  */
 export async function setUserPermissions(knex: Knex, actor: Actor, id: number, codenames: readonly string[]): Promise<void> {
   await knex.transaction(async (trx) => {
-    const target = await trx('auth_user').where({ id }).forUpdate().first('id', 'is_superuser');
+    const target = await trx('auth_user').where({ id }).forUpdate().first('id');
     if (!target) throw notFound();
-    if (target.is_superuser && !actor.is_superuser) throw permissionDenied();
+    const before = new Set(await directPermissions(trx, id));
+    const after = new Set(codenames);
+    const grants = new Set([...after].filter((c) => !before.has(c)));
+    const altersPrivileges = grants.size > 0 || [...before].some((c) => !after.has(c));
     const resolved = await resolvePermissions(trx, codenames);
     if ('error' in resolved) throw validationError({ permissions: [resolved.error] });
+    authorize(actor, 'change_user', { target: await userSubject(trx, id), change: { ...NO_CHANGE, grants, altersPrivileges } });
     await trx('auth_user_user_permissions').where({ user_id: id }).delete();
     if (resolved.ids.length) {
       await trx('auth_user_user_permissions').insert(resolved.ids.map((permission_id) => ({ user_id: id, permission_id })));
@@ -291,13 +323,6 @@ export async function userFieldErrors(knex: Knex, fields: UserPatch, id?: number
   return (await checkUserFields(knex, fields, target)).errors;
 }
 
-/** {@link checkUserFields}, throwing its errors as one 400. */
-async function assertUserFields(db: Knex | Knex.Transaction, fields: UserPatch, target?: { username: string } & PasswordUserAttributes) {
-  const checked = await checkUserFields(db, fields, target);
-  if (Object.keys(checked.errors).length) throw validationError(checked.errors);
-  return checked;
-}
-
 /** {@link userFieldErrors}'s checks, also returning the ids of the groups named. */
 async function checkUserFields(db: Knex | Knex.Transaction, fields: UserPatch, target?: { username: string } & PasswordUserAttributes) {
   const errors: FieldErrors = {};
@@ -315,6 +340,32 @@ async function checkUserFields(db: Knex | Knex.Transaction, fields: UserPatch, t
     if (weak.length) errors.password = weak;
   }
   return { errors, groupIds };
+}
+
+/**
+ * What a create or update gives the user: the permissions of the groups it joins, staff and
+ * superuser status, and whether its privileges change at all.
+ *
+ * @param target - the user before the change (`id: null` for one being created)
+ * @param groupIds - the groups the input names, resolved (`undefined`: not given, or unresolvable)
+ */
+async function userChange(
+  db: Knex | Knex.Transaction,
+  target: { id: number | null; is_staff: boolean; is_superuser: boolean },
+  input: UserPatch,
+  groupIds: number[] | undefined,
+): Promise<UserChange> {
+  const before = new Set<number>(target.id === null ? [] : await db('auth_user_groups').where({ user_id: target.id }).pluck('group_id'));
+  const joined = (groupIds ?? []).filter((g) => !before.has(g));
+  const groupsChanged = groupIds !== undefined && (joined.length > 0 || before.size !== new Set(groupIds).size);
+  const staffChanged = input.is_staff !== undefined && input.is_staff !== target.is_staff;
+  const superuserChanged = input.is_superuser !== undefined && input.is_superuser !== target.is_superuser;
+  return {
+    grants: new Set(await groupPermissions(db, joined)),
+    makesStaff: input.is_staff === true && !target.is_staff,
+    makesSuperuser: input.is_superuser === true && !target.is_superuser,
+    altersPrivileges: groupsChanged || staffChanged || superuserChanged,
+  };
 }
 
 async function setGroups(trx: Knex.Transaction, userId: number, groupIds: number[] | undefined): Promise<void> {

@@ -198,6 +198,32 @@ describe('admin panel: permissions', () => {
     expect((await admin.post(`/admin/users/${boss.id}/password/`, { password1: 'new-Password-42', password2: 'new-Password-42' })).status).to.equal(403);
   });
 
+  it('keeps a non-superuser from granting a permission it lacks, directly or through a group, or changing its own', async () => {
+    const operator = await staffWith('view_user', 'change_user', 'add_user', 'change_group', 'view_group');
+    await makeGroup('deleters', ['delete_user']);
+    const target = await makeUser({ username: 'target' });
+    const admin = await adminLogin({ username: 'operator' });
+    const granted = async (id: number) => testKnex()('auth_user_user_permissions').where({ user_id: id }).count({ n: '*' }).then((r) => Number(r[0]!.n));
+    const form = { username: 'target', is_active: 'on' };
+    expect((await admin.post(`/admin/users/${target.id}/`, { ...form, permissions: ['delete_user'] })).status).to.equal(403);
+    expect((await admin.post(`/admin/users/${target.id}/`, { ...form, groups: ['deleters'] })).status).to.equal(403);
+    expect(await granted(target.id)).to.equal(0);
+    expect(await testKnex()('auth_user_groups').where({ user_id: target.id })).to.have.length(0);
+    // A permission it holds itself it may grant.
+    expect((await admin.post(`/admin/users/${target.id}/`, { ...form, permissions: ['view_user'] })).status).to.equal(302);
+    expect(await granted(target.id)).to.equal(1);
+    // Its own record: no new direct permission, no group dropped, not even its staff flag.
+    const self = { username: 'operator', is_active: 'on', is_staff: 'on', groups: ['operators'] };
+    expect((await admin.post(`/admin/users/${operator.id}/`, { ...self, permissions: ['view_user'] })).status).to.equal(403);
+    expect((await admin.post(`/admin/users/${operator.id}/`, { ...self, groups: [] })).status).to.equal(403);
+    expect((await admin.post(`/admin/users/${operator.id}/`, { username: 'operator', is_active: 'on', groups: ['operators'] })).status).to.equal(403);
+    expect((await admin.post(`/admin/users/${operator.id}/`, { ...self, first_name: 'Op' })).status).to.equal(302);
+    // Its own group gets no permission it lacks.
+    const operators = await testKnex()('auth_group').where({ name: 'operators' }).first('id');
+    expect((await admin.post(`/admin/groups/${operators.id}/`, { name: 'operators', permissions: ['view_user', 'change_user', 'add_user', 'change_group', 'view_group', 'delete_user'] })).status).to.equal(403);
+    expect(await testKnex()('auth_group_permissions').where({ group_id: operators.id })).to.have.length(5);
+  });
+
   it('requires view_logentry for the audit log', async () => {
     await staffWith('view_logentry');
     const admin = await adminLogin({ username: 'operator' });
@@ -457,6 +483,19 @@ describe('admin panel: tokens', () => {
     expect(entry.details).to.deep.equal({ token_ids: ids, blacklisted: 2 });
     const listed = await admin.get('/admin/tokens/blacklisted/');
     expect(listed.text).to.include('alice').and.include('bob');
+  });
+
+  it('keeps a non-superuser from blacklisting a superuser\'s tokens, as the API\'s logout-everywhere does', async () => {
+    await staffWith('view_outstandingtoken', 'blacklist_token');
+    const boss = await makeUser({ username: 'boss', is_superuser: true, is_staff: true });
+    const alice = await makeUser({ username: 'alice' });
+    const [own, theirs] = [await tokensFor(boss), await tokensFor(alice)];
+    const ids = await testKnex()('token_blacklist_outstandingtoken').whereIn('token', [own.refresh, theirs.refresh]).pluck('id');
+    const admin = await adminLogin({ username: 'operator' });
+    expect((await admin.post('/admin/tokens/blacklist/', { ids: ids.map(String) })).status).to.equal(403);
+    // Nothing of the selection is blacklisted, alice's token included.
+    for (const tokens of [own, theirs]) expect((await api().get('/api/users/me/').set('Authorization', `Bearer ${tokens.access}`)).status).to.equal(200);
+    expect(await testKnex()('token_blacklist_blacklistedtoken')).to.have.length(0);
   });
 
   it('does nothing when no token is selected, and never redirects elsewhere', async () => {

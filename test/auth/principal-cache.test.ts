@@ -144,7 +144,7 @@ describe('caches kept current by database notices (CACHE_TTL)', () => {
     expect(await permissions()).to.deep.equal(['view_user']);
     expect(await groups()).to.deep.equal(['editors']);
 
-    await updateGroup(testKnex(), editors.id, { permissions: ['view_user', 'change_user'] });
+    await updateGroup(testKnex(), SYSTEM_ACTOR, editors.id, { permissions: ['view_user', 'change_user'] });
     expect(await permissions()).to.deep.equal(['change_user', 'view_user']);
 
     await sql('UPDATE auth_group SET name = ? WHERE id = ?', ['writers', editors.id]);

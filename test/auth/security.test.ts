@@ -4,9 +4,11 @@ import jwt from 'jsonwebtoken';
 import { Redis } from 'ioredis';
 import supertest from 'supertest';
 import { createApp } from '../../src/app.js';
+import { AUTH_CHANNEL, PrincipalCache } from '../../src/auth/principal-cache.js';
+import { NoticeHub } from '../../src/db/notifications.js';
 import { api, bearer, makeUser, PASSWORD, testDeps, tokensFor } from '../support/app.js';
 import { TEST_SECRET_KEY } from '../support/config.js';
-import { testKnex } from '../support/hooks.js';
+import { testDatabase, testKnex } from '../support/hooks.js';
 
 const NOT_VALID = 'Given token not valid for any token type';
 
@@ -57,14 +59,36 @@ describe('token attack matrix', () => {
 });
 
 describe('revocation across app instances', () => {
-  it('refuses, in a second instance, a session blacklisted through the first', async () => {
+  it('refuses, in a second instance that has the principal cached, a session blacklisted through the first', async () => {
     const user = await makeUser();
     const { access, refresh } = await tokensFor(user);
-    const first = supertest(createApp(testDeps()).app.callback());
-    const second = supertest(createApp(testDeps()).app.callback());
-    await second.get('/api/users/me/').set('Authorization', `Bearer ${access}`).expect(200);
-    await first.post('/api/token/blacklist/').send({ refresh }).expect(200);
-    await second.get('/api/users/me/').set('Authorization', `Bearer ${access}`).expect(401);
+    // Two instances as in production: each its own principal cache (a long TTL: only a notice can
+    // make it forget), each listening for the database's notices on its own connection.
+    const instance = async () => {
+      const principals = new PrincipalCache({ ttlMs: 600_000 });
+      const notices = new NoticeHub();
+      notices.subscribe(principals);
+      const listener = await testDatabase().listen(AUTH_CHANNEL, notices);
+      return { client: supertest(createApp({ ...testDeps({ CACHE_TTL: '10m' }), principals, notices }).app.callback()), listener };
+    };
+    const first = await instance();
+    const second = await instance();
+    let principalQueries = 0;
+    const onQuery = (query: { sql: string }) => void (query.sql.includes('session_until') && principalQueries++);
+    testKnex().on('query', onQuery);
+    try {
+      await second.client.get('/api/users/me/').set('Authorization', `Bearer ${access}`).expect(200);
+      const afterWarm = principalQueries;
+      await second.client.get('/api/users/me/').set('Authorization', `Bearer ${access}`).expect(200);
+      expect(principalQueries, 'the second instance answers from its cache').to.equal(afterWarm);
+      await first.client.post('/api/token/blacklist/').send({ refresh }).expect(200);
+      await second.listener.sync();
+      await second.client.get('/api/users/me/').set('Authorization', `Bearer ${access}`).expect(401);
+    } finally {
+      testKnex().removeListener('query', onQuery);
+      await first.listener.close();
+      await second.listener.close();
+    }
   });
 });
 
@@ -159,12 +183,16 @@ describe('throttling', () => {
       ['refresh', (c) => c.post('/api/token/refresh/').send({ refresh: 'x' })],
       ['media', (c) => c.get('/api/media/files/none/?expires=1&signature=x')],
     ];
+    // A server database keeps the counts in its throttle table, shared by every app instance.
+    const forgetCounts = async () => (await testKnex().schema.hasTable('throttle')) && (await testKnex()('throttle').delete());
     for (const [name, request] of routes) {
+      await forgetCounts();
       const client = api({ THROTTLE_ANON: '2/m' });
       for (let i = 0; i < 2; i++) expect((await request(client).set('Authorization', 'Bearer junk')).status, name).to.not.equal(429);
       expect((await request(client).set('Authorization', 'Bearer junk')).status, name).to.equal(429);
     }
     // A refresh with a live refresh token is still anonymous: it has no access token.
+    await forgetCounts();
     const client = api({ THROTTLE_ANON: '1/m' });
     await client.post('/api/token/refresh/').send({ refresh }).expect(200);
     await client.post('/api/token/refresh/').send({ refresh }).expect(429);

@@ -19,7 +19,8 @@ describe('/api/groups/', () => {
   });
 
   it('creates a group from codenames (201); unknown codename and duplicate name are 400', async () => {
-    const authorization = await adminWith('add_group');
+    // A non-superuser gives a group only permissions it holds itself.
+    const authorization = await adminWith('add_group', 'change_user', 'view_user');
     const res = await api().post('/api/groups/').set('Authorization', authorization).send({ name: 'editors', permissions: ['change_user', 'view_user'] }).expect(201);
     expect(res.body).to.deep.include({ name: 'editors', permissions: ['change_user', 'view_user'] });
     const unknown = await api().post('/api/groups/').set('Authorization', authorization).send({ name: 'x', permissions: ['fly'] }).expect(400);
@@ -44,7 +45,7 @@ describe('/api/groups/', () => {
 
   it('retrieves, renames, replaces permissions and deletes', async () => {
     const group = await makeGroup('editors', ['view_user']);
-    const authorization = await adminWith('view_group', 'change_group', 'delete_group');
+    const authorization = await adminWith('view_group', 'change_group', 'delete_group', 'add_user');
     expect((await api().get(`/api/groups/${group.id}/`).set('Authorization', authorization).expect(200)).body).to.deep.equal({
       id: group.id,
       name: 'editors',
@@ -76,5 +77,21 @@ describe('GET /api/permissions/', () => {
     expect(codenames).to.include.members(['add_user', 'change_user', 'delete_user', 'view_user', 'view_group', 'blacklist_token']);
     expect(res.body.results[0]).to.have.all.keys('id', 'name', 'codename', 'model');
     expect(res.body.results.find((p: { codename: string }) => p.codename === 'add_user').name).to.equal('Can add user');
+  });
+
+  it('refuses a non-superuser giving a group a permission it does not hold, its own group included (403), and writes nothing', async () => {
+    const group = await makeGroup(`ops-${Math.random().toString(36).slice(2, 8)}`, ['add_group', 'change_group', 'view_group']);
+    const authorization = await bearer(await makeUser({ groups: [group.name] }));
+    const forbidden = { detail: 'You do not have permission to perform this action.' };
+    const created = await api().post('/api/groups/').set('Authorization', authorization).send({ name: 'escalated', permissions: ['view_group', 'delete_user'] }).expect(403);
+    expect(created.body).to.deep.equal(forbidden);
+    await api().get('/api/groups/?page_size=100').set('Authorization', authorization).expect(200).then((res) => {
+      expect(res.body.results.map((g: { name: string }) => g.name)).to.not.include('escalated');
+    });
+    const own = await api().patch(`/api/groups/${group.id}/`).set('Authorization', authorization).send({ permissions: ['add_group', 'change_group', 'view_group', 'change_user'] }).expect(403);
+    expect(own.body).to.deep.equal(forbidden);
+    // Keeping what the group has, or removing from it, is not a grant.
+    const kept = await api().put(`/api/groups/${group.id}/`).set('Authorization', authorization).send({ name: group.name, permissions: ['change_group', 'view_group', 'add_group'] }).expect(200);
+    expect(kept.body.permissions).to.deep.equal(['add_group', 'change_group', 'view_group']);
   });
 });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { pino } from 'pino';
 import supertest from 'supertest';
 import { createApp } from '../../src/app.js';
+import { createLogger } from '../../src/logger.js';
 import { FRONTEND_ORIGIN, makeUser, PASSWORD, api, testDeps } from '../support/app.js';
 
 describe('CORS', () => {
@@ -33,7 +33,8 @@ describe('request log', () => {
   it('logs one line per request with its request id, and no password or token', async () => {
     await makeUser({ username: 'alice' });
     const lines: string[] = [];
-    const deps = { ...testDeps(), logger: pino({ level: 'info' }, { write: (line: string) => void lines.push(line) }) };
+    // The project's own logger (its redaction), writing here instead of stdout.
+    const deps = { ...testDeps(), logger: createLogger({ logLevel: 'info', debug: false }, { write: (line: string) => void lines.push(line) }) };
     const client = supertest(createApp(deps).app.callback());
     const login = await client.post('/api/token/').set('X-Request-Id', 'login-1').send({ username: 'alice', password: PASSWORD }).expect(200);
     await client.get('/api/users/me/').set('Authorization', `Bearer ${login.body.access}`).expect(200);
@@ -43,5 +44,22 @@ describe('request log', () => {
     expect(all).not.to.include(PASSWORD);
     expect(all).not.to.include(login.body.access);
     expect(all).not.to.include(login.body.refresh);
+  });
+
+  it('redacts credentials wherever a request, response or body object carries them, at every level', async () => {
+    for (const logLevel of ['trace', 'debug', 'info', 'warn', 'error'] as const) {
+      const lines: string[] = [];
+      const logger = createLogger({ logLevel, debug: false }, { write: (line: string) => void lines.push(line) });
+      const secrets = Array.from({ length: 9 }, (_, i) => `secret-${logLevel}-${i}-${Math.random().toString(36).slice(2)}`);
+      logger[logLevel]({
+        req: { headers: { authorization: `Bearer ${secrets[0]}`, cookie: `access_token=${secrets[1]}` } },
+        res: { headers: { 'set-cookie': `refresh_token=${secrets[2]}` } },
+        body: { password: secrets[3], new_password: secrets[4], old_password: secrets[5], refresh: secrets[6], access: secrets[7], token: secrets[8] },
+      }, 'credentials');
+      const all = lines.join('\n');
+      expect(lines, logLevel).to.have.length(1);
+      for (const secret of secrets) expect(all, logLevel).not.to.include(secret);
+      expect(all.match(/\[redacted\]/g), logLevel).to.have.length(9);
+    }
   });
 });

@@ -39,7 +39,7 @@ describe('resilience: PostgreSQL stops mid-traffic', function () {
       THROTTLE_ANON: 'off',
     });
     knex = knexFactory({ client: 'pg', connection: pg.url, pool: { min: 0, max: 2 } });
-    await createGroup(knex, { name: 'editors', permissions: ['view_user'] });
+    await createGroup(knex, SYSTEM_ACTOR, { name: 'editors', permissions: ['view_user'] });
     await createUser(knex, SYSTEM_ACTOR, { username: 'admin', password: PASSWORD, is_superuser: true });
     const login = await post('/api/token/', {}, { username: 'admin', password: PASSWORD });
     expect(login.status, login.body).to.equal(200);

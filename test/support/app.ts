@@ -53,7 +53,7 @@ export async function makeUser(overrides: Partial<UserCreate> = {}): Promise<Use
 
 /** Creates a group with the given permission codenames. */
 export async function makeGroup(name: string, permissions: string[] = []) {
-  return createGroup(testKnex(), { name, permissions });
+  return createGroup(testKnex(), SYSTEM_ACTOR, { name, permissions });
 }
 
 /** Logs a user in through the real use-case and returns its tokens. */

@@ -143,8 +143,15 @@ describe('GET /api/users/', () => {
 
   it('caps page_size at 100', async () => {
     const viewer = await userWith('view_user');
+    // 105 users in all, so that a cap missing or above 100 shows.
+    const rows = Array.from({ length: 104 }, (_, i) => ({ username: `bulk${i}`, password: '!', email: '', first_name: '', last_name: '', is_active: true, is_staff: false, is_superuser: false }));
+    await testKnex()('auth_user').insert(rows);
     const res = await api().get('/api/users/?page_size=1000').set('Authorization', await bearer(viewer)).expect(200);
-    expect(res.body.results).to.have.length(1);
+    expect(res.body.count).to.equal(105);
+    expect(res.body.results).to.have.length(100);
+    expect(res.body.next).to.be.a('string');
+    const exact = await api().get('/api/users/?page_size=100').set('Authorization', await bearer(viewer)).expect(200);
+    expect(exact.body.results).to.have.length(100);
   });
 
   it('searches username, email and names case-insensitively, every term matching', async () => {
@@ -305,6 +312,33 @@ describe('/api/users/{id}/', () => {
     await api().post('/api/token/').send({ username: 'renamed', password: PASSWORD }).expect(200);
   });
 
+  it('lets a non-superuser grant only what it holds, never its own privileges, never on a user with more rights (403, nothing written)', async () => {
+    const manager = await userWith('add_user', 'change_user', 'view_user');
+    const authorization = await bearer(manager);
+    const strong = await makeGroup('strong', ['delete_user']);
+    const weak = await makeGroup('weak', ['view_user']);
+    const count = async () => Number((await testKnex()('auth_user').count({ n: '*' }))[0]!.n);
+    const users = await count();
+    // Creating: a group granting what the actor lacks, staff (the actor is not staff).
+    expect((await api().post('/api/users/').set('Authorization', authorization).send({ username: 'x1', password: PASSWORD, groups: ['strong'] }).expect(403)).body).to.deep.equal(FORBIDDEN);
+    await api().post('/api/users/').set('Authorization', authorization).send({ username: 'x2', password: PASSWORD, is_staff: true }).expect(403);
+    expect(await count()).to.equal(users);
+    await api().post('/api/users/').set('Authorization', authorization).send({ username: 'x3', password: PASSWORD, groups: ['weak'] }).expect(201);
+    // Changing another user: into a group granting more; itself: groups or staff flag, even to drop them.
+    const peer = await makeUser({ username: 'peer' });
+    await api().patch(`/api/users/${peer.id}/`).set('Authorization', authorization).send({ groups: [strong.name] }).expect(403);
+    expect((await testKnex()('auth_user_groups').where({ user_id: peer.id })).length).to.equal(0);
+    await api().patch(`/api/users/${manager.id}/`).set('Authorization', authorization).send({ groups: [...manager.groups, weak.name] }).expect(403);
+    await api().patch(`/api/users/${manager.id}/`).set('Authorization', authorization).send({ groups: [] }).expect(403);
+    await api().patch(`/api/users/${manager.id}/`).set('Authorization', authorization).send({ is_staff: true }).expect(403);
+    // Its own name, with its groups as they are, is fine.
+    await api().patch(`/api/users/${manager.id}/`).set('Authorization', authorization).send({ first_name: 'Me', groups: manager.groups }).expect(200);
+    // A user holding a permission the actor lacks cannot be changed (its password set) by it.
+    const stronger = await makeUser({ username: 'stronger', groups: ['strong'] });
+    await api().patch(`/api/users/${stronger.id}/`).set('Authorization', authorization).send({ password: 'An0ther-good-one' }).expect(403);
+    await api().post('/api/token/').send({ username: 'stronger', password: PASSWORD }).expect(200);
+  });
+
   it('refuses a non-superuser changing or deleting a superuser', async () => {
     const admin = await userWith('change_user', 'delete_user');
     const root = await makeUser({ is_superuser: true });
@@ -327,6 +361,14 @@ describe('POST /api/users/{id}/logout-all/', () => {
   it('requires blacklist_token', async () => {
     const target = await makeUser();
     await api().post(`/api/users/${target.id}/logout-all/`).set('Authorization', await bearer(await userWith('view_user'))).expect(403);
+  });
+
+  it('refuses a non-superuser logging out a superuser', async () => {
+    const operator = await userWith('blacklist_token');
+    const root = await makeUser({ is_superuser: true });
+    const tokens = await tokensFor(root);
+    expect((await api().post(`/api/users/${root.id}/logout-all/`).set('Authorization', await bearer(operator)).expect(403)).body).to.deep.equal(FORBIDDEN);
+    await api().get('/api/users/me/').set('Authorization', `Bearer ${tokens.access}`).expect(200);
   });
 
   it('blacklists every session of the user; their access tokens die at once', async () => {
