@@ -63,7 +63,8 @@ describe('hostile text', () => {
           expect(res.body[field], `${method} ${path} ${field}`).to.be.an('array').that.includes(NUL);
         }
       }
-      expect(await testKnex()('auth_user').count({ n: '*' }).first()).to.deep.equal({ n: 2 });
+      // Nothing was written (`pg` counts as a string, PGlite as a number).
+      expect(Number(((await testKnex()('auth_user').count({ n: '*' }).first()) as { n: string | number }).n)).to.equal(2);
     });
 
     it('answers exactly DRF’s body for the reported cases', async () => {

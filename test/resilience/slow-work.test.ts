@@ -54,7 +54,7 @@ describe('resilience: slow work holds no database connection', function () {
 
     const root = await makeUser({ username: 'root', is_superuser: true });
     const rootAuth = await bearer(root);
-    const users = await Promise.all([1, 2, 3].map((i) => makeUser({ username: `changer${i}` })));
+    const users = await Promise.all([1, 2, 3, 4, 5, 6].map((i) => makeUser({ username: `changer${i}` })));
     const other = await makeUser({ username: 'managed' });
     const auths = await Promise.all(users.map((u) => bearer(u)));
     const fileId = randomUUID();
@@ -72,10 +72,10 @@ describe('resilience: slow work holds no database connection', function () {
       ...[1, 2].map((i) => track(`create${i}`, client.post('/api/users/').set('Authorization', rootAuth).send({ username: `made${i}`, password: PASSWORD }))),
       track('set-password', client.patch(`/api/users/${other.id}/`).set('Authorization', rootAuth).send({ last_name: 'X', password: 'admin-Chosen-pass-77' })),
     ];
-    // Let every slow request reach its slow part.
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    const inFlight = passwordWork();
-    expect(inFlight.running + inFlight.waiting, 'password work in flight').to.be.greaterThan(0);
+    // Until the slow requests have reached their slow part: password work queued behind the one
+    // running (bounded, so that a regression fails below instead of hanging here).
+    for (const started = Date.now(); passwordWork().waiting < 2 && Date.now() - started < 5_000; ) await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setTimeout(resolve, 50));
 
     const me = await client.get('/api/users/me/').set('Authorization', rootAuth);
     const work = passwordWork();
@@ -84,7 +84,7 @@ describe('resilience: slow work holds no database connection', function () {
     expect(work.running + work.waiting, 'password work still in flight').to.be.greaterThan(0);
 
     // The delete: the store never answered, so the file is whole.
-    expect(await Promise.all(slow)).to.deep.equal([503, 204, 204, 204, 201, 201, 200]);
+    expect(await Promise.all(slow)).to.deep.equal([503, 204, 204, 204, 204, 204, 204, 201, 201, 200]);
     expect(await testKnex()('files').where({ id: fileId }).first()).to.not.equal(undefined);
   });
 
