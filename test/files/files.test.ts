@@ -221,7 +221,9 @@ for (const makeBackend of BACKENDS) {
           clearInterval(sampler);
         }
         const growth = peak - baseline;
-        expect(growth, `memory grew by ${Math.round(growth / 1024 / 1024)} MB`).to.be.below(64 * 1024 * 1024);
+        // The peak counts garbage V8 has not collected yet, and how much it lets pile up differs
+        // between lines (Node 24 peaks near 75 MB here); an upload held in memory grows by the size.
+        expect(growth, `memory grew by ${Math.round(growth / 1024 / 1024)} MB`).to.be.below(size / 2);
         const row = await files().first();
         expect((await store().stat(row.object_key))?.size).to.equal(size);
         await store().delete(row.object_key);
