@@ -156,8 +156,8 @@ describe('nginx configuration templates', () => {
       expect(text).to.match(new RegExp(`location /api/ \\{\\s+proxy_pass ${upstream};`));
       expect(text).to.match(new RegExp(`location /admin/ \\{\\s+proxy_pass ${upstream};`));
       if (file === 'prod.conf') {
-        // Resolved at request time through Docker's DNS, so a recreated app container is found.
-        expect(text).to.match(/^resolver 127\.0\.0\.11 valid=\d+s/m);
+        // Resolved at request time through the container's DNS, so a recreated app container is found.
+        expect(text).to.match(/^resolver \$\{NGINX_LOCAL_RESOLVERS\} valid=\d+s/m);
         expect(text).to.include('set $backoffice_app http://app:8000;');
         expect(text).not.to.include('upstream ');
       } else expect(text).to.include('server app:8000;');

@@ -27,6 +27,7 @@ function renderConfig(file: string, dir: string, ports: { app: number; http: num
     if (text === before) throw new Error(`nginx/${file} no longer contains ${String(from)}`);
   };
   replace('${UPLOAD_MAX_BYTES}', String(NGINX_LIMIT));
+  if (file === 'prod.conf') replace('${NGINX_LOCAL_RESOLVERS}', '127.0.0.1');
   // local.conf names the app in an upstream block; prod.conf in a variable, resolved at request time.
   replace(file === 'prod.conf' ? 'set $backoffice_app http://app:8000;' : 'server app:8000;', file === 'prod.conf' ? `set $backoffice_app http://127.0.0.1:${ports.app};` : `server 127.0.0.1:${ports.app};`);
   replace('listen 80 default_server;', `listen 127.0.0.1:${ports.http} default_server;`);

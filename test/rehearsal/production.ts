@@ -350,6 +350,8 @@ export class Production {
       fs.mkdirSync(path.dirname(path.join(root, target)), { recursive: true });
       fs.symlinkSync(source, path.join(root, target));
     }
+    // 15-local-resolvers.envsh: the container's resolv.conf names Docker's DNS, played by dns.ts.
+    if (env.NGINX_ENTRYPOINT_LOCAL_RESOLVERS) env = { ...env, NGINX_LOCAL_RESOLVERS: DOCKER_DNS };
     const filter = new RegExp(env.NGINX_ENVSUBST_FILTER ?? '.*');
     const names = Object.keys(env).filter((name) => filter.test(name));
     const conf = path.join(root, 'etc/nginx/conf.d');
