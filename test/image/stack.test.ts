@@ -90,7 +90,7 @@ function runbookCommands(): { file: string; kind: 'exec' | 'run'; command: strin
   const found = new Map<string, { file: string; kind: 'exec' | 'run'; command: string[] }>();
   for (const file of files) {
     const text = fs.readFileSync(path.join(REPO_ROOT, file), 'utf8');
-    for (const match of text.matchAll(/docker compose (exec|run --rm --no-deps)(?: -T)? app ((?:node dist\/cli\.js|npm run cli --) [^`#>)"\n]*)/g)) {
+    for (const match of text.matchAll(/docker compose (exec|run --rm --no-deps)(?: -T| -e \w+)* app ((?:node dist\/cli\.js|npm run cli --) [^`#>)"\n]*)/g)) {
       const command = match[2]!.trim().split(/\s+/);
       found.set(`${match[1]} ${command.join(' ')}`, { file, kind: match[1] === 'exec' ? 'exec' : 'run', command });
     }
@@ -217,7 +217,8 @@ describe('the image, built and run by podman with the compose files', function (
       const ordered = [...first, ...commands.filter((c) => !first.includes(c))];
       expect(ordered.slice(0, 2).map((c) => c.command.slice(2).join(' '))).to.deep.equal(['migrate down', 'migrate up']);
       for (const { file, kind, command } of ordered) {
-        // create-superuser asks a terminal for the password; without one it reads SUPERUSER_PASSWORD.
+        // create-superuser asks a terminal for the password; without one it reads SUPERUSER_PASSWORD
+        // (the runbook passes it with `-e SUPERUSER_PASSWORD`, as this does).
         const result = kind === 'exec' ? await prod.exec('app', command, { SUPERUSER_PASSWORD }) : await prod.run('app', command);
         expect(result.code, `${file}: ${kind} app ${command.join(' ')}\n${result.stdout}${result.stderr}`).to.equal(0);
       }
