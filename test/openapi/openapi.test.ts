@@ -1,4 +1,5 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { createApp } from '../../src/app.js';
 import type { Response } from 'supertest';
@@ -186,5 +187,18 @@ describe('BROWSABLE_API=false', () => {
     const paths = routesOf(createApp(testDeps({ BROWSABLE_API: 'false' })).api).map((r) => r.path);
     expect(paths).not.to.include('/api/schema/');
     expect(paths).not.to.include('/api/docs/');
+  });
+});
+
+describe('the OpenAPI document as recorded', () => {
+  // The redesign of the code (routes declaring their metadata as data) must not change what
+  // clients read. A deliberate change to the API updates the record:
+  //   UPDATE_OPENAPI_RECORD=1 npx mocha test/openapi/openapi.test.ts
+  const record = new URL('./document.snapshot.json', import.meta.url);
+
+  it('is the document the app serves, to the byte', async () => {
+    const served = `${JSON.stringify(JSON.parse((await api().get('/api/schema/').expect(200)).text), null, 2)}\n`;
+    if (process.env.UPDATE_OPENAPI_RECORD === '1') writeFileSync(record, served);
+    expect(JSON.parse(served)).to.deep.equal(JSON.parse(readFileSync(record, 'utf8')));
   });
 });
