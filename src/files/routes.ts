@@ -12,7 +12,7 @@ import { apiOrigin } from '../http/origin.js';
 import { pageOf, paginate } from '../http/pagination.js';
 import { uuidParam } from '../http/params.js';
 import { responds } from '../http/responds.js';
-import { requirePermission } from '../permissions/policy.js';
+import { requirePermission } from '../permissions/guard.js';
 import { MULTIPART_OVERHEAD_BYTES, receiveFile } from './multipart.js';
 import { FileJson, presentFile, type FileRow } from './presenter.js';
 import { FILE_FIELD, FILE_MESSAGES } from './schema.js';

@@ -12,7 +12,7 @@ import { pageOf, paginate } from '../http/pagination.js';
 import { idParam, optionalIdParam } from '../http/params.js';
 import { responds } from '../http/responds.js';
 import { validate, validatedBody } from '../http/validate.js';
-import { requirePermission } from '../permissions/policy.js';
+import { requirePermission } from '../permissions/guard.js';
 import { GroupJson, presentGroup, type GroupRow } from './presenter.js';
 import { GroupPatch, GroupWrite } from './schema.js';
 import { createGroup, deleteGroup, findGroup, groupFieldErrors, groupsQuery, updateGroup } from './service.js';

@@ -5,9 +5,7 @@
  *
  * @module
  */
-import type { Context, Next } from 'koa';
 import type { AuthUser } from '../auth/principal.js';
-import { currentUser } from '../auth/authenticate.js';
 import { permissionDenied } from '../http/errors.js';
 
 /** Who acts: the acting user's flags and effective permissions (an {@link AuthUser} is one). */
@@ -146,20 +144,4 @@ export function can<A extends Action>(actor: Actor, action: A, subject: ActionSu
  */
 export function authorize<A extends Action>(actor: Actor, action: A, subject: ActionSubjects[A]): void {
   if (!can(actor, action, subject)) throw permissionDenied();
-}
-
-/**
- * Route middleware: 403 unless the authenticated user holds the permission. Goes after
- * `authenticate()`.
- *
- * @example
- * router.get('/users/', authenticate(deps), requirePermission('view_user'), listUsers);
- */
-export function requirePermission(codename: string) {
-  const middleware = async function requirePermissionMiddleware(ctx: Context, next: Next): Promise<void> {
-    if (!hasPermission(currentUser(ctx), codename)) throw permissionDenied();
-    await next();
-  };
-  // Read by the OpenAPI generator, as `validate(schema).schema` is.
-  return Object.assign(middleware, { permission: codename });
 }

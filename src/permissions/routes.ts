@@ -9,7 +9,7 @@ import type { Deps } from '../deps.js';
 import { z } from 'zod';
 import { pageOf, paginate } from '../http/pagination.js';
 import { responds } from '../http/responds.js';
-import { requirePermission } from './policy.js';
+import { requirePermission } from './guard.js';
 
 /** A permission as the API answers it. */
 export const PermissionJson = z.strictObject({

@@ -15,7 +15,7 @@ import { pageOf, paginate } from '../http/pagination.js';
 import { idParam, optionalIdParam, queryParam } from '../http/params.js';
 import { responds } from '../http/responds.js';
 import { validate, validatedBody } from '../http/validate.js';
-import { requirePermission } from '../permissions/policy.js';
+import { requirePermission } from '../permissions/guard.js';
 import { MeJson, presentUser, UserJson, type UserRow } from './presenter.js';
 import { PasswordChange, ProfilePatch, UserCreate, UserPatch, UserReplace } from './schema.js';
 import {
