@@ -8,7 +8,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { cleanEnv, freePort, request, requireTools, ROOT, start, waitForStatus, type Running } from './support.js';
-import { scratchTempPaths } from '../support/nginx.js';
+import { mainConfig } from '../support/nginx.js';
 
 /** nginx's limit in the test: small, so that a 2 MiB body is over it; the app allows far more. */
 const NGINX_LIMIT = 1024 * 1024;
@@ -39,20 +39,15 @@ function renderConfig(file: string, dir: string, ports: { app: number; http: num
     replace(/^\s*listen \[::\]:\d+.*$/gm, '');
     replace('/etc/letsencrypt/', `${dir}/letsencrypt/`);
   }
-  return `
-worker_processes 1;
-daemon off;
-pid ${dir}/nginx.pid;
-error_log ${dir}/logs/error.log warn;
-events { worker_connections 128; }
-http {
-  types { text/html html; text/css css; application/javascript js; }
+  return mainConfig(dir, {
+    workers: 1,
+    connections: 128,
+    errorLevel: 'warn',
+    http: `  types { text/html html; text/css css; application/javascript js; }
   default_type application/octet-stream;
   access_log ${dir}/logs/access.log;
-${scratchTempPaths(dir)}
-${text}
-}
-`;
+${text}`,
+  });
 }
 
 /** Starts nginx with a rendered config and waits for its health location. */

@@ -26,7 +26,7 @@ import { loadCompose, parseEnvFile, serviceEnvironment, type ComposeFile } from 
 import { ROOT } from '../support/processes.js';
 import { postgresBinDir, startPrivatePostgres, type PrivatePostgres } from '../resilience/support.js';
 import { startNameServer, type NameServer } from './dns.js';
-import { scratchTempPaths } from '../support/nginx.js';
+import { mainConfig } from '../support/nginx.js';
 
 /** The project folder, where the runbook clones the code. */
 export const PROJECT = '/srv/backend';
@@ -368,21 +368,17 @@ export class Production {
     // The image's /etc/nginx/nginx.conf, with its paths in the scratch folder.
     fs.writeFileSync(
       path.join(root, 'nginx.conf'),
-      `user root;
-worker_processes 2;
-daemon off;
-pid ${root}/nginx.pid;
-error_log ${root}/logs/error.log notice;
-events { worker_connections 1024; }
-http {
-  include /etc/nginx/mime.types;
+      mainConfig(root, {
+        user: 'root',
+        workers: 2,
+        connections: 1024,
+        errorLevel: 'notice',
+        http: `  include /etc/nginx/mime.types;
   default_type application/octet-stream;
   sendfile on;
   keepalive_timeout 65;
-${scratchTempPaths(root)}
-  include ${conf}/*.conf;
-}
-`,
+  include ${conf}/*.conf;`,
+      }),
     );
     const check = await run('nginx', ['-t', '-q', '-p', `${root}/`, '-e', `${root}/logs/error.log`, '-c', `${root}/nginx.conf`]);
     if (check.code !== 0) throw new Error(`nginx -t: ${check.stderr}`);

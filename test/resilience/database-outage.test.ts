@@ -8,7 +8,7 @@ import knexFactory, { type Knex } from 'knex';
 import { createGroup } from '../../src/groups/service.js';
 import { createUser, SYSTEM_ACTOR } from '../../src/users/service.js';
 import { PASSWORD } from '../support/app.js';
-import { TEST_SECRET_KEY } from '../support/config.js';
+import { productionServerEnv } from '../support/config.js';
 import { freePort, startServer, type ServerProcess } from '../support/processes.js';
 import { request, type Answer } from '../ops/support.js';
 import { requirePostgresBinaries, startPrivatePostgres, type PrivatePostgres } from './support.js';
@@ -26,18 +26,7 @@ describe('resilience: PostgreSQL stops mid-traffic', function () {
   before(async function () {
     const bin = requirePostgresBinaries(this);
     pg = await startPrivatePostgres(bin, await freePort());
-    server = await startServer({
-      DATABASE_URL: pg.url,
-      DEBUG: 'false',
-      COOKIE_SECURE: 'true',
-      TRUST_PROXY: '1',
-      SECRET_KEY: TEST_SECRET_KEY,
-      WEB_CONCURRENCY: '1',
-      THROTTLE_LOGIN_PER_IP: 'off',
-      THROTTLE_LOGIN_PER_USER: 'off',
-      THROTTLE_USER: 'off',
-      THROTTLE_ANON: 'off',
-    });
+    server = await startServer(productionServerEnv({ DATABASE_URL: pg.url }));
     knex = knexFactory({ client: 'pg', connection: pg.url, pool: { min: 0, max: 2 } });
     await createGroup(knex, SYSTEM_ACTOR, { name: 'editors', permissions: ['view_user'] });
     await createUser(knex, SYSTEM_ACTOR, { username: 'admin', password: PASSWORD, is_superuser: true });

@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import knexFactory, { type Knex } from 'knex';
 import { createUser, SYSTEM_ACTOR } from '../../src/users/service.js';
 import { PASSWORD } from '../support/app.js';
-import { TEST_SECRET_KEY } from '../support/config.js';
+import { productionServerEnv } from '../support/config.js';
 import { freePort, startServer, type ServerProcess } from '../support/processes.js';
 import { request, type Answer } from '../ops/support.js';
 import { requirePostgresBinaries, startPrivatePostgres, type PrivatePostgres } from './support.js';
@@ -23,20 +23,12 @@ describe('resilience: two app instances on one database', function () {
   before(async function () {
     const bin = requirePostgresBinaries(this);
     pg = await startPrivatePostgres(bin, await freePort());
-    const env = {
+    const env = productionServerEnv({
       DATABASE_URL: pg.url,
-      DEBUG: 'false',
-      COOKIE_SECURE: 'true',
-      TRUST_PROXY: '1',
-      SECRET_KEY: TEST_SECRET_KEY,
-      WEB_CONCURRENCY: '1',
       THROTTLE_LOGIN_PER_IP: '3/m',
-      THROTTLE_LOGIN_PER_USER: 'off',
-      THROTTLE_USER: 'off',
-      THROTTLE_ANON: 'off',
       // Far longer than the tests wait: only a notice can make a cached answer change in time.
       CACHE_TTL: '10m',
-    };
+    });
     // One after the other: the first migrates.
     a = await startServer(env);
     b = await startServer(env);

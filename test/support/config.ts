@@ -37,3 +37,27 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
     ...env,
   });
 }
+
+/**
+ * The environment of a server process started as production runs it behind the shipped nginx
+ * (debug off, secure cookies, one trusted proxy, one worker), with throttling off unless a test
+ * turns it on.
+ *
+ * @param env - variables to set or override
+ * @example
+ * await startServer(productionServerEnv({ DATABASE_URL: pg.url, THROTTLE_LOGIN_PER_IP: '3/m' }));
+ */
+export function productionServerEnv(env: Record<string, string> = {}): Record<string, string> {
+  return {
+    DEBUG: 'false',
+    COOKIE_SECURE: 'true',
+    TRUST_PROXY: '1',
+    SECRET_KEY: TEST_SECRET_KEY,
+    WEB_CONCURRENCY: '1',
+    THROTTLE_LOGIN_PER_IP: 'off',
+    THROTTLE_LOGIN_PER_USER: 'off',
+    THROTTLE_USER: 'off',
+    THROTTLE_ANON: 'off',
+    ...env,
+  };
+}
