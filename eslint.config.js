@@ -14,6 +14,14 @@ export default tseslint.config(
     },
   },
   {
+    // The configuration module is the one reader of the environment (src/config/environment.ts).
+    files: ['src/**/*.ts'],
+    ignores: ['src/config/environment.ts'],
+    rules: {
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through src/config.ts (a variable of the schema), not process.env.' }],
+    },
+  },
+  {
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-unused-expressions': 'off' },
   },

@@ -4,11 +4,10 @@
  *
  * @module
  */
-import dotenv from 'dotenv';
 import type { Redis } from 'ioredis';
 import path from 'node:path';
 import { AUTH_CHANNEL, PrincipalCache } from './auth/principal-cache.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, loadConfig, readEnvironment, type Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { NoticeHub } from './db/notifications.js';
 import type { Deps } from './deps.js';
@@ -20,9 +19,8 @@ import { createStorage } from './storage/factory.js';
  * A bad value ends the process with one line naming the variable.
  */
 export function configFromEnvironment(): Config {
-  dotenv.config({ path: path.resolve('.env'), quiet: true });
   try {
-    return loadConfig(process.env);
+    return loadConfig(readEnvironment());
   } catch (error) {
     if (error instanceof ConfigError) exitWithError(`Configuration error: ${error.message}`);
     throw error;

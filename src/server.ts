@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   const workers = config.database.kind === 'pglite' ? 1 : config.webConcurrency;
   if (cluster.isPrimary) {
     await prepareDatabase(config);
-    if (workers > 1) return superviseWorkers(workers);
+    if (workers > 1) return superviseWorkers(workers, config);
   }
   await serve(config, workers);
 }
@@ -72,11 +72,10 @@ async function prepareDatabase(config: Config): Promise<void> {
  * The environment workers start with. glibc gives each thread that allocates its own memory arena
  * and keeps what is freed there: argon2's 19 MiB per hash, run on libuv's four threads in turn,
  * stayed resident four times over (≈ 200 MiB per worker under a login burst instead of ≈ 145; see
- * docs/md/benchmarks.md). One arena holds it once. An operator's own value wins.
+ * docs/md/benchmarks.md). One arena holds it once (`MALLOC_ARENA_MAX`, default `1`).
  */
-const WORKER_ENV = { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '1' };
-
-function superviseWorkers(count: number): void {
+function superviseWorkers(count: number, config: Config): void {
+  const WORKER_ENV = { MALLOC_ARENA_MAX: config.mallocArenaMax };
   let stopping = false;
   for (let i = 0; i < count; i++) cluster.fork(WORKER_ENV);
   cluster.on('exit', (worker, code, signal) => {

@@ -4,8 +4,7 @@
  * @module
  */
 import type { Context, Next } from 'koa';
-import getRawBody from 'raw-body';
-import { payloadTooLarge } from '../http/errors.js';
+import { mediaTypeOf, readBodyText } from '../http/body.js';
 
 declare module 'koa' {
   interface DefaultState {
@@ -22,14 +21,8 @@ const FORM_LIMIT = 256 * 1024;
 /** Middleware parsing a urlencoded body of an unsafe request into `ctx.state.form`. */
 export async function parseForm(ctx: Context, next: Next): Promise<void> {
   let form = new URLSearchParams();
-  const type = (ctx.get('Content-Type').split(';')[0] ?? '').trim().toLowerCase();
-  if (!['GET', 'HEAD', 'OPTIONS'].includes(ctx.method) && type === 'application/x-www-form-urlencoded') {
-    try {
-      form = new URLSearchParams(await getRawBody(ctx.req, { limit: FORM_LIMIT, encoding: 'utf8' }));
-    } catch (error) {
-      if ((error as { type?: string }).type === 'entity.too.large') throw payloadTooLarge();
-      throw error;
-    }
+  if (!['GET', 'HEAD', 'OPTIONS'].includes(ctx.method) && mediaTypeOf(ctx) === 'application/x-www-form-urlencoded') {
+    form = new URLSearchParams(await readBodyText(ctx, FORM_LIMIT));
   }
   ctx.state.form = form;
   await next();

@@ -16,7 +16,7 @@ import { parseInputChecked } from '../http/validate.js';
 import { recordAction } from './audit.js';
 import { formOf } from './form.js';
 import { formErrors, permissionsByModel } from './forms-errors.js';
-import { pageOf } from './pages.js';
+import { fetchHtmlPage } from './pages.js';
 import { render } from './render.js';
 import { adminUser, requireAdminPermission, type AdminGuard } from './session.js';
 
@@ -32,7 +32,7 @@ export function adminGroupRoutes(deps: Deps, session: AdminGuard): Router {
       .clearOrder()
       .orderBy('g.name');
     if (q) query.whereRaw(`g.name ILIKE ? ESCAPE '\\'`, [`%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`]);
-    render(ctx, 'groups/list', { title: 'Groups', page: await pageOf<GroupRow & { members: number }>(query, ctx.query.page), q });
+    render(ctx, 'groups/list', { title: 'Groups', page: await fetchHtmlPage<GroupRow & { members: number }>(query, ctx.query.page), q });
   });
 
   router.get('/groups/add/', session, requireAdminPermission('add_group'), async (ctx) => {

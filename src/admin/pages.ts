@@ -18,13 +18,17 @@ export interface HtmlPage<Row> {
 }
 
 /**
- * Runs one page of a filtered, ordered query.
+ * Fetches one page of a filtered, ordered query for an admin HTML table (named apart from
+ * `http/pagination.ts`'s `pageOf`, which builds the API's page schema).
  *
+ * @param query - the filtered, ordered query; counted and sliced here
  * @param requested - the `page` query parameter as given
+ * @param pageSize - rows per page
+ * @returns the rows of the page, the total count, the page shown (clamped to the last) and the page count
  * @example
- * const page = await pageOf(usersQuery(knex, filters), ctx.query.page);
+ * const page = await fetchHtmlPage(usersQuery(knex, filters), ctx.query.page);
  */
-export async function pageOf<Row>(query: Knex.QueryBuilder, requested: unknown, pageSize = ADMIN_PAGE_SIZE): Promise<HtmlPage<Row>> {
+export async function fetchHtmlPage<Row>(query: Knex.QueryBuilder, requested: unknown, pageSize = ADMIN_PAGE_SIZE): Promise<HtmlPage<Row>> {
   const counted = await query.clone().clearSelect().clearOrder().count<{ count: string | number }[]>({ count: '*' });
   const count = Number(counted[0]?.count ?? 0);
   const pages = Math.max(1, Math.ceil(count / pageSize));

@@ -19,7 +19,7 @@ import { assertTrustedOrigin } from '../http/origin.js';
 import { auditQuery, recordAction, type AuditEntry } from './audit.js';
 import { formOf, parseForm } from './form.js';
 import { adminGroupRoutes } from './groups.js';
-import { pageOf } from './pages.js';
+import { fetchHtmlPage } from './pages.js';
 import { ADMIN_CSP, STYLESHEETS, render } from './render.js';
 import { adminSession, adminUser, requireAdminPermission, sessionOf } from './session.js';
 import { adminTokenRoutes } from './tokens.js';
@@ -105,7 +105,7 @@ export function adminRoutes(deps: Deps): Router {
   router.get('/log/', session, requireAdminPermission('view_logentry'), async (ctx) => {
     const pick = (name: string) => (typeof ctx.query[name] === 'string' ? (ctx.query[name] as string).trim() : '');
     const filters = { actor: pick('actor'), action: pick('action'), targetType: pick('target_type'), targetId: pick('target_id') };
-    const page = await pageOf<AuditEntry>(auditQuery(deps.knex, filters), ctx.query.page);
+    const page = await fetchHtmlPage<AuditEntry>(auditQuery(deps.knex, filters), ctx.query.page);
     const actions = await deps.knex('admin_log').distinct('action').orderBy('action').pluck('action');
     render(ctx, 'log', { title: 'Audit log', page, filters, actions });
   });

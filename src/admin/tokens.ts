@@ -12,7 +12,7 @@ import { authorize } from '../permissions/policy.js';
 import { userSubject } from '../users/service.js';
 import { recordAction } from './audit.js';
 import { formOf, idList } from './form.js';
-import { pageOf } from './pages.js';
+import { fetchHtmlPage } from './pages.js';
 import { render } from './render.js';
 import { adminUser, requireAdminPermission, type AdminGuard } from './session.js';
 
@@ -58,7 +58,7 @@ export function adminTokenRoutes(deps: Deps, session: AdminGuard): Router {
       user: typeof ctx.query.user === 'string' ? ctx.query.user.trim() : '',
       status: ['live', 'blacklisted', 'expired'].includes(String(ctx.query.status)) ? String(ctx.query.status) : '',
     };
-    const page = await pageOf<TokenListRow>(outstandingTokensQuery(knex, filters), ctx.query.page);
+    const page = await fetchHtmlPage<TokenListRow>(outstandingTokensQuery(knex, filters), ctx.query.page);
     render(ctx, 'tokens/outstanding', { title: 'Outstanding tokens', page, filters, now: new Date() });
   });
 
@@ -91,7 +91,7 @@ export function adminTokenRoutes(deps: Deps, session: AdminGuard): Router {
   router.get('/tokens/blacklisted/', session, requireAdminPermission('view_blacklistedtoken'), async (ctx) => {
     const user = typeof ctx.query.user === 'string' ? ctx.query.user.trim() : '';
     const query = outstandingTokensQuery(knex, { user, status: 'blacklisted' }).clearOrder().orderBy('b.blacklisted_at', 'desc');
-    const page = await pageOf<TokenListRow>(query, ctx.query.page);
+    const page = await fetchHtmlPage<TokenListRow>(query, ctx.query.page);
     render(ctx, 'tokens/blacklisted', { title: 'Blacklisted tokens', page, filters: { user } });
   });
 

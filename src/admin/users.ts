@@ -26,7 +26,7 @@ import {
 import { recordAction } from './audit.js';
 import { checked, formOf } from './form.js';
 import { formErrors, permissionsByModel } from './forms-errors.js';
-import { pageOf } from './pages.js';
+import { fetchHtmlPage } from './pages.js';
 import { render } from './render.js';
 import { adminUser, requireAdminPermission, type AdminGuard } from './session.js';
 
@@ -50,7 +50,7 @@ export function adminUserRoutes(deps: Deps, session: AdminGuard): Router {
     };
     const query = usersQuery(knex, { search: filters.q, is_active: filters.is_active, group: filters.group || undefined });
     if (filters.is_staff) query.where('u.is_staff', filters.is_staff === 'true');
-    const page = await pageOf<UserRow>(query, q.page);
+    const page = await fetchHtmlPage<UserRow>(query, q.page);
     const groups = await knex('auth_group').orderBy('name').pluck('name');
     render(ctx, 'users/list', { title: 'Users', page, filters, groups });
   });

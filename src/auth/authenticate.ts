@@ -9,6 +9,7 @@ import type { Context, Next } from 'koa';
 import type { Deps } from '../deps.js';
 import { authenticationFailed, invalidAccessToken, notAuthenticated } from '../http/errors.js';
 import { assertTrustedOrigin } from '../http/origin.js';
+import { declareRoute } from '../http/route-metadata.js';
 import { ACCESS_COOKIE } from './cookies.js';
 import type { AuthUser } from './principal.js';
 import { TokenError, verifyToken } from './tokens.js';
@@ -105,13 +106,14 @@ export function tokenSettings(deps: Pick<Deps, 'config'>) {
 /**
  * Route middleware requiring an authenticated user; sets `ctx.state.user`.
  *
- * Cookie-authenticated unsafe requests must also pass the origin check (CSRF).
+ * Cookie-authenticated unsafe requests must also pass the origin check (CSRF). The middleware
+ * declares `{ authenticated: true }` as route metadata, which the OpenAPI document reads.
  *
  * @example
  * router.get('/users/me/', authenticate(deps), getMe);
  */
 export function authenticate(deps: Deps) {
-  return async function authenticateMiddleware(ctx: Context, next: Next): Promise<void> {
+  const middleware = async function authenticateMiddleware(ctx: Context, next: Next): Promise<void> {
     const credentials = readCredentials(ctx);
     if (!credentials) throw notAuthenticated();
     if (credentials.via === 'cookie') assertTrustedOrigin(ctx, deps.config.corsAllowedOrigins);
@@ -122,6 +124,7 @@ export function authenticate(deps: Deps) {
     ctx.state.authVia = credentials.via;
     await next();
   };
+  return declareRoute(middleware, { authenticated: true });
 }
 
 /**

@@ -60,7 +60,8 @@ async function promptHidden(question: string): Promise<string> {
 
 async function superuserPassword(given: string | undefined): Promise<string> {
   if (given) return given;
-  if (process.env.SUPERUSER_PASSWORD) return process.env.SUPERUSER_PASSWORD;
+  const fromEnvironment = configFromEnvironment().superuserPassword;
+  if (fromEnvironment) return fromEnvironment;
   if (!process.stdin.isTTY) throw new Error('no password: pass --password, set SUPERUSER_PASSWORD, or run on a terminal');
   const first = await promptHidden('Password: ');
   const again = await promptHidden('Password (again): ');

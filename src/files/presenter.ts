@@ -36,7 +36,7 @@ export type FileJson = z.infer<typeof FileJson>;
  * @param file - the row
  * @param url - the signed URL made for this response
  * @example
- * ctx.body = presentFile(row, await signedFileUrl(storage, row, options));
+ * ctx.body = presentFile(row, await fileUrl(storage, row, options));
  */
 export function presentFile(file: FileRow, url: string): FileJson {
   return {

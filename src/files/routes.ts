@@ -7,12 +7,14 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { authenticate, currentUser } from '../auth/authenticate.js';
 import type { Deps } from '../deps.js';
-import { fieldError, payloadTooLarge, unsupportedMediaType } from '../http/errors.js';
+import { mediaTypeOf } from '../http/body.js';
+import { fieldError, unsupportedMediaType } from '../http/errors.js';
 import { apiOrigin } from '../http/origin.js';
 import { pageOf, paginate } from '../http/pagination.js';
 import { uuidParam } from '../http/params.js';
 import { responds } from '../http/responds.js';
 import { requirePermission } from '../permissions/guard.js';
+import { ObjectTooLargeError } from '../storage/storage.js';
 import { MULTIPART_OVERHEAD_BYTES, receiveFile } from './multipart.js';
 import { FileJson, presentFile, type FileRow } from './presenter.js';
 import { FILE_FIELD, FILE_MESSAGES } from './schema.js';
@@ -27,10 +29,11 @@ export function fileRoutes(deps: Deps): Router {
   const urlFor = (ctx: Context, file: FileRow) => fileUrl(storage, file, { expiresIn: config.fileUrlLifetime, origin: apiOrigin(ctx) });
 
   router.post('/files/', auth, requirePermission('add_file'), responds({ status: 201, description: 'The file stored.', schema: FileJson }), async (ctx) => {
-    const mediaType = (ctx.get('Content-Type').split(';')[0] ?? '').trim().toLowerCase();
+    const mediaType = mediaTypeOf(ctx);
     if (mediaType !== 'multipart/form-data') throw unsupportedMediaType(mediaType || 'none');
     const length = Number(ctx.get('Content-Length') || NaN);
-    if (length > config.uploadMaxBytes + MULTIPART_OVERHEAD_BYTES) throw payloadTooLarge(`The file exceeds the upload limit of ${config.uploadMaxBytes} bytes.`);
+    // The error writer maps it to 413, as it does when the stream runs past the limit.
+    if (length > config.uploadMaxBytes + MULTIPART_OVERHEAD_BYTES) throw new ObjectTooLargeError(config.uploadMaxBytes);
 
     const owner = currentUser(ctx);
     const outcome = await receiveFile(ctx.req, FILE_FIELD, (file) => uploadFile(deps, owner, file, config.uploadMaxBytes), (stored) => discardUpload(deps, stored));

@@ -1,11 +1,10 @@
 /**
  * The shapes of the files endpoints. Uploads are `multipart/form-data` streamed by busboy, not
- * JSON, so the request side is a set of rules on the `file` part; the response is {@link FileOut}.
+ * JSON, so the request side is a set of rules on the `file` part; the response is `FileJson`
+ * (`presenter.ts`).
  *
  * @module
  */
-import { z } from 'zod';
-
 /** The form field that carries the file. */
 export const FILE_FIELD = 'file';
 
@@ -21,19 +20,6 @@ export const FILE_MESSAGES = {
   /** A file name over the limit; `length` is the name's length. */
   maxLength: (length: number) => `Ensure this filename has at most ${MAX_FILE_NAME_LENGTH} characters (it has ${length}).`,
 } as const;
-
-/** File JSON, as `POST /api/files/`, `GET /api/files/` and `GET /api/files/{id}/` answer it. */
-export const FileOut = z.object({
-  id: z.uuid(),
-  name: z.string().max(MAX_FILE_NAME_LENGTH),
-  size: z.int().nonnegative(),
-  content_type: z.string(),
-  url: z.url(),
-  owner: z.int().nullable(),
-  created_at: z.iso.datetime(),
-});
-/** File JSON. */
-export type FileOut = z.infer<typeof FileOut>;
 
 /**
  * Cleans a client's file name for storage and display: the last path segment (browsers on Windows

@@ -15,6 +15,38 @@ export const JSON_BODY_LIMIT = 1024 * 1024;
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json$/i;
 
+/**
+ * The media type of a request — Koa's `ctx.request.type`, the `Content-Type` without its
+ * parameters — lower-cased, `''` when the header is absent.
+ *
+ * @param ctx - the request's context
+ * @returns e.g. `application/json`, `multipart/form-data`, or `''`
+ * @example
+ * if (mediaTypeOf(ctx) !== 'multipart/form-data') throw unsupportedMediaType(mediaTypeOf(ctx) || 'none');
+ */
+export function mediaTypeOf(ctx: Context): string {
+  return ctx.request.type.trim().toLowerCase();
+}
+
+/**
+ * Reads a whole request body as UTF-8 text, up to a limit.
+ *
+ * @param ctx - the request's context (its `Content-Length`, when sent, must match the body)
+ * @param limit - the largest body accepted, in bytes
+ * @returns the body's text
+ * @throws {@link ApiError} 413 over the limit; raw-body's own errors for an aborted or malformed body
+ * @example
+ * const text = await readBodyText(ctx, JSON_BODY_LIMIT);
+ */
+export async function readBodyText(ctx: Context, limit: number): Promise<string> {
+  try {
+    return await getRawBody(ctx.req, { limit, length: ctx.get('Content-Length') || undefined, encoding: 'utf8' });
+  } catch (error) {
+    if ((error as { type?: string }).type === 'entity.too.large') throw payloadTooLarge();
+    throw error;
+  }
+}
+
 declare module 'koa' {
   interface Request {
     /** The parsed JSON body; `{}` when the request had none. */
@@ -34,17 +66,11 @@ export function jsonBody(options: { passthrough?: readonly string[] } = {}) {
       ctx.request.body = {};
       return next();
     }
-    const mediaType = (ctx.get('Content-Type').split(';')[0] ?? '').trim().toLowerCase();
+    const mediaType = mediaTypeOf(ctx);
     if (passthrough.has(mediaType)) return next();
     if (!JSON_TYPE.test(mediaType)) throw unsupportedMediaType(mediaType || 'none');
 
-    let text: string;
-    try {
-      text = await getRawBody(ctx.req, { limit: JSON_BODY_LIMIT, length: ctx.get('Content-Length') || undefined, encoding: 'utf8' });
-    } catch (error) {
-      if ((error as { type?: string }).type === 'entity.too.large') throw payloadTooLarge();
-      throw error;
-    }
+    const text = await readBodyText(ctx, JSON_BODY_LIMIT);
     if (text.trim() === '') {
       ctx.request.body = {};
     } else {

@@ -7,6 +7,7 @@
  */
 import type { Context, Next } from 'koa';
 import type { z } from 'zod';
+import { declareRoute, type Declared } from './route-metadata.js';
 
 /** A route's success response. */
 export interface SuccessResponse {
@@ -20,16 +21,14 @@ export interface SuccessResponse {
   readonly mediaType?: string;
 }
 
-/** A pass-through middleware carrying the route's {@link SuccessResponse} for the OpenAPI generator. */
-export interface RespondsMiddleware {
-  (ctx: Context, next: Next): Promise<void>;
-  /** What the route answers on success. */
-  readonly response: SuccessResponse;
-}
+/** A pass-through middleware declaring the route's {@link SuccessResponse} for the OpenAPI generator. */
+export type RespondsMiddleware = Declared<(ctx: Context, next: Next) => Promise<void>>;
 
 /**
  * Declares a route's success response; does nothing to the request.
  *
+ * @param response - the status, description and body schema (or media type) of a success
+ * @returns a pass-through middleware carrying `{ success: response }` as route metadata
  * @example
  * router.get('/users/me/', auth, responds({ status: 200, description: 'The user', schema: MeJson }), handler);
  */
@@ -37,5 +36,5 @@ export function responds(response: SuccessResponse): RespondsMiddleware {
   const declared = async (_ctx: Context, next: Next): Promise<void> => {
     await next();
   };
-  return Object.assign(declared, { response });
+  return declareRoute(declared, { success: response });
 }

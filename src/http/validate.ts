@@ -7,13 +7,10 @@ import type { Context, Next } from 'koa';
 import type { z } from 'zod';
 import { validationError, type FieldErrors } from './errors.js';
 import { pythonType } from './fields.js';
+import { declareRoute, type Declared } from './route-metadata.js';
 
-/** A validation middleware that also exposes its schema (the OpenAPI generator reads it). */
-export interface ValidateMiddleware<S extends z.ZodType> {
-  (ctx: Context, next: Next): Promise<void>;
-  /** The schema the request body must satisfy. */
-  readonly schema: S;
-}
+/** A validation middleware, declaring its schema as the route's request body (the OpenAPI generator reads it). */
+export type ValidateMiddleware = Declared<(ctx: Context, next: Next) => Promise<void>>;
 
 /**
  * Parses data with a schema, throwing a DRF 400 on failure.
@@ -96,14 +93,14 @@ export function toFieldErrors(error: z.ZodError): FieldErrors {
  * @example
  * router.post('/users/', authenticate(), requirePermission('add_user'), validate(UserCreate), createUser);
  */
-export function validate<S extends z.ZodObject>(schema: S, check?: (fields: Partial<z.output<S>>, ctx: Context) => Promise<FieldErrors>): ValidateMiddleware<S> {
+export function validate<S extends z.ZodObject>(schema: S, check?: (fields: Partial<z.output<S>>, ctx: Context) => Promise<FieldErrors>): ValidateMiddleware {
   const middleware = async (ctx: Context, next: Next): Promise<void> => {
     const validated = (ctx.state.validated ??= new Map());
     const body: unknown = ctx.request.body;
     validated.set(schema, check ? await parseInputChecked(schema, body, (fields) => check(fields, ctx)) : parseInput(schema, body));
     await next();
   };
-  return Object.assign(middleware, { schema });
+  return declareRoute(middleware, { body: schema });
 }
 
 /**

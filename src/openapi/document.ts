@@ -1,14 +1,17 @@
 /**
- * The OpenAPI 3.1 document, generated from the API router itself: every route it serves, with the
- * request body schema of its `validate(schema)` middleware converted by zod — the same schema that
- * validates requests, so the document and the validation cannot disagree — its success response
- * from `responds(...)`, and the permission of its `requirePermission(codename)`.
+ * The OpenAPI 3.1 document, generated from the API router itself: every route it serves, with what
+ * its chain declares as route metadata (`src/http/route-metadata.ts`) — the request body schema of
+ * its `validate(schema)`, converted by zod (the same schema that validates requests, so the
+ * document and the validation cannot disagree), its success response from `responds(...)`, the
+ * permission of its `requirePermission(codename)`, and whether `authenticate()` guards it. Nothing
+ * is read from a function's name.
  *
  * @module
  */
 import type Router from '@koa/router';
 import { z } from 'zod';
 import type { SuccessResponse } from '../http/responds.js';
+import { routeMetadata, type RouteMetadata } from '../http/route-metadata.js';
 
 /** An OpenAPI 3.1 document (the parts this generator writes are typed; the rest is open). */
 export interface OpenApiDocument {
@@ -30,10 +33,13 @@ export interface RouteInfo {
   readonly path: string;
   /** The middleware and handler functions of the route, in order. */
   readonly stack: readonly unknown[];
+  /** What the chain declares: authentication, permission, request body, success response. */
+  readonly metadata: RouteMetadata;
 }
 
 /**
- * Lists the routes of a router: one entry per method and path, `HEAD` left out.
+ * Lists the routes of a router, each with the metadata its chain declares: one entry per method
+ * and path, `HEAD` left out. The one place that reads @koa/router's layers.
  *
  * @param router - the API router (`createApp(deps).api`), whose stack holds the mounted routers' layers
  * @example
@@ -44,7 +50,7 @@ export function routesOf(router: Router): RouteInfo[] {
   for (const layer of router.stack) {
     for (const method of layer.methods) {
       if (method === 'HEAD') continue;
-      routes.push({ method, path: String(layer.path), stack: layer.stack });
+      routes.push({ method, path: String(layer.path), stack: layer.stack, metadata: routeMetadata(layer.stack) });
     }
   }
   return routes;
@@ -62,35 +68,14 @@ export function openApiPath(path: string): string {
   return path.replace(/[:*](\w+)/g, '{$1}');
 }
 
-/** The zod schema a route validates its body with, read from the `validate(schema)` middleware. */
-function bodySchemaOf(route: RouteInfo): z.ZodType | undefined {
-  for (const fn of route.stack) {
-    const schema = (fn as { schema?: unknown }).schema;
-    if (schema instanceof z.ZodType) return schema;
-  }
-  return undefined;
-}
-
 /**
  * The success response a route declares with `responds(...)`.
  *
  * @throws Error when the route declares none (a wiring bug: every route must)
  */
 function successOf(route: RouteInfo): SuccessResponse {
-  for (const fn of route.stack) {
-    const response = (fn as { response?: SuccessResponse }).response;
-    if (response) return response;
-  }
+  if (route.metadata.success) return route.metadata.success;
   throw new Error(`${route.method} ${route.path} declares no success response: add responds(...) to its chain`);
-}
-
-/** The permission a route requires, read from its `requirePermission(codename)` middleware. */
-function permissionOf(route: RouteInfo): string | undefined {
-  for (const fn of route.stack) {
-    const permission = (fn as { permission?: unknown }).permission;
-    if (typeof permission === 'string') return permission;
-  }
-  return undefined;
 }
 
 /** The OpenAPI response object of a declared success response. */
@@ -98,11 +83,6 @@ function successResponse(success: SuccessResponse): Record<string, unknown> {
   if (success.schema) return { description: success.description, content: { 'application/json': { schema: jsonSchemaOf(success.schema, 'output') } } };
   if (success.mediaType) return { description: success.description, content: { [success.mediaType]: { schema: { type: 'string' } } } };
   return { description: success.description };
-}
-
-/** Whether a function of the chain is one of the named middlewares (their names are stable: see `authenticate()`). */
-function hasMiddleware(route: RouteInfo, name: string): boolean {
-  return route.stack.some((fn) => typeof fn === 'function' && fn.name === name);
 }
 
 /**
@@ -154,10 +134,8 @@ export function buildOpenApiDocument(router: Router, info: { title: string; vers
       required: true,
       schema: { type: 'string' },
     }));
-    const authenticated = hasMiddleware(route, 'authenticateMiddleware');
-    const permission = permissionOf(route);
+    const { authenticated = false, permission, body } = route.metadata;
     const guarded = permission !== undefined;
-    const body = bodySchemaOf(route);
     const success = successOf(route);
 
     const responses: Record<string, unknown> = { [String(success.status)]: successResponse(success) };

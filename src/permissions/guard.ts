@@ -6,12 +6,16 @@
 import type { Context, Next } from 'koa';
 import { currentUser } from '../auth/authenticate.js';
 import { permissionDenied } from '../http/errors.js';
+import { declareRoute } from '../http/route-metadata.js';
 import { hasPermission } from './policy.js';
 
 /**
  * Route middleware: 403 unless the authenticated user holds the permission. Goes after
- * `authenticate()`.
+ * `authenticate()`; declares the permission for the OpenAPI document.
  *
+ * @param codename - the permission's codename, e.g. `add_user`
+ * @returns the middleware, carrying `{ permission: codename }` as route metadata
+ * @throws {@link ApiError} 403 (from the middleware) when the user lacks the permission
  * @example
  * router.get('/users/', authenticate(deps), requirePermission('view_user'), listUsers);
  */
@@ -20,6 +24,5 @@ export function requirePermission(codename: string) {
     if (!hasPermission(currentUser(ctx), codename)) throw permissionDenied();
     await next();
   };
-  // Read by the OpenAPI generator, as `validate(schema).schema` is.
-  return Object.assign(middleware, { permission: codename });
+  return declareRoute(middleware, { permission: codename });
 }

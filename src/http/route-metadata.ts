@@ -1,0 +1,74 @@
+/**
+ * What a route declares about itself — who may call it, what it accepts, what it answers — as
+ * data attached to the middleware of its chain, so that the OpenAPI generator reads it instead of
+ * guessing from function names. `authenticate()`, `requirePermission()`, `validate()` and
+ * `responds()` each attach their part; {@link routeMetadata} merges a chain's parts.
+ *
+ * @module
+ */
+import type { z } from 'zod';
+import type { SuccessResponse } from './responds.js';
+
+/** The key under which a middleware carries its part of the route's metadata. */
+export const ROUTE_METADATA: unique symbol = Symbol('backoffice.routeMetadata');
+
+/** What the middleware of a route chain declare, each its own part. */
+export interface RouteMetadata {
+  /** The route needs an authenticated user (Bearer token or `access_token` cookie). */
+  readonly authenticated?: true;
+  /** The permission codename the route requires. */
+  readonly permission?: string;
+  /** The zod schema the request body must satisfy. */
+  readonly body?: z.ZodType;
+  /** What the route answers on success. */
+  readonly success?: SuccessResponse;
+}
+
+/** A function carrying route metadata under {@link ROUTE_METADATA}. */
+export type Declared<F> = F & { readonly [ROUTE_METADATA]: RouteMetadata };
+
+/**
+ * Attaches route metadata to a middleware and returns the same function.
+ *
+ * @param middleware - a Koa middleware of a route chain
+ * @param metadata - what it declares about the route
+ * @returns the middleware, carrying `metadata`
+ * @example
+ * return declareRoute(middleware, { permission: codename });
+ */
+export function declareRoute<F extends (...args: never[]) => unknown>(middleware: F, metadata: RouteMetadata): Declared<F> {
+  return Object.assign(middleware, { [ROUTE_METADATA]: metadata });
+}
+
+/**
+ * The route metadata of one function of a chain, if it declares any.
+ *
+ * @param fn - a middleware or handler
+ * @returns its metadata, or `undefined` for a function that declares nothing
+ * @example
+ * metadataOf(requirePermission('view_user')); // { permission: 'view_user' }
+ */
+export function metadataOf(fn: unknown): RouteMetadata | undefined {
+  if (typeof fn !== 'function') return undefined;
+  return (fn as Partial<Declared<unknown>>)[ROUTE_METADATA];
+}
+
+/**
+ * What a whole route chain declares: the parts of its middleware merged, in order.
+ *
+ * @param stack - the route's middleware and handler, in order
+ * @returns the merged metadata (`{}` for a chain that declares nothing)
+ * @throws Error when two middleware of the chain declare the same part (a wiring bug)
+ * @example
+ * routeMetadata([auth, requirePermission('add_user'), validate(UserCreate), responds(created), handler]);
+ */
+export function routeMetadata(stack: readonly unknown[]): RouteMetadata {
+  const merged: Record<string, unknown> = {};
+  for (const fn of stack) {
+    for (const [part, value] of Object.entries(metadataOf(fn) ?? {})) {
+      if (part in merged) throw new Error(`a route declares "${part}" twice in its chain`);
+      merged[part] = value;
+    }
+  }
+  return merged as RouteMetadata;
+}
