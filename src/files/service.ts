@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import { fieldError, notFound, permissionDenied } from '../http/errors.js';
+import { fieldError, notFound, permissionDenied } from '../errors.js';
 import { ObjectNotFoundError, type ObjectInfo, type Storage } from '../storage/storage.js';
 import type { IncomingFile } from './multipart.js';
 import { canDeleteFile, canViewAllFiles, canViewFile, type FileActor } from './policy.js';

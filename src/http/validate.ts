@@ -5,7 +5,7 @@
  */
 import type { Context, Next } from 'koa';
 import type { z } from 'zod';
-import { validationError, type FieldErrors } from './errors.js';
+import { validationError, type FieldErrors } from '../errors.js';
 import { pythonType } from './fields.js';
 
 /** A validation middleware that also exposes its schema (the OpenAPI generator reads it). */

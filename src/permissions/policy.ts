@@ -6,7 +6,7 @@
  * @module
  */
 import type { AuthUser } from '../auth/principal.js';
-import { permissionDenied } from '../http/errors.js';
+import { permissionDenied } from '../errors.js';
 
 /** Who acts: the acting user's flags and effective permissions (an {@link AuthUser} is one). */
 export interface Actor {
