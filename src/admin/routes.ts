@@ -17,6 +17,7 @@ import { toHttpError } from '../http/error-writer.js';
 import { ApiError } from '../http/errors.js';
 import { MESSAGES } from '../http/fields.js';
 import { assertTrustedOrigin } from '../http/origin.js';
+import { can } from '../permissions/policy.js';
 import { auditQuery, recordAction, type AuditEntry } from './audit.js';
 import { formOf, parseForm } from './form.js';
 import { adminGroupRoutes } from './groups.js';
@@ -51,7 +52,7 @@ export function adminRoutes(deps: Deps): Router {
 
   router.get('/login/', async (ctx) => {
     const current = await sessionOf(ctx, deps);
-    if (current?.user.is_staff) return ctx.redirect(nextUrl(ctx.query.next));
+    if (current && can(current.user, 'use_admin', {})) return ctx.redirect(nextUrl(ctx.query.next));
     render(ctx, 'login', { title: 'Log in', next: nextUrl(ctx.query.next), username: '', error: null });
   });
 
@@ -79,7 +80,7 @@ export function adminRoutes(deps: Deps): Router {
       throw error;
     }
     const { user } = await authenticateToken(deps, tokens.access);
-    if (!user.is_staff) {
+    if (!can(user, 'use_admin', {})) {
       // A valid login of a non-staff user opens no admin session: the new session is closed at once.
       await blacklistRefreshToken(deps, tokens.refresh);
       ctx.state.user = user;

@@ -11,7 +11,7 @@ import { refreshTokens } from '../auth/service.js';
 import type { Deps } from '../deps.js';
 import { AuthenticationFailedError, InvalidTokenError, permissionDenied } from '../errors.js';
 import { assertTrustedOrigin, isUnsafeMethod } from '../http/origin.js';
-import { hasPermission } from '../permissions/policy.js';
+import { can, hasPermission } from '../permissions/policy.js';
 import { assertCsrfToken, CSRF_FIELD, csrfToken } from './csrf.js';
 import { formOf } from './form.js';
 import { render } from './render.js';
@@ -58,7 +58,7 @@ export function adminSession(deps: Deps) {
     ctx.state.user = session.user;
     ctx.state.sessionId = session.sessionId;
     ctx.state.authVia = 'cookie';
-    if (!session.user.is_staff) {
+    if (!can(session.user, 'use_admin', {})) {
       render(ctx, 'refused', { reason: 'not-staff' }, 403);
       return;
     }
