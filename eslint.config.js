@@ -1,6 +1,46 @@
-// ESLint: the recommended JavaScript and typescript-eslint rules over src/, migrations/ and test/.
+// ESLint: the recommended JavaScript and typescript-eslint rules over src/, migrations/ and test/,
+// and the layering of src/ (docs/md/architecture.md, "Layers and the import rule").
 import js from '@eslint/js';
+import boundaries from 'eslint-plugin-boundaries';
 import tseslint from 'typescript-eslint';
+
+/**
+ * The layers of src/, first match wins: the edges, the HTTP layer, route modules, use-case modules,
+ * the rest of each feature, then storage, the database and the base modules.
+ */
+export const LAYERS = [
+  { type: 'edge', pattern: ['src/admin/**', 'src/commands/**', 'src/{app,server,cli,runtime}.ts'], mode: 'full' },
+  { type: 'http', pattern: 'src/http/**', mode: 'full' },
+  { type: 'routes', pattern: 'src/*/routes.ts', mode: 'full', capture: ['feature'] },
+  { type: 'service', pattern: 'src/*/service.ts', mode: 'full', capture: ['feature'] },
+  { type: 'feature', pattern: 'src/{auth,users,groups,permissions,files,health,setup,openapi}/**', mode: 'full' },
+  { type: 'storage', pattern: 'src/storage/**', mode: 'full' },
+  { type: 'db', pattern: 'src/db/**', mode: 'full' },
+  { type: 'base', pattern: 'src/{config,logger,paths,deps,errors}.ts', mode: 'full' },
+];
+
+const layer = (...types) => ({ to: { element: { types: { anyOf: types } } } });
+
+/** Who may import whom; anything not allowed here is an error. */
+export const IMPORT_RULE = {
+  default: 'disallow',
+  policies: [
+    { from: { element: { type: 'base' } }, allow: layer('base') },
+    // deps.ts names each layer's interface (the bag createApp is given), as types only.
+    { from: { file: { path: 'src/deps.ts' } }, allow: { ...layer('db', 'storage', 'feature'), dependency: { kind: 'type' } } },
+    { from: { element: { type: 'db' } }, allow: layer('base', 'db') },
+    { from: { element: { type: 'storage' } }, allow: layer('base', 'storage') },
+    { from: { element: { type: 'http' } }, allow: layer('base', 'http') },
+    // Services speak the domain: no http/, and no route module.
+    { from: { element: { type: 'service' } }, allow: layer('base', 'db', 'storage', 'service', 'feature') },
+    // The one exception: DRF's field wording (MESSAGES) still lives in http/fields.ts.
+    { from: { element: { type: 'service' } }, allow: { to: { file: { path: 'src/http/fields.ts' } }, dependency: { specifiers: 'MESSAGES' } } },
+    { from: { element: { type: 'feature' } }, allow: layer('base', 'db', 'storage', 'http', 'service', 'feature') },
+    // A route module imports no other route module; only the edges mount routers.
+    { from: { element: { type: 'routes' } }, allow: layer('base', 'db', 'storage', 'http', 'service', 'feature') },
+    { from: { element: { type: 'edge' } }, allow: layer('base', 'db', 'storage', 'http', 'service', 'feature', 'routes', 'edge') },
+  ],
+};
 
 export default tseslint.config(
   { ignores: ['dist/', 'site/', 'data/', 'node_modules/', 'docs/', 'coverage/'] },
@@ -11,6 +51,18 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       'no-console': 'error',
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    plugins: { boundaries },
+    settings: {
+      'boundaries/elements': LAYERS,
+      'import/resolver': { typescript: { project: './tsconfig.json' } },
+    },
+    rules: {
+      'boundaries/dependencies': ['error', IMPORT_RULE],
+      'boundaries/no-unknown-files': 'error',
     },
   },
   {

@@ -15,7 +15,8 @@ import { groupRoutes } from './groups/routes.js';
 import { healthRoutes, type HealthCheck } from './health/routes.js';
 import { jsonBody } from './http/body.js';
 import './http/context.js';
-import { errorWriter } from './http/error-writer.js';
+import { domainErrorOfDatabase } from './db/errors.js';
+import { createErrorWriter } from './http/error-writer.js';
 import { fileRoutes } from './files/routes.js';
 import { requestLog } from './http/request-log.js';
 import { createThrottles, throttleRequests } from './http/throttle.js';
@@ -51,7 +52,7 @@ export function createApp(deps: Deps): { app: Koa; api: Router } {
 
   const allowed = new Set(config.corsAllowedOrigins);
   app.use(requestLog(deps.logger));
-  app.use(errorWriter);
+  app.use(createErrorWriter({ classify: domainErrorOfDatabase }));
   // HSTS belongs to the TLS terminator (nginx/prod.conf sends it); two headers would conflict.
   app.use(helmet({ strictTransportSecurity: false }));
   app.use(

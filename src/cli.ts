@@ -1,13 +1,17 @@
 /**
  * The command-line entry point: `npm run cli -- <command>` in development, `node dist/cli.js
- * <command>` in the image. An error is one line on stderr and a non-zero exit.
+ * <command>` in the image. An error is one line on stderr and the exit status of its kind
+ * ({@link "commands/exit-codes".cliFailure}).
  *
  * @module
  */
 import { buildProgram } from './commands/program.js';
-import { DatabaseLockedError } from './db/database.js';
-import { exitWithError } from './runtime.js';
+import { cliFailure } from './commands/exit-codes.js';
 
 buildProgram()
   .parseAsync(process.argv)
-  .catch((error: unknown) => exitWithError(error instanceof DatabaseLockedError ? error.message : `error: ${(error as Error).message}`));
+  .catch((error: unknown) => {
+    const { line, status } = cliFailure(error);
+    process.stderr.write(`${line}\n`);
+    process.exit(status);
+  });

@@ -5,7 +5,7 @@
  * @module
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { permissionDenied } from '../http/errors.js';
+import { permissionDenied } from '../errors.js';
 
 /** The form field carrying the token (Django's name, so operators recognise it). */
 export const CSRF_FIELD = 'csrfmiddlewaretoken';

@@ -4,15 +4,21 @@
  * @module
  */
 import type { Knex } from 'knex';
-import { ApiError, type FieldErrors } from '../http/errors.js';
+import { ValidationFailedError, type FieldErrors } from '../errors.js';
 
 /**
- * The field errors of a validation failure, to show on the re-rendered form.
+ * The field errors of a validation failure, to show on the re-rendered form: the admin's
+ * translation of "validation failed".
  *
- * @throws the error itself when it is not a 400 (403, 404 and the rest go to the error page)
+ * @param error - what the use-case threw
+ * @returns the messages per field
+ * @throws the error itself when it is not a validation failure (permission denied, not found and
+ *   the rest go to the error page)
+ * @example
+ * try { await createUser(knex, actor, input); } catch (error) { errors = formErrors(error); }
  */
 export function formErrors(error: unknown): FieldErrors {
-  if (error instanceof ApiError && error.status === 400) return error.body as FieldErrors;
+  if (error instanceof ValidationFailedError) return error.errors;
   throw error;
 }
 

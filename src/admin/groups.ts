@@ -10,7 +10,7 @@ import type { Deps } from '../deps.js';
 import type { GroupRow } from '../groups/presenter.js';
 import { GroupWrite } from '../groups/schema.js';
 import { createGroup, deleteGroup, findGroup, groupFieldErrors, groupsQuery, updateGroup } from '../groups/service.js';
-import { notFound, type FieldErrors } from '../http/errors.js';
+import { notFound, type FieldErrors } from '../errors.js';
 import { idParam } from '../http/params.js';
 import { parseInputChecked } from '../http/validate.js';
 import { recordAction } from './audit.js';

@@ -8,14 +8,16 @@ import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import { REFRESH_COOKIE, clearTokenCookies, setTokenCookies } from '../auth/cookies.js';
 import { authenticateToken } from '../auth/authenticate.js';
-import { throttledLogin } from '../auth/routes.js';
+import { throttledLogin } from '../auth/login.js';
 import { blacklistRefreshToken } from '../auth/service.js';
 import type { Deps } from '../deps.js';
-import { isDatabaseUnavailable } from '../db/errors.js';
+import { domainErrorOfDatabase } from '../db/errors.js';
+import { AuthenticationFailedError, DomainError, InvalidTokenError, NotFoundError, ThrottledError, UnavailableError } from '../errors.js';
+import { toHttpError } from '../http/error-writer.js';
 import { ApiError } from '../http/errors.js';
-import { StorageUnavailableError } from '../storage/storage.js';
 import { MESSAGES } from '../http/fields.js';
 import { assertTrustedOrigin } from '../http/origin.js';
+import { can } from '../permissions/policy.js';
 import { auditQuery, recordAction, type AuditEntry } from './audit.js';
 import { formOf, parseForm } from './form.js';
 import { adminGroupRoutes } from './groups.js';
@@ -50,7 +52,7 @@ export function adminRoutes(deps: Deps): Router {
 
   router.get('/login/', async (ctx) => {
     const current = await sessionOf(ctx, deps);
-    if (current?.user.is_staff) return ctx.redirect(nextUrl(ctx.query.next));
+    if (current && can(current.user, 'use_admin', {})) return ctx.redirect(nextUrl(ctx.query.next));
     render(ctx, 'login', { title: 'Log in', next: nextUrl(ctx.query.next), username: '', error: null });
   });
 
@@ -67,15 +69,18 @@ export function adminRoutes(deps: Deps): Router {
     try {
       tokens = await throttledLogin(ctx, deps, credentials);
     } catch (error) {
-      if (error instanceof ApiError && (error.status === 401 || error.status === 429)) {
-        const message = error.status === 401 ? WRONG_CREDENTIALS : String(error.body.detail);
-        ctx.set(error.headers);
-        return render(ctx, 'login', { title: 'Log in', next, username: credentials.username, error: message }, error.status === 429 ? 429 : 200);
+      if (error instanceof AuthenticationFailedError) {
+        ctx.set(toHttpError(error).headers);
+        return render(ctx, 'login', { title: 'Log in', next, username: credentials.username, error: WRONG_CREDENTIALS });
+      }
+      if (error instanceof ThrottledError) {
+        ctx.set(toHttpError(error).headers);
+        return render(ctx, 'login', { title: 'Log in', next, username: credentials.username, error: error.detail }, 429);
       }
       throw error;
     }
     const { user } = await authenticateToken(deps, tokens.access);
-    if (!user.is_staff) {
+    if (!can(user, 'use_admin', {})) {
       // A valid login of a non-staff user opens no admin session: the new session is closed at once.
       await blacklistRefreshToken(deps, tokens.refresh);
       ctx.state.user = user;
@@ -132,29 +137,36 @@ async function adminHeaders(ctx: Context, next: Next): Promise<void> {
 }
 
 /**
- * Errors become HTML pages: the refusal page for 403, the not-found page for 404, the 503 page
- * while the database or the store is unreachable, else a 500 page.
+ * The admin's translation of errors into HTML pages, in one place: the not-found page for "not
+ * found", the 503 page while the database or the store is unreachable, the refusal page for every
+ * other refusal (domain or HTTP) with the status the API would answer, else a 500 page.
  */
 async function adminErrors(ctx: Context, next: Next): Promise<void> {
   try {
     await next();
-  } catch (error) {
-    if (error instanceof ApiError && error.status < 500) {
-      ctx.set(error.headers);
-      if (error.status === 404) return renderNotFound(ctx);
-      return render(ctx, 'refused', { title: 'Access refused', reason: 'error', detail: String(error.body.detail ?? 'Bad request.') }, error.status);
-    }
-    if ((error instanceof ApiError && error.status === 503) || isDatabaseUnavailable(error) || error instanceof StorageUnavailableError) {
+  } catch (thrown) {
+    const error = thrown instanceof DomainError ? thrown : (domainErrorOfDatabase(thrown) ?? thrown);
+    if (error instanceof NotFoundError) return renderNotFound(ctx);
+    if (error instanceof UnavailableError) {
       return render(ctx, 'error', { title: 'Service unavailable', detail: 'Service temporarily unavailable.' }, 503);
     }
-    ctx.log.error({ err: error }, 'unhandled admin error');
+    const refusal = error instanceof DomainError ? toHttpError(error) : error;
+    if (refusal instanceof ApiError && refusal.status < 500) {
+      ctx.set(refusal.headers);
+      if (refusal.status === 404) return renderNotFound(ctx);
+      return render(ctx, 'refused', { title: 'Access refused', reason: 'error', detail: String(refusal.body.detail ?? 'Bad request.') }, refusal.status);
+    }
+    if (refusal instanceof ApiError && refusal.status === 503) {
+      return render(ctx, 'error', { title: 'Service unavailable', detail: 'Service temporarily unavailable.' }, 503);
+    }
+    ctx.log.error({ err: thrown }, 'unhandled admin error');
     render(ctx, 'error', { title: 'Server error', detail: 'A server error occurred.' }, 500);
   }
 }
 
-/** Swallows the 401 of a refresh token that is already invalid (expired, blacklisted); rethrows the rest. */
+/** Swallows the refusal of a refresh token that is already invalid (expired, blacklisted); rethrows the rest. */
 function unlessAlreadyInvalid(error: unknown): void {
-  if (error instanceof ApiError && error.status === 401) return;
+  if (error instanceof InvalidTokenError || error instanceof AuthenticationFailedError) return;
   throw error;
 }
 

@@ -9,9 +9,9 @@ import { authenticateToken, type AuthUser } from '../auth/authenticate.js';
 import { ACCESS_COOKIE, REFRESH_COOKIE, setTokenCookies } from '../auth/cookies.js';
 import { refreshTokens } from '../auth/service.js';
 import type { Deps } from '../deps.js';
-import { ApiError, permissionDenied } from '../http/errors.js';
+import { AuthenticationFailedError, InvalidTokenError, permissionDenied } from '../errors.js';
 import { assertTrustedOrigin, isUnsafeMethod } from '../http/origin.js';
-import { hasPermission } from '../permissions/policy.js';
+import { can, hasPermission } from '../permissions/policy.js';
 import { assertCsrfToken, CSRF_FIELD, csrfToken } from './csrf.js';
 import { formOf } from './form.js';
 import { render } from './render.js';
@@ -58,7 +58,7 @@ export function adminSession(deps: Deps) {
     ctx.state.user = session.user;
     ctx.state.sessionId = session.sessionId;
     ctx.state.authVia = 'cookie';
-    if (!session.user.is_staff) {
+    if (!can(session.user, 'use_admin', {})) {
       render(ctx, 'refused', { reason: 'not-staff' }, 403);
       return;
     }
@@ -96,8 +96,9 @@ export function adminUser(ctx: Context): AuthUser {
   return user;
 }
 
+/** Whether the tokens were refused (as the API's 401): the session has ended, nothing is broken. */
 function isUnauthorized(error: unknown): boolean {
-  return error instanceof ApiError && error.status === 401;
+  return error instanceof AuthenticationFailedError || error instanceof InvalidTokenError;
 }
 
 /** The middleware {@link adminSession} returns, which every admin page route starts with. */

@@ -7,7 +7,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Deps } from '../deps.js';
-import { notFound, validationError, type FieldErrors } from '../http/errors.js';
+import { notFound, validationError, type FieldErrors } from '../errors.js';
 import { idParam } from '../http/params.js';
 import { parseInput, parseInputChecked } from '../http/validate.js';
 import type { UserRow } from '../users/presenter.js';

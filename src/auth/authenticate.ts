@@ -7,14 +7,26 @@
  */
 import type { Context, Next } from 'koa';
 import type { Deps } from '../deps.js';
-import { authenticationFailed, invalidAccessToken, notAuthenticated } from '../http/errors.js';
+import { authenticationFailed, invalidAccessToken } from '../errors.js';
+import { notAuthenticated } from '../http/errors.js';
 import { assertTrustedOrigin } from '../http/origin.js';
 import { declareRoute } from '../http/route-metadata.js';
 import { ACCESS_COOKIE } from './cookies.js';
 import type { AuthUser } from './principal.js';
-import { TokenError, verifyToken } from './tokens.js';
+import { TokenError, tokenSettings, verifyToken } from './tokens.js';
 
 export type { AuthUser } from './principal.js';
+
+declare module 'koa' {
+  interface DefaultState {
+    /** The authenticated user, set by `authenticate()`. */
+    user?: AuthUser;
+    /** The session (login) the access token belongs to. */
+    sessionId?: string;
+    /** How the request authenticated: `bearer` header or `cookie`; absent when anonymous. */
+    authVia?: 'bearer' | 'cookie';
+  }
+}
 
 /** Where a request's access token came from. */
 export interface Credentials {
@@ -95,12 +107,6 @@ export async function authenticateToken(deps: Deps, token: string): Promise<{ us
   if (!found.user.is_active) throw authenticationFailed('User is inactive', 'user_inactive');
   if (!found.sessionLive) throw invalidAccessToken('Token is blacklisted');
   return { user: found.user, sessionId: claims.sid };
-}
-
-/** The token signing settings from the configuration. */
-export function tokenSettings(deps: Pick<Deps, 'config'>) {
-  const { secretKey, jwt } = deps.config;
-  return { secretKey, accessLifetime: jwt.accessLifetime, refreshLifetime: jwt.refreshLifetime };
 }
 
 /**

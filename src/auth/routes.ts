@@ -8,15 +8,15 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
-import { validationError } from '../http/errors.js';
+import { validationError } from '../errors.js';
 import { MESSAGES } from '../http/fields.js';
 import { assertTrustedOrigin } from '../http/origin.js';
 import { responds } from '../http/responds.js';
-import { assertNotExhausted, consume, reset } from '../http/throttle.js';
 import { validate, validatedBody } from '../http/validate.js';
 import { clearTokenCookies, REFRESH_COOKIE, setTokenCookies } from './cookies.js';
+import { throttledLogin } from './login.js';
 import { TokenObtain, TokenRefresh, TokenVerify } from './schema.js';
-import { blacklistRefreshToken, obtainTokenPair, refreshTokens, verifyAnyToken } from './service.js';
+import { blacklistRefreshToken, refreshTokens, verifyAnyToken } from './service.js';
 
 const jwt = (description: string) => z.string().meta({ description });
 const Access = jwt('Access token (JWT); also set as the `access_token` cookie.');
@@ -60,32 +60,6 @@ export function authRoutes(deps: Deps): Router {
   });
 
   return router;
-}
-
-/**
- * Logs a user in under the login throttles (`THROTTLE_LOGIN_PER_IP`, `THROTTLE_LOGIN_PER_USER`);
- * the API's `POST /api/token/` and the admin login form both go through here.
- *
- * @returns the new session's tokens
- * @throws {@link ApiError} 401 for wrong credentials, 429 when throttled
- */
-export async function throttledLogin(ctx: Context, deps: Deps, credentials: { username: string; password: string }) {
-  const { loginPerIp, loginPerUser } = ctx.throttles;
-  const userKey = credentials.username.toLowerCase();
-  // Every attempt counts per address. Per username only failures count: guessing one account's
-  // password is capped whatever the addresses, and a user's own successful logins never use up
-  // the rate (failures by others can still hold that username back for one window).
-  await consume(loginPerIp, ctx.ip);
-  await assertNotExhausted(loginPerUser, userKey);
-  let tokens;
-  try {
-    tokens = await obtainTokenPair(deps, credentials);
-  } catch (error) {
-    if ((error as { status?: number }).status === 401) await consume(loginPerUser, userKey).catch(() => undefined);
-    throw error;
-  }
-  await reset(loginPerUser, userKey);
-  return tokens;
 }
 
 /** The refresh token from the body, else from its cookie (origin-checked, as a cookie-borne credential). */

@@ -7,10 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Deps } from '../deps.js';
-import { authenticationFailed, invalidToken } from '../http/errors.js';
-import { tokenSettings } from './authenticate.js';
+import { authenticationFailed, invalidToken } from '../errors.js';
 import { hashPassword, verifyDummyPassword, verifyPassword } from './passwords.js';
-import { signToken, TokenError, verifyToken, type TokenClaims } from './tokens.js';
+import { signToken, TokenError, tokenSettings, verifyToken, type TokenClaims } from './tokens.js';
 
 /** The tokens a login or refresh answers with; `refresh` is absent when a refresh does not rotate. */
 export interface IssuedTokens {

@@ -10,6 +10,7 @@
 import { createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { LRUCache } from 'lru-cache';
+import type { Deps } from '../deps.js';
 
 /** `access` or `refresh`, as in simplejwt's `token_type` claim. */
 export type TokenType = 'access' | 'refresh';
@@ -33,6 +34,19 @@ export interface TokenSettings {
   readonly secretKey: string;
   readonly accessLifetime: number;
   readonly refreshLifetime: number;
+}
+
+/**
+ * The token signing settings from the configuration.
+ *
+ * @param deps - the configuration (`SECRET_KEY`, the JWT lifetimes)
+ * @returns the key and lifetimes {@link signToken} and {@link verifyToken} take
+ * @example
+ * verifyToken(tokenSettings(deps), token, 'access');
+ */
+export function tokenSettings(deps: Pick<Deps, 'config'>): TokenSettings {
+  const { secretKey, jwt } = deps.config;
+  return { secretKey, accessLifetime: jwt.accessLifetime, refreshLifetime: jwt.refreshLifetime };
 }
 
 /** Thrown when a token fails verification; `reason` is simplejwt's message for it. */

@@ -5,7 +5,6 @@
  */
 import type { Knex } from 'knex';
 import { createUser, SYSTEM_ACTOR } from '../users/service.js';
-import { ApiError } from '../http/errors.js';
 import type { Output } from './output.js';
 
 /** The account to create. */
@@ -19,17 +18,10 @@ export interface SuperuserInput {
  * Creates a superuser through the same use-case as `POST /api/users/`, so the same validation
  * applies (username rules, uniqueness, Django's password validators).
  *
- * @throws Error with the validation messages in one line
+ * @throws {@link "errors".ValidationFailedError} with the field errors; the CLI prints them in one
+ *   line ({@link "commands/exit-codes".cliFailure})
  */
 export async function createSuperuserCommand(knex: Knex, input: SuperuserInput, out: Output): Promise<void> {
-  try {
-    const user = await createUser(knex, SYSTEM_ACTOR, { ...input, is_staff: true, is_superuser: true });
-    out.line(`Superuser "${user.username}" created (id ${user.id}).`);
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 400) {
-      const messages = Object.entries(error.body).map(([field, list]) => `${field}: ${([] as unknown[]).concat(list).join(' ')}`);
-      throw new Error(messages.join('; '), { cause: error });
-    }
-    throw error;
-  }
+  const user = await createUser(knex, SYSTEM_ACTOR, { ...input, is_staff: true, is_superuser: true });
+  out.line(`Superuser "${user.username}" created (id ${user.id}).`);
 }

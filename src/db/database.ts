@@ -12,6 +12,7 @@ import lockfile from 'proper-lockfile';
 import { Model } from 'objection';
 import type { DatabaseConfig } from '../config.js';
 import type { Logger } from '../logger.js';
+import { ConflictError } from '../errors.js';
 import { migrationsDir, isCompiled } from '../paths.js';
 import { listenPglite, listenPostgres, type Listener, type NoticeHandler } from './notifications.js';
 
@@ -34,7 +35,7 @@ export interface Database {
 }
 
 /** Thrown when another process holds the embedded data directory. */
-export class DatabaseLockedError extends Error {
+export class DatabaseLockedError extends ConflictError {
   override name = 'DatabaseLockedError';
   /**
    * Builds the message: which directory is in use, and the two ways out.

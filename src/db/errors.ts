@@ -1,9 +1,10 @@
 /**
- * Classifies errors raised by `pg`, PGlite and knex, so that the HTTP layer can tell an unreachable
- * database (503) from a bug (500).
+ * Classifies errors raised by `pg`, PGlite and knex, so that the edges can tell an unreachable
+ * database (the domain's "unavailable") from a bug.
  *
  * @module
  */
+import { UnavailableError, type DomainError } from '../errors.js';
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'EPIPE', 'EAI_AGAIN']);
 
@@ -34,4 +35,18 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 export function isUniqueViolation(error: unknown, constraint?: string): boolean {
   const e = error as { code?: unknown; constraint?: unknown } | null;
   return e?.code === '23505' && (constraint === undefined || e.constraint === constraint);
+}
+
+/**
+ * The domain error a database failure stands for: {@link UnavailableError} when the database
+ * cannot be reached, `undefined` for anything else. The HTTP writer, the admin and the CLI are
+ * handed this, so that none of them needs to know `pg`'s codes.
+ *
+ * @param error - anything thrown by a query
+ * @returns the domain error, or `undefined`
+ * @example
+ * app.use(createErrorWriter({ classify: domainErrorOfDatabase }));
+ */
+export function domainErrorOfDatabase(error: unknown): DomainError | undefined {
+  return isDatabaseUnavailable(error) ? new UnavailableError('database unavailable', { cause: error, service: 'database' }) : undefined;
 }

@@ -8,10 +8,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import { fieldError, notFound, permissionDenied } from '../http/errors.js';
+import { fieldError, notFound, permissionDenied } from '../errors.js';
 import { ObjectNotFoundError, type ObjectInfo, type Storage } from '../storage/storage.js';
 import type { IncomingFile } from './multipart.js';
-import { canDeleteFile, canViewAllFiles, canViewFile, type FileActor } from './policy.js';
+import { canDeleteFile, canViewAllFiles, canViewFile, type FileActor } from '../permissions/policy.js';
 import type { FileRow } from './presenter.js';
 import { FILE_FIELD, FILE_MESSAGES, MAX_FILE_NAME_LENGTH, cleanFileName } from './schema.js';
 import { sniffContentType } from './sniff.js';

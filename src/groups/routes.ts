@@ -7,7 +7,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { authenticate, currentUser } from '../auth/authenticate.js';
 import type { Deps } from '../deps.js';
-import { notFound } from '../http/errors.js';
+import { notFound } from '../errors.js';
 import { pageOf, paginate } from '../http/pagination.js';
 import { idParam, optionalIdParam } from '../http/params.js';
 import { responds } from '../http/responds.js';

@@ -5,7 +5,7 @@
  */
 import type { Knex } from 'knex';
 import { isUniqueViolation } from '../db/errors.js';
-import { notFound, validationError, type FieldErrors } from '../http/errors.js';
+import { notFound, validationError, type FieldErrors } from '../errors.js';
 import { MESSAGES } from '../http/fields.js';
 import { authorize, type Actor } from '../permissions/policy.js';
 import type { GroupRow } from './presenter.js';

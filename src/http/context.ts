@@ -1,10 +1,11 @@
 /**
- * What the middleware chain adds to Koa's context, declared once for the whole application.
+ * What the HTTP layer's middleware adds to Koa's context. Features declare their own additions
+ * beside the middleware that sets them (the authenticated user: `auth/authenticate.ts`), so that
+ * this file imports no feature.
  *
  * @module
  */
 import type { Logger } from 'pino';
-import type { AuthUser } from '../auth/authenticate.js';
 import type { Throttles } from './throttle.js';
 
 declare module 'koa' {
@@ -17,12 +18,6 @@ declare module 'koa' {
     throttles: Throttles;
   }
   interface DefaultState {
-    /** The authenticated user, set by `authenticate()`. */
-    user?: AuthUser;
-    /** The session (login) the access token belongs to. */
-    sessionId?: string;
-    /** How the request authenticated: `bearer` header or `cookie`; absent when anonymous. */
-    authVia?: 'bearer' | 'cookie';
     /** Validated request bodies, keyed by the schema that validated them. */
     validated?: Map<unknown, unknown>;
   }

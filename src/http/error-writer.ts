@@ -1,48 +1,107 @@
 /**
- * The one place that writes error responses.
+ * The one place that writes error responses, and the HTTP edge's translation of domain errors.
  *
- * Whatever a route throws — an {@link ApiError}, a Koa HTTP error from a body parser, a database
- * or object store that went away, a bug — leaves here as DRF-shaped JSON. Unknown errors become the bare 500 and
- * are logged with the request id; their message never reaches the client.
+ * Whatever a route throws — a domain error (`src/errors.ts`), an {@link ApiError}, a Koa HTTP
+ * error from a body parser, a database that went away, a bug — leaves here as DRF-shaped JSON.
+ * Unknown errors become the bare 500 and are logged with the request id; their message never
+ * reaches the client.
  *
  * @module
  */
 import type { Context, Next } from 'koa';
-import { isDatabaseUnavailable } from '../db/errors.js';
-import { ObjectTooLargeError, StorageUnavailableError } from '../storage/storage.js';
-import { ApiError, SERVER_ERROR_BODY, methodNotAllowed, notFound, payloadTooLarge, serviceUnavailable, type ErrorBody } from './errors.js';
+import {
+  AuthenticationFailedError,
+  ConflictError,
+  DomainError,
+  InvalidTokenError,
+  NotFoundError,
+  PermissionDeniedError,
+  ThrottledError,
+  TooLargeError,
+  UnavailableError,
+  ValidationFailedError,
+} from '../errors.js';
+import { ApiError, SERVER_ERROR_BODY, WWW_AUTHENTICATE, methodNotAllowed, payloadTooLarge, type ErrorBody } from './errors.js';
 
 /**
- * Koa middleware, first in the chain: runs the rest and maps anything thrown to a response.
- * Also turns an unanswered request into the DRF 404.
+ * Recognises an error of a layer the HTTP code does not import (a database that cannot be reached)
+ * as a domain error; `undefined` leaves it to the writer.
  */
-export async function errorWriter(ctx: Context, next: Next): Promise<void> {
-  try {
-    await next();
-    if (ctx.body === undefined || ctx.body === null) {
-      if (ctx.status === 404) throw notFound();
-      // The router's allowedMethods() sets 405 (or 501 for an unknown method) and `Allow`, no body.
-      if (ctx.status === 405 || ctx.status === 501) throw methodNotAllowed(ctx.method);
+export type ErrorClassifier = (thrown: unknown) => DomainError | undefined;
+
+/** How the writer is set up. */
+export interface ErrorWriterOptions {
+  /** The application's classifier; `createApp` passes the database's. */
+  readonly classify?: ErrorClassifier;
+}
+
+/**
+ * Builds the error-writing middleware, first in the chain: runs the rest and maps anything thrown
+ * to a response. Also turns an unanswered request into the DRF 404.
+ *
+ * @param options - the classifier for errors of layers below (the dependency points up: `db/`
+ *   hands its knowledge to the writer, the writer imports no `db/`)
+ * @returns the middleware
+ * @example
+ * app.use(createErrorWriter({ classify: domainErrorOfDatabase }));
+ */
+export function createErrorWriter(options: ErrorWriterOptions = {}) {
+  const classify = options.classify ?? (() => undefined);
+  return async function errorWriterMiddleware(ctx: Context, next: Next): Promise<void> {
+    try {
+      await next();
+      if (ctx.body === undefined || ctx.body === null) {
+        if (ctx.status === 404) throw new NotFoundError();
+        // The router's allowedMethods() sets 405 (or 501 for an unknown method) and `Allow`, no body.
+        if (ctx.status === 405 || ctx.status === 501) throw methodNotAllowed(ctx.method);
+      }
+    } catch (thrown) {
+      const error = toApiError(ctx, thrown instanceof DomainError ? thrown : (classify(thrown) ?? thrown));
+      ctx.status = error.status;
+      ctx.set(error.headers);
+      ctx.body = error.body satisfies ErrorBody;
     }
-  } catch (thrown) {
-    const error = toApiError(ctx, thrown);
-    ctx.status = error.status;
-    ctx.set(error.headers);
-    ctx.body = error.body satisfies ErrorBody;
+  };
+}
+
+/**
+ * The writer without a classifier: every domain and HTTP error, with an unreachable database
+ * answered as a bug (500). The application uses {@link createErrorWriter}.
+ */
+export const errorWriter = createErrorWriter();
+
+/**
+ * The HTTP translation of a domain error: DRF's status, body and headers.
+ *
+ * @param error - any domain error
+ * @returns the response it becomes
+ * @example
+ * toHttpError(new NotFoundError()); // ApiError 404 {"detail": "Not found."}
+ */
+export function toHttpError(error: DomainError): ApiError {
+  const challenge = { 'WWW-Authenticate': WWW_AUTHENTICATE };
+  if (error instanceof ValidationFailedError) return new ApiError(400, error.errors);
+  if (error instanceof AuthenticationFailedError) return new ApiError(401, error.code ? { detail: error.detail, code: error.code } : { detail: error.detail }, challenge);
+  if (error instanceof InvalidTokenError) {
+    return new ApiError(401, error.messages ? { detail: error.detail, code: error.code, messages: error.messages } : { detail: error.detail, code: error.code }, challenge);
   }
+  if (error instanceof PermissionDeniedError) return new ApiError(403, { detail: error.detail });
+  if (error instanceof NotFoundError) return new ApiError(404, { detail: error.detail });
+  if (error instanceof ConflictError) return new ApiError(409, { detail: error.detail });
+  if (error instanceof TooLargeError) return payloadTooLarge(error.detail);
+  if (error instanceof ThrottledError) return new ApiError(429, { detail: error.detail }, { 'Retry-After': String(error.waitSeconds) });
+  if (error instanceof UnavailableError) return new ApiError(503, { detail: error.detail });
+  return new ApiError(500, SERVER_ERROR_BODY);
 }
 
 function toApiError(ctx: Context, thrown: unknown): ApiError {
   if (thrown instanceof ApiError) return thrown;
-  if (isDatabaseUnavailable(thrown)) {
-    ctx.log.warn({ err: thrown }, 'database unavailable');
-    return serviceUnavailable();
+  if (thrown instanceof UnavailableError) {
+    // The log says what went away; a plain serviceUnavailable() names nothing worth a line.
+    if (thrown.service) ctx.log.warn({ err: thrown.cause ?? thrown }, `${thrown.service} unavailable`);
+    return toHttpError(thrown);
   }
-  if (thrown instanceof StorageUnavailableError) {
-    ctx.log.warn({ err: thrown }, 'storage unavailable');
-    return serviceUnavailable();
-  }
-  if (thrown instanceof ObjectTooLargeError) return payloadTooLarge(`The file exceeds the upload limit of ${thrown.maxBytes} bytes.`);
+  if (thrown instanceof DomainError) return toHttpError(thrown);
   const status = (thrown as { status?: unknown; expose?: unknown }).status;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     // Errors raised by Koa and body parsers (raw-body: too large, aborted, bad encoding).

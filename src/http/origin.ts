@@ -5,7 +5,7 @@
  * @module
  */
 import type { Context } from 'koa';
-import { permissionDenied } from './errors.js';
+import { permissionDenied } from '../errors.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 

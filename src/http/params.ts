@@ -4,7 +4,7 @@
  * @module
  */
 import type { Context } from 'koa';
-import { notFound, validationError } from './errors.js';
+import { notFound, validationError } from '../errors.js';
 import { MESSAGES } from './fields.js';
 
 /**

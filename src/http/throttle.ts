@@ -8,7 +8,7 @@ import type { Context, Next } from 'koa';
 import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Deps } from '../deps.js';
 import type { ThrottleRate } from '../config.js';
-import { throttled } from './errors.js';
+import { throttled } from '../errors.js';
 
 /** The throttle scopes of `THROTTLE_*`; `null` where the rate is `off`. */
 export interface Throttles {

@@ -5,7 +5,7 @@
  */
 import type { Context, Next } from 'koa';
 import type { z } from 'zod';
-import { validationError, type FieldErrors } from './errors.js';
+import { validationError, type FieldErrors } from '../errors.js';
 import { pythonType } from './fields.js';
 import { declareRoute, type Declared } from './route-metadata.js';
 

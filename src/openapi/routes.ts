@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import Router from '@koa/router';
 import type { Deps } from '../deps.js';
-import { notFound } from '../http/errors.js';
+import { notFound } from '../errors.js';
 import { responds } from '../http/responds.js';
 import { projectRoot } from '../paths.js';
 import { buildOpenApiDocument, type OpenApiDocument } from './document.js';

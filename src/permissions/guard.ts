@@ -5,7 +5,7 @@
  */
 import type { Context, Next } from 'koa';
 import { currentUser } from '../auth/authenticate.js';
-import { permissionDenied } from '../http/errors.js';
+import { permissionDenied } from '../errors.js';
 import { declareRoute } from '../http/route-metadata.js';
 import { hasPermission } from './policy.js';
 

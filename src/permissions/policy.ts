@@ -1,147 +1,58 @@
 /**
- * Who may do what: Django's permission semantics and the delegation rules on top of them, as pure
- * functions, with the route guard built on them. The API, the admin and the CLI all decide through
- * {@link authorize}; docs/md/security.md holds the table of who may do what.
+ * Who may do what, decided in one place: the rules of every entity (`policies/users.ts`,
+ * `policies/groups.ts`, `policies/files.ts`, built from the predicates of `policies/actor.ts`)
+ * joined into one table, with {@link can} to ask and {@link authorize} to assert. The API, the
+ * admin and the CLI all decide through here; the route guard `requirePermission` (in `guard.ts`)
+ * is built on {@link hasPermission}. docs/md/security.md holds the table of who may do what.
  *
  * @module
  */
-import type { AuthUser } from '../auth/principal.js';
-import { permissionDenied } from '../http/errors.js';
+import { permissionDenied } from '../errors.js';
+import type { Actor } from './policies/actor.js';
+import { fileRules } from './policies/files.js';
+import { groupRules } from './policies/groups.js';
+import { userRules } from './policies/users.js';
 
-/** Who acts: the acting user's flags and effective permissions (an {@link AuthUser} is one). */
-export interface Actor {
-  /** `null` for the {@link SYSTEM_ACTOR}. */
-  readonly id: number | null;
-  readonly is_active: boolean;
-  readonly is_staff: boolean;
-  readonly is_superuser: boolean;
-  /** Effective codenames: direct and through groups. */
-  readonly permissions: ReadonlySet<string>;
-}
+export { SYSTEM_ACTOR, hasPermission, holdsAll, isSuperuser, type Actor } from './policies/actor.js';
+export { NO_CHANGE, leavesOwnPrivileges, mayActOn, mayGrant, type UserChange, type UserSubject } from './policies/users.js';
+export { canDeleteFile, canViewAllFiles, canViewFile, isOwner, type FileActor, type FileSubject } from './policies/files.js';
 
-/** The CLI and seeds act with full rights. */
-export const SYSTEM_ACTOR: Actor = Object.freeze({ id: null, is_active: true, is_staff: true, is_superuser: true, permissions: new Set<string>() });
+/** Every action with its rule, one entry per action of every entity. */
+const RULES = { ...userRules, ...groupRules, ...fileRules };
 
-/** A user acted on, as it is before the change. */
-export interface UserSubject {
-  readonly id: number;
-  readonly is_superuser: boolean;
-  /** Its effective codenames (every one for a superuser). */
-  readonly permissions: ReadonlySet<string>;
-}
+/** An action {@link can} and {@link authorize} decide. */
+export type Action = keyof typeof RULES;
 
-/** What a change to a user gives it or alters. */
-export interface UserChange {
-  /**
-   * Codenames the change newly gives: direct permissions added, and the permissions of the
-   * groups it joins.
-   */
-  readonly grants: ReadonlySet<string>;
-  /** The change sets `is_superuser` (it was not). */
-  readonly makesSuperuser: boolean;
-  /** The change sets `is_staff` (it was not). */
-  readonly makesStaff: boolean;
-  /** The change alters groups, direct permissions, `is_staff` or `is_superuser`, in either direction. */
-  readonly altersPrivileges: boolean;
-}
-
-/** The subject each action is decided on. */
-export interface ActionSubjects {
-  /** Creating a user with the given groups, permissions and flags. */
-  add_user: { readonly change: UserChange };
-  /** Any change of a user: fields, flags, groups, direct permissions, password, deactivation. */
-  change_user: { readonly target: UserSubject; readonly change: UserChange };
-  delete_user: { readonly target: UserSubject };
-  /** Blacklisting a user's tokens: logout-everywhere, the admin's "blacklist tokens" action. */
-  logout_user: { readonly target: UserSubject };
-  /** Creating a group, or changing one: `grants` are the codenames added to it. */
-  change_group: { readonly grants: ReadonlySet<string> };
-}
-
-/** An action {@link authorize} decides. */
-export type Action = keyof ActionSubjects;
-
-/** A change that gives and alters nothing. */
-export const NO_CHANGE: UserChange = Object.freeze({ grants: new Set<string>(), makesSuperuser: false, makesStaff: false, altersPrivileges: false });
+/** The subject each action is decided on, as its rule reads it. */
+export type ActionSubjects = { [A in Action]: Parameters<(typeof RULES)[A]>[1] };
 
 /**
- * Whether a user holds a permission: active, and a superuser or granted it directly or through a
- * group (Django's `user.has_perm`).
+ * Whether the actor may perform the action on the subject.
  *
- * @param codename - e.g. `view_user`
- * @example
- * hasPermission(user, 'change_user');
- */
-export function hasPermission(user: Pick<AuthUser, 'is_active' | 'is_superuser' | 'permissions'>, codename: string): boolean {
-  return user.is_active && (user.is_superuser || user.permissions.has(codename));
-}
-
-/** Whether the actor is an active superuser, for whom every action is allowed. */
-export function isSuperuser(actor: Actor): boolean {
-  return actor.is_active && actor.is_superuser;
-}
-
-/** Whether the actor holds every one of the codenames. */
-export function holdsAll(actor: Actor, codenames: Iterable<string>): boolean {
-  for (const codename of codenames) if (!hasPermission(actor, codename)) return false;
-  return true;
-}
-
-/**
- * Whether the actor may act on the user at all: a superuser on anyone; anyone else only on a user
- * who is not a superuser and holds no permission the actor lacks (setting the password of a user
- * with more rights would be a way to get them).
- */
-export function mayActOn(actor: Actor, target: UserSubject): boolean {
-  return isSuperuser(actor) || (actor.is_active && !target.is_superuser && holdsAll(actor, target.permissions));
-}
-
-/**
- * Whether the actor may give what the change gives: a superuser anything; anyone else only
- * permissions it holds itself, staff status only if it is staff, superuser status never.
- */
-export function mayGrant(actor: Actor, change: UserChange): boolean {
-  if (isSuperuser(actor)) return true;
-  return actor.is_active && !change.makesSuperuser && (!change.makesStaff || actor.is_staff) && holdsAll(actor, change.grants);
-}
-
-/** Whether the change leaves the actor's own privileges alone (a superuser may change its own). */
-export function leavesOwnPrivileges(actor: Actor, target: UserSubject, change: UserChange): boolean {
-  return isSuperuser(actor) || target.id !== actor.id || !change.altersPrivileges;
-}
-
-/**
- * Whether the actor may perform the action on the subject. The route (or admin page) has already
- * checked the model permission (`change_user`…); this decides what delegation allows on top.
- *
+ * @param actor - who acts
+ * @param action - what it would do
+ * @param subject - what the action's rule reads (the target user, the change, the file…)
+ * @returns whether the policy allows it
  * @example
  * can(actor, 'delete_user', { target }); // false when target is a superuser and actor is not
  */
 export function can<A extends Action>(actor: Actor, action: A, subject: ActionSubjects[A]): boolean {
-  switch (action) {
-    case 'add_user':
-      return mayGrant(actor, (subject as ActionSubjects['add_user']).change);
-    case 'change_user': {
-      const { target, change } = subject as ActionSubjects['change_user'];
-      return mayActOn(actor, target) && mayGrant(actor, change) && leavesOwnPrivileges(actor, target, change);
-    }
-    case 'delete_user':
-    case 'logout_user':
-      return mayActOn(actor, (subject as ActionSubjects['delete_user']).target);
-    case 'change_group':
-      return isSuperuser(actor) || (actor.is_active && holdsAll(actor, (subject as ActionSubjects['change_group']).grants));
-    default:
-      throw new Error(`can(): unknown action ${String(action)}`);
-  }
+  const rule = RULES[action] as ((actor: Actor, subject: ActionSubjects[A]) => boolean) | undefined;
+  if (!rule) throw new Error(`can(): unknown action ${String(action)}`);
+  return rule(actor, subject);
 }
 
 /**
- * Asserts that the actor may perform the action on the subject.
+ * Asserts that the actor may perform the action on the subject: returns only when
+ * {@link can} allows it, so code after the call runs authorized.
  *
- * @throws {@link ApiError} 403 with DRF's body when it may not
+ * @param actor - who acts
+ * @param action - what it would do
+ * @param subject - what the action's rule reads
+ * @throws {@link "errors".PermissionDeniedError} with DRF's wording when it may not
  * @example
  * authorize(actor, 'logout_user', { target });
  */
-export function authorize<A extends Action>(actor: Actor, action: A, subject: ActionSubjects[A]): void {
+export function authorize<A extends Action>(actor: Actor, action: A, subject: ActionSubjects[A]): asserts subject is ActionSubjects[A] {
   if (!can(actor, action, subject)) throw permissionDenied();
 }

@@ -7,7 +7,8 @@
  */
 import Router from '@koa/router';
 import { setDownloadHeaders } from '../http/download.js';
-import { invalidSignature, notFound } from '../http/errors.js';
+import { notFound } from '../errors.js';
+import { invalidSignature } from '../http/errors.js';
 import { responds } from '../http/responds.js';
 import { LocalStorage } from './local.js';
 import { ObjectNotFoundError, type Storage } from './storage.js';

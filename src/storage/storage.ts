@@ -3,13 +3,14 @@
  * "storage/s3".S3Storage} (MinIO or any S3) and {@link "storage/local".LocalStorage} (a folder),
  * chosen by configuration in {@link "storage/factory".createStorage}.
  *
- * Implementations report an unreachable store as {@link StorageUnavailableError} (the HTTP layer
- * answers 503), an upload over its limit as {@link ObjectTooLargeError} (413) and a missing object
+ * Implementations report an unreachable store as {@link StorageUnavailableError} (the domain's
+ * "unavailable": 503 over HTTP), an upload over its limit as {@link ObjectTooLargeError} ("too large": 413) and a missing object
  * as {@link ObjectNotFoundError}; nothing else they throw is expected.
  *
  * @module
  */
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { TooLargeError, UnavailableError } from '../errors.js';
 
 /** What the store knows about one object. */
 export interface ObjectInfo {
@@ -103,23 +104,23 @@ export interface Storage {
 }
 
 /** The object store cannot be reached (down, refusing, misconfigured bucket); the request may work later. */
-export class StorageUnavailableError extends Error {
+export class StorageUnavailableError extends UnavailableError {
   override name = 'StorageUnavailableError';
   /**
    * @param message - what failed, for the log (never sent to clients)
    * @param options.cause - the underlying error
    */
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(message, { ...options, service: 'storage' });
   }
 }
 
 /** An upload was longer than its limit. */
-export class ObjectTooLargeError extends Error {
+export class ObjectTooLargeError extends TooLargeError {
   override name = 'ObjectTooLargeError';
   /** @param maxBytes - the limit that was exceeded */
   constructor(readonly maxBytes: number) {
-    super(`the object exceeds ${maxBytes} bytes`);
+    super(`The file exceeds the upload limit of ${maxBytes} bytes.`, `the object exceeds ${maxBytes} bytes`);
   }
 }
 

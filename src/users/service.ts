@@ -11,7 +11,7 @@ import { loadPrincipal } from '../auth/principal.js';
 import { blacklistUserTokens } from '../auth/service.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { groupPermissions, resolveGroups, resolvePermissions } from '../groups/service.js';
-import { notFound, serviceUnavailable, validationError, fieldError, type FieldErrors } from '../http/errors.js';
+import { notFound, serviceUnavailable, validationError, fieldError, type FieldErrors } from '../errors.js';
 import { authorize, NO_CHANGE, type Actor, type UserChange, type UserSubject } from '../permissions/policy.js';
 import type { UserRow } from './presenter.js';
 import type { PasswordChange, ProfilePatch, UserCreate, UserPatch } from './schema.js';

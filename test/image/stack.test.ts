@@ -297,8 +297,8 @@ describe('the image, built and run by podman with the compose files', function (
       const before = await fetch(`http://127.0.0.1:${port}/api/no-such-route/`);
       expect(before.status).to.equal(404);
       expect(await before.json()).to.deep.equal({ detail: 'Not found.' });
-      const file = path.join(dir, 'src/http/errors.ts');
-      fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace("detail: 'Not found.'", "detail: 'Not found (reloaded).'"));
+      const file = path.join(dir, 'src/errors.ts');
+      fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace("detail = 'Not found.'", "detail = 'Not found (reloaded).'"));
       const deadline = Date.now() + 60_000;
       let detail = '';
       while (Date.now() < deadline) {

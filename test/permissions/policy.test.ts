@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { can, NO_CHANGE, SYSTEM_ACTOR, type Action, type ActionSubjects, type Actor, type UserChange, type UserSubject } from '../../src/permissions/policy.js';
+import { PermissionDeniedError } from '../../src/errors.js';
+import { authorize, can, NO_CHANGE, SYSTEM_ACTOR, type Action, type ActionSubjects, type Actor, type UserChange, type UserSubject } from '../../src/permissions/policy.js';
 
 // The delegation rules as a table, without HTTP: who (actor) may do what (action) to whom (subject).
 
@@ -23,6 +24,13 @@ const root = target({ is_superuser: true, permissions: perms('add_user', 'change
 const peer = target({ permissions: perms('view_user') });
 const stronger = target({ permissions: perms('view_user', 'view_file') });
 const self = target({ id: 1, permissions: manager.permissions });
+
+const uploader = actor({ id: 3, is_staff: false });
+const fileViewer = actor({ id: 4, is_staff: false, permissions: perms('view_file') });
+const fileDeleter = actor({ id: 5, is_staff: false, permissions: perms('delete_file') });
+const ownFile = { owner_id: 3 };
+const othersFile = { owner_id: 9 };
+const ownerless = { owner_id: null };
 
 type Row = { [A in Action]: [string, Actor, A, ActionSubjects[A], boolean] }[Action];
 
@@ -66,6 +74,25 @@ const table: Row[] = [
   ['inactive manager changes a peer', inactiveManager, 'change_user', { target: peer, change: change() }, false],
   ['inactive superuser deletes a peer', actor({ is_active: false, is_superuser: true }), 'delete_user', { target: peer }, false],
   ['inactive manager creates a plain user', inactiveManager, 'add_user', { change: change() }, false],
+
+  // Files: the owner, or a holder of view_file / delete_file.
+  ['owner sees its file', uploader, 'view_file', { file: ownFile }, true],
+  ['owner deletes its file', uploader, 'delete_file', { file: ownFile }, true],
+  ['user sees another user\'s file', uploader, 'view_file', { file: othersFile }, false],
+  ['user deletes another user\'s file', uploader, 'delete_file', { file: othersFile }, false],
+  ['user sees an ownerless file', uploader, 'view_file', { file: ownerless }, false],
+  ['view_file holder sees another user\'s file', fileViewer, 'view_file', { file: othersFile }, true],
+  ['view_file holder deletes another user\'s file', fileViewer, 'delete_file', { file: othersFile }, false],
+  ['delete_file holder deletes another user\'s file', fileDeleter, 'delete_file', { file: othersFile }, true],
+  ['user lists every file', uploader, 'view_all_files', {}, false],
+  ['view_file holder lists every file', fileViewer, 'view_all_files', {}, true],
+  ['superuser lists every file', superuser, 'view_all_files', {}, true],
+  ['inactive view_file holder sees another user\'s file', actor({ id: 3, is_active: false, permissions: perms('view_file') }), 'view_file', { file: othersFile }, false],
+  ['CLI deletes an ownerless file', SYSTEM_ACTOR, 'delete_file', { file: ownerless }, true],
+
+  // The admin panel: staff only, whatever the permissions.
+  ['staff user enters the admin', manager, 'use_admin', {}, true],
+  ['non-staff user with permissions enters the admin', nonStaffManager, 'use_admin', {}, false],
 ];
 
 describe('delegation policy', () => {
@@ -74,4 +101,20 @@ describe('delegation policy', () => {
       expect(can(who, action, subject as never)).to.equal(allowed);
     });
   }
+});
+
+describe('authorize()', () => {
+  it('returns when the policy allows the action', () => {
+    expect(() => authorize(manager, 'delete_user', { target: peer })).not.to.throw();
+  });
+
+  it('throws the domain "permission denied" with DRF\'s wording when it refuses', () => {
+    expect(() => authorize(manager, 'delete_user', { target: root }))
+      .to.throw(PermissionDeniedError)
+      .with.property('detail', 'You do not have permission to perform this action.');
+  });
+
+  it('refuses an action that has no rule', () => {
+    expect(() => can(manager, 'fly' as Action, {} as never)).to.throw(/unknown action fly/);
+  });
 });

@@ -1,0 +1,43 @@
+import { expect } from 'chai';
+import { ESLint } from 'eslint';
+
+// The import rule of docs/md/architecture.md bites: a file with a wrong arrow, linted through
+// ESLint's Node API with the project's own configuration, fails with boundaries/dependencies.
+
+/** The boundaries errors ESLint reports for `code` as if it were the file at `filePath`. */
+async function boundaryErrors(eslint: ESLint, filePath: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath });
+  return (result?.messages ?? []).filter((m) => m.ruleId === 'boundaries/dependencies').map((m) => m.message);
+}
+
+describe('the import rule (eslint-plugin-boundaries)', function () {
+  this.timeout(120_000);
+  const eslint = new ESLint({ cwd: process.cwd() });
+
+  const wrong: Array<[string, string, string]> = [
+    ['the database layer imports http/', 'src/db/wrong-arrow.ts', "import { ApiError } from '../http/errors.js';\nexport const e = ApiError;\n"],
+    ['storage imports a feature', 'src/storage/wrong-arrow.ts', "import { notFound } from '../errors.js';\nimport { uploadFile } from '../files/service.js';\nexport const f = [notFound, uploadFile];\n"],
+    ['http/ imports a feature', 'src/http/wrong-arrow.ts', "import { currentUser } from '../auth/authenticate.js';\nexport const u = currentUser;\n"],
+    ['a service imports http/', 'src/users/service.ts', "import { ApiError } from '../http/errors.js';\nexport const e = ApiError;\n"],
+    ["a route module imports another feature's routes", 'src/groups/routes.ts', "import { userRoutes } from '../users/routes.js';\nexport const r = userRoutes;\n"],
+    ['a base module imports a feature', 'src/errors.ts', "import { can } from './permissions/policy.js';\nexport const c = can;\n"],
+  ];
+  for (const [name, filePath, code] of wrong) {
+    it(`refuses: ${name}`, async () => {
+      const errors = await boundaryErrors(eslint, filePath, code);
+      expect(errors, `${filePath}\n${code}`).to.have.length.greaterThan(0);
+      expect(errors[0]).to.match(/There is no policy allowing dependencies/);
+    });
+  }
+
+  const right: Array<[string, string, string]> = [
+    ['a service imports the domain errors, the database and another service', 'src/users/service.ts', "import { notFound } from '../errors.js';\nimport { isUniqueViolation } from '../db/errors.js';\nimport { blacklistUserTokens } from '../auth/service.js';\nexport const x = [notFound, isUniqueViolation, blacklistUserTokens];\n"],
+    ['a route module imports http/ and its service', 'src/groups/routes.ts', "import { responds } from '../http/responds.js';\nimport { findGroup } from './service.js';\nexport const x = [responds, findGroup];\n"],
+    ['an edge imports a route module', 'src/app.ts', "import { userRoutes } from './users/routes.js';\nexport const r = userRoutes;\n"],
+  ];
+  for (const [name, filePath, code] of right) {
+    it(`allows: ${name}`, async () => {
+      expect(await boundaryErrors(eslint, filePath, code)).to.deep.equal([]);
+    });
+  }
+});
