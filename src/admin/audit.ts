@@ -5,6 +5,7 @@
  * @module
  */
 import type { Knex } from 'knex';
+import { AdminLogEntry } from '../db/models.js';
 
 /** Who acted: the staff user's id and username (kept even if the user is deleted later). */
 export interface AuditActor {
@@ -58,23 +59,24 @@ export async function recordAction(
   target: AuditTarget,
   details: Record<string, unknown> = {},
 ): Promise<void> {
-  await db('admin_log').insert({
+  await AdminLogEntry.query(db).insert({
     actor_id: actor.id,
     actor_username: actor.username,
     action,
     target_type: target.type,
     target_id: target.id === undefined || target.id === null ? null : String(target.id),
     target_repr: target.repr.slice(0, 200),
-    details: JSON.stringify(details),
+    details,
   });
 }
 
 /** The audit log, newest first, filtered. */
 export function auditQuery(db: Knex, filters: AuditFilters = {}): Knex.QueryBuilder {
-  const query = db('admin_log').select('*');
+  const query = AdminLogEntry.query(db);
   if (filters.actor) query.where('actor_username', filters.actor);
   if (filters.action) query.where('action', filters.action);
   if (filters.targetType) query.where('target_type', filters.targetType);
   if (filters.targetId) query.where('target_id', filters.targetId);
-  return query.orderBy('created_at', 'desc').orderBy('id', 'desc');
+  // A knex builder: the admin's pager counts and slices it.
+  return query.orderBy('created_at', 'desc').orderBy('id', 'desc').toKnexQuery();
 }

@@ -27,8 +27,7 @@ export function adminGroupRoutes(deps: Deps, session: AdminGuard): Router {
 
   router.get('/groups/', session, requireAdminPermission('view_group'), async (ctx) => {
     const q = typeof ctx.query.q === 'string' ? ctx.query.q.trim() : '';
-    const query = groupsQuery(knex)
-      .select(knex.raw('(SELECT count(*) FROM auth_user_groups ug WHERE ug.group_id = g.id) AS members'))
+    const query = groupsQuery(knex, { members: true })
       .clearOrder()
       .orderBy('g.name');
     if (q) query.whereRaw(`g.name ILIKE ? ESCAPE '\\'`, [`%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`]);

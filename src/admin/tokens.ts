@@ -7,6 +7,7 @@
 import Router from '@koa/router';
 import type { Knex } from 'knex';
 import { blacklistTokenSessions } from '../auth/service.js';
+import { OutstandingToken } from '../db/models.js';
 import type { Deps } from '../deps.js';
 import { authorize } from '../permissions/policy.js';
 import { userSubject } from '../users/service.js';
@@ -35,12 +36,16 @@ export interface TokenFilters {
   readonly status?: string;
 }
 
-/** The outstanding tokens with their user and blacklist state, newest first. */
+/**
+ * The outstanding tokens (`o`) with their user (`u`) and blacklist state (`b`), newest first: a knex
+ * builder, which the admin's pager counts and slices.
+ */
 export function outstandingTokensQuery(knex: Knex, filters: TokenFilters = {}): Knex.QueryBuilder {
-  const query = knex('token_blacklist_outstandingtoken as o')
-    .leftJoin('auth_user as u', 'u.id', 'o.user_id')
-    .leftJoin('token_blacklist_blacklistedtoken as b', 'b.token_id', 'o.id')
-    .select('o.id', 'o.jti', 'o.user_id', 'u.username', 'o.created_at', 'o.expires_at', 'b.blacklisted_at');
+  const query = OutstandingToken.query(knex)
+    .alias('o')
+    .leftJoinRelated('[user as u, blacklisted as b]')
+    .select('o.id', 'o.jti', 'o.user_id', 'u.username', 'o.created_at', 'o.expires_at', 'b.blacklisted_at')
+    .toKnexQuery();
   if (filters.user) query.where('u.username', filters.user);
   if (filters.status === 'blacklisted') query.whereNotNull('b.id');
   if (filters.status === 'live') query.whereNull('b.id').where('o.expires_at', '>', knex.fn.now());
@@ -71,10 +76,13 @@ export function adminTokenRoutes(deps: Deps, session: AdminGuard): Router {
     }
     const actor = adminUser(ctx);
     await knex.transaction(async (trx) => {
-      const owners: Array<{ id: number | null; username: string | null }> = await trx('token_blacklist_outstandingtoken as o')
-        .leftJoin('auth_user as u', 'u.id', 'o.user_id')
-        .whereIn('o.id', ids)
-        .distinct('u.id', 'u.username');
+      const tokens = await OutstandingToken.query(trx)
+        .findByIds(ids)
+        .select('id', 'user_id')
+        .orderBy('id')
+        .withGraphFetched('user')
+        .modifyGraph('user', (user) => user.select('id', 'username'));
+      const owners = [...new Map(tokens.map((t) => [t.user?.id ?? null, { id: t.user?.id ?? null, username: t.user?.username ?? null }])).values()];
       // As the API's logout-everywhere: nobody's tokens but those of users the actor may act on.
       for (const owner of owners) if (owner.id !== null) authorize(actor, 'logout_user', { target: await userSubject(trx, owner.id) });
       const users = owners.map((o) => o.username);

@@ -6,7 +6,9 @@
  */
 import Router from '@koa/router';
 import type { Context } from 'koa';
+import { liveTokenCount } from '../auth/service.js';
 import type { Deps } from '../deps.js';
+import { groupNames } from '../groups/service.js';
 import { notFound, validationError, type FieldErrors } from '../errors.js';
 import { idParam } from '../http/params.js';
 import { parseInput, parseInputChecked } from '../http/validate.js';
@@ -51,7 +53,7 @@ export function adminUserRoutes(deps: Deps, session: AdminGuard): Router {
     const query = usersQuery(knex, { search: filters.q, is_active: filters.is_active, group: filters.group || undefined });
     if (filters.is_staff) query.where('u.is_staff', filters.is_staff === 'true');
     const page = await fetchHtmlPage<UserRow>(query, q.page);
-    const groups = await knex('auth_group').orderBy('name').pluck('name');
+    const groups = await groupNames(knex);
     render(ctx, 'users/list', { title: 'Users', page, filters, groups });
   });
 
@@ -180,17 +182,12 @@ export function adminUserRoutes(deps: Deps, session: AdminGuard): Router {
   }
 
   async function renderChangeForm(ctx: Context, target: UserRow, values: Record<string, unknown>, errors: FieldErrors, status = 200): Promise<void> {
-    const tokens = await knex('token_blacklist_outstandingtoken as o')
-      .leftJoin('token_blacklist_blacklistedtoken as b', 'b.token_id', 'o.id')
-      .where('o.user_id', target.id)
-      .where('o.expires_at', '>', knex.fn.now())
-      .whereNull('b.id')
-      .count<{ count: string | number }[]>({ count: '*' });
-    render(ctx, 'users/change', { title: `Change user ${target.username}`, target, values, errors, liveTokens: Number(tokens[0]?.count ?? 0), ...(await choices()) }, status);
+    const liveTokens = await liveTokenCount(knex, target.id);
+    render(ctx, 'users/change', { title: `Change user ${target.username}`, target, values, errors, liveTokens, ...(await choices()) }, status);
   }
 
   async function choices() {
-    return { groups: await knex('auth_group').orderBy('name').pluck('name'), permissionGroups: await permissionsByModel(knex) };
+    return { groups: await groupNames(knex), permissionGroups: await permissionsByModel(knex) };
   }
 
   return router;

@@ -1,6 +1,7 @@
 /**
  * Opens the database chosen by configuration — a PostgreSQL server through `pg`, or embedded
- * PostgreSQL (PGlite) through `knex-pglite` — behind one knex instance, and binds the models to it.
+ * PostgreSQL (PGlite) through `knex-pglite` — behind one knex instance. The objection models are
+ * bound to none: each query is given the knex instance or transaction it runs on (`src/db/models.ts`).
  *
  * @module
  */
@@ -9,7 +10,6 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import knexFactory, { type Knex } from 'knex';
 import lockfile from 'proper-lockfile';
-import { Model } from 'objection';
 import type { DatabaseConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import { ConflictError } from '../errors.js';
@@ -73,7 +73,7 @@ export const migrationSource: Knex.MigrationSource<string> = {
 export const migrationConfig: Knex.MigratorConfig = { migrationSource, tableName: 'knex_migrations' };
 
 /**
- * Opens the configured database and binds the objection models to it.
+ * Opens the configured database.
  *
  * For PGlite with a data directory, the directory is locked first: PGlite is single-process, and a
  * second process writing the same files would corrupt them.
@@ -121,8 +121,6 @@ export async function openDatabase(config: DatabaseConfig, logger?: Logger): Pro
     } as Knex.Config);
     listen = (channel, handler) => listenPglite(pglite, channel, handler);
   }
-  Model.knex(knex);
-
   return {
     knex,
     kind: config.kind,

@@ -14,7 +14,8 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTF
  *
  * @param error - anything thrown by a query
  */
-export function isDatabaseUnavailable(error: unknown): boolean {
+export function isDatabaseUnavailable(thrown: unknown): boolean {
+  const error = driverError(thrown);
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') {
@@ -33,8 +34,17 @@ export function isDatabaseUnavailable(error: unknown): boolean {
  * @param constraint - the constraint name to match, e.g. `auth_user_username_unique`
  */
 export function isUniqueViolation(error: unknown, constraint?: string): boolean {
-  const e = error as { code?: unknown; constraint?: unknown } | null;
+  const e = driverError(error) as { code?: unknown; constraint?: unknown } | null;
   return e?.code === '23505' && (constraint === undefined || e.constraint === constraint);
+}
+
+/**
+ * The driver's own error: objection wraps a PostgreSQL error in a `db-errors` class that keeps it
+ * as `nativeError` (and drops its `code`); knex's errors come as they are.
+ */
+function driverError(error: unknown): unknown {
+  const native = (error as { nativeError?: unknown } | null)?.nativeError;
+  return native instanceof Error ? native : error;
 }
 
 /**

@@ -1,13 +1,25 @@
 /**
- * The objection models: thin on purpose (table, columns, relations). Queries live in the features'
- * services so that the model layer stays replaceable.
+ * The objection models: thin on purpose (table, columns, relations, JSON columns). Queries live in
+ * the features' services so that the model layer stays replaceable.
+ *
+ * No model is bound to a knex instance: every query names the one it runs on
+ * (`User.query(db)`, `user.$relatedQuery('groups', trx)`), because tests open several databases in
+ * one process and a global `Model.knex()` would send one's queries to another.
  *
  * @module
  */
 import { Model } from 'objection';
 
+/**
+ * What every model shares: `first()` adds `LIMIT 1` (objection's default fetches every row and
+ * keeps the first).
+ */
+abstract class BaseModel extends Model {
+  static override useLimitInFirst = true;
+}
+
 /** A user account: Django's `auth_user` columns. */
-export class User extends Model {
+export class User extends BaseModel {
   static override tableName = 'auth_user';
 
   id!: number;
@@ -45,15 +57,16 @@ export class User extends Model {
 }
 
 /** A group (role) of users sharing permissions: `auth_group`. */
-export class Group extends Model {
+export class Group extends BaseModel {
   static override tableName = 'auth_group';
 
   id!: number;
   name!: string;
 
   permissions?: Permission[];
+  users?: User[];
 
-  /** The group's permissions, through `auth_group_permissions`. */
+  /** The group's permissions, through `auth_group_permissions`, and its members. */
   static override relationMappings = () => ({
     permissions: {
       relation: Model.ManyToManyRelation,
@@ -64,11 +77,16 @@ export class Group extends Model {
         to: 'auth_permission.id',
       },
     },
+    users: {
+      relation: Model.ManyToManyRelation,
+      modelClass: User,
+      join: { from: 'auth_group.id', through: { from: 'auth_user_groups.group_id', to: 'auth_user_groups.user_id' }, to: 'auth_user.id' },
+    },
   });
 }
 
 /** A permission: `codename` such as `view_user`, a human `name`, and the `model` it concerns. */
-export class Permission extends Model {
+export class Permission extends BaseModel {
   static override tableName = 'auth_permission';
 
   id!: number;
@@ -77,8 +95,39 @@ export class Permission extends Model {
   model!: string;
 }
 
+/** An uploaded file's row (`files`): its name, size, type, owner and object key in the store. */
+export class StoredFile extends BaseModel {
+  static override tableName = 'files';
+
+  id!: string;
+  name!: string;
+  /** `bigint`: a string from `pg`, a number from PGlite. */
+  size!: number | string;
+  content_type!: string;
+  owner_id!: number | null;
+  object_key!: string;
+  created_at!: Date | string;
+}
+
+/** An entry of the admin panel's audit log (`admin_log`, Django's `django_admin_log`). */
+export class AdminLogEntry extends BaseModel {
+  static override tableName = 'admin_log';
+  /** `details` is `jsonb`: objection serializes it on the way in. */
+  static override jsonAttributes = ['details'];
+
+  id!: number;
+  actor_id!: number | null;
+  actor_username!: string;
+  action!: string;
+  target_type!: string;
+  target_id!: string | null;
+  target_repr!: string;
+  details!: Record<string, unknown>;
+  created_at!: Date;
+}
+
 /** A refresh token that was issued (simplejwt's `OutstandingToken`), with the session it belongs to. */
-export class OutstandingToken extends Model {
+export class OutstandingToken extends BaseModel {
   static override tableName = 'token_blacklist_outstandingtoken';
 
   id!: number;
@@ -88,10 +137,27 @@ export class OutstandingToken extends Model {
   created_at!: Date | null;
   expires_at!: Date;
   session_id!: string;
+
+  user?: User | null;
+  blacklisted?: BlacklistedToken | null;
+
+  /** The token's user (none once deleted) and its blacklist row (none while usable). */
+  static override relationMappings = () => ({
+    user: {
+      relation: Model.BelongsToOneRelation,
+      modelClass: User,
+      join: { from: 'token_blacklist_outstandingtoken.user_id', to: 'auth_user.id' },
+    },
+    blacklisted: {
+      relation: Model.HasOneRelation,
+      modelClass: BlacklistedToken,
+      join: { from: 'token_blacklist_outstandingtoken.id', to: 'token_blacklist_blacklistedtoken.token_id' },
+    },
+  });
 }
 
 /** A blacklisted refresh token (simplejwt's `BlacklistedToken`). */
-export class BlacklistedToken extends Model {
+export class BlacklistedToken extends BaseModel {
   static override tableName = 'token_blacklist_blacklistedtoken';
 
   id!: number;

@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
+import { StoredFile } from '../db/models.js';
 import { fieldError, notFound, permissionDenied } from '../errors.js';
 import { ObjectNotFoundError, type ObjectInfo, type Storage } from '../storage/storage.js';
 import type { IncomingFile } from './multipart.js';
@@ -61,10 +62,10 @@ export async function uploadFile(deps: FileDeps, owner: { id: number }, file: In
   const { size } = await deps.storage.put(key, body, { contentType, maxBytes });
   try {
     if (size === 0) throw fieldError(FILE_FIELD, FILE_MESSAGES.empty);
-    const [row] = await deps.knex('files')
+    const row = await StoredFile.query(deps.knex)
       .insert({ id: randomUUID(), name, size, content_type: contentType, owner_id: owner.id, object_key: key })
       .returning('*');
-    return row as FileRow;
+    return { ...row };
   } catch (error) {
     // Keep the store in step with the table; should this fail too, the orphan sweep removes it.
     await deps.storage.delete(key).catch((cause: unknown) => deps.logger.warn({ err: cause, key }, 'could not remove the object of a failed upload'));
@@ -78,7 +79,7 @@ export async function uploadFile(deps: FileDeps, owner: { id: number }, file: In
  */
 export async function discardUpload(deps: FileDeps, file: FileRow): Promise<void> {
   try {
-    await deps.knex('files').where({ id: file.id }).delete();
+    await StoredFile.query(deps.knex).deleteById(file.id);
   } catch (error) {
     deps.logger.warn({ err: error, id: file.id }, 'could not remove the row of a failed upload');
     return;
@@ -93,8 +94,9 @@ export async function discardUpload(deps: FileDeps, file: FileRow): Promise<void
  * ctx.body = await paginate(ctx, filesQuery(knex, user), present);
  */
 export function filesQuery(knex: Knex, viewer: FileActor): Knex.QueryBuilder {
-  const query = knex('files').select('*').orderBy('created_at', 'desc').orderBy('id', 'asc');
-  return canViewAllFiles(viewer) ? query : query.where('owner_id', viewer.id);
+  const query = StoredFile.query(knex).orderBy('created_at', 'desc').orderBy('id', 'asc');
+  // A knex builder: the shared paginator counts and slices it.
+  return (canViewAllFiles(viewer) ? query : query.where('owner_id', viewer.id)).toKnexQuery();
 }
 
 /**
@@ -104,9 +106,9 @@ export function filesQuery(knex: Knex, viewer: FileActor): Knex.QueryBuilder {
  *   (its existence is not revealed)
  */
 export async function findVisibleFile(knex: Knex, viewer: FileActor, id: string): Promise<FileRow> {
-  const file = (await knex('files').where({ id }).first()) as FileRow | undefined;
+  const file = await StoredFile.query(knex).findById(id);
   if (!file || !canViewFile(viewer, file)) throw notFound();
-  return file;
+  return { ...file };
 }
 
 /**
@@ -145,11 +147,12 @@ export function fileUrl(storage: Storage, file: FileRow, options: { expiresIn: n
  * @throws {@link StorageUnavailableError} when the store is down
  */
 export async function deleteFile(deps: FileDeps, actor: FileActor, id: string): Promise<void> {
-  const file = (await deps.knex('files').where({ id }).first()) as FileRow | undefined;
+  const file = await StoredFile.query(deps.knex).findById(id);
   if (!file) throw notFound();
   if (!canDeleteFile(actor, file)) throw canViewFile(actor, file) ? permissionDenied() : notFound();
   await deps.storage.check();
-  const deleted = await deps.knex('files').where({ id }).delete().returning('id');
+  // Counted through RETURNING: the row count of a DELETE differs between the pg and PGlite drivers.
+  const deleted = await StoredFile.query(deps.knex).where({ id }).delete().returning('id');
   if (deleted.length === 0) throw notFound(); // a concurrent delete won
   await deps.storage.delete(file.object_key).catch((cause: unknown) => deps.logger.warn({ err: cause, key: file.object_key }, 'could not remove the object of a deleted file; the orphan sweep will'));
 }
@@ -204,12 +207,14 @@ export async function sweepOrphans(deps: Pick<FileDeps, 'knex' | 'storage'>, opt
   for (let start = 0; start < objects.length; start += SWEEP_BATCH) {
     const batch = objects.slice(start, start + SWEEP_BATCH);
     const known = new Set<string>(
-      await deps.knex('files')
-        .whereIn(
-          'object_key',
-          batch.map((o) => o.key),
-        )
-        .pluck('object_key'),
+      (
+        await StoredFile.query(deps.knex)
+          .whereIn(
+            'object_key',
+            batch.map((o) => o.key),
+          )
+          .select('object_key')
+      ).map((f) => f.object_key),
     );
     for (const object of batch) {
       if (!known.has(object.key)) {

@@ -5,6 +5,7 @@
  */
 import type { Knex } from 'knex';
 import { isUniqueViolation } from '../db/errors.js';
+import { Group, Permission } from '../db/models.js';
 import { notFound, validationError, type FieldErrors } from '../errors.js';
 import { MESSAGES } from '../http/fields.js';
 import { authorize, type Actor } from '../permissions/policy.js';
@@ -13,22 +14,34 @@ import type { GroupPatch, GroupWrite } from './schema.js';
 
 const DUPLICATE_NAME = 'group with this name already exists.';
 
-/** Groups with their sorted permission codenames. */
-export function groupsQuery(db: Knex | Knex.Transaction): Knex.QueryBuilder {
-  return db('auth_group as g')
-    .select(
-      'g.id',
-      'g.name',
-      db.raw(
-        'ARRAY(SELECT p.codename FROM auth_permission p JOIN auth_group_permissions gp ON gp.permission_id = p.id WHERE gp.group_id = g.id ORDER BY p.codename) AS permissions',
-      ),
-    )
+/**
+ * Groups (`g`) with their sorted permission codenames, by id, in one statement: the `permissions`
+ * relation (and with `members`, the count of the `users` relation) as a correlated subquery. A knex
+ * builder, which the shared paginators count and slice.
+ *
+ * @param options.members - also select `members`, the number of users in the group
+ */
+export function groupsQuery(db: Knex | Knex.Transaction, options: { members?: boolean } = {}): Knex.QueryBuilder {
+  const query = Group.query(db)
+    .alias('g')
+    .select('g.id', 'g.name', Group.relatedQuery('permissions').select(db.raw(`coalesce(array_agg(codename ORDER BY codename), '{}')`)).as('permissions'))
     .orderBy('g.id');
+  if (options.members) query.select(Group.relatedQuery('users').count().as('members'));
+  return query.toKnexQuery();
 }
 
-/** Finds one group by id, or `undefined`. */
+/** Finds one group by id with its sorted permission codenames, or `undefined`. */
 export async function findGroup(db: Knex | Knex.Transaction, id: number): Promise<GroupRow | undefined> {
-  return (await groupsQuery(db).where('g.id', id).first()) as GroupRow | undefined;
+  const group = await Group.query(db)
+    .findById(id)
+    .withGraphFetched('permissions')
+    .modifyGraph('permissions', (permissions) => permissions.select('auth_permission.codename').orderBy('auth_permission.codename'));
+  return group && { id: group.id, name: group.name, permissions: group.permissions!.map((p) => p.codename) };
+}
+
+/** Every group's name, sorted (the admin's choices and filters). */
+export async function groupNames(db: Knex | Knex.Transaction): Promise<string[]> {
+  return (await Group.query(db).select('name').orderBy('name')).map((g) => g.name);
 }
 
 /**
@@ -37,7 +50,7 @@ export async function findGroup(db: Knex | Knex.Transaction, id: number): Promis
  * @returns the ids in the given order, or DRF's message for the first unknown name
  */
 export async function resolveGroups(db: Knex | Knex.Transaction, names: readonly string[]): Promise<{ ids: number[] } | { error: string }> {
-  return resolveSlugs(db, 'auth_group', 'name', names);
+  return resolveSlugs(db, Group, 'name', names);
 }
 
 /**
@@ -46,15 +59,15 @@ export async function resolveGroups(db: Knex | Knex.Transaction, names: readonly
  * @returns the ids, or DRF's message for the first unknown codename
  */
 export async function resolvePermissions(db: Knex | Knex.Transaction, codenames: readonly string[]): Promise<{ ids: number[] } | { error: string }> {
-  return resolveSlugs(db, 'auth_permission', 'codename', codenames);
+  return resolveSlugs(db, Permission, 'codename', codenames);
 }
 
-async function resolveSlugs(db: Knex | Knex.Transaction, table: string, column: string, values: readonly string[]) {
+async function resolveSlugs(db: Knex | Knex.Transaction, model: typeof Group | typeof Permission, column: 'name' | 'codename', values: readonly string[]) {
   // PostgreSQL cannot compare text with NUL; DRF's field reports the lookup's ValueError so.
   if (values.some((v) => v.includes('\0'))) return { error: MESSAGES.invalidValue };
   const unique = [...new Set(values)];
   const rows: Array<{ id: number; slug: string }> = unique.length
-    ? await db(table).whereIn(column, unique).select('id', `${column} as slug`)
+    ? await model.query(db).whereIn(column, unique).select('id', `${column} as slug`).castTo<Array<{ id: number; slug: string }>>()
     : [];
   const bySlug = new Map(rows.map((r) => [r.slug, r.id]));
   const missing = unique.find((v) => !bySlug.has(v));
@@ -67,10 +80,8 @@ async function resolveSlugs(db: Knex | Knex.Transaction, table: string, column: 
  */
 export async function groupPermissions(db: Knex | Knex.Transaction, groupIds: readonly number[]): Promise<string[]> {
   if (groupIds.length === 0) return [];
-  return db('auth_permission as p')
-    .whereIn('p.id', db('auth_group_permissions').whereIn('group_id', groupIds).select('permission_id'))
-    .orderBy('p.codename')
-    .pluck('p.codename');
+  const permissions = await Group.relatedQuery('permissions', db).for([...groupIds]).distinct('auth_permission.codename').orderBy('auth_permission.codename');
+  return permissions.map((p) => p.codename);
 }
 
 /**
@@ -83,7 +94,7 @@ export async function createGroup(knex: Knex, actor: Actor, input: GroupWrite): 
   return knex.transaction(async (trx) => {
     const permissionIds = await checkGroupInput(trx, null, input);
     authorize(actor, 'change_group', { grants: new Set(input.permissions ?? []) });
-    const [row] = await trx('auth_group').insert({ name: input.name }).returning('id').catch(rethrowDuplicateName);
+    const row = await Group.query(trx).insert({ name: input.name }).returning('id').catch(rethrowDuplicateName);
     await setPermissions(trx, row.id, permissionIds);
     return (await findGroup(trx, row.id))!;
   });
@@ -97,12 +108,12 @@ export async function createGroup(knex: Knex, actor: Actor, input: GroupWrite): 
  */
 export async function updateGroup(knex: Knex, actor: Actor, id: number, input: GroupPatch): Promise<GroupRow> {
   return knex.transaction(async (trx) => {
-    const group = await trx('auth_group').where({ id }).forUpdate().first();
+    const group = await Group.query(trx).findById(id).forUpdate();
     if (!group) throw notFound();
     const permissionIds = await checkGroupInput(trx, id, input);
     const held = new Set(await groupPermissions(trx, [id]));
     authorize(actor, 'change_group', { grants: new Set((input.permissions ?? []).filter((c) => !held.has(c))) });
-    if (input.name !== undefined) await trx('auth_group').where({ id }).update({ name: input.name }).catch(rethrowDuplicateName);
+    if (input.name !== undefined) await Group.query(trx).findById(id).patch({ name: input.name }).catch(rethrowDuplicateName);
     await setPermissions(trx, id, permissionIds);
     return (await findGroup(trx, id))!;
   });
@@ -114,7 +125,8 @@ export async function updateGroup(knex: Knex, actor: Actor, id: number, input: G
  * @throws {@link ApiError} 404 for an unknown group
  */
 export async function deleteGroup(knex: Knex, id: number): Promise<void> {
-  const deleted = await knex('auth_group').where({ id }).delete().returning('id');
+  // Counted through RETURNING: the row count of a DELETE differs between the pg and PGlite drivers.
+  const deleted = await Group.query(knex).where({ id }).delete().returning('id');
   if (deleted.length === 0) throw notFound();
 }
 
@@ -125,10 +137,8 @@ export async function deleteGroup(knex: Knex, id: number): Promise<void> {
  */
 export async function setPermissions(trx: Knex.Transaction, groupId: number, permissionIds: number[] | undefined): Promise<void> {
   if (permissionIds === undefined) return;
-  await trx('auth_group_permissions').where({ group_id: groupId }).delete();
-  if (permissionIds.length) {
-    await trx('auth_group_permissions').insert(permissionIds.map((permission_id) => ({ group_id: groupId, permission_id })));
-  }
+  await Group.relatedQuery('permissions', trx).for(groupId).unrelate();
+  if (permissionIds.length) await Group.relatedQuery('permissions', trx).for(groupId).relate(permissionIds);
 }
 
 /**
@@ -140,7 +150,7 @@ export async function setPermissions(trx: Knex.Transaction, groupId: number, per
  * @throws {@link ApiError} 404 for an unknown `id` (DRF looks the group up before validating)
  */
 export async function groupFieldErrors(knex: Knex, fields: GroupPatch, id?: number): Promise<FieldErrors> {
-  if (id !== undefined && !(await knex('auth_group').where({ id }).first('id'))) throw notFound();
+  if (id !== undefined && !(await Group.query(knex).findById(id).select('id'))) throw notFound();
   return (await checkGroupFields(knex, id ?? null, fields)).errors;
 }
 
@@ -154,7 +164,7 @@ async function checkGroupInput(trx: Knex.Transaction, id: number | null, input: 
 async function checkGroupFields(db: Knex | Knex.Transaction, id: number | null, fields: GroupPatch) {
   const errors: FieldErrors = {};
   if (fields.name !== undefined) {
-    const other = await db('auth_group').where({ name: fields.name }).first('id');
+    const other = await Group.query(db).where({ name: fields.name }).select('id').first();
     if (other && other.id !== id) errors.name = [DUPLICATE_NAME];
   }
   let permissionIds: number[] | undefined;

@@ -6,6 +6,7 @@
 import Router from '@koa/router';
 import { authenticate } from '../auth/authenticate.js';
 import type { Deps } from '../deps.js';
+import { Permission } from '../db/models.js';
 import { z } from 'zod';
 import { pageOf, paginate } from '../http/pagination.js';
 import { responds } from '../http/responds.js';
@@ -26,7 +27,7 @@ export function permissionRoutes(deps: Deps): Router {
   const router = new Router();
 
   router.get('/permissions/', authenticate(deps), requirePermission('view_permission'), responds({ status: 200, description: 'A page of permissions, by model and codename.', schema: pageOf(PermissionJson) }), async (ctx) => {
-    const query = deps.knex('auth_permission').select('id', 'name', 'codename', 'model').orderBy(['model', 'codename']);
+    const query = Permission.query(deps.knex).select('id', 'name', 'codename', 'model').orderBy(['model', 'codename']).toKnexQuery();
     ctx.body = await paginate(ctx, query, (row: PermissionJson) => ({ ...row }));
   });
 

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { z } from 'zod';
+import { Group, Permission, User } from '../db/models.js';
 import { resolvePermissions, setPermissions } from '../groups/service.js';
 import { seedsDir } from '../paths.js';
 import { createUser, SYSTEM_ACTOR } from '../users/service.js';
@@ -68,20 +69,17 @@ export function loadRoleDefinition(): RoleDefinition {
  */
 export async function fillGroups(knex: Knex, definition: RoleDefinition = loadRoleDefinition()): Promise<RoleChange[]> {
   return knex.transaction(async (trx) => {
-    const all: Array<{ id: number; codename: string }> = await trx('auth_permission').select('id', 'codename');
+    const all = await Permission.query(trx).select('id', 'codename');
     const changes: RoleChange[] = [];
     for (const [role, codenames] of Object.entries(definition)) {
       const wanted = codenames.includes('*') ? all.map((p) => p.codename) : [...new Set(codenames)];
       const resolved = await resolvePermissions(trx, wanted);
       if ('error' in resolved) throw new Error(`roles.json, role "${role}": ${resolved.error}`);
 
-      let group = await trx('auth_group').where({ name: role }).first('id');
-      const created = !group;
-      if (!group) [group] = await trx('auth_group').insert({ name: role }).returning('id');
-      const current: string[] = await trx('auth_group_permissions as gp')
-        .join('auth_permission as p', 'p.id', 'gp.permission_id')
-        .where('gp.group_id', group.id)
-        .pluck('p.codename');
+      const found = await Group.query(trx).where({ name: role }).select('id').first();
+      const created = !found;
+      const group = found ?? (await Group.query(trx).insert({ name: role }).returning('id'));
+      const current = (await group.$relatedQuery('permissions', trx).select('auth_permission.codename')).map((p) => p.codename);
       const added = wanted.filter((c) => !current.includes(c)).sort();
       const removed = current.filter((c) => !wanted.includes(c)).sort();
       if (added.length || removed.length) await setPermissions(trx, group.id, resolved.ids);
@@ -100,7 +98,7 @@ export async function fillGroups(knex: Knex, definition: RoleDefinition = loadRo
 export async function loadDemoData(knex: Knex): Promise<DemoUser[]> {
   const created: DemoUser[] = [];
   for (const user of readSeed('demo-users.json', DemoUsersFile).users) {
-    if (await knex('auth_user').where({ username: user.username }).first('id')) continue;
+    if (await User.query(knex).where({ username: user.username }).select('id').first()) continue;
     await createUser(knex, SYSTEM_ACTOR, user);
     created.push({ username: user.username, password: user.password, groups: user.groups ?? [], is_superuser: user.is_superuser ?? false });
   }
