@@ -25,7 +25,7 @@ export function csrfToken(secretKey: string, sessionId: string): string {
 /**
  * Refuses a form whose token is missing or does not belong to the session.
  *
- * @throws {@link ApiError} 403 with Django's CSRF wording
+ * @throws {@link PermissionDeniedError} (403) with Django's CSRF wording
  */
 export function assertCsrfToken(secretKey: string, sessionId: string, submitted: string | null): void {
   const expected = Buffer.from(csrfToken(secretKey, sessionId));

@@ -39,7 +39,7 @@ export interface Credentials {
  * Another scheme counts as no header, as in simplejwt.
  *
  * @returns the token and its source, or `null` when the request carries none
- * @throws {@link ApiError} 401 for a `Bearer` header that is not exactly two parts
+ * @throws {@link AuthenticationFailedError} (401) for a `Bearer` header that is not exactly two parts
  */
 export function readCredentials(ctx: Context): Credentials | null {
   const header = ctx.get('Authorization');
@@ -91,7 +91,7 @@ export function identifyRequest(deps: Deps) {
  * Resolves an access token to its user.
  *
  * @returns the active user whose live session issued the token, and that session's id
- * @throws {@link ApiError} 401 with simplejwt's body for an invalid, expired or revoked token, an
+ * @throws {@link InvalidTokenError} (401) with simplejwt's body for an invalid, expired or revoked token, an
  *   unknown or inactive user
  */
 export async function authenticateToken(deps: Deps, token: string): Promise<{ user: AuthUser; sessionId: string }> {

@@ -29,7 +29,7 @@ const NO_ACTIVE_ACCOUNT = 'No active account found with the given credentials';
  *
  * Unknown user, wrong password and inactive user give the same error after the same work.
  *
- * @throws {@link ApiError} 401 `No active account found with the given credentials`
+ * @throws {@link AuthenticationFailedError} (401) `No active account found with the given credentials`
  */
 export async function obtainTokenPair(deps: Deps, credentials: { username: string; password: string }): Promise<Required<IssuedTokens>> {
   const user = await User.query(deps.knex).where({ username: credentials.username }).select('id', 'password', 'is_active').first();
@@ -53,7 +53,7 @@ export async function obtainTokenPair(deps: Deps, credentials: { username: strin
  * Exchanges a refresh token for a new access token, and with rotation for a new refresh token; with
  * blacklist-after-rotation the old one is dead at once (a concurrent second use loses the race).
  *
- * @throws {@link ApiError} 401 for an invalid, expired or blacklisted token, or an inactive user
+ * @throws {@link InvalidTokenError} (401) for an invalid, expired or blacklisted token, or an inactive user
  */
 export async function refreshTokens(deps: Deps, refresh: string): Promise<IssuedTokens> {
   const claims = verifyOrThrow(deps, refresh, 'refresh');
@@ -127,7 +127,7 @@ SELECT (SELECT count(*) FROM old) AS recorded,
  * Checks any token (access or refresh), as simplejwt's verify endpoint does; also refuses a token
  * whose session was blacklisted.
  *
- * @throws {@link ApiError} 401 for an invalid, expired or blacklisted token
+ * @throws {@link InvalidTokenError} (401) for an invalid, expired or blacklisted token
  */
 export async function verifyAnyToken(deps: Deps, token: string): Promise<void> {
   const claims = verifyOrThrow(deps, token, null);
@@ -143,7 +143,7 @@ export async function verifyAnyToken(deps: Deps, token: string): Promise<void> {
  * Logs out: blacklists the refresh token's whole session, so its access tokens stop working too.
  * Without the blacklist (`TOKEN_BLACKLIST=false`) only the token's validity is checked.
  *
- * @throws {@link ApiError} 401 for an invalid, expired or already blacklisted token
+ * @throws {@link InvalidTokenError} (401) for an invalid, expired or already blacklisted token
  */
 export async function blacklistRefreshToken(deps: Deps, refresh: string): Promise<void> {
   const claims = verifyOrThrow(deps, refresh, 'refresh');

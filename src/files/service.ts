@@ -45,7 +45,7 @@ export function newObjectKey(): string {
  * @param file - the file part, still arriving
  * @param maxBytes - `UPLOAD_MAX_BYTES`
  * @returns the recorded file
- * @throws {@link ApiError} 400 under `file` for a nameless, over-long-named or empty file
+ * @throws {@link ValidationFailedError} (400) under `file` for a nameless, over-long-named or empty file
  * @throws {@link ObjectTooLargeError} past `maxBytes`; {@link StorageUnavailableError} when the store is down
  */
 export async function uploadFile(deps: FileDeps, owner: { id: number }, file: IncomingFile, maxBytes: number): Promise<FileRow> {
@@ -102,7 +102,7 @@ export function filesQuery(knex: Knex, viewer: FileActor): Knex.QueryBuilder {
 /**
  * One file the user may see.
  *
- * @throws {@link ApiError} 404 for an unknown file and for someone else's file without `view_file`
+ * @throws {@link NotFoundError} (404) for an unknown file and for someone else's file without `view_file`
  *   (its existence is not revealed)
  */
 export async function findVisibleFile(knex: Knex, viewer: FileActor, id: string): Promise<FileRow> {
@@ -114,7 +114,7 @@ export async function findVisibleFile(knex: Knex, viewer: FileActor, id: string)
 /**
  * Opens the content of a file for download.
  *
- * @throws {@link ApiError} 404 when the object is missing from the store
+ * @throws {@link NotFoundError} (404) when the object is missing from the store
  * @throws {@link StorageUnavailableError} when the store is down
  */
 export async function openFile(storage: Storage, file: FileRow) {
@@ -142,7 +142,7 @@ export function fileUrl(storage: Storage, file: FileRow, options: { expiresIn: n
  * the row is gone, so that no database connection waits on the store; an object whose removal
  * fails then is logged and left to the orphan sweep. A row never outlives its object.
  *
- * @throws {@link ApiError} 404 when the file is unknown, or when the actor may neither delete nor see
+ * @throws {@link NotFoundError} (404) when the file is unknown, or when the actor may neither delete nor see
  *   it; 403 when the actor sees it but is neither its owner nor a holder of `delete_file`
  * @throws {@link StorageUnavailableError} when the store is down
  */

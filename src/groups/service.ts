@@ -87,7 +87,7 @@ export async function groupPermissions(db: Knex | Knex.Transaction, groupIds: re
 /**
  * Creates a group with its permissions.
  *
- * @throws {@link ApiError} 400 for a duplicate name or an unknown codename; then 403 when the
+ * @throws {@link ValidationFailedError} (400) for a duplicate name or an unknown codename; then 403 when the
  *   actor gives the group a permission it does not hold itself ({@link authorize})
  */
 export async function createGroup(knex: Knex, actor: Actor, input: GroupWrite): Promise<GroupRow> {
@@ -103,7 +103,7 @@ export async function createGroup(knex: Knex, actor: Actor, input: GroupWrite): 
 /**
  * Updates a group (PUT or PATCH); `permissions`, when given, replaces the whole set.
  *
- * @throws {@link ApiError} 404 for an unknown group; 400 for a duplicate name or unknown codename;
+ * @throws {@link NotFoundError} (404) for an unknown group; 400 for a duplicate name or unknown codename;
  *   then 403 when the actor adds a permission it does not hold itself ({@link authorize})
  */
 export async function updateGroup(knex: Knex, actor: Actor, id: number, input: GroupPatch): Promise<GroupRow> {
@@ -122,7 +122,7 @@ export async function updateGroup(knex: Knex, actor: Actor, id: number, input: G
 /**
  * Deletes a group; its members lose the permissions it granted.
  *
- * @throws {@link ApiError} 404 for an unknown group
+ * @throws {@link NotFoundError} (404) for an unknown group
  */
 export async function deleteGroup(knex: Knex, id: number): Promise<void> {
   // Counted through RETURNING: the row count of a DELETE differs between the pg and PGlite drivers.
@@ -147,7 +147,7 @@ export async function setPermissions(trx: Knex.Transaction, groupId: number, per
  * malformed, so that one 400 lists everything; the use-cases run the same checks in their
  * transactions.
  *
- * @throws {@link ApiError} 404 for an unknown `id` (DRF looks the group up before validating)
+ * @throws {@link NotFoundError} (404) for an unknown `id` (DRF looks the group up before validating)
  */
 export async function groupFieldErrors(knex: Knex, fields: GroupPatch, id?: number): Promise<FieldErrors> {
   if (id !== undefined && !(await Group.query(knex).findById(id).select('id'))) throw notFound();

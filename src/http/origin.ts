@@ -31,7 +31,7 @@ export function apiOrigin(ctx: Context): string {
  * Refuses an unsafe request whose `Origin` (or, without it, `Referer`) is neither the API's own
  * origin (from `Host`, or the forwarded host behind a trusted proxy) nor in `allowedOrigins`.
  *
- * @throws {@link ApiError} 403 with DRF's CSRF wording
+ * @throws {@link PermissionDeniedError} (403) with DRF's CSRF wording
  */
 export function assertTrustedOrigin(ctx: Context, allowedOrigins: readonly string[]): void {
   if (!isUnsafeMethod(ctx.method)) return;

@@ -12,7 +12,7 @@ import { MESSAGES } from './fields.js';
  *
  * @param options.text - the parameter is a django-filter text field (a form `CharField`): a value
  *   with NUL is its 400 `{"<name>": ["Null characters are not allowed."]}`
- * @throws {@link ApiError} 400 as above
+ * @throws {@link ValidationFailedError} (400) as above
  * @example
  * const group = queryParam(ctx, 'group', { text: true });
  */
@@ -26,7 +26,7 @@ export function queryParam(ctx: Context, name: string, options: { text?: boolean
 /**
  * The numeric `:id` of a detail route.
  *
- * @throws {@link ApiError} 404 `Not found.` for an id that is not a positive integer, as DRF answers
+ * @throws {@link NotFoundError} (404) `Not found.` for an id that is not a positive integer, as DRF answers
  */
 export function idParam(ctx: Context, name = 'id'): number {
   const raw = (ctx.params as Record<string, string | undefined>)[name] ?? '';
@@ -38,7 +38,7 @@ export function idParam(ctx: Context, name = 'id'): number {
 /**
  * The numeric `:id` of a detail route, or `undefined` on a route without one (a list's `POST`).
  *
- * @throws {@link ApiError} 404 as {@link idParam}
+ * @throws {@link NotFoundError} (404) as {@link idParam}
  */
 export function optionalIdParam(ctx: Context): number | undefined {
   return (ctx.params as Record<string, string | undefined>).id === undefined ? undefined : idParam(ctx);
@@ -49,7 +49,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * The UUID `:id` of a detail route, lower-cased.
  *
- * @throws {@link ApiError} 404 `Not found.` for anything that is not a UUID, as DRF answers
+ * @throws {@link NotFoundError} (404) `Not found.` for anything that is not a UUID, as DRF answers
  * @example
  * const id = uuidParam(ctx); // '0b6c1b6e-4f0a-4d2b-9d0e-6f1f1c2a3b4c'
  */

@@ -51,7 +51,7 @@ export function createThrottles(deps: Pick<Deps, 'config' | 'knex' | 'redis'>): 
 /**
  * Counts one request against a limiter.
  *
- * @throws {@link ApiError} 429 with `Retry-After` when the rate is exceeded
+ * @throws {@link ThrottledError} (429) with `Retry-After` when the rate is exceeded
  */
 export async function consume(limiter: RateLimiterAbstract | null, key: string): Promise<void> {
   if (!limiter) return;
@@ -66,7 +66,7 @@ export async function consume(limiter: RateLimiterAbstract | null, key: string):
 /**
  * Refuses early when a key has already used up its rate, without counting this request.
  *
- * @throws {@link ApiError} 429 with `Retry-After`
+ * @throws {@link ThrottledError} (429) with `Retry-After`
  */
 export async function assertNotExhausted(limiter: RateLimiterAbstract | null, key: string): Promise<void> {
   if (!limiter) return;

@@ -18,7 +18,7 @@ export type ValidateMiddleware = Declared<(ctx: Context, next: Next) => Promise<
  * @param schema - a zod object schema built from `fields.ts`
  * @param data - the parsed JSON body
  * @returns the validated, transformed data
- * @throws {@link ApiError} 400 with `{"field": ["message"]}`, or `non_field_errors` for a body that is not an object
+ * @throws {@link ValidationFailedError} (400) with `{"field": ["message"]}`, or `non_field_errors` for a body that is not an object
  */
 export function parseInput<S extends z.ZodType>(schema: S, data: unknown): z.output<S> {
   const result = schema.safeParse(asDictionary(data));
@@ -38,7 +38,7 @@ export type FieldCheck<T> = (fields: Partial<T>) => Promise<FieldErrors>;
  * next to a username already taken — as a DRF serializer does. Valid data is returned without
  * the check: the use-case runs it in its transaction.
  *
- * @throws {@link ApiError} 400 with the format and database errors, in the schema's field order
+ * @throws {@link ValidationFailedError} (400) with the format and database errors, in the schema's field order
  */
 export async function parseInputChecked<S extends z.ZodObject>(schema: S, data: unknown, check: FieldCheck<z.output<S>>): Promise<z.output<S>> {
   const body = asDictionary(data);

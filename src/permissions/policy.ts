@@ -18,7 +18,7 @@ export { NO_CHANGE, leavesOwnPrivileges, mayActOn, mayGrant, type UserChange, ty
 export { canDeleteFile, canViewAllFiles, canViewFile, isOwner, type FileActor, type FileSubject } from './policies/files.js';
 
 /** Every action with its rule, one entry per action of every entity. */
-const RULES = { ...userRules, ...groupRules, ...fileRules };
+export const RULES = { ...userRules, ...groupRules, ...fileRules };
 
 /** An action {@link can} and {@link authorize} decide. */
 export type Action = keyof typeof RULES;

@@ -102,7 +102,7 @@ export function usersQuery(db: Knex, filters: UserFilters): Knex.QueryBuilder {
  * hash; the fields and the grant are checked before hashing (a refused request costs no hash) and
  * again in the transaction.
  *
- * @throws {@link ApiError} 400 with every field error at once (duplicate username, unknown group,
+ * @throws {@link ValidationFailedError} (400) with every field error at once (duplicate username, unknown group,
  *   weak password); then 403 when the actor may not grant what the user would get (the groups'
  *   permissions, staff or superuser status: {@link authorize})
  */
@@ -134,7 +134,7 @@ export async function createUser(knex: Knex, actor: Actor, input: UserCreate): P
  * out everywhere; the new password is checked and hashed before the transaction (no connection
  * waits on the hash), and everything is checked again on the locked row.
  *
- * @throws {@link ApiError} 404 for an unknown user; 400 with every field error at once; then 403
+ * @throws {@link NotFoundError} (404) for an unknown user; 400 with every field error at once; then 403
  *   when {@link authorize} refuses (a user with rights the actor lacks, a grant it may not give,
  *   its own privileges)
  */
@@ -191,7 +191,7 @@ async function authorizeUpdate(
 /**
  * Deletes a user; its outstanding tokens stay (with no user), so they can no longer authenticate.
  *
- * @throws {@link ApiError} 404 for an unknown user; 403 when the actor may not act on it
+ * @throws {@link NotFoundError} (404) for an unknown user; 403 when the actor may not act on it
  *   ({@link authorize}: a superuser, or a user with rights the actor lacks)
  */
 export async function deleteUser(knex: Knex, actor: Actor, id: number): Promise<void> {
@@ -224,7 +224,7 @@ const PASSWORD_CHANGE_ATTEMPTS = 3;
  * login), the change starts over against the new hash — nothing is overwritten unchecked.
  *
  * @param sessionId - the session making the change, spared from the logout
- * @throws {@link ApiError} 400 under `old_password` for a wrong old password, under `new_password`
+ * @throws {@link ValidationFailedError} (400) under `old_password` for a wrong old password, under `new_password`
  *   for a weak new one; 503 when the hash kept changing over every attempt
  */
 export async function changePassword(knex: Knex, userId: number, sessionId: string | null, input: PasswordChange): Promise<void> {
@@ -252,7 +252,7 @@ export async function changePassword(knex: Knex, userId: number, sessionId: stri
  * Blacklists every outstanding token of a user (`logout-all`).
  *
  * @returns how many tokens were blacklisted
- * @throws {@link ApiError} 404 for an unknown user; 403 when the actor may not act on it
+ * @throws {@link NotFoundError} (404) for an unknown user; 403 when the actor may not act on it
  */
 export async function logoutEverywhere(knex: Knex, actor: Actor, id: number): Promise<number> {
   return knex.transaction(async (trx) => {
@@ -265,7 +265,7 @@ export async function logoutEverywhere(knex: Knex, actor: Actor, id: number): Pr
 /**
  * A user as the policy sees it: its flags and effective permissions.
  *
- * @throws {@link ApiError} 404 for an unknown user
+ * @throws {@link NotFoundError} (404) for an unknown user
  */
 export async function userSubject(db: Knex | Knex.Transaction, id: number): Promise<UserSubject> {
   const found = await loadPrincipal(db as Knex, id, null);
@@ -284,7 +284,7 @@ export async function directPermissions(db: Knex | Knex.Transaction, userId: num
 /**
  * Replaces the permissions granted to a user directly (Django's `user_permissions`).
  *
- * @throws {@link ApiError} 404 for an unknown user; 400 under `permissions` for an unknown codename;
+ * @throws {@link NotFoundError} (404) for an unknown user; 400 under `permissions` for an unknown codename;
  *   403 when {@link authorize} refuses (a user with rights the actor lacks, a permission it does not
  *   hold, its own permissions)
  */
@@ -310,7 +310,7 @@ export async function setUserPermissions(knex: Knex, actor: Actor, id: number, c
  * a change of user `id`. Routes ask it when other fields are malformed, so that one 400 lists
  * everything; the use-cases run the same checks in their transactions.
  *
- * @throws {@link ApiError} 404 for an unknown `id` (DRF looks the user up before validating)
+ * @throws {@link NotFoundError} (404) for an unknown `id` (DRF looks the user up before validating)
  */
 export async function userFieldErrors(knex: Knex, fields: UserPatch, id?: number): Promise<FieldErrors> {
   const target = id === undefined ? undefined : await User.query(knex).findById(id);

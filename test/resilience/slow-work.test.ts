@@ -15,6 +15,7 @@ import supertest from 'supertest';
 import { createApp } from '../../src/app.js';
 import { limitPasswordWork, passwordWork, verifyPassword } from '../../src/auth/passwords.js';
 import { openDatabase, type Database } from '../../src/db/database.js';
+import { ValidationFailedError } from '../../src/errors.js';
 import { S3Storage } from '../../src/storage/s3.js';
 import { changePassword, SYSTEM_ACTOR, updateUser } from '../../src/users/service.js';
 import { bearer, makeUser, PASSWORD, testDeps } from '../support/app.js';
@@ -94,12 +95,13 @@ describe('resilience: slow work holds no database connection', function () {
     // and written in between (one computation at a time, in order).
     const change = changePassword(knex, user.id, null, { old_password: PASSWORD, new_password: 'users-Own-choice-31' }).then(
       () => 'changed',
-      (error: { status?: number; body?: unknown }) => error,
+      (error: unknown) => error,
     );
     await new Promise((resolve) => setTimeout(resolve, 5));
     await updateUser(knex, SYSTEM_ACTOR, user.id, { password: 'admin-Chosen-pass-77' });
     const outcome = await change;
-    expect(outcome).to.deep.include({ status: 400, body: { old_password: ['Your old password was entered incorrectly. Please enter it again.'] } });
+    expect(outcome).to.be.instanceOf(ValidationFailedError);
+    expect((outcome as ValidationFailedError).errors).to.deep.equal({ old_password: ['Your old password was entered incorrectly. Please enter it again.'] });
     const { password } = await testKnex()('auth_user').where({ id: user.id }).first('password');
     expect((await verifyPassword('admin-Chosen-pass-77', password)).valid, 'the admin’s password stands').to.equal(true);
   });

@@ -70,5 +70,6 @@ export const fileRules = {
   view_all_files: (actor: Actor, _subject: Record<string, never>) => canViewAllFiles(actor),
   /** Seeing, reading or downloading one file. */
   view_file: (actor: Actor, { file }: { readonly file: FileSubject }) => canViewFile(actor, file),
+  /** Deleting one file. */
   delete_file: (actor: Actor, { file }: { readonly file: FileSubject }) => canDeleteFile(actor, file),
 };

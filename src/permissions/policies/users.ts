@@ -86,6 +86,7 @@ export const userRules = {
   /** Any change of a user: fields, flags, groups, direct permissions, password, deactivation. */
   change_user: (actor: Actor, { target, change }: { readonly target: UserSubject; readonly change: UserChange }) =>
     mayActOn(actor, target) && mayGrant(actor, change) && leavesOwnPrivileges(actor, target, change),
+  /** Deleting a user. */
   delete_user: (actor: Actor, { target }: { readonly target: UserSubject }) => mayActOn(actor, target),
   /** Blacklisting a user's tokens: logout-everywhere, the admin's "blacklist tokens" action. */
   logout_user: (actor: Actor, { target }: { readonly target: UserSubject }) => mayActOn(actor, target),
