@@ -115,7 +115,7 @@ const url = (schemes: readonly string[]) =>
     z
       .string()
       .trim()
-      .pipe(z.url({ protocol: new RegExp(`^(?:${schemes.join('|')})$`), error: `must be a ${schemes.map((s) => `${s}://`).join(' or ')} URL` }))
+      .pipe(z.url({ protocol: new RegExp(`^(?:${schemes.join('|')})$`), error: `must be a ${schemes.map((s) => `${s}:`).join(' or ')}// URL` }))
       .optional()
       .transform((v) => v ?? null),
   );
