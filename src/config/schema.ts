@@ -35,13 +35,18 @@ const bool = (fallback: boolean) =>
     .pipe(z.stringbool({ truthy: [...CONFIG_BOOLEAN.truthy], falsy: [...CONFIG_BOOLEAN.falsy], error: (issue) => `must be true or false, ${got(issue)}` }))
     .default(fallback);
 
-/** A whole number of digits only (no sign, exponent or hex), between `min` and `max`. */
-const wholeNumber = (min: number, max: number, message = (issue: { input?: unknown }) => `must be a whole number, ${got(issue)}`) =>
-  z
+/**
+ * A whole number of digits only (no sign, exponent or hex), between `min` and `max`; `message`,
+ * when given, words every refusal.
+ */
+const wholeNumber = (min: number, max: number, message?: (issue: { input?: unknown }) => string) => {
+  const outOfRange = message ?? ((issue: { input?: unknown }) => `must be between ${min} and ${max}, got ${String(issue.input)}`);
+  return z
     .string()
     .trim()
-    .regex(/^\d+$/, { error: message })
-    .pipe(z.coerce.number<string>().int().min(min, { error: (issue) => `must be between ${min} and ${max}, ${got(issue)}` }).max(max, { error: (issue) => `must be between ${min} and ${max}, ${got(issue)}` }));
+    .regex(/^\d+$/, { error: message ?? ((issue) => `must be a whole number, ${got(issue)}`) })
+    .pipe(z.coerce.number<string>().int().min(min, { error: outOfRange }).max(max, { error: outOfRange }));
+};
 
 const int = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) => z.preprocess(blankIsUnset, wholeNumber(min, max).optional()).transform((n) => n ?? fallback);
 
@@ -115,7 +120,7 @@ const url = (schemes: readonly string[]) =>
     z
       .string()
       .trim()
-      .pipe(z.url({ protocol: new RegExp(`^(?:${schemes.join('|')})$`), error: `must be a ${schemes.map((s) => `${s}://`).join(' or ')} URL` }))
+      .pipe(z.url({ protocol: new RegExp(`^(?:${schemes.join('|')})$`), error: `must be a ${schemes.map((s) => `${s}:`).join(' or ')}// URL` }))
       .optional()
       .transform((v) => v ?? null),
   );

@@ -30,6 +30,7 @@ export type Declared<F> = F & { readonly [ROUTE_METADATA]: RouteMetadata };
 /**
  * Attaches route metadata to a middleware and returns the same function.
  *
+ * @typeParam F - the middleware's own type, kept
  * @param middleware - a Koa middleware of a route chain
  * @param metadata - what it declares about the route
  * @returns the middleware, carrying `metadata`
