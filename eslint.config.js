@@ -16,7 +16,7 @@ export const LAYERS = [
   { type: 'feature', pattern: 'src/{auth,users,groups,permissions,files,health,setup,openapi}/**', mode: 'full' },
   { type: 'storage', pattern: 'src/storage/**', mode: 'full' },
   { type: 'db', pattern: 'src/db/**', mode: 'full' },
-  { type: 'base', pattern: 'src/{config,logger,paths,deps,errors}.ts', mode: 'full' },
+  { type: 'base', pattern: ['src/{config,logger,paths,deps,errors}.ts', 'src/config/**'], mode: 'full' },
 ];
 
 const layer = (...types) => ({ to: { element: { types: { anyOf: types } } } });
