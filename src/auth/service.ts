@@ -189,6 +189,8 @@ export async function blacklistTokenSessions(db: Knex | Knex.Transaction, tokenI
  *
  * @param db - the knex instance or a transaction
  * @returns the count (0 for an unknown user)
+ * @example
+ * const live = await liveTokenCount(knex, user.id); // the admin's "live tokens"
  */
 export async function liveTokenCount(db: Knex | Knex.Transaction, userId: number): Promise<number> {
   return OutstandingToken.query(db)
