@@ -45,7 +45,7 @@ export async function obtainTokenPair(deps: Deps, credentials: { username: strin
   return deps.knex.transaction(async (trx) => {
     await User.query(trx)
       .findById(user.id)
-      .patch({ last_login: trx.fn.now() as unknown as Date, ...(rehashed ? { password: rehashed } : {}) });
+      .patch({ last_login: trx.fn.now(), ...(rehashed ? { password: rehashed } : {}) });
     return issueTokens(deps, trx, user.id, randomUUID());
   });
 }
