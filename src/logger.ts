@@ -52,7 +52,9 @@ export function serializeError(error: unknown): Record<string, unknown> {
 
 function serialize(error: unknown, depth: number): Record<string, unknown> {
   if (!(error instanceof Error)) return { type: typeof error, message: `[a thrown ${typeof error}, not written]` };
-  const fields = error as unknown as Record<string, unknown>;
+  // objection wraps a driver's error in a db-errors class (`nativeError`) without its fields.
+  const native = (error as { nativeError?: unknown }).nativeError;
+  const fields = (native instanceof Error ? native : error) as unknown as Record<string, unknown>;
   const out: Record<string, unknown> = { type: error.constructor?.name || error.name };
   const names: string[] = [];
   for (const field of DATABASE_FIELDS) {
@@ -62,7 +64,7 @@ function serialize(error: unknown, depth: number): Record<string, unknown> {
       if (field !== 'code' && field !== 'severity' && field !== 'routine') names.push(value);
     }
   }
-  const message = withoutValues(databaseMessage(error), names);
+  const message = withoutValues(databaseMessage(native instanceof Error ? native : error), names);
   out.message = message;
   if (typeof error.stack === 'string') {
     const frames = error.stack.split('\n').filter((line) => /^\s+at /.test(line));

@@ -70,6 +70,18 @@ export async function recordAction(
   });
 }
 
+/**
+ * The actions the audit log holds, sorted, each once (the log page's filter choices).
+ *
+ * @param db - the knex instance
+ * @returns action verbs such as `add_user`
+ * @example
+ * const actions = await auditActions(knex); // ['add_user', 'login', …]
+ */
+export async function auditActions(db: Knex): Promise<string[]> {
+  return (await AdminLogEntry.query(db).distinct('action').orderBy('action')).map((entry) => entry.action);
+}
+
 /** The audit log, newest first, filtered. */
 export function auditQuery(db: Knex, filters: AuditFilters = {}): Knex.QueryBuilder {
   const query = AdminLogEntry.query(db);

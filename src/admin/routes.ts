@@ -18,7 +18,7 @@ import { ApiError } from '../http/errors.js';
 import { MESSAGES } from '../http/fields.js';
 import { assertTrustedOrigin } from '../http/origin.js';
 import { can } from '../permissions/policy.js';
-import { auditQuery, recordAction, type AuditEntry } from './audit.js';
+import { auditActions, auditQuery, recordAction, type AuditEntry } from './audit.js';
 import { formOf, parseForm } from './form.js';
 import { adminGroupRoutes } from './groups.js';
 import { fetchHtmlPage } from './pages.js';
@@ -111,7 +111,7 @@ export function adminRoutes(deps: Deps): Router {
     const pick = (name: string) => (typeof ctx.query[name] === 'string' ? (ctx.query[name] as string).trim() : '');
     const filters = { actor: pick('actor'), action: pick('action'), targetType: pick('target_type'), targetId: pick('target_id') };
     const page = await fetchHtmlPage<AuditEntry>(auditQuery(deps.knex, filters), ctx.query.page);
-    const actions = await deps.knex('admin_log').distinct('action').orderBy('action').pluck('action');
+    const actions = await auditActions(deps.knex);
     render(ctx, 'log', { title: 'Audit log', page, filters, actions });
   });
 

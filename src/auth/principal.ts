@@ -50,8 +50,11 @@ export async function loadPrincipal(
   userId: number,
   sessionId: string | null,
 ): Promise<Principal | null> {
-  // A named statement: the PostgreSQL server parses and plans it once per connection, not per
-  // request (knex passes the option through to pg; PGlite ignores it).
+  // Prepared SQL, not objection: this runs on every request the principal cache does not answer,
+  // and objection's graph fetch of the same answer (four statements) measured over ten times slower
+  // on a server (docs/md/architecture.md, "Data access"). A named statement: the PostgreSQL server
+  // parses and plans it once per connection, not per request (knex passes the option through to
+  // pg; PGlite ignores it).
   const rows = await knex
     .raw<{ rows: PrincipalRow[] }>(PRINCIPAL_SQL, { userId, sessionId })
     .options({ name: 'auth_principal' });

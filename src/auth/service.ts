@@ -44,7 +44,7 @@ export async function obtainTokenPair(deps: Deps, credentials: { username: strin
   return deps.knex.transaction(async (trx) => {
     await User.query(trx)
       .findById(user.id)
-      .patch({ last_login: trx.fn.now() as unknown as Date, ...(rehashed ? { password: rehashed } : {}) });
+      .patch({ last_login: trx.fn.now(), ...(rehashed ? { password: rehashed } : {}) });
     return issueTokens(deps, trx, user.id, randomUUID());
   });
 }
@@ -188,6 +188,8 @@ export async function blacklistTokenSessions(db: Knex | Knex.Transaction, tokenI
  *
  * @param db - the knex instance or a transaction
  * @returns the count (0 for an unknown user)
+ * @example
+ * const live = await liveTokenCount(knex, user.id); // the admin's "live tokens"
  */
 export async function liveTokenCount(db: Knex | Knex.Transaction, userId: number): Promise<number> {
   return OutstandingToken.query(db)

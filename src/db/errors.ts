@@ -14,8 +14,11 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTF
  *
  * @param error - anything thrown by a query
  */
-export function isDatabaseUnavailable(thrown: unknown): boolean {
-  const error = driverError(thrown);
+export function isDatabaseUnavailable(error: unknown): boolean {
+  return isUnavailable(driverError(error));
+}
+
+function isUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') {

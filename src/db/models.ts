@@ -14,7 +14,7 @@ import { Model } from 'objection';
  * What every model shares: `first()` adds `LIMIT 1` (objection's default fetches every row and
  * keeps the first).
  */
-abstract class BaseModel extends Model {
+export abstract class BaseModel extends Model {
   static override useLimitInFirst = true;
 }
 

@@ -39,7 +39,14 @@ export async function findGroup(db: Knex | Knex.Transaction, id: number): Promis
   return group && { id: group.id, name: group.name, permissions: group.permissions!.map((p) => p.codename) };
 }
 
-/** Every group's name, sorted (the admin's choices and filters). */
+/**
+ * Every group's name, sorted (the admin's choices and filters).
+ *
+ * @param db - the knex instance or a transaction
+ * @returns the names
+ * @example
+ * const names = await groupNames(knex); // ['managers', 'viewers']
+ */
 export async function groupNames(db: Knex | Knex.Transaction): Promise<string[]> {
   return (await Group.query(db).select('name').orderBy('name')).map((g) => g.name);
 }
