@@ -15,7 +15,7 @@ import { domainErrorOfDatabase } from '../db/errors.js';
 import { AuthenticationFailedError, DomainError, InvalidTokenError, NotFoundError, ThrottledError, UnavailableError } from '../errors.js';
 import { toHttpError } from '../http/error-writer.js';
 import { ApiError } from '../http/errors.js';
-import { MESSAGES } from '../http/fields.js';
+import { MESSAGES } from '../messages.js';
 import { assertTrustedOrigin } from '../http/origin.js';
 import { can } from '../permissions/policy.js';
 import { auditActions, auditQuery, recordAction, type AuditEntry } from './audit.js';

@@ -7,7 +7,7 @@ import type { Knex } from 'knex';
 import { isUniqueViolation } from '../db/errors.js';
 import { Group, Permission } from '../db/models.js';
 import { notFound, validationError, type FieldErrors } from '../errors.js';
-import { MESSAGES } from '../http/fields.js';
+import { MESSAGES } from '../messages.js';
 import { authorize, type Actor } from '../permissions/policy.js';
 import type { GroupRow } from './presenter.js';
 import type { GroupPatch, GroupWrite } from './schema.js';

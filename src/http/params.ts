@@ -5,7 +5,7 @@
  */
 import type { Context } from 'koa';
 import { notFound, validationError } from '../errors.js';
-import { MESSAGES } from './fields.js';
+import { MESSAGES } from '../messages.js';
 
 /**
  * The value of a query parameter; repeated, its last value, as Django's `QueryDict.get` reads it.

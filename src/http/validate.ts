@@ -6,7 +6,7 @@
 import type { Context, Next } from 'koa';
 import type { z } from 'zod';
 import { validationError, type FieldErrors } from '../errors.js';
-import { pythonType } from './fields.js';
+import { pythonType } from '../messages.js';
 import { declareRoute, type Declared } from './route-metadata.js';
 
 /** A validation middleware, declaring its schema as the route's request body (the OpenAPI generator reads it). */
