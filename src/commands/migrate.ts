@@ -4,6 +4,7 @@
  * @module
  */
 import type { Knex } from 'knex';
+import { migrationSource } from '../db/database.js';
 import type { Output } from './output.js';
 
 /** The migrate sub-actions. */
@@ -23,9 +24,10 @@ export async function migrate(knex: Knex, action: MigrateAction, out: Output): P
     const [, reverted] = (await knex.migrate.rollback()) as [number, string[]];
     out.line(reverted.length ? `Rolled back: ${reverted.join(', ')}` : 'Nothing to roll back.');
   } else {
-    const [done, pending] = (await knex.migrate.list()) as [Array<{ name: string }>, Array<{ file: string }>];
+    // Pending ones come as the migration source lists them (file names), applied ones as recorded.
+    const [done, pending] = (await knex.migrate.list()) as [Array<{ name: string }>, string[]];
     for (const m of done) out.line(`[x] ${m.name}`);
-    for (const m of pending) out.line(`[ ] ${m.file}`);
+    for (const file of pending) out.line(`[ ] ${migrationSource.getMigrationName(file)}`);
     out.line(`${done.length} applied, ${pending.length} pending.`);
   }
 }

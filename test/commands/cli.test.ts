@@ -29,7 +29,7 @@ describe('command line', function () {
 
   it('migrate up, status and down: every migration is reversible', async () => {
     const env = embedded();
-    expect((await runCli(['migrate', 'status'], env)).stdout).to.match(/0 applied, \d+ pending/);
+    expect((await runCli(['migrate', 'status'], env)).stdout).to.match(/^\[ \] \d+_auth$/m).and.to.match(/0 applied, \d+ pending/);
     const up = await runCli(['migrate', 'up'], env);
     expect(up.code).to.equal(0);
     expect(up.stdout).to.match(/^Applied: /);
