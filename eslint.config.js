@@ -27,7 +27,10 @@ export const IMPORT_RULE = {
   policies: [
     { from: { element: { type: 'base' } }, allow: layer('base') },
     // deps.ts names each layer's interface (the bag createApp is given), as types only.
-    { from: { file: { path: 'src/deps.ts' } }, allow: { ...layer('db', 'storage', 'feature'), dependency: { kind: 'type' } } },
+    {
+      from: { file: { path: 'src/deps.ts' } },
+      allow: { ...layer('db', 'storage', 'feature'), dependency: { kind: 'type' } },
+    },
     { from: { element: { type: 'db' } }, allow: layer('base', 'db') },
     { from: { element: { type: 'storage' } }, allow: layer('base', 'storage') },
     { from: { element: { type: 'http' } }, allow: layer('base', 'http') },
@@ -36,7 +39,10 @@ export const IMPORT_RULE = {
     { from: { element: { type: 'feature' } }, allow: layer('base', 'db', 'storage', 'http', 'service', 'feature') },
     // A route module imports no other route module; only the edges mount routers.
     { from: { element: { type: 'routes' } }, allow: layer('base', 'db', 'storage', 'http', 'service', 'feature') },
-    { from: { element: { type: 'edge' } }, allow: layer('base', 'db', 'storage', 'http', 'service', 'feature', 'routes', 'edge') },
+    {
+      from: { element: { type: 'edge' } },
+      allow: layer('base', 'db', 'storage', 'http', 'service', 'feature', 'routes', 'edge'),
+    },
   ],
 };
 
@@ -46,7 +52,10 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       'no-console': 'error',
     },
@@ -68,7 +77,14 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     ignores: ['src/config/environment.ts'],
     rules: {
-      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through src/config.ts (a variable of the schema), not process.env.' }],
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'process',
+          property: 'env',
+          message: 'Read configuration through src/config.ts (a variable of the schema), not process.env.',
+        },
+      ],
     },
   },
   {

@@ -16,30 +16,69 @@ import { BlacklistedToken, OutstandingToken, User } from '../src/db/models.js';
 
 const N = Number(process.env.N ?? 500);
 const url = process.env.DATABASE_URL;
-const db = await openDatabase(url ? { kind: 'postgres', connectionString: url, poolMax: 4 } : { kind: 'pglite', dataDir: null });
+const db = await openDatabase(
+  url ? { kind: 'postgres', connectionString: url, poolMax: 4 } : { kind: 'pglite', dataDir: null },
+);
 const knex = db.knex;
 await migrateLatest(knex);
 await knex.raw('TRUNCATE auth_user, auth_group RESTART IDENTITY CASCADE');
-const groups = await knex('auth_group').insert(Array.from({ length: 8 }, (_, i) => ({ name: `group${i}` }))).returning('id');
-const users = await knex('auth_user')
-  .insert(Array.from({ length: 300 }, (_, i) => ({ username: `user${i}`, password: 'x', email: `u${i}@example.com`, first_name: '', last_name: '', is_active: true, is_staff: false, is_superuser: false, date_joined: knex.fn.now() })))
+const groups = await knex('auth_group')
+  .insert(Array.from({ length: 8 }, (_, i) => ({ name: `group${i}` })))
   .returning('id');
-await knex('auth_user_groups').insert(users.flatMap((u: { id: number }, i: number) => [groups[i % 8].id, groups[(i + 3) % 8].id].map((group_id: number) => ({ user_id: u.id, group_id }))));
+const users = await knex('auth_user')
+  .insert(
+    Array.from({ length: 300 }, (_, i) => ({
+      username: `user${i}`,
+      password: 'x',
+      email: `u${i}@example.com`,
+      first_name: '',
+      last_name: '',
+      is_active: true,
+      is_staff: false,
+      is_superuser: false,
+      date_joined: knex.fn.now(),
+    })),
+  )
+  .returning('id');
+await knex('auth_user_groups').insert(
+  users.flatMap((u: { id: number }, i: number) =>
+    [groups[i % 8].id, groups[(i + 3) % 8].id].map((group_id: number) => ({ user_id: u.id, group_id })),
+  ),
+);
 
-const COLUMNS = ['id', 'username', 'email', 'first_name', 'last_name', 'is_active', 'is_staff', 'is_superuser', 'date_joined', 'last_login'];
+const COLUMNS = [
+  'id',
+  'username',
+  'email',
+  'first_name',
+  'last_name',
+  'is_active',
+  'is_staff',
+  'is_superuser',
+  'date_joined',
+  'last_login',
+];
 const aliased = COLUMNS.map((c) => `u.${c}`);
 
 const forms: Record<string, (page: number) => Promise<unknown>> = {
   'raw ARRAY subquery (before)': (page) =>
     knex('auth_user as u')
-      .select(...aliased, knex.raw('ARRAY(SELECT g.name FROM auth_group g JOIN auth_user_groups ug ON ug.group_id = g.id WHERE ug.user_id = u.id ORDER BY g.name) AS groups'))
+      .select(
+        ...aliased,
+        knex.raw(
+          'ARRAY(SELECT g.name FROM auth_group g JOIN auth_user_groups ug ON ug.group_id = g.id WHERE ug.user_id = u.id ORDER BY g.name) AS groups',
+        ),
+      )
       .orderBy('u.id')
       .limit(20)
       .offset(page * 20),
   'objection relatedQuery subquery (after)': (page) =>
     User.query(knex)
       .alias('u')
-      .select(...aliased, User.relatedQuery('groups').select(knex.raw(`coalesce(array_agg(name ORDER BY name), '{}')`)).as('groups'))
+      .select(
+        ...aliased,
+        User.relatedQuery('groups').select(knex.raw(`coalesce(array_agg(name ORDER BY name), '{}')`)).as('groups'),
+      )
       .orderBy('u.id')
       .limit(20)
       .offset(page * 20)
@@ -63,21 +102,35 @@ async function time(run: (page: number) => Promise<unknown>): Promise<number> {
   return (performance.now() - start) / N;
 }
 
-process.stdout.write(`${url ? 'PostgreSQL server' : 'PGlite'}: a page of 20 users of 300, each in 2 of 8 groups, ${N} calls\n`);
+process.stdout.write(
+  `${url ? 'PostgreSQL server' : 'PGlite'}: a page of 20 users of 300, each in 2 of 8 groups, ${N} calls\n`,
+);
 for (let round = 0; round < 2; round++) {
-  for (const [name, run] of Object.entries(forms)) process.stdout.write(`  ${name}: ${(await time(run)).toFixed(3)} ms per page\n`);
+  for (const [name, run] of Object.entries(forms))
+    process.stdout.write(`  ${name}: ${(await time(run)).toFixed(3)} ms per page\n`);
 }
 
 // The principal: the service's one prepared statement, against objection's graph fetch of the same
 // answer (user, groups, direct and group permissions, session state).
-await knex('auth_group_permissions').insert(groups.map((g: { id: number }, i: number) => ({ group_id: g.id, permission_id: i + 1 })));
+await knex('auth_group_permissions').insert(
+  groups.map((g: { id: number }, i: number) => ({ group_id: g.id, permission_id: i + 1 })),
+);
 const sessionId = randomUUID();
 const far = new Date(Date.now() + 86_400_000);
-await knex('token_blacklist_outstandingtoken').insert({ user_id: users[5].id, jti: randomUUID(), token: 't', created_at: new Date(), expires_at: far, session_id: sessionId });
+await knex('token_blacklist_outstandingtoken').insert({
+  user_id: users[5].id,
+  jti: randomUUID(),
+  token: 't',
+  created_at: new Date(),
+  expires_at: far,
+  session_id: sessionId,
+});
 const principalForms: Record<string, () => Promise<unknown>> = {
   'prepared principal SQL (kept)': () => loadPrincipal(knex, users[5].id, sessionId),
   'objection withGraphFetched + session query': async () => {
-    const user = await User.query(knex).findById(users[5].id).withGraphFetched('[groups.permissions, user_permissions]');
+    const user = await User.query(knex)
+      .findById(users[5].id)
+      .withGraphFetched('[groups.permissions, user_permissions]');
     const session = await OutstandingToken.query(knex)
       .where('session_id', sessionId)
       .where('expires_at', '>', knex.fn.now())
@@ -89,7 +142,8 @@ const principalForms: Record<string, () => Promise<unknown>> = {
 };
 process.stdout.write('The principal of one request:\n');
 for (let round = 0; round < 2; round++) {
-  for (const [name, run] of Object.entries(principalForms)) process.stdout.write(`  ${name}: ${(await time(run)).toFixed(3)} ms per call\n`);
+  for (const [name, run] of Object.entries(principalForms))
+    process.stdout.write(`  ${name}: ${(await time(run)).toFixed(3)} ms per call\n`);
 }
 
 // The refresh rotation: the service's one statement against the same steps through objection in a
@@ -105,27 +159,48 @@ issued AS (INSERT INTO token_blacklist_outstandingtoken (user_id, jti, token, cr
            FROM usable WHERE EXISTS (SELECT 1 FROM blacklisted) RETURNING id)
 SELECT (SELECT count(*) FROM issued) AS issued`;
 let current = randomUUID();
-await knex('token_blacklist_outstandingtoken').insert({ user_id: users[6].id, jti: current, token: 't', created_at: new Date(), expires_at: far, session_id: sessionId });
+await knex('token_blacklist_outstandingtoken').insert({
+  user_id: users[6].id,
+  jti: current,
+  token: 't',
+  created_at: new Date(),
+  expires_at: far,
+  session_id: sessionId,
+});
 const rotationForms: Record<string, () => Promise<unknown>> = {
   'one prepared statement (kept)': async () => {
     const next = randomUUID();
-    await knex.raw(ROTATE, { jti: current, userId: users[6].id, newJti: next, expiresAt: far, sessionId }).options({ name: 'bench_rotate' });
+    await knex
+      .raw(ROTATE, { jti: current, userId: users[6].id, newJti: next, expiresAt: far, sessionId })
+      .options({ name: 'bench_rotate' });
     current = next;
   },
   'objection, four statements in a transaction': () =>
     knex.transaction(async (trx) => {
-      const old = await OutstandingToken.query(trx).where('jti', current).forUpdate().withGraphFetched('blacklisted').first();
+      const old = await OutstandingToken.query(trx)
+        .where('jti', current)
+        .forUpdate()
+        .withGraphFetched('blacklisted')
+        .first();
       const user = await User.query(trx).findById(users[6].id).select('is_active');
       if (!old || old.blacklisted || !user?.is_active) throw new Error('unusable');
       await BlacklistedToken.query(trx).insert({ token_id: old.id, blacklisted_at: new Date() });
       const next = randomUUID();
-      await OutstandingToken.query(trx).insert({ user_id: users[6].id, jti: next, token: 't', created_at: new Date(), expires_at: far, session_id: sessionId });
+      await OutstandingToken.query(trx).insert({
+        user_id: users[6].id,
+        jti: next,
+        token: 't',
+        created_at: new Date(),
+        expires_at: far,
+        session_id: sessionId,
+      });
       current = next;
     }),
 };
 process.stdout.write('A refresh rotation:\n');
 for (let round = 0; round < 2; round++) {
-  for (const [name, run] of Object.entries(rotationForms)) process.stdout.write(`  ${name}: ${(await time(run)).toFixed(3)} ms per call\n`);
+  for (const [name, run] of Object.entries(rotationForms))
+    process.stdout.write(`  ${name}: ${(await time(run)).toFixed(3)} ms per call\n`);
 }
 
 await knex.raw('TRUNCATE auth_user, auth_group, token_blacklist_outstandingtoken RESTART IDENTITY CASCADE');

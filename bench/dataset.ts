@@ -15,7 +15,18 @@ export const BENCH_USER = 'bench00001';
 export const BENCH_ADMIN = 'benchadmin';
 
 const FIRST = ['Anna', 'Boris', 'Clara', 'Dmitri', 'Elena', 'Fedor', 'Galina', 'Igor', 'Jana', 'Kirill'];
-const LAST = ['Ivanova', 'Petrov', 'Smirnova', 'Kuznetsov', 'Popova', 'Sokolov', 'Lebedeva', 'Kozlov', 'Novikova', 'Morozov'];
+const LAST = [
+  'Ivanova',
+  'Petrov',
+  'Smirnova',
+  'Kuznetsov',
+  'Popova',
+  'Sokolov',
+  'Lebedeva',
+  'Kozlov',
+  'Novikova',
+  'Morozov',
+];
 
 /** A scratch database on a PostgreSQL server: its URL and how to drop it. */
 export interface ScratchDatabase {
@@ -60,8 +71,12 @@ export async function loadUsers(knex: Knex, count: number): Promise<number> {
   const started = Date.now();
   const password = await hashPassword(BENCH_PASSWORD);
   const [group] = await knex('auth_group').insert({ name: 'editors' }).returning('id');
-  const permissions = await knex('auth_permission').whereIn('codename', ['view_user', 'change_user', 'view_group', 'view_permission']).pluck('id');
-  await knex('auth_group_permissions').insert(permissions.map((permission_id: number) => ({ group_id: group.id, permission_id })));
+  const permissions = await knex('auth_permission')
+    .whereIn('codename', ['view_user', 'change_user', 'view_group', 'view_permission'])
+    .pluck('id');
+  await knex('auth_group_permissions').insert(
+    permissions.map((permission_id: number) => ({ group_id: group.id, permission_id })),
+  );
 
   const rows = Array.from({ length: count }, (_, i) => {
     const n = String(i + 1).padStart(5, '0');
@@ -74,7 +89,14 @@ export async function loadUsers(knex: Knex, count: number): Promise<number> {
       is_active: true,
     };
   });
-  rows.push({ username: BENCH_ADMIN, password, email: 'admin@example.com', first_name: 'Bench', last_name: 'Admin', is_active: true });
+  rows.push({
+    username: BENCH_ADMIN,
+    password,
+    email: 'admin@example.com',
+    first_name: 'Bench',
+    last_name: 'Admin',
+    is_active: true,
+  });
   await knex.batchInsert('auth_user', rows, 1_000);
   await knex.raw('INSERT INTO auth_user_groups (user_id, group_id) SELECT id, ? FROM auth_user', [group.id]);
   await knex('auth_user').where({ username: BENCH_ADMIN }).update({ is_superuser: true, is_staff: true });
@@ -111,12 +133,16 @@ export async function issueRefreshTokens(knex: Knex, settings: TokenSettings, co
   }
   const ids: number[] = [];
   for (let i = 0; i < rows.length; i += 2_000) {
-    const inserted = await knex('token_blacklist_outstandingtoken').insert(rows.slice(i, i + 2_000)).returning('id');
+    const inserted = await knex('token_blacklist_outstandingtoken')
+      .insert(rows.slice(i, i + 2_000))
+      .returning('id');
     ids.push(...inserted.map((row: { id: number }) => row.id));
   }
   const history = ids.slice(0, count);
   for (let i = 0; i < history.length; i += 5_000) {
-    await knex('token_blacklist_blacklistedtoken').insert(history.slice(i, i + 5_000).map((token_id) => ({ token_id, blacklisted_at: new Date() })));
+    await knex('token_blacklist_blacklistedtoken').insert(
+      history.slice(i, i + 5_000).map((token_id) => ({ token_id, blacklisted_at: new Date() })),
+    );
   }
   await knex.raw('ANALYZE token_blacklist_outstandingtoken, token_blacklist_blacklistedtoken');
   return tokens;

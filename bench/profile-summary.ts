@@ -32,7 +32,15 @@ for (const file of process.argv.slice(2)) {
     const where = url.replace(/^file:\/\//, '').replace(/^.*\/(node_modules|src|dist)\//, '$1/');
     const key = `${functionName || '(anonymous)'} ${where}:${lineNumber + 1}`;
     byFunction.set(key, (byFunction.get(key) ?? 0) + ms);
-    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? (url.includes('/dist/') || url.includes('/src/') ? '(app)' : url.startsWith('node:') ? '(node core)' : functionName.startsWith('(') ? functionName : '(other)');
+    const pkg =
+      /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ??
+      (url.includes('/dist/') || url.includes('/src/')
+        ? '(app)'
+        : url.startsWith('node:')
+          ? '(node core)'
+          : functionName.startsWith('(')
+            ? functionName
+            : '(other)');
     byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + ms);
   }
 }
@@ -44,4 +52,6 @@ const top = (map: Map<string, number>, n: number) =>
     .map(([key, ms]) => `${((ms / total) * 100).toFixed(1).padStart(5)} %  ${ms.toFixed(0).padStart(6)} ms  ${key}`)
     .join('\n');
 
-process.stdout.write(`busy ${total.toFixed(0)} ms\n\nby package:\n${top(byPackage, 15)}\n\nby function (self):\n${top(byFunction, 30)}\n`);
+process.stdout.write(
+  `busy ${total.toFixed(0)} ms\n\nby package:\n${top(byPackage, 15)}\n\nby function (self):\n${top(byFunction, 30)}\n`,
+);

@@ -28,7 +28,16 @@ export interface ScenarioResult {
 export interface BenchResults {
   date: string;
   machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; loadAverage: number[] };
-  settings: { durationS: number; warmupS: number; connections: number; workers: number; users: number; logLevel: string; throttles: string; database: string };
+  settings: {
+    durationS: number;
+    warmupS: number;
+    connections: number;
+    workers: number;
+    users: number;
+    logLevel: string;
+    throttles: string;
+    database: string;
+  };
   ceiling: ScenarioResult;
   scenarios: ScenarioResult[];
   hashing: {
@@ -80,7 +89,8 @@ export function renderTable(results: BenchResults): string {
   ]);
   const head = ['scenario', 'req/s', 'of ceiling', 'p50 ms', 'p99 ms', 'errors', 'CPU ms/req', 'RSS MiB', 'SPEC §9'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const { hashing, settings, startup } = results;
   const out = [
     '',
@@ -90,9 +100,13 @@ export function renderTable(results: BenchResults): string {
     ...rows.map(line),
     '',
     `argon2id m=${hashing.memoryKiB} KiB t=${hashing.iterations} p=${hashing.parallelism}: ${hashing.singleThreadHashesPerSecond} hashes/s in one thread; login ${hashing.loginRequestsPerSecond ?? '-'} req/s`,
-    ...results.scenarios.filter((r) => r.name === 'upload').map((r) => `upload: ${r.requestsPerSecond} MiB/s of 1 MiB bodies streamed to the store and recorded`),
+    ...results.scenarios
+      .filter((r) => r.name === 'upload')
+      .map((r) => `upload: ${r.requestsPerSecond} MiB/s of 1 MiB bodies streamed to the store and recorded`),
     `peak RSS per worker (VmHWM): ${results.peakRssMiBPerWorker.map((m) => `${m} MiB`).join(', ')} (target ≤ ${RSS_TARGET_MIB} MiB)`,
-    startup ? `embedded mode, spawn to first 200: node dist/server.js first start ${startup.firstStartMs} ms, warm ${startup.warmStartMs} ms; tsx (npm start) first ${startup.firstStartTsxMs} ms, warm ${startup.warmStartTsxMs} ms (target warm ≤ 3000 ms)` : '',
+    startup
+      ? `embedded mode, spawn to first 200: node dist/server.js first start ${startup.firstStartMs} ms, warm ${startup.warmStartMs} ms; tsx (npm start) first ${startup.firstStartTsxMs} ms, warm ${startup.warmStartTsxMs} ms (target warm ≤ 3000 ms)`
+      : '',
     '',
   ];
   return out.join('\n');
@@ -131,16 +145,24 @@ export function renderChart(results: BenchResults): string {
     const y = top + i * rowHeight;
     const target = TARGETS[r.name]?.ratio;
     const missed = target !== undefined && r.ratio < target;
-    parts.push(`<text x="${left - 8}" y="${y + 18}" text-anchor="end">${escape(CHART_LABELS[r.name] ?? r.label)}</text>`);
-    parts.push(`<rect x="${left}" y="${y + 4}" width="${scale(r.ratio).toFixed(1)}" height="20" fill="${missed ? '#d9534f' : target !== undefined ? '#2e8b57' : '#6c8ebf'}"/>`);
-    parts.push(`<text x="${left + scale(r.ratio) + 6}" y="${y + 18}">${pct(r.ratio)} · ${r.requestsPerSecond} req/s · p99 ${r.latencyMs.p99} ms</text>`);
+    parts.push(
+      `<text x="${left - 8}" y="${y + 18}" text-anchor="end">${escape(CHART_LABELS[r.name] ?? r.label)}</text>`,
+    );
+    parts.push(
+      `<rect x="${left}" y="${y + 4}" width="${scale(r.ratio).toFixed(1)}" height="20" fill="${missed ? '#d9534f' : target !== undefined ? '#2e8b57' : '#6c8ebf'}"/>`,
+    );
+    parts.push(
+      `<text x="${left + scale(r.ratio) + 6}" y="${y + 18}">${pct(r.ratio)} · ${r.requestsPerSecond} req/s · p99 ${r.latencyMs.p99} ms</text>`,
+    );
     if (target !== undefined) {
       const x = left + scale(target);
       parts.push(`<line x1="${x}" y1="${y + 1}" x2="${x}" y2="${y + 27}" stroke="#000" stroke-dasharray="3,2"/>`);
     }
   }
   parts.push(`<line x1="${left}" y1="${top - 4}" x2="${left}" y2="${top + bars.length * rowHeight}" stroke="#999"/>`);
-  parts.push(`<text x="12" y="${height - 12}" fill="#555">Peak RSS per worker: ${results.peakRssMiBPerWorker.map((m) => `${m} MiB`).join(', ')}</text>`);
+  parts.push(
+    `<text x="12" y="${height - 12}" fill="#555">Peak RSS per worker: ${results.peakRssMiBPerWorker.map((m) => `${m} MiB`).join(', ')}</text>`,
+  );
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
 }

@@ -20,7 +20,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ARGON2_PARAMS, hashPassword } from '../src/auth/passwords.js';
-import { BENCH_ADMIN, BENCH_PASSWORD, BENCH_USER, createScratchDatabase, issueRefreshTokens, loadUsers, openBenchKnex } from './dataset.js';
+import {
+  BENCH_ADMIN,
+  BENCH_PASSWORD,
+  BENCH_USER,
+  createScratchDatabase,
+  issueRefreshTokens,
+  loadUsers,
+  openBenchKnex,
+} from './dataset.js';
 import { childPids, cpuTimeMs, freePort, memoryOf, run, sampleMemory, stopChild, waitFor200 } from './processes.js';
 import { renderChart, renderTable, type BenchResults, type ScenarioResult } from './report.js';
 
@@ -61,7 +69,9 @@ async function measure(scenario: Scenario, workerPids: readonly number[]): Promi
   const result = await autocannon({ ...scenario.options, duration: settings.duration });
   const cpuMs = workerPids.reduce((sum, pid) => sum + cpuTimeMs(pid), 0) - cpuBefore;
   const peaks = memory.stop();
-  const codes = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, stat]) => [code, stat.count ?? 0]));
+  const codes = Object.fromEntries(
+    Object.entries(result.statusCodeStats ?? {}).map(([code, stat]) => [code, stat.count ?? 0]),
+  );
   return {
     name: scenario.name,
     label: scenario.label,
@@ -92,7 +102,10 @@ async function startCeiling(body: string): Promise<{ child: ChildProcess; url: s
   return { child, url };
 }
 
-async function startApp(databaseUrl: string, logFile: string): Promise<{ child: ChildProcess; url: string; workers: number[] }> {
+async function startApp(
+  databaseUrl: string,
+  logFile: string,
+): Promise<{ child: ChildProcess; url: string; workers: number[] }> {
   const port = await freePort();
   const out = fs.openSync(logFile, 'w');
   const profileDir = path.join(ROOT, 'bench/results/profile.tmp');
@@ -129,7 +142,11 @@ async function startApp(databaseUrl: string, logFile: string): Promise<{ child: 
 }
 
 async function login(url: string, username: string): Promise<{ access: string; refresh: string }> {
-  const res = await fetch(`${url}/api/token/`, { method: 'POST' as const, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username, password: BENCH_PASSWORD }) });
+  const res = await fetch(`${url}/api/token/`, {
+    method: 'POST' as const,
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username, password: BENCH_PASSWORD }),
+  });
   if (res.status !== 200) throw new Error(`login of ${username}: ${res.status} ${await res.text()}`);
   return (await res.json()) as { access: string; refresh: string };
 }
@@ -138,7 +155,10 @@ async function login(url: string, username: string): Promise<{ access: string; r
 function multipartBody(bytes: number): { boundary: string; body: Buffer } {
   const boundary = `bench-${randomBytes(8).toString('hex')}`;
   const head = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="bench.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`;
-  return { boundary, body: Buffer.concat([Buffer.from(head), randomBytes(bytes), Buffer.from(`\r\n--${boundary}--\r\n`)]) };
+  return {
+    boundary,
+    body: Buffer.concat([Buffer.from(head), randomBytes(bytes), Buffer.from(`\r\n--${boundary}--\r\n`)]),
+  };
 }
 
 /** Sequential argon2id verifications in this process for `ms`: the cost of one hash on one core. */
@@ -166,7 +186,14 @@ async function startupTimes(): Promise<BenchResults['startup']> {
     const started = performance.now();
     const child = spawn(command, args, {
       cwd: folder,
-      env: childEnv({ DEBUG: 'true', HOST: '127.0.0.1', PORT: String(port), SECRET_KEY, DATA_DIR: path.join(folder, dataDir), LOG_LEVEL: 'warn' }),
+      env: childEnv({
+        DEBUG: 'true',
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        SECRET_KEY,
+        DATA_DIR: path.join(folder, dataDir),
+        LOG_LEVEL: 'warn',
+      }),
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -251,12 +278,20 @@ async function main(): Promise<void> {
       {
         name: 'users-list',
         label: 'GET /api/users/?page_size=20',
-        options: { ...base, url: `${app.url}/api/users/?page_size=20`, headers: { Authorization: `Bearer ${admin.access}` } },
+        options: {
+          ...base,
+          url: `${app.url}/api/users/?page_size=20`,
+          headers: { Authorization: `Bearer ${admin.access}` },
+        },
       },
       {
         name: 'users-search',
         label: `GET /api/users/?page_size=20&search=${SEARCH}`,
-        options: { ...base, url: `${app.url}/api/users/?page_size=20&search=${SEARCH}`, headers: { Authorization: `Bearer ${admin.access}` } },
+        options: {
+          ...base,
+          url: `${app.url}/api/users/?page_size=20&search=${SEARCH}`,
+          headers: { Authorization: `Bearer ${admin.access}` },
+        },
       },
       {
         name: 'refresh',
@@ -269,7 +304,10 @@ async function main(): Promise<void> {
               method: 'POST' as const,
               path: '/api/token/refresh/',
               headers: { 'Content-Type': 'application/json' },
-              setupRequest: (request) => ({ ...request, body: JSON.stringify({ refresh: refreshTokens[Math.min(refreshUsed++, refreshTokens.length - 1)] }) }),
+              setupRequest: (request) => ({
+                ...request,
+                body: JSON.stringify({ refresh: refreshTokens[Math.min(refreshUsed++, refreshTokens.length - 1)] }),
+              }),
             },
           ],
         },
@@ -300,7 +338,10 @@ async function main(): Promise<void> {
           ...base,
           url: `${app.url}/api/files/`,
           method: 'POST' as const,
-          headers: { Authorization: `Bearer ${admin.access}`, 'Content-Type': `multipart/form-data; boundary=${upload.boundary}` },
+          headers: {
+            Authorization: `Bearer ${admin.access}`,
+            'Content-Type': `multipart/form-data; boundary=${upload.boundary}`,
+          },
           body: upload.body,
         },
       },
@@ -310,7 +351,11 @@ async function main(): Promise<void> {
     log(`ceiling on ${ceilingServer.url} (${settings.duration} s)`);
     const ceilingWorkers = childPids(ceilingServer.child.pid!);
     const ceiling = await measure(
-      { name: 'ceiling', label: 'bare node:http, same JSON from memory', options: { ...base, url: `${ceilingServer.url}/api/users/me/` } },
+      {
+        name: 'ceiling',
+        label: 'bare node:http, same JSON from memory',
+        options: { ...base, url: `${ceilingServer.url}/api/users/me/` },
+      },
       ceilingWorkers.length ? ceilingWorkers : [ceilingServer.child.pid!],
     );
     await stopChild(ceilingServer.child);
@@ -319,9 +364,13 @@ async function main(): Promise<void> {
     for (const scenario of scenarios) {
       log(`${scenario.label} (${settings.duration} s)`);
       const measured = await measure(scenario, app.workers);
-      results.push({ ...measured, ratio: Math.round((measured.requestsPerSecond / ceiling.requestsPerSecond) * 1000) / 1000 });
+      results.push({
+        ...measured,
+        ratio: Math.round((measured.requestsPerSecond / ceiling.requestsPerSecond) * 1000) / 1000,
+      });
     }
-    if (refreshUsed > refreshTokens.length) log(`warning: the refresh token pool ran out (${refreshUsed} requests for ${refreshTokens.length} tokens)`);
+    if (refreshUsed > refreshTokens.length)
+      log(`warning: the refresh token pool ran out (${refreshUsed} requests for ${refreshTokens.length} tokens)`);
     const hwm = app.workers.map((pid) => round1(memoryOf(pid)?.hwm ?? 0));
 
     log('argon2id rate in one thread (3 s)');
@@ -337,8 +386,23 @@ async function main(): Promise<void> {
     const loginResult = results.find((r) => r.name === 'login');
     const output: BenchResults = {
       date: new Date().toISOString(),
-      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadAverage: os.loadavg().map(round1) },
-      settings: { durationS: settings.duration, warmupS: settings.warmup, connections: settings.connections, workers: settings.workers, users: settings.users, logLevel: settings.logLevel, throttles: 'off', database: 'PostgreSQL server (pg), pool 10 per worker' },
+      machine: {
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model ?? 'unknown',
+        memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+        node: process.version,
+        loadAverage: os.loadavg().map(round1),
+      },
+      settings: {
+        durationS: settings.duration,
+        warmupS: settings.warmup,
+        connections: settings.connections,
+        workers: settings.workers,
+        users: settings.users,
+        logLevel: settings.logLevel,
+        throttles: 'off',
+        database: 'PostgreSQL server (pg), pool 10 per worker',
+      },
       ceiling: { ...ceiling, ratio: 1 },
       scenarios: results,
       hashing: {

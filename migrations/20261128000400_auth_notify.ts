@@ -64,8 +64,14 @@ BEGIN
 END
 $$`);
   for (const [table, events] of Object.entries(ROW_TRIGGERS)) {
-    await knex.raw(`CREATE TRIGGER backoffice_auth_notify AFTER ${events} ON ?? FOR EACH ROW EXECUTE FUNCTION backoffice_auth_notify()`, [table]);
-    await knex.raw(`CREATE TRIGGER backoffice_auth_notify_truncate AFTER TRUNCATE ON ?? FOR EACH STATEMENT EXECUTE FUNCTION backoffice_auth_notify()`, [table]);
+    await knex.raw(
+      `CREATE TRIGGER backoffice_auth_notify AFTER ${events} ON ?? FOR EACH ROW EXECUTE FUNCTION backoffice_auth_notify()`,
+      [table],
+    );
+    await knex.raw(
+      `CREATE TRIGGER backoffice_auth_notify_truncate AFTER TRUNCATE ON ?? FOR EACH STATEMENT EXECUTE FUNCTION backoffice_auth_notify()`,
+      [table],
+    );
   }
 }
 

@@ -11,6 +11,21 @@
  *
  * @module
  */
-export { CONFIG_BOOLEAN, CONFIG_VARIABLES, EnvSchema, parseDuration, parseRate, type ThrottleRate } from './config/schema.js';
-export { ConfigError, DEV_SECRET_KEY, loadConfig, servingProblem, type Config, type DatabaseConfig, type StorageConfig } from './config/load.js';
+export {
+  CONFIG_BOOLEAN,
+  CONFIG_VARIABLES,
+  EnvSchema,
+  parseDuration,
+  parseRate,
+  type ThrottleRate,
+} from './config/schema.js';
+export {
+  ConfigError,
+  DEV_SECRET_KEY,
+  loadConfig,
+  servingProblem,
+  type Config,
+  type DatabaseConfig,
+  type StorageConfig,
+} from './config/load.js';
 export { readEnvironment, type Environment } from './config/environment.js';

@@ -222,7 +222,9 @@ export function authenticationFailed(detail: string, code?: string): Authenticat
  * throw invalidAccessToken('Token is blacklisted');
  */
 export function invalidAccessToken(reason = 'Token is invalid or expired'): InvalidTokenError {
-  return new InvalidTokenError('Given token not valid for any token type', [{ token_class: 'AccessToken', token_type: 'access', message: reason }]);
+  return new InvalidTokenError('Given token not valid for any token type', [
+    { token_class: 'AccessToken', token_type: 'access', message: reason },
+  ]);
 }
 
 /**

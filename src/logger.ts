@@ -72,14 +72,17 @@ function serialize(error: unknown, depth: number): Record<string, unknown> {
   }
   if (depth < NESTING) {
     if (error.cause !== undefined) out.cause = serialize(error.cause, depth + 1);
-    if (error instanceof AggregateError) out.errors = error.errors.slice(0, 5).map((e: unknown) => serialize(e, depth + 1));
+    if (error instanceof AggregateError)
+      out.errors = error.errors.slice(0, 5).map((e: unknown) => serialize(e, depth + 1));
   }
   return out;
 }
 
 /** A database error's own message: knex puts the statement in front of it (`<sql> - <message>`). */
 function databaseMessage(error: Error): string {
-  const isDatabaseError = typeof (error as { routine?: unknown }).routine === 'string' || typeof (error as { severity?: unknown }).severity === 'string';
+  const isDatabaseError =
+    typeof (error as { routine?: unknown }).routine === 'string' ||
+    typeof (error as { severity?: unknown }).severity === 'string';
   const cut = error.message.lastIndexOf(' - ');
   return isDatabaseError && cut !== -1 ? error.message.slice(cut + 3) : error.message;
 }
@@ -91,7 +94,9 @@ function databaseMessage(error: Error): string {
  */
 function withoutValues(message: string, names: readonly string[]): string {
   return message
-    .replace(/"(?:[^"]|"")*"/g, (quoted) => (names.includes(quoted.slice(1, -1).replaceAll('""', '"')) ? quoted : '"…"'))
+    .replace(/"(?:[^"]|"")*"/g, (quoted) =>
+      names.includes(quoted.slice(1, -1).replaceAll('""', '"')) ? quoted : '"…"',
+    )
     .replace(/\b0x[0-9a-f]{2}(?:\s+0x[0-9a-f]{2})*/gi, '0x…');
 }
 
@@ -103,10 +108,17 @@ function withoutValues(message: string, names: readonly string[]): string {
  * @returns a pino logger whose child loggers carry the request id
  */
 export function createLogger(config: Pick<Config, 'logLevel' | 'debug'>, destination?: DestinationStream): Logger {
-  const options = { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' }, serializers: { err: serializeError } };
+  const options = {
+    level: config.logLevel,
+    redact: { paths: REDACT, censor: '[redacted]' },
+    serializers: { err: serializeError },
+  };
   if (destination) return pino(options, destination);
   if (config.debug && process.stdout.isTTY) {
-    return pino({ ...options, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } } });
+    return pino({
+      ...options,
+      transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } },
+    });
   }
   // Asynchronous writes: under load, lines queue while a write is in flight and leave together (one
   // system call instead of one per line); pino flushes what is queued when the process exits.

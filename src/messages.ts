@@ -22,7 +22,8 @@ export const MESSAGES = {
   /** Django's `ProhibitNullCharactersValidator`, which every DRF `CharField` carries. */
   nullCharacters: 'Null characters are not allowed.',
   /** DRF's `ProhibitSurrogateCharactersValidator` for a lone UTF-16 surrogate, e.g. `U+D800`. */
-  surrogateCharacters: (codePoint: number) => `Surrogate characters are not allowed: U+${codePoint.toString(16).toUpperCase()}.`,
+  surrogateCharacters: (codePoint: number) =>
+    `Surrogate characters are not allowed: U+${codePoint.toString(16).toUpperCase()}.`,
   /** `SlugRelatedField`'s `does_not_exist` message, e.g. `Object with name=x does not exist.` */
   doesNotExist: (slug: string, value: string) => `Object with ${slug}=${value} does not exist.`,
 } as const;

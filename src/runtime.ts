@@ -86,7 +86,9 @@ export function exitWithError(message: string): never {
 /** A human description of where the data lives, for start-up lines (no credentials). */
 export function describeDatabase(config: Config): string {
   if (config.database.kind === 'pglite') {
-    return config.database.dataDir ? `embedded PostgreSQL in ${path.relative(process.cwd(), config.database.dataDir) || '.'}` : 'embedded PostgreSQL in memory';
+    return config.database.dataDir
+      ? `embedded PostgreSQL in ${path.relative(process.cwd(), config.database.dataDir) || '.'}`
+      : 'embedded PostgreSQL in memory';
   }
   const url = new URL(config.database.connectionString);
   return `PostgreSQL at ${url.hostname}:${url.port || 5432}${url.pathname}`;

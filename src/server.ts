@@ -59,7 +59,12 @@ async function prepareDatabase(config: Config): Promise<void> {
     if (config.debug && Number(count) === 0) {
       const { demoUsers } = await setupProject(deps.knex);
       process.stdout.write(
-        ['', 'First start: roles and demo users loaded. Log in with:', ...demoUsers.map((u) => `  ${u.username.padEnd(8)} ${u.password}  (${u.groups.join(', ')})`), ''].join('\n') + '\n',
+        [
+          '',
+          'First start: roles and demo users loaded. Log in with:',
+          ...demoUsers.map((u) => `  ${u.username.padEnd(8)} ${u.password}  (${u.groups.join(', ')})`),
+          '',
+        ].join('\n') + '\n',
       );
     }
   } finally {
@@ -149,7 +154,8 @@ async function serve(config: Config, workers: number): Promise<void> {
 
 main().catch((error: unknown) => {
   if (error instanceof DatabaseLockedError) exitWithError(error.message);
-  if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') exitWithError(`Port ${(error as { port?: number }).port ?? ''} is already in use.`);
+  if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
+    exitWithError(`Port ${(error as { port?: number }).port ?? ''} is already in use.`);
   process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
   process.exit(1);
 });

@@ -1,5 +1,13 @@
 import { expect } from 'chai';
-import { CONFIG_VARIABLES, ConfigError, DEV_SECRET_KEY, loadConfig, parseDuration, parseRate, servingProblem } from '../src/config.js';
+import {
+  CONFIG_VARIABLES,
+  ConfigError,
+  DEV_SECRET_KEY,
+  loadConfig,
+  parseDuration,
+  parseRate,
+  servingProblem,
+} from '../src/config.js';
 
 const BASE = { SECRET_KEY: 'k'.repeat(40) };
 
@@ -20,7 +28,13 @@ describe('configuration', () => {
     expect(config.port).to.equal(8000);
     expect(config.database.kind).to.equal('pglite');
     expect(config.storage.kind).to.equal('local');
-    expect(config.jwt).to.deep.equal({ accessLifetime: 300, refreshLifetime: 86400, rotateRefreshTokens: true, blacklistAfterRotation: true, blacklistEnabled: true });
+    expect(config.jwt).to.deep.equal({
+      accessLifetime: 300,
+      refreshLifetime: 86400,
+      rotateRefreshTokens: true,
+      blacklistAfterRotation: true,
+      blacklistEnabled: true,
+    });
     expect(config.corsAllowedOrigins).to.deep.equal([]);
   });
 
@@ -37,8 +51,14 @@ describe('configuration', () => {
   });
 
   it('refuses the development or a short SECRET_KEY unless DEBUG is on', () => {
-    expect(() => loadConfig({ SECRET_KEY: DEV_SECRET_KEY })).to.throw(ConfigError, /SECRET_KEY is the development default/);
-    expect(() => loadConfig({ SECRET_KEY: 'short' })).to.throw(ConfigError, /SECRET_KEY must be at least 32 characters/);
+    expect(() => loadConfig({ SECRET_KEY: DEV_SECRET_KEY })).to.throw(
+      ConfigError,
+      /SECRET_KEY is the development default/,
+    );
+    expect(() => loadConfig({ SECRET_KEY: 'short' })).to.throw(
+      ConfigError,
+      /SECRET_KEY must be at least 32 characters/,
+    );
     expect(loadConfig({ SECRET_KEY: DEV_SECRET_KEY, DEBUG: 'true' }).debug).to.equal(true);
   });
 
@@ -54,19 +74,37 @@ describe('configuration', () => {
   it('a server with DEBUG off needs Secure cookies and a trusted proxy (it serves plain HTTP)', () => {
     const production = { ...BASE, COOKIE_SECURE: 'true', TRUST_PROXY: '1' };
     expect(servingProblem(loadConfig(production))).to.equal(null);
-    expect(servingProblem(loadConfig({ ...production, COOKIE_SECURE: 'false' }))).to.match(/^COOKIE_SECURE must be true when DEBUG is off/);
-    expect(servingProblem(loadConfig({ ...production, TRUST_PROXY: 'false' }))).to.match(/^TRUST_PROXY must be the number of proxies in front of the app when DEBUG is off/);
+    expect(servingProblem(loadConfig({ ...production, COOKIE_SECURE: 'false' }))).to.match(
+      /^COOKIE_SECURE must be true when DEBUG is off/,
+    );
+    expect(servingProblem(loadConfig({ ...production, TRUST_PROXY: 'false' }))).to.match(
+      /^TRUST_PROXY must be the number of proxies in front of the app when DEBUG is off/,
+    );
     expect(servingProblem(loadConfig({ ...BASE, DEBUG: 'true' }))).to.equal(null);
   });
 
   it('requires COOKIE_SECURE for SameSite=None', () => {
     expect(errorOf({ COOKIE_SAMESITE: 'None' })).to.match(/^COOKIE_SAMESITE None requires COOKIE_SECURE=true/);
-    expect(loadConfig({ ...BASE, COOKIE_SAMESITE: 'None', COOKIE_SECURE: 'true' }).cookies).to.deep.equal({ sameSite: 'none', secure: true });
+    expect(loadConfig({ ...BASE, COOKIE_SAMESITE: 'None', COOKIE_SECURE: 'true' }).cookies).to.deep.equal({
+      sameSite: 'none',
+      secure: true,
+    });
   });
 
   it('chooses a PostgreSQL server from DATABASE_URL or POSTGRES_*', () => {
-    expect(loadConfig({ ...BASE, DATABASE_URL: 'postgres://u@db:5432/app' }).database).to.include({ kind: 'postgres', connectionString: 'postgres://u@db:5432/app' });
-    expect(loadConfig({ ...BASE, POSTGRES_HOST: 'postgres', POSTGRES_USER: 'app', POSTGRES_PASSWORD: 'p@ss', POSTGRES_DB: 'backoffice' }).database).to.include({
+    expect(loadConfig({ ...BASE, DATABASE_URL: 'postgres://u@db:5432/app' }).database).to.include({
+      kind: 'postgres',
+      connectionString: 'postgres://u@db:5432/app',
+    });
+    expect(
+      loadConfig({
+        ...BASE,
+        POSTGRES_HOST: 'postgres',
+        POSTGRES_USER: 'app',
+        POSTGRES_PASSWORD: 'p@ss',
+        POSTGRES_DB: 'backoffice',
+      }).database,
+    ).to.include({
       kind: 'postgres',
       connectionString: 'postgres://app:p%40ss@postgres:5432/backoffice',
     });
@@ -89,10 +127,20 @@ describe('configuration', () => {
     expect(ttl('5m')).to.equal(300);
     expect(ttl('off')).to.equal(0);
     expect(ttl('0')).to.equal(0);
-    expect(() => ttl('soon')).to.throw(ConfigError, 'CACHE_TTL must be a duration such as 300, 5m, 12h or 7d, or off, got "soon"');
+    expect(() => ttl('soon')).to.throw(
+      ConfigError,
+      'CACHE_TTL must be a duration such as 300, 5m, 12h or 7d, or off, got "soon"',
+    );
   });
 
   it('lists every variable it reads', () => {
-    expect(CONFIG_VARIABLES).to.include.members(['SECRET_KEY', 'DATABASE_URL', 'COOKIE_SAMESITE', 'TOKEN_BLACKLIST', 'THROTTLE_ANON', 'WEB_CONCURRENCY']);
+    expect(CONFIG_VARIABLES).to.include.members([
+      'SECRET_KEY',
+      'DATABASE_URL',
+      'COOKIE_SAMESITE',
+      'TOKEN_BLACKLIST',
+      'THROTTLE_ANON',
+      'WEB_CONCURRENCY',
+    ]);
   });
 });

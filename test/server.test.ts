@@ -9,7 +9,9 @@ describe('the server process (embedded mode)', function () {
     const env = { SECRET_KEY: DEV_SECRET_KEY, DEBUG: 'true', DATA_DIR: scratchDir() };
     const first = await startServer(env);
     try {
-      expect(first.output().stdout).to.include('First start: roles and demo users loaded').and.to.include('demo-Admin-2026!');
+      expect(first.output().stdout)
+        .to.include('First start: roles and demo users loaded')
+        .and.to.include('demo-Admin-2026!');
       const login = await fetch(`${first.url}/api/token/`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
@@ -40,18 +42,33 @@ describe('the server process (embedded mode)', function () {
   });
 
   it('refuses to start with the development SECRET_KEY when DEBUG is off', async () => {
-    const server = await startServer({ SECRET_KEY: DEV_SECRET_KEY, DEBUG: 'false', DATA_DIR: scratchDir() }, { waitForHealth: false });
+    const server = await startServer(
+      { SECRET_KEY: DEV_SECRET_KEY, DEBUG: 'false', DATA_DIR: scratchDir() },
+      { waitForHealth: false },
+    );
     expect(await server.exited).to.equal(1);
-    expect(server.output().stderr.trim()).to.equal('Configuration error: SECRET_KEY is the development default; set a generated key when DEBUG is off');
+    expect(server.output().stderr.trim()).to.equal(
+      'Configuration error: SECRET_KEY is the development default; set a generated key when DEBUG is off',
+    );
   });
 
   it('refuses to start with DEBUG off and COOKIE_SECURE=false, or without a trusted proxy, in one line', async () => {
-    const production = { SECRET_KEY: 'k'.repeat(40), DEBUG: 'false', DATA_DIR: scratchDir(), COOKIE_SECURE: 'true', TRUST_PROXY: '1' };
+    const production = {
+      SECRET_KEY: 'k'.repeat(40),
+      DEBUG: 'false',
+      DATA_DIR: scratchDir(),
+      COOKIE_SECURE: 'true',
+      TRUST_PROXY: '1',
+    };
     const insecure = await startServer({ ...production, COOKIE_SECURE: 'false' }, { waitForHealth: false });
     expect(await insecure.exited).to.equal(1);
-    expect(insecure.output().stderr.trim()).to.equal('Configuration error: COOKIE_SECURE must be true when DEBUG is off (production is served over HTTPS)');
+    expect(insecure.output().stderr.trim()).to.equal(
+      'Configuration error: COOKIE_SECURE must be true when DEBUG is off (production is served over HTTPS)',
+    );
     const direct = await startServer({ ...production, TRUST_PROXY: 'false' }, { waitForHealth: false });
     expect(await direct.exited).to.equal(1);
-    expect(direct.output().stderr.trim()).to.match(/^Configuration error: TRUST_PROXY must be the number of proxies in front of the app when DEBUG is off \(1 behind the shipped nginx\)[^\n]*$/);
+    expect(direct.output().stderr.trim()).to.match(
+      /^Configuration error: TRUST_PROXY must be the number of proxies in front of the app when DEBUG is off \(1 behind the shipped nginx\)[^\n]*$/,
+    );
   });
 });

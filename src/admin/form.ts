@@ -40,5 +40,12 @@ export function checked(form: URLSearchParams, name: string): boolean {
 
 /** The positive integer values of a repeated field (e.g. ticked rows), ignoring anything else. */
 export function idList(form: URLSearchParams, name: string): number[] {
-  return [...new Set(form.getAll(name).filter((v) => /^\d{1,9}$/.test(v)).map(Number))].filter((n) => n > 0);
+  return [
+    ...new Set(
+      form
+        .getAll(name)
+        .filter((v) => /^\d{1,9}$/.test(v))
+        .map(Number),
+    ),
+  ].filter((n) => n > 0);
 }

@@ -27,11 +27,13 @@ export function adminGroupRoutes(deps: Deps, session: AdminGuard): Router {
 
   router.get('/groups/', session, requireAdminPermission('view_group'), async (ctx) => {
     const q = typeof ctx.query.q === 'string' ? ctx.query.q.trim() : '';
-    const query = groupsQuery(knex, { members: true })
-      .clearOrder()
-      .orderBy('g.name');
+    const query = groupsQuery(knex, { members: true }).clearOrder().orderBy('g.name');
     if (q) query.whereRaw(`g.name ILIKE ? ESCAPE '\\'`, [`%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`]);
-    render(ctx, 'groups/list', { title: 'Groups', page: await fetchHtmlPage<GroupRow & { members: number }>(query, ctx.query.page), q });
+    render(ctx, 'groups/list', {
+      title: 'Groups',
+      page: await fetchHtmlPage<GroupRow & { members: number }>(query, ctx.query.page),
+      q,
+    });
   });
 
   router.get('/groups/add/', session, requireAdminPermission('add_group'), async (ctx) => {
@@ -45,7 +47,13 @@ export function adminGroupRoutes(deps: Deps, session: AdminGuard): Router {
       const input = await parseInputChecked(GroupWrite, values, (fields) => groupFieldErrors(knex, fields));
       const group = await knex.transaction(async (trx) => {
         const created = await createGroup(trx, actor, input);
-        await recordAction(trx, actor, 'add_group', { type: 'group', id: created.id, repr: created.name }, { permissions: created.permissions });
+        await recordAction(
+          trx,
+          actor,
+          'add_group',
+          { type: 'group', id: created.id, repr: created.name },
+          { permissions: created.permissions },
+        );
         return created;
       });
       ctx.redirect(`/admin/groups/${group.id}/?notice=created`);
@@ -67,11 +75,17 @@ export function adminGroupRoutes(deps: Deps, session: AdminGuard): Router {
       const input = await parseInputChecked(GroupWrite, values, (fields) => groupFieldErrors(knex, fields, before.id));
       await knex.transaction(async (trx) => {
         const after = await updateGroup(trx, actor, before.id, input);
-        await recordAction(trx, actor, 'change_group', { type: 'group', id: after.id, repr: after.name }, {
-          name: before.name === after.name ? undefined : { from: before.name, to: after.name },
-          added: after.permissions.filter((p) => !before.permissions.includes(p)),
-          removed: before.permissions.filter((p) => !after.permissions.includes(p)),
-        });
+        await recordAction(
+          trx,
+          actor,
+          'change_group',
+          { type: 'group', id: after.id, repr: after.name },
+          {
+            name: before.name === after.name ? undefined : { from: before.name, to: after.name },
+            added: after.permissions.filter((p) => !before.permissions.includes(p)),
+            removed: before.permissions.filter((p) => !after.permissions.includes(p)),
+          },
+        );
       });
       ctx.redirect(`/admin/groups/${before.id}/?notice=saved`);
     } catch (error) {
@@ -84,7 +98,13 @@ export function adminGroupRoutes(deps: Deps, session: AdminGuard): Router {
     const actor = adminUser(ctx);
     await knex.transaction(async (trx) => {
       await deleteGroup(trx, group.id);
-      await recordAction(trx, actor, 'delete_group', { type: 'group', id: group.id, repr: group.name }, { permissions: group.permissions });
+      await recordAction(
+        trx,
+        actor,
+        'delete_group',
+        { type: 'group', id: group.id, repr: group.name },
+        { permissions: group.permissions },
+      );
     });
     ctx.redirect('/admin/groups/?notice=deleted');
   });
@@ -95,9 +115,20 @@ export function adminGroupRoutes(deps: Deps, session: AdminGuard): Router {
     return group;
   }
 
-  async function renderForm(ctx: Context, group: GroupRow | null, values: { name: string; permissions: readonly string[] }, errors: FieldErrors, status = 200) {
+  async function renderForm(
+    ctx: Context,
+    group: GroupRow | null,
+    values: { name: string; permissions: readonly string[] },
+    errors: FieldErrors,
+    status = 200,
+  ) {
     const title = group ? `Change group ${group.name}` : 'Add group';
-    render(ctx, 'groups/form', { title, group, values, errors, permissionGroups: await permissionsByModel(knex) }, status);
+    render(
+      ctx,
+      'groups/form',
+      { title, group, values, errors, permissionGroups: await permissionsByModel(knex) },
+      status,
+    );
   }
 
   return router;

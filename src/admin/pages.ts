@@ -28,12 +28,19 @@ export interface HtmlPage<Row> {
  * @example
  * const page = await fetchHtmlPage(usersQuery(knex, filters), ctx.query.page);
  */
-export async function fetchHtmlPage<Row>(query: Knex.QueryBuilder, requested: unknown, pageSize = ADMIN_PAGE_SIZE): Promise<HtmlPage<Row>> {
+export async function fetchHtmlPage<Row>(
+  query: Knex.QueryBuilder,
+  requested: unknown,
+  pageSize = ADMIN_PAGE_SIZE,
+): Promise<HtmlPage<Row>> {
   const counted = await query.clone().clearSelect().clearOrder().count<{ count: string | number }[]>({ count: '*' });
   const count = Number(counted[0]?.count ?? 0);
   const pages = Math.max(1, Math.ceil(count / pageSize));
   const asked = Number.parseInt(String(requested ?? '1'), 10);
   const page = Number.isFinite(asked) ? Math.min(Math.max(1, asked), pages) : 1;
-  const rows = (await query.clone().limit(pageSize).offset((page - 1) * pageSize)) as Row[];
+  const rows = (await query
+    .clone()
+    .limit(pageSize)
+    .offset((page - 1) * pageSize)) as Row[];
   return { rows, count, page, pages };
 }

@@ -12,7 +12,14 @@ import { throttledLogin } from '../auth/login.js';
 import { blacklistRefreshToken } from '../auth/service.js';
 import type { Deps } from '../deps.js';
 import { domainErrorOfDatabase } from '../db/errors.js';
-import { AuthenticationFailedError, DomainError, InvalidTokenError, NotFoundError, ThrottledError, UnavailableError } from '../errors.js';
+import {
+  AuthenticationFailedError,
+  DomainError,
+  InvalidTokenError,
+  NotFoundError,
+  ThrottledError,
+  UnavailableError,
+} from '../errors.js';
 import { toHttpError } from '../http/error-writer.js';
 import { ApiError } from '../http/errors.js';
 import { MESSAGES } from '../messages.js';
@@ -27,7 +34,8 @@ import { adminSession, adminUser, requireAdminPermission, sessionOf } from './se
 import { adminTokenRoutes } from './tokens.js';
 import { adminUserRoutes } from './users.js';
 
-const WRONG_CREDENTIALS = 'Please enter the correct username and password for a staff account. Note that both fields may be case-sensitive.';
+const WRONG_CREDENTIALS =
+  'Please enter the correct username and password for a staff account. Note that both fields may be case-sensitive.';
 
 /**
  * The admin router, mounted at `/admin` before the API's JSON body parser (its forms are
@@ -71,11 +79,21 @@ export function adminRoutes(deps: Deps): Router {
     } catch (error) {
       if (error instanceof AuthenticationFailedError) {
         ctx.set(toHttpError(error).headers);
-        return render(ctx, 'login', { title: 'Log in', next, username: credentials.username, error: WRONG_CREDENTIALS });
+        return render(ctx, 'login', {
+          title: 'Log in',
+          next,
+          username: credentials.username,
+          error: WRONG_CREDENTIALS,
+        });
       }
       if (error instanceof ThrottledError) {
         ctx.set(toHttpError(error).headers);
-        return render(ctx, 'login', { title: 'Log in', next, username: credentials.username, error: error.detail }, 429);
+        return render(
+          ctx,
+          'login',
+          { title: 'Log in', next, username: credentials.username, error: error.detail },
+          429,
+        );
       }
       throw error;
     }
@@ -109,13 +127,22 @@ export function adminRoutes(deps: Deps): Router {
 
   router.get('/log/', session, requireAdminPermission('view_logentry'), async (ctx) => {
     const pick = (name: string) => (typeof ctx.query[name] === 'string' ? (ctx.query[name] as string).trim() : '');
-    const filters = { actor: pick('actor'), action: pick('action'), targetType: pick('target_type'), targetId: pick('target_id') };
+    const filters = {
+      actor: pick('actor'),
+      action: pick('action'),
+      targetType: pick('target_type'),
+      targetId: pick('target_id'),
+    };
     const page = await fetchHtmlPage<AuditEntry>(auditQuery(deps.knex, filters), ctx.query.page);
     const actions = await auditActions(deps.knex);
     render(ctx, 'log', { title: 'Audit log', page, filters, actions });
   });
 
-  for (const child of [adminUserRoutes(deps, session), adminGroupRoutes(deps, session), adminTokenRoutes(deps, session)]) {
+  for (const child of [
+    adminUserRoutes(deps, session),
+    adminGroupRoutes(deps, session),
+    adminTokenRoutes(deps, session),
+  ]) {
     router.use(child.routes());
   }
 
@@ -154,7 +181,12 @@ async function adminErrors(ctx: Context, next: Next): Promise<void> {
     if (refusal instanceof ApiError && refusal.status < 500) {
       ctx.set(refusal.headers);
       if (refusal.status === 404) return renderNotFound(ctx);
-      return render(ctx, 'refused', { title: 'Access refused', reason: 'error', detail: String(refusal.body.detail ?? 'Bad request.') }, refusal.status);
+      return render(
+        ctx,
+        'refused',
+        { title: 'Access refused', reason: 'error', detail: String(refusal.body.detail ?? 'Bad request.') },
+        refusal.status,
+      );
     }
     if (refusal instanceof ApiError && refusal.status === 503) {
       return render(ctx, 'error', { title: 'Service unavailable', detail: 'Service temporarily unavailable.' }, 503);
@@ -172,7 +204,12 @@ function unlessAlreadyInvalid(error: unknown): void {
 
 /** A query value with NUL is refused with a 400 page, as the admin's filters would reach the database with it. */
 async function refuseNullQuery(ctx: Context, next: Next): Promise<void> {
-  if (Object.values(ctx.query).flat().some((value) => value?.includes('\0'))) throw new ApiError(400, { detail: MESSAGES.nullCharacters });
+  if (
+    Object.values(ctx.query)
+      .flat()
+      .some((value) => value?.includes('\0'))
+  )
+    throw new ApiError(400, { detail: MESSAGES.nullCharacters });
   await next();
 }
 
@@ -180,8 +217,11 @@ function renderNotFound(ctx: Context): void {
   render(ctx, 'error', { title: 'Not found', detail: 'The requested page was not found.' }, 404);
 }
 
+/** A path inside the panel with no whitespace, backslash or control character. */
+// eslint-disable-next-line no-control-regex -- control characters are what it refuses
+const INSIDE_ADMIN = /^\/admin\/[^\s\\\u0000-\u001f\u007f]*$/;
+
 /** Where to go after login: a path inside the panel only (no open redirect). */
 function nextUrl(value: unknown): string {
-  // eslint-disable-next-line no-control-regex -- control characters are what it refuses
-  return typeof value === 'string' && /^\/admin\/[^\s\\\u0000-\u001f\u007f]*$/.test(value) && !value.startsWith('/admin//') ? value : '/admin/';
+  return typeof value === 'string' && INSIDE_ADMIN.test(value) && !value.startsWith('/admin//') ? value : '/admin/';
 }

@@ -82,23 +82,36 @@ export function adminTokenRoutes(deps: Deps, session: AdminGuard): Router {
         .orderBy('id')
         .withGraphFetched('user')
         .modifyGraph('user', (user) => user.select('id', 'username'));
-      const owners = [...new Map(tokens.map((t) => [t.user?.id ?? null, { id: t.user?.id ?? null, username: t.user?.username ?? null }])).values()];
+      const owners = [
+        ...new Map(
+          tokens.map((t) => [t.user?.id ?? null, { id: t.user?.id ?? null, username: t.user?.username ?? null }]),
+        ).values(),
+      ];
       // As the API's logout-everywhere: nobody's tokens but those of users the actor may act on.
-      for (const owner of owners) if (owner.id !== null) authorize(actor, 'logout_user', { target: await userSubject(trx, owner.id) });
+      for (const owner of owners)
+        if (owner.id !== null) authorize(actor, 'logout_user', { target: await userSubject(trx, owner.id) });
       const users = owners.map((o) => o.username);
       const blacklisted = await blacklistTokenSessions(trx, ids);
       const repr = `${ids.length} token${ids.length === 1 ? '' : 's'} of ${users.filter(Boolean).join(', ') || 'deleted users'}`;
-      await recordAction(trx, actor, 'blacklist_tokens', { type: 'outstandingtoken', id: ids.length === 1 ? ids[0] : null, repr }, {
-        token_ids: ids,
-        blacklisted,
-      });
+      await recordAction(
+        trx,
+        actor,
+        'blacklist_tokens',
+        { type: 'outstandingtoken', id: ids.length === 1 ? ids[0] : null, repr },
+        {
+          token_ids: ids,
+          blacklisted,
+        },
+      );
     });
     ctx.redirect(withNotice(back, 'blacklisted'));
   });
 
   router.get('/tokens/blacklisted/', session, requireAdminPermission('view_blacklistedtoken'), async (ctx) => {
     const user = typeof ctx.query.user === 'string' ? ctx.query.user.trim() : '';
-    const query = outstandingTokensQuery(knex, { user, status: 'blacklisted' }).clearOrder().orderBy('b.blacklisted_at', 'desc');
+    const query = outstandingTokensQuery(knex, { user, status: 'blacklisted' })
+      .clearOrder()
+      .orderBy('b.blacklisted_at', 'desc');
     const page = await fetchHtmlPage<TokenListRow>(query, ctx.query.page);
     render(ctx, 'tokens/blacklisted', { title: 'Blacklisted tokens', page, filters: { user } });
   });

@@ -35,7 +35,15 @@ import { adminUser, requireAdminPermission, type AdminGuard } from './session.js
 const PASSWORD_MISMATCH = 'The two password fields didn’t match.';
 
 /** Fields of the change form compared for the audit log's list of changed fields. */
-const AUDITED_FIELDS = ['username', 'email', 'first_name', 'last_name', 'is_active', 'is_staff', 'is_superuser'] as const;
+const AUDITED_FIELDS = [
+  'username',
+  'email',
+  'first_name',
+  'last_name',
+  'is_active',
+  'is_staff',
+  'is_superuser',
+] as const;
 
 /** The users pages; every route is behind `session` (a staff login) and a user permission. */
 export function adminUserRoutes(deps: Deps, session: AdminGuard): Router {
@@ -50,7 +58,11 @@ export function adminUserRoutes(deps: Deps, session: AdminGuard): Router {
       is_staff: bool(q.is_staff),
       group: str(q.group),
     };
-    const query = usersQuery(knex, { search: filters.q, is_active: filters.is_active, group: filters.group || undefined });
+    const query = usersQuery(knex, {
+      search: filters.q,
+      is_active: filters.is_active,
+      group: filters.group || undefined,
+    });
     if (filters.is_staff) query.where('u.is_staff', filters.is_staff === 'true');
     const page = await fetchHtmlPage<UserRow>(query, q.page);
     const groups = await groupNames(knex);
@@ -67,15 +79,23 @@ export function adminUserRoutes(deps: Deps, session: AdminGuard): Router {
     const values = userFormValues(form, actor.is_superuser);
     try {
       if (form.get('password') !== form.get('password2')) throw passwordMismatch('password2');
-      const input = await parseInputChecked(UserCreate, { ...values, password: form.get('password') ?? '' }, (fields) => userFieldErrors(knex, fields));
+      const input = await parseInputChecked(UserCreate, { ...values, password: form.get('password') ?? '' }, (fields) =>
+        userFieldErrors(knex, fields),
+      );
       const user = await knex.transaction(async (trx) => {
         const created = await createUser(trx, actor, input);
         const permissions = form.getAll('permissions');
         if (permissions.length) await setUserPermissions(trx, actor, created.id, permissions);
-        await recordAction(trx, actor, 'add_user', { type: 'user', id: created.id, repr: created.username }, {
-          fields: Object.keys(values),
-          permissions,
-        });
+        await recordAction(
+          trx,
+          actor,
+          'add_user',
+          { type: 'user', id: created.id, repr: created.username },
+          {
+            fields: Object.keys(values),
+            permissions,
+          },
+        );
         return created;
       });
       ctx.redirect(`/admin/users/${user.id}/?notice=created`);
@@ -104,11 +124,17 @@ export function adminUserRoutes(deps: Deps, session: AdminGuard): Router {
         const changed: string[] = AUDITED_FIELDS.filter((f) => before[f] !== after[f]);
         if (before.groups.join() !== after.groups.join()) changed.push('groups');
         if (beforePermissions.join() !== [...permissions].sort().join()) changed.push('permissions');
-        await recordAction(trx, actor, 'change_user', { type: 'user', id: after.id, repr: after.username }, {
-          changed,
-          groups: after.groups,
-          permissions: [...permissions].sort(),
-        });
+        await recordAction(
+          trx,
+          actor,
+          'change_user',
+          { type: 'user', id: after.id, repr: after.username },
+          {
+            changed,
+            groups: after.groups,
+            permissions: [...permissions].sort(),
+          },
+        );
       });
       ctx.redirect(`/admin/users/${before.id}/?notice=saved`);
     } catch (error) {
@@ -156,7 +182,13 @@ export function adminUserRoutes(deps: Deps, session: AdminGuard): Router {
     const actor = adminUser(ctx);
     await knex.transaction(async (trx) => {
       const blacklisted = await logoutEverywhere(trx, actor, target.id);
-      await recordAction(trx, actor, 'logout_everywhere', { type: 'user', id: target.id, repr: target.username }, { blacklisted });
+      await recordAction(
+        trx,
+        actor,
+        'logout_everywhere',
+        { type: 'user', id: target.id, repr: target.username },
+        { blacklisted },
+      );
     });
     ctx.redirect(`/admin/users/${target.id}/?notice=logged-out`);
   });
@@ -177,13 +209,29 @@ export function adminUserRoutes(deps: Deps, session: AdminGuard): Router {
     return user;
   }
 
-  async function renderAddForm(ctx: Context, values: Record<string, unknown>, errors: FieldErrors, status = 200): Promise<void> {
+  async function renderAddForm(
+    ctx: Context,
+    values: Record<string, unknown>,
+    errors: FieldErrors,
+    status = 200,
+  ): Promise<void> {
     render(ctx, 'users/add', { title: 'Add user', values, errors, ...(await choices()) }, status);
   }
 
-  async function renderChangeForm(ctx: Context, target: UserRow, values: Record<string, unknown>, errors: FieldErrors, status = 200): Promise<void> {
+  async function renderChangeForm(
+    ctx: Context,
+    target: UserRow,
+    values: Record<string, unknown>,
+    errors: FieldErrors,
+    status = 200,
+  ): Promise<void> {
     const liveTokens = await liveTokenCount(knex, target.id);
-    render(ctx, 'users/change', { title: `Change user ${target.username}`, target, values, errors, liveTokens, ...(await choices()) }, status);
+    render(
+      ctx,
+      'users/change',
+      { title: `Change user ${target.username}`, target, values, errors, liveTokens, ...(await choices()) },
+      status,
+    );
   }
 
   async function choices() {

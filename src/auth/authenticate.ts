@@ -47,7 +47,10 @@ export function readCredentials(ctx: Context): Credentials | null {
     const parts = header.split(' ');
     if (parts[0] === 'Bearer') {
       if (parts.length !== 2 || !parts[1]) {
-        throw authenticationFailed('Authorization header must contain two space-delimited values', 'bad_authorization_header');
+        throw authenticationFailed(
+          'Authorization header must contain two space-delimited values',
+          'bad_authorization_header',
+        );
       }
       return { token: parts[1], via: 'bearer' };
     }
@@ -102,7 +105,11 @@ export async function authenticateToken(deps: Deps, token: string): Promise<{ us
     if (error instanceof TokenError) throw invalidAccessToken();
     throw error;
   }
-  const found = await deps.principals.load(deps.knex, claims.user_id, deps.config.jwt.blacklistEnabled ? claims.sid : null);
+  const found = await deps.principals.load(
+    deps.knex,
+    claims.user_id,
+    deps.config.jwt.blacklistEnabled ? claims.sid : null,
+  );
   if (!found) throw authenticationFailed('User not found', 'user_not_found');
   if (!found.user.is_active) throw authenticationFailed('User is inactive', 'user_inactive');
   if (!found.sessionLive) throw invalidAccessToken('Token is blacklisted');

@@ -37,9 +37,14 @@ function append(ctx: Context, header: string): void {
  *
  * @param tokens - `access` always; `refresh` when one was issued
  */
-export function setTokenCookies(ctx: Context, config: CookieSettings, tokens: { access: string; refresh?: string }): void {
+export function setTokenCookies(
+  ctx: Context,
+  config: CookieSettings,
+  tokens: { access: string; refresh?: string },
+): void {
   append(ctx, serialize(ACCESS_COOKIE, tokens.access, attributes(config, config.jwt.accessLifetime)));
-  if (tokens.refresh) append(ctx, serialize(REFRESH_COOKIE, tokens.refresh, attributes(config, config.jwt.refreshLifetime)));
+  if (tokens.refresh)
+    append(ctx, serialize(REFRESH_COOKIE, tokens.refresh, attributes(config, config.jwt.refreshLifetime)));
 }
 
 /** Expires both token cookies (logout). */

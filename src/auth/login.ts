@@ -29,7 +29,11 @@ export interface LoginClient {
  * @example
  * const tokens = await throttledLogin(ctx, deps, { username, password });
  */
-export async function throttledLogin(client: LoginClient, deps: Deps, credentials: { username: string; password: string }) {
+export async function throttledLogin(
+  client: LoginClient,
+  deps: Deps,
+  credentials: { username: string; password: string },
+) {
   const { loginPerIp, loginPerUser } = client.throttles;
   const userKey = credentials.username.toLowerCase();
   // Every attempt counts per address. Per username only failures count: guessing one account's

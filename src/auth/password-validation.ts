@@ -30,7 +30,12 @@ let commonPasswords: Set<string> | null = null;
 function loadCommonPasswords(): Set<string> {
   if (!commonPasswords) {
     const list = gunzipSync(fs.readFileSync(new URL('./common-passwords.txt.gz', import.meta.url))).toString('utf8');
-    commonPasswords = new Set(list.split('\n').map((line) => line.trim()).filter(Boolean));
+    commonPasswords = new Set(
+      list
+        .split('\n')
+        .map((line) => line.trim())
+        .filter(Boolean),
+    );
   }
   return commonPasswords;
 }

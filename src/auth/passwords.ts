@@ -8,7 +8,13 @@
 import { pbkdf2, timingSafeEqual } from 'node:crypto';
 import os from 'node:os';
 import { promisify } from 'node:util';
-import { hash as argon2Hash, parseOptions, verify as argon2Verify, type Algorithm, type Version } from '@node-rs/argon2';
+import {
+  hash as argon2Hash,
+  parseOptions,
+  verify as argon2Verify,
+  type Algorithm,
+  type Version,
+} from '@node-rs/argon2';
 import pLimit from 'p-limit';
 
 const pbkdf2Async = promisify(pbkdf2);
@@ -101,8 +107,13 @@ function verifyArgon2(password: string, phc: string): Promise<boolean> {
 function hasCurrentParams(phc: string): boolean {
   const { algorithm, version, memoryCost, timeCost, parallelism } = parseOptions(phc);
   const want = ARGON2_PARAMS;
-  return algorithm === want.algorithm && version === want.version && memoryCost === want.memoryCost
-    && timeCost === want.timeCost && parallelism === want.parallelism;
+  return (
+    algorithm === want.algorithm &&
+    version === want.version &&
+    memoryCost === want.memoryCost &&
+    timeCost === want.timeCost &&
+    parallelism === want.parallelism
+  );
 }
 
 async function verifyDjangoPbkdf2(password: string, encoded: string): Promise<boolean> {

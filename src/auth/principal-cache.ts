@@ -36,7 +36,8 @@ export class PrincipalCache implements NoticeHandler {
   constructor(options: { ttlMs: number; max?: number }) {
     this.#users = new NoticedCache({
       ...options,
-      stale: (payload) => (payload === '*' || payload === 'u:*' ? 'all' : payload.startsWith('u:') ? [Number(payload.slice(2))] : []),
+      stale: (payload) =>
+        payload === '*' || payload === 'u:*' ? 'all' : payload.startsWith('u:') ? [Number(payload.slice(2))] : [],
     });
     this.#sessions = new NoticedCache({
       ...options,
@@ -66,7 +67,8 @@ export class PrincipalCache implements NoticeHandler {
     const found = await loadPrincipal(knex, userId, sessionId);
     if (found) {
       this.#users.set(userId, found.user, since.users);
-      if (sessionId !== null && found.sessionLiveUntil) this.#sessions.set(sessionId, found.sessionLiveUntil.getTime(), since.sessions);
+      if (sessionId !== null && found.sessionLiveUntil)
+        this.#sessions.set(sessionId, found.sessionLiveUntil.getTime(), since.sessions);
     }
     return found;
   }

@@ -45,11 +45,7 @@ export interface Principal {
  * @param sessionId - the `sid` claim to check, or `null` to skip the session check (blacklist off)
  * @returns the user and the state of the session, or `null` when no such user exists
  */
-export async function loadPrincipal(
-  knex: Knex,
-  userId: number,
-  sessionId: string | null,
-): Promise<Principal | null> {
+export async function loadPrincipal(knex: Knex, userId: number, sessionId: string | null): Promise<Principal | null> {
   // Prepared SQL, not objection: this runs on every request the principal cache does not answer,
   // and objection's graph fetch of the same answer (four statements) measured over ten times slower
   // on a server (docs/md/architecture.md, "Data access"). A named statement: the PostgreSQL server

@@ -24,7 +24,10 @@ const Refresh = jwt('Refresh token (JWT); also set as the `refresh_token` cookie
 /** `POST /api/token/`: simplejwt's pair, refresh first. */
 const TokenPairJson = z.strictObject({ refresh: Refresh, access: Access });
 /** `POST /api/token/refresh/`: a new access token, and a new refresh token when rotating. */
-const RefreshedJson = z.strictObject({ access: Access, refresh: Refresh.optional().meta({ description: 'Present when ROTATE_REFRESH_TOKENS is on (the default).' }) });
+const RefreshedJson = z.strictObject({
+  access: Access,
+  refresh: Refresh.optional().meta({ description: 'Present when ROTATE_REFRESH_TOKENS is on (the default).' }),
+});
 /** The empty object simplejwt answers for verify and blacklist. */
 const EmptyJson = z.strictObject({});
 
@@ -34,30 +37,58 @@ const EmptyJson = z.strictObject({});
 export function authRoutes(deps: Deps): Router {
   const router = new Router();
 
-  router.post('/token/', validate(TokenObtain), responds({ status: 200, description: 'The token pair; both cookies are set too.', schema: TokenPairJson }), async (ctx) => {
-    const tokens = await throttledLogin(ctx, deps, validatedBody(ctx, TokenObtain));
-    setTokenCookies(ctx, deps.config, tokens);
-    ctx.body = { refresh: tokens.refresh, access: tokens.access };
-  });
+  router.post(
+    '/token/',
+    validate(TokenObtain),
+    responds({ status: 200, description: 'The token pair; both cookies are set too.', schema: TokenPairJson }),
+    async (ctx) => {
+      const tokens = await throttledLogin(ctx, deps, validatedBody(ctx, TokenObtain));
+      setTokenCookies(ctx, deps.config, tokens);
+      ctx.body = { refresh: tokens.refresh, access: tokens.access };
+    },
+  );
 
-  router.post('/token/refresh/', validate(TokenRefresh), responds({ status: 200, description: 'A new access token (and refresh token when rotating); cookies updated.', schema: RefreshedJson }), async (ctx) => {
-    const tokens = await refreshTokens(deps, refreshTokenOf(ctx, deps));
-    setTokenCookies(ctx, deps.config, tokens);
-    ctx.body = tokens.refresh ? { access: tokens.access, refresh: tokens.refresh } : { access: tokens.access };
-  });
+  router.post(
+    '/token/refresh/',
+    validate(TokenRefresh),
+    responds({
+      status: 200,
+      description: 'A new access token (and refresh token when rotating); cookies updated.',
+      schema: RefreshedJson,
+    }),
+    async (ctx) => {
+      const tokens = await refreshTokens(deps, refreshTokenOf(ctx, deps));
+      setTokenCookies(ctx, deps.config, tokens);
+      ctx.body = tokens.refresh ? { access: tokens.access, refresh: tokens.refresh } : { access: tokens.access };
+    },
+  );
 
-  router.post('/token/verify/', validate(TokenVerify), responds({ status: 200, description: 'The token is valid.', schema: EmptyJson }), async (ctx) => {
-    await verifyAnyToken(deps, validatedBody(ctx, TokenVerify).token);
-    ctx.body = {};
-  });
+  router.post(
+    '/token/verify/',
+    validate(TokenVerify),
+    responds({ status: 200, description: 'The token is valid.', schema: EmptyJson }),
+    async (ctx) => {
+      await verifyAnyToken(deps, validatedBody(ctx, TokenVerify).token);
+      ctx.body = {};
+    },
+  );
 
-  router.post('/token/blacklist/', validate(TokenRefresh), responds({ status: 200, description: 'Logged out: the session is blacklisted and both cookies cleared.', schema: EmptyJson }), async (ctx) => {
-    const refresh = refreshTokenOf(ctx, deps);
-    // The cookies go whatever the token's state: a client logging out must end up logged out.
-    clearTokenCookies(ctx, deps.config);
-    await blacklistRefreshToken(deps, refresh);
-    ctx.body = {};
-  });
+  router.post(
+    '/token/blacklist/',
+    validate(TokenRefresh),
+    responds({
+      status: 200,
+      description: 'Logged out: the session is blacklisted and both cookies cleared.',
+      schema: EmptyJson,
+    }),
+    async (ctx) => {
+      const refresh = refreshTokenOf(ctx, deps);
+      // The cookies go whatever the token's state: a client logging out must end up logged out.
+      clearTokenCookies(ctx, deps.config);
+      await blacklistRefreshToken(deps, refresh);
+      ctx.body = {};
+    },
+  );
 
   return router;
 }

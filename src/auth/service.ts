@@ -31,8 +31,14 @@ const NO_ACTIVE_ACCOUNT = 'No active account found with the given credentials';
  *
  * @throws {@link AuthenticationFailedError} (401) `No active account found with the given credentials`
  */
-export async function obtainTokenPair(deps: Deps, credentials: { username: string; password: string }): Promise<Required<IssuedTokens>> {
-  const user = await User.query(deps.knex).where({ username: credentials.username }).select('id', 'password', 'is_active').first();
+export async function obtainTokenPair(
+  deps: Deps,
+  credentials: { username: string; password: string },
+): Promise<Required<IssuedTokens>> {
+  const user = await User.query(deps.knex)
+    .where({ username: credentials.username })
+    .select('id', 'password', 'is_active')
+    .first();
   if (!user) {
     await verifyDummyPassword(credentials.password);
     throw authenticationFailed(NO_ACTIVE_ACCOUNT);
@@ -83,7 +89,9 @@ export async function refreshTokens(deps: Deps, refresh: string): Promise<Issued
   // (look up, check, blacklist, insert) and a row lock against a concurrent second use. A named
   // statement, planned once per connection (as the principal query); docs/md/architecture.md,
   // "Data access", has the measurement.
-  const { rows } = await deps.knex.raw<{ rows: RotationRow[] }>(ROTATION_SQL, bindings).options({ name: 'auth_rotate' });
+  const { rows } = await deps.knex
+    .raw<{ rows: RotationRow[] }>(ROTATION_SQL, bindings)
+    .options({ name: 'auth_rotate' });
   const outcome = rows[0]!;
   if (jwt.blacklistEnabled && Number(outcome.recorded) === 0) throw invalidToken();
   if (jwt.blacklistEnabled && outcome.was_blacklisted) throw invalidToken('Token is blacklisted');
@@ -161,7 +169,11 @@ export async function blacklistRefreshToken(deps: Deps, refresh: string): Promis
  * @param options.exceptSessionId - a session to keep (the one changing its password)
  * @returns how many tokens were newly blacklisted
  */
-export async function blacklistUserTokens(db: Knex | Knex.Transaction, userId: number, options: { exceptSessionId?: string } = {}): Promise<number> {
+export async function blacklistUserTokens(
+  db: Knex | Knex.Transaction,
+  userId: number,
+  options: { exceptSessionId?: string } = {},
+): Promise<number> {
   return blacklistWhere(db, { user_id: userId }, options.exceptSessionId);
 }
 
@@ -173,7 +185,10 @@ export async function blacklistUserTokens(db: Knex | Knex.Transaction, userId: n
  * @param tokenIds - outstanding token ids; unknown ids are ignored
  * @returns how many tokens were newly blacklisted
  */
-export async function blacklistTokenSessions(db: Knex | Knex.Transaction, tokenIds: readonly number[]): Promise<number> {
+export async function blacklistTokenSessions(
+  db: Knex | Knex.Transaction,
+  tokenIds: readonly number[],
+): Promise<number> {
   if (tokenIds.length === 0) return 0;
   const sessions = OutstandingToken.query(db).whereIn('id', tokenIds).select('session_id');
   const ids = OutstandingToken.query(db)
@@ -209,12 +224,20 @@ export async function flushExpiredTokens(knex: Knex): Promise<{ outstanding: num
     const expired = OutstandingToken.query(trx).where('expires_at', '<=', trx.fn.now()).select('id');
     // Counted through RETURNING: the row count of a DELETE differs between the pg and PGlite drivers.
     const blacklisted = await BlacklistedToken.query(trx).whereIn('token_id', expired).delete().returning('id');
-    const outstanding = await OutstandingToken.query(trx).where('expires_at', '<=', trx.fn.now()).delete().returning('id');
+    const outstanding = await OutstandingToken.query(trx)
+      .where('expires_at', '<=', trx.fn.now())
+      .delete()
+      .returning('id');
     return { outstanding: outstanding.length, blacklisted: blacklisted.length };
   });
 }
 
-async function issueTokens(deps: Deps, trx: Knex.Transaction, userId: number, sessionId: string): Promise<Required<IssuedTokens>> {
+async function issueTokens(
+  deps: Deps,
+  trx: Knex.Transaction,
+  userId: number,
+  sessionId: string,
+): Promise<Required<IssuedTokens>> {
   const settings = tokenSettings(deps);
   const refresh = signToken(settings, 'refresh', { userId, sessionId });
   const access = signToken(settings, 'access', { userId, sessionId });
@@ -261,7 +284,11 @@ async function isSessionLive(knex: Knex, sessionId: string): Promise<boolean> {
   return row !== undefined;
 }
 
-async function blacklistWhere(db: Knex | Knex.Transaction, where: { session_id: string } | { user_id: number }, exceptSessionId?: string): Promise<number> {
+async function blacklistWhere(
+  db: Knex | Knex.Transaction,
+  where: { session_id: string } | { user_id: number },
+  exceptSessionId?: string,
+): Promise<number> {
   const ids = OutstandingToken.query(db)
     .where(where)
     .where('expires_at', '>', db.fn.now())
@@ -273,12 +300,15 @@ async function blacklistWhere(db: Knex | Knex.Transaction, where: { session_id: 
 }
 
 /** Blacklists the outstanding tokens a subquery selects; returns how many were newly blacklisted. */
-async function insertBlacklisted(db: Knex | Knex.Transaction, ids: ReturnType<typeof OutstandingToken.query>): Promise<number> {
+async function insertBlacklisted(
+  db: Knex | Knex.Transaction,
+  ids: ReturnType<typeof OutstandingToken.query>,
+): Promise<number> {
   // INSERT … SELECT … ON CONFLICT DO NOTHING: objection inserts objects, not a subquery's rows, and
   // one statement keeps a concurrent blacklisting from failing on the unique token_id.
-  const inserted = await db.raw<{ rows: unknown[] }>('INSERT INTO ?? (token_id) ? ON CONFLICT (token_id) DO NOTHING RETURNING id', [
-    BLACKLISTED,
-    ids.toKnexQuery(),
-  ]);
+  const inserted = await db.raw<{ rows: unknown[] }>(
+    'INSERT INTO ?? (token_id) ? ON CONFLICT (token_id) DO NOTHING RETURNING id',
+    [BLACKLISTED, ids.toKnexQuery()],
+  );
   return inserted.rows.length;
 }

@@ -62,7 +62,8 @@ async function superuserPassword(given: string | undefined): Promise<string> {
   if (given) return given;
   const fromEnvironment = configFromEnvironment().superuserPassword;
   if (fromEnvironment) return fromEnvironment;
-  if (!process.stdin.isTTY) throw new Error('no password: pass --password, set SUPERUSER_PASSWORD, or run on a terminal');
+  if (!process.stdin.isTTY)
+    throw new Error('no password: pass --password, set SUPERUSER_PASSWORD, or run on a terminal');
   const first = await promptHidden('Password: ');
   const again = await promptHidden('Password (again): ');
   if (first !== again) throw new Error("the passwords didn't match");
@@ -79,7 +80,9 @@ export function buildProgram(): Command {
   program
     .command('migrate')
     .description('apply (up), roll back the last batch (down) or list (status) database migrations')
-    .addArgument(new Command().createArgument('[action]', 'up, down or status').choices(['up', 'down', 'status']).default('up'))
+    .addArgument(
+      new Command().createArgument('[action]', 'up, down or status').choices(['up', 'down', 'status']).default('up'),
+    )
     .action((action: MigrateAction) => withDatabase((knex) => migrate(knex, action, stdoutOutput)));
 
   program
@@ -87,7 +90,9 @@ export function buildProgram(): Command {
     .description('migrate, load roles and demo users from seeds/ (idempotent; refuses with DEBUG off unless --force)')
     .option('--force', 'run even with DEBUG off')
     .action((options: { force?: boolean }) =>
-      withDatabase((knex, config) => setupProjectCommand(knex, { debug: config.debug, force: options.force ?? false }, stdoutOutput)),
+      withDatabase((knex, config) =>
+        setupProjectCommand(knex, { debug: config.debug, force: options.force ?? false }, stdoutOutput),
+      ),
     );
 
   program
@@ -108,19 +113,29 @@ export function buildProgram(): Command {
     .option('--password <password>', 'password (else SUPERUSER_PASSWORD, else a prompt)')
     .action(async (options: { username: string; email: string; password?: string }) => {
       const password = await superuserPassword(options.password);
-      await withDatabase((knex) => createSuperuserCommand(knex, { username: options.username, email: options.email, password }, stdoutOutput));
+      await withDatabase((knex) =>
+        createSuperuserCommand(knex, { username: options.username, email: options.email, password }, stdoutOutput),
+      );
     });
 
   program
     .command('sweep-orphans')
     .description('remove stored objects that no file refers to, once older than the grace period (cron)')
-    .addOption(new Option('--grace <duration>', 'keep orphans younger than this (e.g. 30m, 24h, 7d)').default(24 * 3600, '24h').argParser(graceOption))
+    .addOption(
+      new Option('--grace <duration>', 'keep orphans younger than this (e.g. 30m, 24h, 7d)')
+        .default(24 * 3600, '24h')
+        .argParser(graceOption),
+    )
     .option('--dry-run', 'list what would be removed, remove nothing')
     .action((options: { grace: number; dryRun?: boolean }) =>
       withDeps((deps) =>
         sweepOrphansCommand(
           deps,
-          { graceSeconds: options.grace, dryRun: options.dryRun ?? false, progress: process.stdout.isTTY ? process.stdout : null },
+          {
+            graceSeconds: options.grace,
+            dryRun: options.dryRun ?? false,
+            progress: process.stdout.isTTY ? process.stdout : null,
+          },
           stdoutOutput,
         ),
       ),

@@ -29,13 +29,23 @@ export async function fillGroupsCommand(knex: Knex, out: Output): Promise<void> 
  * @param options.debug - the configured `DEBUG`; outside debug `force` is required
  * @throws Error outside debug without `--force` (demo accounts have published passwords)
  */
-export async function setupProjectCommand(knex: Knex, options: { debug: boolean; force: boolean }, out: Output): Promise<void> {
+export async function setupProjectCommand(
+  knex: Knex,
+  options: { debug: boolean; force: boolean },
+  out: Output,
+): Promise<void> {
   if (!options.debug && !options.force) {
-    throw new Error('setup-project loads demo accounts with published passwords; refusing with DEBUG off (pass --force to do it anyway)');
+    throw new Error(
+      'setup-project loads demo accounts with published passwords; refusing with DEBUG off (pass --force to do it anyway)',
+    );
   }
   const [, applied] = (await knex.migrate.latest()) as [number, string[]];
   if (applied.length) out.line(`Applied migrations: ${applied.join(', ')}`);
   const { roles, demoUsers } = await setupProject(knex);
   reportRoles(roles, out);
-  out.line(demoUsers.length ? `Demo users created: ${demoUsers.map((u) => u.username).join(', ')}` : 'Demo users already exist.');
+  out.line(
+    demoUsers.length
+      ? `Demo users created: ${demoUsers.map((u) => u.username).join(', ')}`
+      : 'Demo users already exist.',
+  );
 }

@@ -27,10 +27,19 @@ export interface SweepCommandOptions {
  * @example
  * await sweepOrphansCommand(deps, { graceSeconds: 86400, dryRun: true, progress: process.stdout.isTTY ? process.stdout : null }, stdoutOutput);
  */
-export async function sweepOrphansCommand(deps: Pick<FileDeps, 'knex' | 'storage'>, options: SweepCommandOptions, out: Output): Promise<void> {
+export async function sweepOrphansCommand(
+  deps: Pick<FileDeps, 'knex' | 'storage'>,
+  options: SweepCommandOptions,
+  out: Output,
+): Promise<void> {
   const bar = options.progress
     ? new cliProgress.SingleBar(
-        { format: 'Sweeping {bar} {value}/{total} objects', hideCursor: true, clearOnComplete: true, stream: options.progress },
+        {
+          format: 'Sweeping {bar} {value}/{total} objects',
+          hideCursor: true,
+          clearOnComplete: true,
+          stream: options.progress,
+        },
         cliProgress.Presets.shades_classic,
       )
     : null;
@@ -46,7 +55,8 @@ export async function sweepOrphansCommand(deps: Pick<FileDeps, 'knex' | 'storage
     bar?.stop();
   }
   const verb = options.dryRun ? 'Would remove' : 'Removed';
-  for (const orphan of report.orphans) out.line(`${verb} ${orphan.key} (${orphan.size} bytes, ${orphan.lastModified.toISOString()})`);
+  for (const orphan of report.orphans)
+    out.line(`${verb} ${orphan.key} (${orphan.size} bytes, ${orphan.lastModified.toISOString()})`);
   out.line(
     `${verb} ${report.orphans.length} orphaned object(s), ${report.bytes} bytes; examined ${report.examined} object(s) under ${OBJECT_PREFIX}, ` +
       `kept ${report.young} orphan(s) younger than the grace period.`,

@@ -141,7 +141,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   };
 
   if (!e.DEBUG) {
-    if (e.SECRET_KEY === DEV_SECRET_KEY) fail('SECRET_KEY', 'is the development default; set a generated key when DEBUG is off');
+    if (e.SECRET_KEY === DEV_SECRET_KEY)
+      fail('SECRET_KEY', 'is the development default; set a generated key when DEBUG is off');
     if (e.SECRET_KEY.length < 32) fail('SECRET_KEY', 'must be at least 32 characters when DEBUG is off');
   } else if (e.SECRET_KEY.length === 0) {
     fail('SECRET_KEY', 'must not be empty');
@@ -158,15 +159,25 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     : e.POSTGRES_HOST
       ? {
           kind: 'postgres',
-          connectionString: postgresUrl(e.POSTGRES_HOST, e.POSTGRES_PORT, e.POSTGRES_DB, e.POSTGRES_USER, e.POSTGRES_PASSWORD),
+          connectionString: postgresUrl(
+            e.POSTGRES_HOST,
+            e.POSTGRES_PORT,
+            e.POSTGRES_DB,
+            e.POSTGRES_USER,
+            e.POSTGRES_PASSWORD,
+          ),
           poolMax: e.DATABASE_POOL_MAX,
         }
       : { kind: 'pglite', dataDir: e.DATA_DIR === ':memory:' ? null : path.join(dataDir, 'pglite') };
 
-  let storage: StorageConfig = { kind: 'local', root: e.MEDIA_ROOT ? path.resolve(e.MEDIA_ROOT) : path.join(dataDir, 'media') };
+  let storage: StorageConfig = {
+    kind: 'local',
+    root: e.MEDIA_ROOT ? path.resolve(e.MEDIA_ROOT) : path.join(dataDir, 'media'),
+  };
   if (e.MINIO_SERVER_URL) {
     // S3's bucket naming rules: 3-63 lower-case letters, digits, dots and hyphens.
-    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(e.MINIO_BUCKET)) fail('MINIO_BUCKET', `is not a valid bucket name: "${e.MINIO_BUCKET}"`);
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(e.MINIO_BUCKET))
+      fail('MINIO_BUCKET', `is not a valid bucket name: "${e.MINIO_BUCKET}"`);
     storage = {
       kind: 's3',
       url: e.MINIO_SERVER_URL,

@@ -32,7 +32,13 @@ const bool = (fallback: boolean) =>
   z
     .string()
     .trim()
-    .pipe(z.stringbool({ truthy: [...CONFIG_BOOLEAN.truthy], falsy: [...CONFIG_BOOLEAN.falsy], error: (issue) => `must be true or false, ${got(issue)}` }))
+    .pipe(
+      z.stringbool({
+        truthy: [...CONFIG_BOOLEAN.truthy],
+        falsy: [...CONFIG_BOOLEAN.falsy],
+        error: (issue) => `must be true or false, ${got(issue)}`,
+      }),
+    )
     .default(fallback);
 
 /**
@@ -40,7 +46,8 @@ const bool = (fallback: boolean) =>
  * when given, words every refusal.
  */
 const wholeNumber = (min: number, max: number, message?: (issue: { input?: unknown }) => string) => {
-  const outOfRange = message ?? ((issue: { input?: unknown }) => `must be between ${min} and ${max}, got ${String(issue.input)}`);
+  const outOfRange =
+    message ?? ((issue: { input?: unknown }) => `must be between ${min} and ${max}, got ${String(issue.input)}`);
   return z
     .string()
     .trim()
@@ -48,7 +55,8 @@ const wholeNumber = (min: number, max: number, message?: (issue: { input?: unkno
     .pipe(z.coerce.number<string>().int().min(min, { error: outOfRange }).max(max, { error: outOfRange }));
 };
 
-const int = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) => z.preprocess(blankIsUnset, wholeNumber(min, max).optional()).transform((n) => n ?? fallback);
+const int = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.preprocess(blankIsUnset, wholeNumber(min, max).optional()).transform((n) => n ?? fallback);
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 
@@ -75,7 +83,10 @@ const duration = (fallback: string, { allowOff = false } = {}) =>
       if (allowOff && /^\s*(?:0|off)\s*$/i.test(value)) return 0;
       const seconds = parseDuration(value);
       if (seconds !== null) return seconds;
-      ctx.addIssue({ code: 'custom', message: `must be a duration such as 300, 5m, 12h or 7d${allowOff ? ', or off' : ''}, got "${value}"` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a duration such as 300, 5m, 12h or 7d${allowOff ? ', or off' : ''}, got "${value}"`,
+      });
       return z.NEVER;
     });
 
@@ -108,7 +119,8 @@ const rate = (fallback: string) =>
     });
 
 /** Trimmed text; blank or absent is `fallback`. */
-const text = (fallback: string) => z.preprocess(blankIsUnset, z.string().trim().optional()).transform((v) => v ?? fallback);
+const text = (fallback: string) =>
+  z.preprocess(blankIsUnset, z.string().trim().optional()).transform((v) => v ?? fallback);
 
 /** Trimmed text; blank or absent is `null`. */
 const optionalText = () => z.preprocess(blankIsUnset, z.string().trim().optional()).transform((v) => v ?? null);
@@ -120,14 +132,28 @@ const url = (schemes: readonly string[]) =>
     z
       .string()
       .trim()
-      .pipe(z.url({ protocol: new RegExp(`^(?:${schemes.join('|')})$`), error: `must be a ${schemes.map((s) => `${s}:`).join(' or ')}// URL` }))
+      .pipe(
+        z.url({
+          protocol: new RegExp(`^(?:${schemes.join('|')})$`),
+          error: `must be a ${schemes.map((s) => `${s}:`).join(' or ')}// URL`,
+        }),
+      )
       .optional()
       .transform((v) => v ?? null),
   );
 
 /** A case-insensitive choice among `values`, `fallback` when unset. */
-const choice = <const T extends readonly [string, ...string[]]>(values: T, fallback: T[number], message: (issue: { input?: unknown }) => string) =>
-  z.string().trim().toLowerCase().default(fallback).pipe(z.enum(values, { error: message }));
+const choice = <const T extends readonly [string, ...string[]]>(
+  values: T,
+  fallback: T[number],
+  message: (issue: { input?: unknown }) => string,
+) =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .default(fallback)
+    .pipe(z.enum(values, { error: message }));
 
 const origins = z
   .string()
@@ -156,7 +182,13 @@ const trustProxy = z
   .toLowerCase()
   .default('0')
   .transform((v) => (v === 'true' ? '1' : v === 'false' || v === '' ? '0' : v))
-  .pipe(wholeNumber(0, 10, (issue) => `must be the number of proxies in front of the app (0, 1 for the shipped nginx, ...), ${got(issue)}`));
+  .pipe(
+    wholeNumber(
+      0,
+      10,
+      (issue) => `must be the number of proxies in front of the app (0, 1 for the shipped nginx, ...), ${got(issue)}`,
+    ),
+  );
 
 /** The environment's schema; its keys are every variable the application reads. */
 export const EnvSchema = z.object({

@@ -109,7 +109,10 @@ export async function openDatabase(config: DatabaseConfig, logger?: Logger): Pro
   } else {
     if (config.dataDir) release = await lockDataDir(config.dataDir);
     // Loaded only here: a server-mode process does not carry the embedded database's code.
-    const [{ PGlite }, { default: ClientPgLite }] = await Promise.all([import('@electric-sql/pglite'), import('knex-pglite')]);
+    const [{ PGlite }, { default: ClientPgLite }] = await Promise.all([
+      import('@electric-sql/pglite'),
+      import('knex-pglite'),
+    ]);
     const pglite = new PGlite(config.dataDir ?? undefined);
     knex = knexFactory({
       client: ClientPgLite as unknown as typeof knexFactory.Client,

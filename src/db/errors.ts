@@ -6,7 +6,15 @@
  */
 import { UnavailableError, type DomainError } from '../errors.js';
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'EPIPE', 'EAI_AGAIN']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'EPIPE',
+  'EAI_AGAIN',
+]);
 
 /**
  * Whether an error means the database cannot be reached right now (down, restarting, pool
@@ -61,5 +69,7 @@ function driverError(error: unknown): unknown {
  * app.use(createErrorWriter({ classify: domainErrorOfDatabase }));
  */
 export function domainErrorOfDatabase(error: unknown): DomainError | undefined {
-  return isDatabaseUnavailable(error) ? new UnavailableError('database unavailable', { cause: error, service: 'database' }) : undefined;
+  return isDatabaseUnavailable(error)
+    ? new UnavailableError('database unavailable', { cause: error, service: 'database' })
+    : undefined;
 }

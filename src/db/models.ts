@@ -42,7 +42,11 @@ export class User extends BaseModel {
     groups: {
       relation: Model.ManyToManyRelation,
       modelClass: Group,
-      join: { from: 'auth_user.id', through: { from: 'auth_user_groups.user_id', to: 'auth_user_groups.group_id' }, to: 'auth_group.id' },
+      join: {
+        from: 'auth_user.id',
+        through: { from: 'auth_user_groups.user_id', to: 'auth_user_groups.group_id' },
+        to: 'auth_group.id',
+      },
     },
     user_permissions: {
       relation: Model.ManyToManyRelation,
@@ -80,7 +84,11 @@ export class Group extends BaseModel {
     users: {
       relation: Model.ManyToManyRelation,
       modelClass: User,
-      join: { from: 'auth_group.id', through: { from: 'auth_user_groups.group_id', to: 'auth_user_groups.user_id' }, to: 'auth_user.id' },
+      join: {
+        from: 'auth_group.id',
+        through: { from: 'auth_user_groups.group_id', to: 'auth_user_groups.user_id' },
+        to: 'auth_user.id',
+      },
     },
   });
 }

@@ -43,7 +43,12 @@ const backoffMs = (attempt: number) => Math.min(500 * 2 ** attempt, 10_000);
  * @param connectionString - the server to listen on
  * @param logger - told when listening stops and resumes (never the connection string)
  */
-export async function listenPostgres(connectionString: string, channel: string, handler: NoticeHandler, logger?: Logger): Promise<Listener> {
+export async function listenPostgres(
+  connectionString: string,
+  channel: string,
+  handler: NoticeHandler,
+  logger?: Logger,
+): Promise<Listener> {
   let client: pg.Client | null = null;
   let closed = false;
   let attempt = 0;

@@ -69,7 +69,11 @@ export function receiveFile<T>(
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
-      parser = busboy({ headers: req.headers, limits: { ...MULTIPART_LIMITS, files: MULTIPART_LIMITS.parts }, defParamCharset: 'utf8' });
+      parser = busboy({
+        headers: req.headers,
+        limits: { ...MULTIPART_LIMITS, files: MULTIPART_LIMITS.parts },
+        defParamCharset: 'utf8',
+      });
     } catch (error) {
       reject(multipartParseError((error as Error).message));
       return;
@@ -86,10 +90,12 @@ export function receiveFile<T>(
       // Skip the rest of the body so that the response can be written on the same connection.
       req.resume();
       if (!stored) return reject(error);
-      stored.then(discard, () => undefined).then(
-        () => reject(error),
-        () => reject(error),
-      );
+      stored
+        .then(discard, () => undefined)
+        .then(
+          () => reject(error),
+          () => reject(error),
+        );
     };
 
     parser.on('file', (name, stream, info) => {

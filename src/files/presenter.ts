@@ -23,8 +23,10 @@ export const FileJson = z.strictObject({
   name: z.string().meta({ description: 'The name the file was uploaded with.' }),
   size: z.number().int().nonnegative().meta({ description: 'Bytes.' }),
   content_type: z.string(),
-  url: z.string().meta({ description: 'A signed, expiring URL to download it (presigned by the store, or `/api/media/…`).' }),
-  owner: z.number().int().nullable().meta({ description: 'The uploader\'s user id; null once that user is deleted.' }),
+  url: z
+    .string()
+    .meta({ description: 'A signed, expiring URL to download it (presigned by the store, or `/api/media/…`).' }),
+  owner: z.number().int().nullable().meta({ description: "The uploader's user id; null once that user is deleted." }),
   created_at: z.iso.datetime(),
 });
 /** File JSON as the API answers it. */

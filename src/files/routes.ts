@@ -27,46 +27,86 @@ export function fileRoutes(deps: Deps): Router {
   const router = new Router();
   const auth = authenticate(deps);
   const { knex, storage, config } = deps;
-  const urlFor = (ctx: Context, file: FileRow) => fileUrl(storage, file, { expiresIn: config.fileUrlLifetime, origin: apiOrigin(ctx) });
+  const urlFor = (ctx: Context, file: FileRow) =>
+    fileUrl(storage, file, { expiresIn: config.fileUrlLifetime, origin: apiOrigin(ctx) });
 
-  router.post('/files/', auth, requirePermission('add_file'), responds({ status: 201, description: 'The file stored.', schema: FileJson }), async (ctx) => {
-    const mediaType = mediaTypeOf(ctx);
-    if (mediaType !== 'multipart/form-data') throw unsupportedMediaType(mediaType || 'none');
-    const length = Number(ctx.get('Content-Length') || NaN);
-    // The error writer maps it to 413, as it does when the stream runs past the limit.
-    if (length > config.uploadMaxBytes + MULTIPART_OVERHEAD_BYTES) throw new ObjectTooLargeError(config.uploadMaxBytes);
+  router.post(
+    '/files/',
+    auth,
+    requirePermission('add_file'),
+    responds({ status: 201, description: 'The file stored.', schema: FileJson }),
+    async (ctx) => {
+      const mediaType = mediaTypeOf(ctx);
+      if (mediaType !== 'multipart/form-data') throw unsupportedMediaType(mediaType || 'none');
+      const length = Number(ctx.get('Content-Length') || NaN);
+      // The error writer maps it to 413, as it does when the stream runs past the limit.
+      if (length > config.uploadMaxBytes + MULTIPART_OVERHEAD_BYTES)
+        throw new ObjectTooLargeError(config.uploadMaxBytes);
 
-    const owner = currentUser(ctx);
-    const outcome = await receiveFile(ctx.req, FILE_FIELD, (file) => uploadFile(deps, owner, file, config.uploadMaxBytes), (stored) => discardUpload(deps, stored));
-    if (outcome.kind === 'missing') throw fieldError(FILE_FIELD, FILE_MESSAGES.required);
-    if (outcome.kind === 'not-a-file') throw fieldError(FILE_FIELD, FILE_MESSAGES.invalid);
-    ctx.status = 201;
-    ctx.body = presentFile(outcome.value, await urlFor(ctx, outcome.value));
-  });
+      const owner = currentUser(ctx);
+      const outcome = await receiveFile(
+        ctx.req,
+        FILE_FIELD,
+        (file) => uploadFile(deps, owner, file, config.uploadMaxBytes),
+        (stored) => discardUpload(deps, stored),
+      );
+      if (outcome.kind === 'missing') throw fieldError(FILE_FIELD, FILE_MESSAGES.required);
+      if (outcome.kind === 'not-a-file') throw fieldError(FILE_FIELD, FILE_MESSAGES.invalid);
+      ctx.status = 201;
+      ctx.body = presentFile(outcome.value, await urlFor(ctx, outcome.value));
+    },
+  );
 
-  router.get('/files/', auth, responds({ status: 200, description: 'A page of the files the user may see.', schema: pageOf(FileJson) }), async (ctx) => {
-    await storage.check(); // file endpoints answer 503 while the store is down, lists included
-    const page = await paginate(ctx, filesQuery(knex, currentUser(ctx)), (row: FileRow) => row);
-    ctx.body = { ...page, results: await Promise.all(page.results.map(async (row) => presentFile(row, await urlFor(ctx, row)))) };
-  });
+  router.get(
+    '/files/',
+    auth,
+    responds({ status: 200, description: 'A page of the files the user may see.', schema: pageOf(FileJson) }),
+    async (ctx) => {
+      await storage.check(); // file endpoints answer 503 while the store is down, lists included
+      const page = await paginate(ctx, filesQuery(knex, currentUser(ctx)), (row: FileRow) => row);
+      ctx.body = {
+        ...page,
+        results: await Promise.all(page.results.map(async (row) => presentFile(row, await urlFor(ctx, row)))),
+      };
+    },
+  );
 
-  router.get('/files/:id/', auth, responds({ status: 200, description: 'The file, with a fresh URL.', schema: FileJson }), async (ctx) => {
-    const file = await findVisibleFile(knex, currentUser(ctx), uuidParam(ctx));
-    await storage.check();
-    ctx.body = presentFile(file, await urlFor(ctx, file));
-  });
+  router.get(
+    '/files/:id/',
+    auth,
+    responds({ status: 200, description: 'The file, with a fresh URL.', schema: FileJson }),
+    async (ctx) => {
+      const file = await findVisibleFile(knex, currentUser(ctx), uuidParam(ctx));
+      await storage.check();
+      ctx.body = presentFile(file, await urlFor(ctx, file));
+    },
+  );
 
-  router.get('/files/:id/download/', auth, responds({ status: 200, description: 'The file\'s bytes, as an attachment with its own content type.', mediaType: '*/*' }), async (ctx) => {
-    const file = await findVisibleFile(knex, currentUser(ctx), uuidParam(ctx));
-    const body = await openFile(storage, file);
-    setDownloadHeaders(ctx, { fileName: file.name, contentType: file.content_type, size: Number(file.size) });
-    ctx.body = body;
-  });
+  router.get(
+    '/files/:id/download/',
+    auth,
+    responds({
+      status: 200,
+      description: "The file's bytes, as an attachment with its own content type.",
+      mediaType: '*/*',
+    }),
+    async (ctx) => {
+      const file = await findVisibleFile(knex, currentUser(ctx), uuidParam(ctx));
+      const body = await openFile(storage, file);
+      setDownloadHeaders(ctx, { fileName: file.name, contentType: file.content_type, size: Number(file.size) });
+      ctx.body = body;
+    },
+  );
 
-  router.delete('/files/:id/', auth, responds({ status: 204, description: 'Deleted, with its stored object.' }), async (ctx) => {
-    await deleteFile(deps, currentUser(ctx), uuidParam(ctx));
-    ctx.status = 204;
-  });
+  router.delete(
+    '/files/:id/',
+    auth,
+    responds({ status: 204, description: 'Deleted, with its stored object.' }),
+    async (ctx) => {
+      await deleteFile(deps, currentUser(ctx), uuidParam(ctx));
+      ctx.status = 204;
+    },
+  );
 
   return router;
 }

@@ -18,7 +18,8 @@ export const FILE_MESSAGES = {
   noName: 'No filename could be determined.',
   empty: 'The submitted file is empty.',
   /** A file name over the limit; `length` is the name's length. */
-  maxLength: (length: number) => `Ensure this filename has at most ${MAX_FILE_NAME_LENGTH} characters (it has ${length}).`,
+  maxLength: (length: number) =>
+    `Ensure this filename has at most ${MAX_FILE_NAME_LENGTH} characters (it has ${length}).`,
 } as const;
 
 /**

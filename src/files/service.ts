@@ -48,7 +48,12 @@ export function newObjectKey(): string {
  * @throws {@link ValidationFailedError} (400) under `file` for a nameless, over-long-named or empty file
  * @throws {@link ObjectTooLargeError} past `maxBytes`; {@link StorageUnavailableError} when the store is down
  */
-export async function uploadFile(deps: FileDeps, owner: { id: number }, file: IncomingFile, maxBytes: number): Promise<FileRow> {
+export async function uploadFile(
+  deps: FileDeps,
+  owner: { id: number },
+  file: IncomingFile,
+  maxBytes: number,
+): Promise<FileRow> {
   const name = cleanFileName(file.fileName);
   const refuse = (message: string) => {
     file.stream.resume();
@@ -68,7 +73,11 @@ export async function uploadFile(deps: FileDeps, owner: { id: number }, file: In
     return { ...row };
   } catch (error) {
     // Keep the store in step with the table; should this fail too, the orphan sweep removes it.
-    await deps.storage.delete(key).catch((cause: unknown) => deps.logger.warn({ err: cause, key }, 'could not remove the object of a failed upload'));
+    await deps.storage
+      .delete(key)
+      .catch((cause: unknown) =>
+        deps.logger.warn({ err: cause, key }, 'could not remove the object of a failed upload'),
+      );
     throw error;
   }
 }
@@ -84,7 +93,11 @@ export async function discardUpload(deps: FileDeps, file: FileRow): Promise<void
     deps.logger.warn({ err: error, id: file.id }, 'could not remove the row of a failed upload');
     return;
   }
-  await deps.storage.delete(file.object_key).catch((cause: unknown) => deps.logger.warn({ err: cause, key: file.object_key }, 'could not remove the object of a failed upload'));
+  await deps.storage
+    .delete(file.object_key)
+    .catch((cause: unknown) =>
+      deps.logger.warn({ err: cause, key: file.object_key }, 'could not remove the object of a failed upload'),
+    );
 }
 
 /**
@@ -132,7 +145,11 @@ export async function openFile(storage: Storage, file: FileRow) {
  * @param options.expiresIn - lifetime in seconds (`FILE_URL_LIFETIME`)
  * @param options.origin - the API's origin as the client reached it
  */
-export function fileUrl(storage: Storage, file: FileRow, options: { expiresIn: number; origin: string }): Promise<string> {
+export function fileUrl(
+  storage: Storage,
+  file: FileRow,
+  options: { expiresIn: number; origin: string },
+): Promise<string> {
   return storage.signedUrl(file.object_key, { ...options, fileName: file.name, contentType: file.content_type });
 }
 
@@ -154,7 +171,14 @@ export async function deleteFile(deps: FileDeps, actor: FileActor, id: string): 
   // Counted through RETURNING: the row count of a DELETE differs between the pg and PGlite drivers.
   const deleted = await StoredFile.query(deps.knex).where({ id }).delete().returning('id');
   if (deleted.length === 0) throw notFound(); // a concurrent delete won
-  await deps.storage.delete(file.object_key).catch((cause: unknown) => deps.logger.warn({ err: cause, key: file.object_key }, 'could not remove the object of a deleted file; the orphan sweep will'));
+  await deps.storage
+    .delete(file.object_key)
+    .catch((cause: unknown) =>
+      deps.logger.warn(
+        { err: cause, key: file.object_key },
+        'could not remove the object of a deleted file; the orphan sweep will',
+      ),
+    );
 }
 
 /** Options of {@link sweepOrphans}. */
@@ -195,7 +219,10 @@ const SWEEP_BATCH = 500;
  * @example
  * const report = await sweepOrphans(deps, { graceSeconds: 86400, dryRun: true });
  */
-export async function sweepOrphans(deps: Pick<FileDeps, 'knex' | 'storage'>, options: SweepOptions): Promise<SweepReport> {
+export async function sweepOrphans(
+  deps: Pick<FileDeps, 'knex' | 'storage'>,
+  options: SweepOptions,
+): Promise<SweepReport> {
   const cutoff = (options.now ?? new Date()).getTime() - options.graceSeconds * 1000;
   const objects: ObjectInfo[] = [];
   for await (const object of deps.storage.list(OBJECT_PREFIX)) objects.push(object);

@@ -23,36 +23,75 @@ export function groupRoutes(deps: Deps): Router {
   const auth = authenticate(deps);
   const { knex } = deps;
 
-  router.get('/groups/', auth, requirePermission('view_group'), responds({ status: 200, description: 'A page of groups.', schema: pageOf(GroupJson) }), async (ctx) => {
-    ctx.body = await paginate(ctx, groupsQuery(knex), (row: GroupRow) => presentGroup(row));
-  });
+  router.get(
+    '/groups/',
+    auth,
+    requirePermission('view_group'),
+    responds({ status: 200, description: 'A page of groups.', schema: pageOf(GroupJson) }),
+    async (ctx) => {
+      ctx.body = await paginate(ctx, groupsQuery(knex), (row: GroupRow) => presentGroup(row));
+    },
+  );
 
   // With some fields malformed, the database checks of the others still run: one 400 lists all.
   const checked = (fields: GroupPatch, ctx: Context) => groupFieldErrors(knex, fields, optionalIdParam(ctx));
 
-  router.post('/groups/', auth, requirePermission('add_group'), validate(GroupWrite, checked), responds({ status: 201, description: 'The group created.', schema: GroupJson }), async (ctx) => {
-    ctx.status = 201;
-    ctx.body = presentGroup(await createGroup(knex, currentUser(ctx), validatedBody(ctx, GroupWrite)));
-  });
+  router.post(
+    '/groups/',
+    auth,
+    requirePermission('add_group'),
+    validate(GroupWrite, checked),
+    responds({ status: 201, description: 'The group created.', schema: GroupJson }),
+    async (ctx) => {
+      ctx.status = 201;
+      ctx.body = presentGroup(await createGroup(knex, currentUser(ctx), validatedBody(ctx, GroupWrite)));
+    },
+  );
 
-  router.get('/groups/:id/', auth, requirePermission('view_group'), responds({ status: 200, description: 'The group.', schema: GroupJson }), async (ctx) => {
-    const group = await findGroup(knex, idParam(ctx));
-    if (!group) throw notFound();
-    ctx.body = presentGroup(group);
-  });
+  router.get(
+    '/groups/:id/',
+    auth,
+    requirePermission('view_group'),
+    responds({ status: 200, description: 'The group.', schema: GroupJson }),
+    async (ctx) => {
+      const group = await findGroup(knex, idParam(ctx));
+      if (!group) throw notFound();
+      ctx.body = presentGroup(group);
+    },
+  );
 
-  router.put('/groups/:id/', auth, requirePermission('change_group'), validate(GroupWrite, checked), responds({ status: 200, description: 'The group, changed.', schema: GroupJson }), async (ctx) => {
-    ctx.body = presentGroup(await updateGroup(knex, currentUser(ctx), idParam(ctx), validatedBody(ctx, GroupWrite)));
-  });
+  router.put(
+    '/groups/:id/',
+    auth,
+    requirePermission('change_group'),
+    validate(GroupWrite, checked),
+    responds({ status: 200, description: 'The group, changed.', schema: GroupJson }),
+    async (ctx) => {
+      ctx.body = presentGroup(await updateGroup(knex, currentUser(ctx), idParam(ctx), validatedBody(ctx, GroupWrite)));
+    },
+  );
 
-  router.patch('/groups/:id/', auth, requirePermission('change_group'), validate(GroupPatch, checked), responds({ status: 200, description: 'The group, changed.', schema: GroupJson }), async (ctx) => {
-    ctx.body = presentGroup(await updateGroup(knex, currentUser(ctx), idParam(ctx), validatedBody(ctx, GroupPatch)));
-  });
+  router.patch(
+    '/groups/:id/',
+    auth,
+    requirePermission('change_group'),
+    validate(GroupPatch, checked),
+    responds({ status: 200, description: 'The group, changed.', schema: GroupJson }),
+    async (ctx) => {
+      ctx.body = presentGroup(await updateGroup(knex, currentUser(ctx), idParam(ctx), validatedBody(ctx, GroupPatch)));
+    },
+  );
 
-  router.delete('/groups/:id/', auth, requirePermission('delete_group'), responds({ status: 204, description: 'Deleted; its members lose what it granted.' }), async (ctx) => {
-    await deleteGroup(knex, idParam(ctx));
-    ctx.status = 204;
-  });
+  router.delete(
+    '/groups/:id/',
+    auth,
+    requirePermission('delete_group'),
+    responds({ status: 204, description: 'Deleted; its members lose what it granted.' }),
+    async (ctx) => {
+      await deleteGroup(knex, idParam(ctx));
+      ctx.status = 204;
+    },
+  );
 
   return router;
 }

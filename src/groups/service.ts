@@ -24,7 +24,13 @@ const DUPLICATE_NAME = 'group with this name already exists.';
 export function groupsQuery(db: Knex | Knex.Transaction, options: { members?: boolean } = {}): Knex.QueryBuilder {
   const query = Group.query(db)
     .alias('g')
-    .select('g.id', 'g.name', Group.relatedQuery('permissions').select(db.raw(`coalesce(array_agg(codename ORDER BY codename), '{}')`)).as('permissions'))
+    .select(
+      'g.id',
+      'g.name',
+      Group.relatedQuery('permissions')
+        .select(db.raw(`coalesce(array_agg(codename ORDER BY codename), '{}')`))
+        .as('permissions'),
+    )
     .orderBy('g.id');
   if (options.members) query.select(Group.relatedQuery('users').count().as('members'));
   return query.toKnexQuery();
@@ -35,7 +41,9 @@ export async function findGroup(db: Knex | Knex.Transaction, id: number): Promis
   const group = await Group.query(db)
     .findById(id)
     .withGraphFetched('permissions')
-    .modifyGraph('permissions', (permissions) => permissions.select('auth_permission.codename').orderBy('auth_permission.codename'));
+    .modifyGraph('permissions', (permissions) =>
+      permissions.select('auth_permission.codename').orderBy('auth_permission.codename'),
+    );
   return group && { id: group.id, name: group.name, permissions: group.permissions!.map((p) => p.codename) };
 }
 
@@ -56,7 +64,10 @@ export async function groupNames(db: Knex | Knex.Transaction): Promise<string[]>
  *
  * @returns the ids in the given order, or DRF's message for the first unknown name
  */
-export async function resolveGroups(db: Knex | Knex.Transaction, names: readonly string[]): Promise<{ ids: number[] } | { error: string }> {
+export async function resolveGroups(
+  db: Knex | Knex.Transaction,
+  names: readonly string[],
+): Promise<{ ids: number[] } | { error: string }> {
   return resolveSlugs(db, Group, 'name', names);
 }
 
@@ -65,16 +76,28 @@ export async function resolveGroups(db: Knex | Knex.Transaction, names: readonly
  *
  * @returns the ids, or DRF's message for the first unknown codename
  */
-export async function resolvePermissions(db: Knex | Knex.Transaction, codenames: readonly string[]): Promise<{ ids: number[] } | { error: string }> {
+export async function resolvePermissions(
+  db: Knex | Knex.Transaction,
+  codenames: readonly string[],
+): Promise<{ ids: number[] } | { error: string }> {
   return resolveSlugs(db, Permission, 'codename', codenames);
 }
 
-async function resolveSlugs(db: Knex | Knex.Transaction, model: typeof Group | typeof Permission, column: 'name' | 'codename', values: readonly string[]) {
+async function resolveSlugs(
+  db: Knex | Knex.Transaction,
+  model: typeof Group | typeof Permission,
+  column: 'name' | 'codename',
+  values: readonly string[],
+) {
   // PostgreSQL cannot compare text with NUL; DRF's field reports the lookup's ValueError so.
   if (values.some((v) => v.includes('\0'))) return { error: MESSAGES.invalidValue };
   const unique = [...new Set(values)];
   const rows: Array<{ id: number; slug: string }> = unique.length
-    ? await model.query(db).whereIn(column, unique).select('id', `${column} as slug`).castTo<Array<{ id: number; slug: string }>>()
+    ? await model
+        .query(db)
+        .whereIn(column, unique)
+        .select('id', `${column} as slug`)
+        .castTo<Array<{ id: number; slug: string }>>()
     : [];
   const bySlug = new Map(rows.map((r) => [r.slug, r.id]));
   const missing = unique.find((v) => !bySlug.has(v));
@@ -87,7 +110,10 @@ async function resolveSlugs(db: Knex | Knex.Transaction, model: typeof Group | t
  */
 export async function groupPermissions(db: Knex | Knex.Transaction, groupIds: readonly number[]): Promise<string[]> {
   if (groupIds.length === 0) return [];
-  const permissions = await Group.relatedQuery('permissions', db).for([...groupIds]).distinct('auth_permission.codename').orderBy('auth_permission.codename');
+  const permissions = await Group.relatedQuery('permissions', db)
+    .for([...groupIds])
+    .distinct('auth_permission.codename')
+    .orderBy('auth_permission.codename');
   return permissions.map((p) => p.codename);
 }
 
@@ -120,7 +146,8 @@ export async function updateGroup(knex: Knex, actor: Actor, id: number, input: G
     const permissionIds = await checkGroupInput(trx, id, input);
     const held = new Set(await groupPermissions(trx, [id]));
     authorize(actor, 'change_group', { grants: new Set((input.permissions ?? []).filter((c) => !held.has(c))) });
-    if (input.name !== undefined) await Group.query(trx).findById(id).patch({ name: input.name }).catch(rethrowDuplicateName);
+    if (input.name !== undefined)
+      await Group.query(trx).findById(id).patch({ name: input.name }).catch(rethrowDuplicateName);
     await setPermissions(trx, id, permissionIds);
     return (await findGroup(trx, id))!;
   });
@@ -142,7 +169,11 @@ export async function deleteGroup(knex: Knex, id: number): Promise<void> {
  *
  * @param permissionIds - the new set; `undefined` leaves it as it is
  */
-export async function setPermissions(trx: Knex.Transaction, groupId: number, permissionIds: number[] | undefined): Promise<void> {
+export async function setPermissions(
+  trx: Knex.Transaction,
+  groupId: number,
+  permissionIds: number[] | undefined,
+): Promise<void> {
   if (permissionIds === undefined) return;
   await Group.relatedQuery('permissions', trx).for(groupId).unrelate();
   if (permissionIds.length) await Group.relatedQuery('permissions', trx).for(groupId).relate(permissionIds);
@@ -161,7 +192,11 @@ export async function groupFieldErrors(knex: Knex, fields: GroupPatch, id?: numb
   return (await checkGroupFields(knex, id ?? null, fields)).errors;
 }
 
-async function checkGroupInput(trx: Knex.Transaction, id: number | null, input: GroupPatch): Promise<number[] | undefined> {
+async function checkGroupInput(
+  trx: Knex.Transaction,
+  id: number | null,
+  input: GroupPatch,
+): Promise<number[] | undefined> {
   const { errors, permissionIds } = await checkGroupFields(trx, id, input);
   if (Object.keys(errors).length) throw validationError(errors);
   return permissionIds;

@@ -25,7 +25,9 @@ const CHECK_TIMEOUT_MS = 2_000;
  *
  * @returns `ok` or `down` per check, and whether all are `ok`
  */
-export async function runHealthChecks(checks: readonly HealthCheck[]): Promise<{ healthy: boolean; checks: Record<string, 'ok' | 'down'> }> {
+export async function runHealthChecks(
+  checks: readonly HealthCheck[],
+): Promise<{ healthy: boolean; checks: Record<string, 'ok' | 'down'> }> {
   const results = await Promise.all(
     checks.map(async ({ name, check }) => {
       let timer: NodeJS.Timeout | undefined;
@@ -48,11 +50,19 @@ export async function runHealthChecks(checks: readonly HealthCheck[]): Promise<{
 /** The health router, mounted under `/api`: 200 when every check passes, 503 naming what is down. */
 export function healthRoutes(checks: readonly HealthCheck[]): Router {
   const router = new Router();
-  router.get('/health/', responds({ status: 200, description: 'Everything answers; 503 with the same body when something is down.', schema: HealthJson }), async (ctx) => {
-    const report = await runHealthChecks(checks);
-    ctx.status = report.healthy ? 200 : 503;
-    ctx.set('Cache-Control', 'no-store');
-    ctx.body = { status: report.healthy ? 'ok' : 'down', checks: report.checks };
-  });
+  router.get(
+    '/health/',
+    responds({
+      status: 200,
+      description: 'Everything answers; 503 with the same body when something is down.',
+      schema: HealthJson,
+    }),
+    async (ctx) => {
+      const report = await runHealthChecks(checks);
+      ctx.status = report.healthy ? 200 : 503;
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = { status: report.healthy ? 'ok' : 'down', checks: report.checks };
+    },
+  );
   return router;
 }

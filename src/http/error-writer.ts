@@ -21,7 +21,14 @@ import {
   UnavailableError,
   ValidationFailedError,
 } from '../errors.js';
-import { ApiError, SERVER_ERROR_BODY, WWW_AUTHENTICATE, methodNotAllowed, payloadTooLarge, type ErrorBody } from './errors.js';
+import {
+  ApiError,
+  SERVER_ERROR_BODY,
+  WWW_AUTHENTICATE,
+  methodNotAllowed,
+  payloadTooLarge,
+  type ErrorBody,
+} from './errors.js';
 
 /**
  * Recognises an error of a layer the HTTP code does not import (a database that cannot be reached)
@@ -81,15 +88,27 @@ export const errorWriter = createErrorWriter();
 export function toHttpError(error: DomainError): ApiError {
   const challenge = { 'WWW-Authenticate': WWW_AUTHENTICATE };
   if (error instanceof ValidationFailedError) return new ApiError(400, error.errors);
-  if (error instanceof AuthenticationFailedError) return new ApiError(401, error.code ? { detail: error.detail, code: error.code } : { detail: error.detail }, challenge);
+  if (error instanceof AuthenticationFailedError)
+    return new ApiError(
+      401,
+      error.code ? { detail: error.detail, code: error.code } : { detail: error.detail },
+      challenge,
+    );
   if (error instanceof InvalidTokenError) {
-    return new ApiError(401, error.messages ? { detail: error.detail, code: error.code, messages: error.messages } : { detail: error.detail, code: error.code }, challenge);
+    return new ApiError(
+      401,
+      error.messages
+        ? { detail: error.detail, code: error.code, messages: error.messages }
+        : { detail: error.detail, code: error.code },
+      challenge,
+    );
   }
   if (error instanceof PermissionDeniedError) return new ApiError(403, { detail: error.detail });
   if (error instanceof NotFoundError) return new ApiError(404, { detail: error.detail });
   if (error instanceof ConflictError) return new ApiError(409, { detail: error.detail });
   if (error instanceof TooLargeError) return payloadTooLarge(error.detail);
-  if (error instanceof ThrottledError) return new ApiError(429, { detail: error.detail }, { 'Retry-After': String(error.waitSeconds) });
+  if (error instanceof ThrottledError)
+    return new ApiError(429, { detail: error.detail }, { 'Retry-After': String(error.waitSeconds) });
   if (error instanceof UnavailableError) return new ApiError(503, { detail: error.detail });
   return new ApiError(500, SERVER_ERROR_BODY);
 }

@@ -50,7 +50,11 @@ export function multipartParseError(reason: string): ApiError {
 
 /** 401: no usable credentials came with the request. */
 export function notAuthenticated(): ApiError {
-  return new ApiError(401, { detail: 'Authentication credentials were not provided.' }, { 'WWW-Authenticate': WWW_AUTHENTICATE });
+  return new ApiError(
+    401,
+    { detail: 'Authentication credentials were not provided.' },
+    { 'WWW-Authenticate': WWW_AUTHENTICATE },
+  );
 }
 
 /** 405 for a method the route does not serve. */

@@ -28,7 +28,8 @@ function textValidators(schema: z.ZodString): z.ZodString {
     z.refine((v: string) => !v.includes('\0'), { error: MESSAGES.nullCharacters }),
     z.superRefine((v: string, ctx) => {
       const lone = LONE_SURROGATE.exec(v);
-      if (lone) ctx.addIssue({ code: 'custom', message: MESSAGES.surrogateCharacters(lone[0].charCodeAt(0)), input: v });
+      if (lone)
+        ctx.addIssue({ code: 'custom', message: MESSAGES.surrogateCharacters(lone[0].charCodeAt(0)), input: v });
     }),
   );
 }
@@ -43,13 +44,19 @@ function textValidators(schema: z.ZodString): z.ZodString {
 export function charField(options: { maxLength?: number; allowBlank?: boolean } = {}) {
   let schema = z.string({ error: typeError(MESSAGES.string) }).trim();
   if (!options.allowBlank) schema = schema.min(1, { error: MESSAGES.blank, abort: true });
-  if (options.maxLength !== undefined) schema = schema.max(options.maxLength, { error: MESSAGES.maxLength(options.maxLength) });
+  if (options.maxLength !== undefined)
+    schema = schema.max(options.maxLength, { error: MESSAGES.maxLength(options.maxLength) });
   return textValidators(schema);
 }
 
 /** A password field: a string kept exactly as typed (DRF's `trim_whitespace=False`), not blank, as a `CharField` otherwise. */
 export function passwordField() {
-  return textValidators(z.string({ error: typeError(MESSAGES.string) }).min(1, { error: MESSAGES.blank, abort: true }).max(4096, { error: MESSAGES.maxLength(4096) }));
+  return textValidators(
+    z
+      .string({ error: typeError(MESSAGES.string) })
+      .min(1, { error: MESSAGES.blank, abort: true })
+      .max(4096, { error: MESSAGES.maxLength(4096) }),
+  );
 }
 
 /** Django's `EmailField(blank=True)` through DRF: blank allowed, at most 254 characters, a valid address. */
@@ -59,8 +66,42 @@ export function emailField() {
   });
 }
 
-const TRUE_VALUES = new Set<unknown>([true, 'true', 'True', 'TRUE', 'on', 'On', 'ON', '1', 1, 'y', 'Y', 'yes', 'Yes', 'YES', 't', 'T']);
-const FALSE_VALUES = new Set<unknown>([false, 'false', 'False', 'FALSE', 'off', 'Off', 'OFF', '0', 0, 'n', 'N', 'no', 'No', 'NO', 'f', 'F']);
+const TRUE_VALUES = new Set<unknown>([
+  true,
+  'true',
+  'True',
+  'TRUE',
+  'on',
+  'On',
+  'ON',
+  '1',
+  1,
+  'y',
+  'Y',
+  'yes',
+  'Yes',
+  'YES',
+  't',
+  'T',
+]);
+const FALSE_VALUES = new Set<unknown>([
+  false,
+  'false',
+  'False',
+  'FALSE',
+  'off',
+  'Off',
+  'OFF',
+  '0',
+  0,
+  'n',
+  'N',
+  'no',
+  'No',
+  'NO',
+  'f',
+  'F',
+]);
 
 /** DRF's `BooleanField`: `true`/`false` and the strings and numbers DRF accepts for them. */
 export function booleanField() {
@@ -76,5 +117,7 @@ export function booleanField() {
  * `Invalid value.` for a name with NUL.
  */
 export function slugListField() {
-  return z.array(z.string({ error: MESSAGES.invalidValue }), { error: (issue) => typeError(MESSAGES.notAList(issue.input))(issue) });
+  return z.array(z.string({ error: MESSAGES.invalidValue }), {
+    error: (issue) => typeError(MESSAGES.notAList(issue.input))(issue),
+  });
 }

@@ -73,7 +73,11 @@ function invalidPage(): ApiError {
  * @example
  * ctx.body = await paginate(ctx, knex('auth_group').orderBy('id'), presentGroup);
  */
-export async function paginate<Row, T>(ctx: Context, query: Knex.QueryBuilder, present: (row: Row) => T): Promise<Page<T>> {
+export async function paginate<Row, T>(
+  ctx: Context,
+  query: Knex.QueryBuilder,
+  present: (row: Row) => T,
+): Promise<Page<T>> {
   const { page: asked, pageSize } = pageRequest(ctx);
   const counted = await query.clone().clearSelect().clearOrder().count<{ count: string | number }[]>({ count: '*' });
   const count = Number(counted[0]?.count ?? 0);
@@ -81,7 +85,10 @@ export async function paginate<Row, T>(ctx: Context, query: Knex.QueryBuilder, p
   const page = asked === 'last' ? lastPage : asked;
   if (page > lastPage) throw invalidPage();
 
-  const rows = (await query.clone().limit(pageSize).offset((page - 1) * pageSize)) as Row[];
+  const rows = (await query
+    .clone()
+    .limit(pageSize)
+    .offset((page - 1) * pageSize)) as Row[];
   return {
     count,
     next: page < lastPage ? pageUrl(ctx, page + 1) : null,

@@ -30,7 +30,14 @@ export function requestLog(logger: Logger) {
       await next();
     } finally {
       access.info(
-        { reqId: ctx.requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round((performance.now() - started) * 10) / 10, ip: ctx.ip },
+        {
+          reqId: ctx.requestId,
+          method: ctx.method,
+          path: ctx.path,
+          status: ctx.status,
+          ms: Math.round((performance.now() - started) * 10) / 10,
+          ip: ctx.ip,
+        },
         'request',
       );
     }

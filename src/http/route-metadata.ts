@@ -37,7 +37,10 @@ export type Declared<F> = F & { readonly [ROUTE_METADATA]: RouteMetadata };
  * @example
  * return declareRoute(middleware, { permission: codename });
  */
-export function declareRoute<F extends (...args: never[]) => unknown>(middleware: F, metadata: RouteMetadata): Declared<F> {
+export function declareRoute<F extends (...args: never[]) => unknown>(
+  middleware: F,
+  metadata: RouteMetadata,
+): Declared<F> {
   return Object.assign(middleware, { [ROUTE_METADATA]: metadata });
 }
 

@@ -5,7 +5,13 @@
  * @module
  */
 import type { Context, Next } from 'koa';
-import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import {
+  RateLimiterMemory,
+  RateLimiterPostgres,
+  RateLimiterRedis,
+  RateLimiterRes,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
 import type { Deps } from '../deps.js';
 import type { ThrottleRate } from '../config.js';
 import { throttled } from '../errors.js';
@@ -36,7 +42,14 @@ export function createThrottles(deps: Pick<Deps, 'config' | 'knex' | 'redis'>): 
     const insuranceLimiter = new RateLimiterMemory(options);
     if (deps.redis) return new RateLimiterRedis({ ...options, storeClient: deps.redis, insuranceLimiter });
     if (database.kind === 'postgres') {
-      return new RateLimiterPostgres({ ...options, storeClient: deps.knex, storeType: 'knex', tableName: 'throttle', tableCreated: true, insuranceLimiter });
+      return new RateLimiterPostgres({
+        ...options,
+        storeClient: deps.knex,
+        storeType: 'knex',
+        tableName: 'throttle',
+        tableCreated: true,
+        insuranceLimiter,
+      });
     }
     return insuranceLimiter;
   };

@@ -40,7 +40,11 @@ export type FieldCheck<T> = (fields: Partial<T>) => Promise<FieldErrors>;
  *
  * @throws {@link ValidationFailedError} (400) with the format and database errors, in the schema's field order
  */
-export async function parseInputChecked<S extends z.ZodObject>(schema: S, data: unknown, check: FieldCheck<z.output<S>>): Promise<z.output<S>> {
+export async function parseInputChecked<S extends z.ZodObject>(
+  schema: S,
+  data: unknown,
+  check: FieldCheck<z.output<S>>,
+): Promise<z.output<S>> {
   const body = asDictionary(data);
   const result = schema.safeParse(body);
   if (result.success) return result.data;
@@ -93,11 +97,17 @@ export function toFieldErrors(error: z.ZodError): FieldErrors {
  * @example
  * router.post('/users/', authenticate(), requirePermission('add_user'), validate(UserCreate), createUser);
  */
-export function validate<S extends z.ZodObject>(schema: S, check?: (fields: Partial<z.output<S>>, ctx: Context) => Promise<FieldErrors>): ValidateMiddleware {
+export function validate<S extends z.ZodObject>(
+  schema: S,
+  check?: (fields: Partial<z.output<S>>, ctx: Context) => Promise<FieldErrors>,
+): ValidateMiddleware {
   const middleware = async (ctx: Context, next: Next): Promise<void> => {
     const validated = (ctx.state.validated ??= new Map());
     const body: unknown = ctx.request.body;
-    validated.set(schema, check ? await parseInputChecked(schema, body, (fields) => check(fields, ctx)) : parseInput(schema, body));
+    validated.set(
+      schema,
+      check ? await parseInputChecked(schema, body, (fields) => check(fields, ctx)) : parseInput(schema, body),
+    );
     await next();
   };
   return declareRoute(middleware, { body: schema });

@@ -80,8 +80,13 @@ function successOf(route: RouteInfo): SuccessResponse {
 
 /** The OpenAPI response object of a declared success response. */
 function successResponse(success: SuccessResponse): Record<string, unknown> {
-  if (success.schema) return { description: success.description, content: { 'application/json': { schema: jsonSchemaOf(success.schema, 'output') } } };
-  if (success.mediaType) return { description: success.description, content: { [success.mediaType]: { schema: { type: 'string' } } } };
+  if (success.schema)
+    return {
+      description: success.description,
+      content: { 'application/json': { schema: jsonSchemaOf(success.schema, 'output') } },
+    };
+  if (success.mediaType)
+    return { description: success.description, content: { [success.mediaType]: { schema: { type: 'string' } } } };
   return { description: success.description };
 }
 
@@ -95,7 +100,10 @@ export function requestJsonSchema(schema: z.ZodType): Record<string, unknown> {
 
 /** A zod schema as JSON Schema, as the client sends it (`input`) or receives it (`output`). */
 function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
-  const { $schema: _dialect, ...jsonSchema } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+  const { $schema: _dialect, ...jsonSchema } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
   return jsonSchema;
 }
 
@@ -166,7 +174,8 @@ export function buildOpenApiDocument(router: Router, info: { title: string; vers
     openapi: '3.1.0',
     info: {
       ...info,
-      description: 'DRF-compatible REST API. Authenticate with `Authorization: Bearer <access>` or the `access_token` cookie set by `POST /api/token/`.',
+      description:
+        'DRF-compatible REST API. Authenticate with `Authorization: Bearer <access>` or the `access_token` cookie set by `POST /api/token/`.',
     },
     paths,
     components: {
@@ -176,7 +185,9 @@ export function buildOpenApiDocument(router: Router, info: { title: string; vers
       },
       schemas: { Error: ERROR_SCHEMA },
       responses: {
-        ValidationError: errorResponse('Invalid input: field errors, `non_field_errors`, or `{"detail": "JSON parse error - …"}`.'),
+        ValidationError: errorResponse(
+          'Invalid input: field errors, `non_field_errors`, or `{"detail": "JSON parse error - …"}`.',
+        ),
         NotAuthenticated: errorResponse('No credentials, or a token that is invalid, expired or revoked.'),
         PermissionDenied: errorResponse('Authenticated, but without the permission (or a failed origin check).'),
         NotFound: errorResponse('`{"detail": "Not found."}`'),

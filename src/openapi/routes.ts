@@ -52,13 +52,19 @@ const PAGE = `<!doctype html>
 /** The files `GET /api/docs/{asset}/` serves: name → media type and where the bytes come from. */
 const ASSETS: Readonly<Record<string, { type: string; file?: string; text?: string }>> = {
   'swagger-ui.css': { type: 'text/css; charset=utf-8', file: path.join(SWAGGER_UI_DIR, 'swagger-ui.css') },
-  'swagger-ui-bundle.js': { type: 'text/javascript; charset=utf-8', file: path.join(SWAGGER_UI_DIR, 'swagger-ui-bundle.js') },
+  'swagger-ui-bundle.js': {
+    type: 'text/javascript; charset=utf-8',
+    file: path.join(SWAGGER_UI_DIR, 'swagger-ui-bundle.js'),
+  },
   'init.js': { type: 'text/javascript; charset=utf-8', text: INIT_SCRIPT },
 };
 
 function apiVersion(): string {
   try {
-    return (JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0';
+    return (
+      (JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version?: string }).version ??
+      '0.0.0'
+    );
   } catch {
     return '0.0.0';
   }
@@ -78,24 +84,36 @@ export function openApiRoutes(deps: Deps, api: () => Router): Router {
   if (!deps.config.browsableApi) return router;
   let document: OpenApiDocument | null = null;
 
-  router.get('/schema/', responds({ status: 200, description: 'This document.', mediaType: 'application/vnd.oai.openapi+json;version=3.1' }), (ctx) => {
-    document ??= buildOpenApiDocument(api(), { title: 'Backoffice API', version: apiVersion() });
-    ctx.type = 'application/vnd.oai.openapi+json;version=3.1';
-    ctx.body = JSON.stringify(document);
-  });
+  router.get(
+    '/schema/',
+    responds({ status: 200, description: 'This document.', mediaType: 'application/vnd.oai.openapi+json;version=3.1' }),
+    (ctx) => {
+      document ??= buildOpenApiDocument(api(), { title: 'Backoffice API', version: apiVersion() });
+      ctx.type = 'application/vnd.oai.openapi+json;version=3.1';
+      ctx.body = JSON.stringify(document);
+    },
+  );
 
-  router.get('/docs/', responds({ status: 200, description: 'Swagger UI for this document.', mediaType: 'text/html' }), (ctx) => {
-    ctx.type = 'text/html; charset=utf-8';
-    ctx.body = PAGE;
-  });
+  router.get(
+    '/docs/',
+    responds({ status: 200, description: 'Swagger UI for this document.', mediaType: 'text/html' }),
+    (ctx) => {
+      ctx.type = 'text/html; charset=utf-8';
+      ctx.body = PAGE;
+    },
+  );
 
-  router.get('/docs/:asset/', responds({ status: 200, description: 'A file of Swagger UI (script or style sheet).', mediaType: 'text/*' }), (ctx) => {
-    const asset = Object.hasOwn(ASSETS, ctx.params.asset ?? '') ? ASSETS[ctx.params.asset!] : undefined;
-    if (!asset) throw notFound();
-    ctx.type = asset.type;
-    ctx.set('Cache-Control', 'public, max-age=3600');
-    ctx.body = asset.text ?? fs.createReadStream(asset.file!);
-  });
+  router.get(
+    '/docs/:asset/',
+    responds({ status: 200, description: 'A file of Swagger UI (script or style sheet).', mediaType: 'text/*' }),
+    (ctx) => {
+      const asset = Object.hasOwn(ASSETS, ctx.params.asset ?? '') ? ASSETS[ctx.params.asset!] : undefined;
+      if (!asset) throw notFound();
+      ctx.type = asset.type;
+      ctx.set('Cache-Control', 'public, max-age=3600');
+      ctx.body = asset.text ?? fs.createReadStream(asset.file!);
+    },
+  );
 
   return router;
 }

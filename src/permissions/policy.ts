@@ -14,8 +14,22 @@ import { groupRules } from './policies/groups.js';
 import { userRules } from './policies/users.js';
 
 export { SYSTEM_ACTOR, hasPermission, holdsAll, isSuperuser, type Actor } from './policies/actor.js';
-export { NO_CHANGE, leavesOwnPrivileges, mayActOn, mayGrant, type UserChange, type UserSubject } from './policies/users.js';
-export { canDeleteFile, canViewAllFiles, canViewFile, isOwner, type FileActor, type FileSubject } from './policies/files.js';
+export {
+  NO_CHANGE,
+  leavesOwnPrivileges,
+  mayActOn,
+  mayGrant,
+  type UserChange,
+  type UserSubject,
+} from './policies/users.js';
+export {
+  canDeleteFile,
+  canViewAllFiles,
+  canViewFile,
+  isOwner,
+  type FileActor,
+  type FileSubject,
+} from './policies/files.js';
 
 /** Every action with its rule, one entry per action of every entity. */
 export const RULES = { ...userRules, ...groupRules, ...fileRules };
@@ -53,6 +67,10 @@ export function can<A extends Action>(actor: Actor, action: A, subject: ActionSu
  * @example
  * authorize(actor, 'logout_user', { target });
  */
-export function authorize<A extends Action>(actor: Actor, action: A, subject: ActionSubjects[A]): asserts subject is ActionSubjects[A] {
+export function authorize<A extends Action>(
+  actor: Actor,
+  action: A,
+  subject: ActionSubjects[A],
+): asserts subject is ActionSubjects[A] {
   if (!can(actor, action, subject)) throw permissionDenied();
 }

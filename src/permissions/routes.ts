@@ -26,10 +26,23 @@ export type PermissionJson = z.infer<typeof PermissionJson>;
 export function permissionRoutes(deps: Deps): Router {
   const router = new Router();
 
-  router.get('/permissions/', authenticate(deps), requirePermission('view_permission'), responds({ status: 200, description: 'A page of permissions, by model and codename.', schema: pageOf(PermissionJson) }), async (ctx) => {
-    const query = Permission.query(deps.knex).select('id', 'name', 'codename', 'model').orderBy(['model', 'codename']).toKnexQuery();
-    ctx.body = await paginate(ctx, query, (row: PermissionJson) => ({ ...row }));
-  });
+  router.get(
+    '/permissions/',
+    authenticate(deps),
+    requirePermission('view_permission'),
+    responds({
+      status: 200,
+      description: 'A page of permissions, by model and codename.',
+      schema: pageOf(PermissionJson),
+    }),
+    async (ctx) => {
+      const query = Permission.query(deps.knex)
+        .select('id', 'name', 'codename', 'model')
+        .orderBy(['model', 'codename'])
+        .toKnexQuery();
+      ctx.body = await paginate(ctx, query, (row: PermissionJson) => ({ ...row }));
+    },
+  );
 
   return router;
 }

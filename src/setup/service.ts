@@ -51,7 +51,8 @@ const DemoUsersFile = z.object({
 function readSeed<S extends z.ZodType>(file: string, schema: S): z.output<S> {
   const location = path.join(seedsDir, file);
   const result = schema.safeParse(JSON.parse(fs.readFileSync(location, 'utf8')));
-  if (!result.success) throw new Error(`${location}: ${result.error.issues[0]?.path.join('.')} ${result.error.issues[0]?.message}`);
+  if (!result.success)
+    throw new Error(`${location}: ${result.error.issues[0]?.path.join('.')} ${result.error.issues[0]?.message}`);
   return result.data;
 }
 
@@ -79,7 +80,9 @@ export async function fillGroups(knex: Knex, definition: RoleDefinition = loadRo
       const found = await Group.query(trx).where({ name: role }).select('id').first();
       const created = !found;
       const group = found ?? (await Group.query(trx).insert({ name: role }).returning('id'));
-      const current = (await group.$relatedQuery('permissions', trx).select('auth_permission.codename')).map((p) => p.codename);
+      const current = (await group.$relatedQuery('permissions', trx).select('auth_permission.codename')).map(
+        (p) => p.codename,
+      );
       const added = wanted.filter((c) => !current.includes(c)).sort();
       const removed = current.filter((c) => !wanted.includes(c)).sort();
       if (added.length || removed.length) await setPermissions(trx, group.id, resolved.ids);
@@ -88,7 +91,6 @@ export async function fillGroups(knex: Knex, definition: RoleDefinition = loadRo
     return changes;
   });
 }
-
 
 /**
  * Creates the demo users that do not exist yet (after the roles, whose groups they join).
@@ -100,7 +102,12 @@ export async function loadDemoData(knex: Knex): Promise<DemoUser[]> {
   for (const user of readSeed('demo-users.json', DemoUsersFile).users) {
     if (await User.query(knex).where({ username: user.username }).select('id').first()) continue;
     await createUser(knex, SYSTEM_ACTOR, user);
-    created.push({ username: user.username, password: user.password, groups: user.groups ?? [], is_superuser: user.is_superuser ?? false });
+    created.push({
+      username: user.username,
+      password: user.password,
+      groups: user.groups ?? [],
+      is_superuser: user.is_superuser ?? false,
+    });
   }
   return created;
 }

@@ -25,7 +25,17 @@ import {
 const TEMP_DIR = '.tmp';
 
 /** Errors that mean the folder itself is unusable (missing volume, read-only, full disk, I/O). */
-const UNAVAILABLE_CODES = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EIO', 'EDQUOT', 'ENOTDIR', 'EMFILE', 'ENFILE']);
+const UNAVAILABLE_CODES = new Set([
+  'EACCES',
+  'EPERM',
+  'EROFS',
+  'ENOSPC',
+  'EIO',
+  'EDQUOT',
+  'ENOTDIR',
+  'EMFILE',
+  'ENFILE',
+]);
 
 /**
  * An object store in a folder. Writes go to a temporary file renamed into place, so an object is
@@ -162,7 +172,9 @@ export class LocalStorage implements Storage {
       await fs.access(this.root, fs.constants.W_OK);
     } catch (error) {
       if (error instanceof StorageUnavailableError) throw error;
-      throw new StorageUnavailableError(`media folder ${this.root} is not usable: ${(error as Error).message}`, { cause: error });
+      throw new StorageUnavailableError(`media folder ${this.root} is not usable: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
 

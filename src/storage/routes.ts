@@ -16,21 +16,30 @@ import { ObjectNotFoundError, type Storage } from './storage.js';
 /** The media router, mounted under `/api`. No authentication: the signature is the credential. */
 export function mediaRoutes(storage: Storage): Router {
   const router = new Router();
-  router.get('/media/*key', responds({ status: 200, description: 'The file\'s bytes (with the content type it was stored with), for a signed URL that has not expired.', mediaType: '*/*' }), async (ctx) => {
-    if (!(storage instanceof LocalStorage)) throw notFound();
-    const raw = (ctx.params as { key?: string | string[] }).key;
-    const key = (Array.isArray(raw) ? raw.join('/') : (raw ?? '')).replace(/\/+$/, '');
-    if (!/^[a-z0-9/_-]+$/.test(key)) throw notFound();
-    let opened;
-    try {
-      opened = await storage.openSigned(key, ctx.query);
-    } catch (error) {
-      if (error instanceof ObjectNotFoundError) throw notFound();
-      throw error;
-    }
-    if (!opened) throw invalidSignature();
-    setDownloadHeaders(ctx, { fileName: opened.grant.fileName, contentType: opened.grant.contentType });
-    ctx.body = opened.body;
-  });
+  router.get(
+    '/media/*key',
+    responds({
+      status: 200,
+      description:
+        "The file's bytes (with the content type it was stored with), for a signed URL that has not expired.",
+      mediaType: '*/*',
+    }),
+    async (ctx) => {
+      if (!(storage instanceof LocalStorage)) throw notFound();
+      const raw = (ctx.params as { key?: string | string[] }).key;
+      const key = (Array.isArray(raw) ? raw.join('/') : (raw ?? '')).replace(/\/+$/, '');
+      if (!/^[a-z0-9/_-]+$/.test(key)) throw notFound();
+      let opened;
+      try {
+        opened = await storage.openSigned(key, ctx.query);
+      } catch (error) {
+        if (error instanceof ObjectNotFoundError) throw notFound();
+        throw error;
+      }
+      if (!opened) throw invalidSignature();
+      setDownloadHeaders(ctx, { fileName: opened.grant.fileName, contentType: opened.grant.contentType });
+      ctx.body = opened.body;
+    },
+  );
   return router;
 }

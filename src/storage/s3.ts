@@ -43,7 +43,18 @@ export const IDLE_TIMEOUT_MS = 15_000;
 export const PART_SIZE = 8 * 1024 * 1024;
 
 /** Errors of the socket layer: the server is down or unreachable. */
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'EAI_AGAIN', 'ECONNABORTED', 'UND_ERR_SOCKET']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+  'UND_ERR_SOCKET',
+]);
 
 /** S3 error codes that mean "no such object". */
 const NOT_FOUND_CODES = new Set(['NoSuchKey', 'NotFound']);
@@ -93,7 +104,10 @@ export class S3Storage implements Storage {
         const payload = part.value;
         const partNumber = etags.length + 1;
         const uploaded = await this.call(() =>
-          this.client.uploadPart({ bucketName: this.options.bucket, objectName: key, uploadID: uploadId!, partNumber, headers: {} }, payload),
+          this.client.uploadPart(
+            { bucketName: this.options.bucket, objectName: key, uploadID: uploadId!, partNumber, headers: {} },
+            payload,
+          ),
         );
         etags.push({ part: partNumber, etag: uploaded.etag });
         size += payload.length;
@@ -171,7 +185,8 @@ export class S3Storage implements Storage {
     this.ready ??= (async () => {
       const { bucket, region, createBucket } = this.options;
       if (await this.call(() => this.client.bucketExists(bucket))) return;
-      if (!createBucket) throw new StorageUnavailableError(`bucket "${bucket}" does not exist (MINIO_CREATE_BUCKET is off)`);
+      if (!createBucket)
+        throw new StorageUnavailableError(`bucket "${bucket}" does not exist (MINIO_CREATE_BUCKET is off)`);
       try {
         await this.client.makeBucket(bucket, region);
       } catch (error) {
@@ -196,7 +211,12 @@ export class S3Storage implements Storage {
   }
 
   private classify(error: unknown, key?: string): unknown {
-    if (error instanceof StorageUnavailableError || error instanceof ObjectTooLargeError || error instanceof ObjectNotFoundError) return error;
+    if (
+      error instanceof StorageUnavailableError ||
+      error instanceof ObjectTooLargeError ||
+      error instanceof ObjectNotFoundError
+    )
+      return error;
     const code = (error as { code?: unknown } | null)?.code;
     if (key !== undefined && typeof code === 'string' && NOT_FOUND_CODES.has(code)) return new ObjectNotFoundError(key);
     if (error instanceof S3Error || (typeof code === 'string' && NETWORK_CODES.has(code))) {
@@ -215,7 +235,9 @@ function makeClient(endpoint: string, options: S3StorageOptions): Client {
   const transport = {
     request: ((requestOptions: http.RequestOptions, callback?: (res: http.IncomingMessage) => void) => {
       const req = base.request(requestOptions, callback);
-      req.setTimeout(timeout, () => req.destroy(Object.assign(new Error(`S3 did not answer within ${timeout} ms`), { code: 'ETIMEDOUT' })));
+      req.setTimeout(timeout, () =>
+        req.destroy(Object.assign(new Error(`S3 did not answer within ${timeout} ms`), { code: 'ETIMEDOUT' })),
+      );
       return req;
     }) as typeof http.request,
   };

@@ -61,7 +61,12 @@ export function signMediaUrl(signingKey: Buffer, origin: string, grant: MediaGra
  * @param now - the current time in seconds since the epoch
  * @returns the grant, or `null` when the signature is wrong, a part is missing or the URL expired
  */
-export function verifyMediaUrl(signingKey: Buffer, key: string, query: Record<string, unknown>, now = Date.now() / 1000): MediaGrant | null {
+export function verifyMediaUrl(
+  signingKey: Buffer,
+  key: string,
+  query: Record<string, unknown>,
+  now = Date.now() / 1000,
+): MediaGrant | null {
   const text = (name: string) => (typeof query[name] === 'string' ? (query[name] as string) : null);
   const expires = Number(text('expires'));
   const fileName = text('name');

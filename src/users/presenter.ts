@@ -41,7 +41,9 @@ export type UserJson = z.infer<typeof UserJson>;
 
 /** The signed-in user (`/api/users/me/`): a user with the codenames of every permission it holds. */
 export const MeJson = UserJson.extend({
-  permissions: z.array(z.string()).meta({ description: 'Effective permission codenames (direct and through groups), sorted.' }),
+  permissions: z
+    .array(z.string())
+    .meta({ description: 'Effective permission codenames (direct and through groups), sorted.' }),
 });
 
 /**
@@ -49,7 +51,10 @@ export const MeJson = UserJson.extend({
  *
  * @param options.permissions - the codenames to include (only `/me/` passes them)
  */
-export function presentUser(user: UserRow, options: { permissions?: Iterable<string> } = {}): UserJson & { permissions?: string[] } {
+export function presentUser(
+  user: UserRow,
+  options: { permissions?: Iterable<string> } = {},
+): UserJson & { permissions?: string[] } {
   return {
     id: user.id,
     username: user.username,

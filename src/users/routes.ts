@@ -41,70 +41,140 @@ export function userRoutes(deps: Deps): Router {
   const auth = authenticate(deps);
   const { knex } = deps;
 
-  router.get('/users/me/', auth, responds({ status: 200, description: 'The signed-in user.', schema: MeJson }), (ctx) => {
-    const user = currentUser(ctx);
-    ctx.body = presentUser(user, { permissions: user.permissions });
-  });
+  router.get(
+    '/users/me/',
+    auth,
+    responds({ status: 200, description: 'The signed-in user.', schema: MeJson }),
+    (ctx) => {
+      const user = currentUser(ctx);
+      ctx.body = presentUser(user, { permissions: user.permissions });
+    },
+  );
 
-  router.patch('/users/me/', auth, validate(ProfilePatch), responds({ status: 200, description: 'The signed-in user, changed.', schema: MeJson }), async (ctx) => {
-    const me = currentUser(ctx);
-    const user = await updateProfile(knex, me.id, validatedBody(ctx, ProfilePatch));
-    ctx.body = presentUser(user, { permissions: me.permissions });
-  });
+  router.patch(
+    '/users/me/',
+    auth,
+    validate(ProfilePatch),
+    responds({ status: 200, description: 'The signed-in user, changed.', schema: MeJson }),
+    async (ctx) => {
+      const me = currentUser(ctx);
+      const user = await updateProfile(knex, me.id, validatedBody(ctx, ProfilePatch));
+      ctx.body = presentUser(user, { permissions: me.permissions });
+    },
+  );
 
-  router.post('/users/me/password/', auth, validate(PasswordChange), responds({ status: 204, description: 'Changed; the user\'s other sessions are logged out.' }), async (ctx) => {
-    await changePassword(knex, currentUser(ctx).id, ctx.state.sessionId ?? null, validatedBody(ctx, PasswordChange));
-    ctx.status = 204;
-  });
+  router.post(
+    '/users/me/password/',
+    auth,
+    validate(PasswordChange),
+    responds({ status: 204, description: "Changed; the user's other sessions are logged out." }),
+    async (ctx) => {
+      await changePassword(knex, currentUser(ctx).id, ctx.state.sessionId ?? null, validatedBody(ctx, PasswordChange));
+      ctx.status = 204;
+    },
+  );
 
   // A page of users reads the same for everyone allowed to see it: it is kept, as JSON, until a
   // notice says a user, a membership or a group changed (CACHE_TTL; docs/md/architecture.md).
-  const pages = new NoticedCache<string, string>({ ttlMs: deps.config.cacheTtl * 1000, max: 200, stale: (payload) => (payload.startsWith('s:') ? [] : 'all') });
+  const pages = new NoticedCache<string, string>({
+    ttlMs: deps.config.cacheTtl * 1000,
+    max: 200,
+    stale: (payload) => (payload.startsWith('s:') ? [] : 'all'),
+  });
   deps.notices.subscribe(pages);
 
-  router.get('/users/', auth, requirePermission('view_user'), responds({ status: 200, description: 'A page of users.', schema: pageOf(UserJson) }), async (ctx) => {
-    // The links to the next and previous pages carry the origin.
-    const key = `${apiOrigin(ctx)}${ctx.originalUrl}`;
-    let body = pages.get(key);
-    if (body === undefined) {
-      const since = pages.generation;
-      body = JSON.stringify(await paginate(ctx, usersQuery(knex, userFilters(ctx)), (row: UserRow) => presentUser(row)));
-      pages.set(key, body, since);
-    }
-    ctx.type = 'json';
-    ctx.body = body;
-  });
+  router.get(
+    '/users/',
+    auth,
+    requirePermission('view_user'),
+    responds({ status: 200, description: 'A page of users.', schema: pageOf(UserJson) }),
+    async (ctx) => {
+      // The links to the next and previous pages carry the origin.
+      const key = `${apiOrigin(ctx)}${ctx.originalUrl}`;
+      let body = pages.get(key);
+      if (body === undefined) {
+        const since = pages.generation;
+        body = JSON.stringify(
+          await paginate(ctx, usersQuery(knex, userFilters(ctx)), (row: UserRow) => presentUser(row)),
+        );
+        pages.set(key, body, since);
+      }
+      ctx.type = 'json';
+      ctx.body = body;
+    },
+  );
 
   // With some fields malformed, the database checks of the others still run: one 400 lists all.
   const checked = (fields: UserPatch, ctx: Context) => userFieldErrors(knex, fields, optionalIdParam(ctx));
 
-  router.post('/users/', auth, requirePermission('add_user'), validate(UserCreate, checked), responds({ status: 201, description: 'The user created.', schema: UserJson }), async (ctx) => {
-    ctx.status = 201;
-    ctx.body = presentUser(await createUser(knex, currentUser(ctx), validatedBody(ctx, UserCreate)));
-  });
+  router.post(
+    '/users/',
+    auth,
+    requirePermission('add_user'),
+    validate(UserCreate, checked),
+    responds({ status: 201, description: 'The user created.', schema: UserJson }),
+    async (ctx) => {
+      ctx.status = 201;
+      ctx.body = presentUser(await createUser(knex, currentUser(ctx), validatedBody(ctx, UserCreate)));
+    },
+  );
 
-  router.get('/users/:id/', auth, requirePermission('view_user'), responds({ status: 200, description: 'The user.', schema: UserJson }), async (ctx) => {
-    const user = await findUser(knex, idParam(ctx));
-    if (!user) throw notFound();
-    ctx.body = presentUser(user);
-  });
+  router.get(
+    '/users/:id/',
+    auth,
+    requirePermission('view_user'),
+    responds({ status: 200, description: 'The user.', schema: UserJson }),
+    async (ctx) => {
+      const user = await findUser(knex, idParam(ctx));
+      if (!user) throw notFound();
+      ctx.body = presentUser(user);
+    },
+  );
 
-  router.put('/users/:id/', auth, notMe, requirePermission('change_user'), validate(UserReplace, checked), responds({ status: 200, description: 'The user, changed.', schema: UserJson }), async (ctx) => {
-    ctx.body = presentUser(await updateUser(knex, currentUser(ctx), idParam(ctx), validatedBody(ctx, UserReplace)));
-  });
+  router.put(
+    '/users/:id/',
+    auth,
+    notMe,
+    requirePermission('change_user'),
+    validate(UserReplace, checked),
+    responds({ status: 200, description: 'The user, changed.', schema: UserJson }),
+    async (ctx) => {
+      ctx.body = presentUser(await updateUser(knex, currentUser(ctx), idParam(ctx), validatedBody(ctx, UserReplace)));
+    },
+  );
 
-  router.patch('/users/:id/', auth, requirePermission('change_user'), validate(UserPatch, checked), responds({ status: 200, description: 'The user, changed.', schema: UserJson }), async (ctx) => {
-    ctx.body = presentUser(await updateUser(knex, currentUser(ctx), idParam(ctx), validatedBody(ctx, UserPatch)));
-  });
+  router.patch(
+    '/users/:id/',
+    auth,
+    requirePermission('change_user'),
+    validate(UserPatch, checked),
+    responds({ status: 200, description: 'The user, changed.', schema: UserJson }),
+    async (ctx) => {
+      ctx.body = presentUser(await updateUser(knex, currentUser(ctx), idParam(ctx), validatedBody(ctx, UserPatch)));
+    },
+  );
 
-  router.delete('/users/:id/', auth, notMe, requirePermission('delete_user'), responds({ status: 204, description: 'Deleted.' }), async (ctx) => {
-    await deleteUser(knex, currentUser(ctx), idParam(ctx));
-    ctx.status = 204;
-  });
+  router.delete(
+    '/users/:id/',
+    auth,
+    notMe,
+    requirePermission('delete_user'),
+    responds({ status: 204, description: 'Deleted.' }),
+    async (ctx) => {
+      await deleteUser(knex, currentUser(ctx), idParam(ctx));
+      ctx.status = 204;
+    },
+  );
 
-  router.post('/users/:id/logout-all/', auth, requirePermission('blacklist_token'), responds({ status: 200, description: 'How many tokens were blacklisted.', schema: LogoutAllJson }), async (ctx) => {
-    ctx.body = { blacklisted: await logoutEverywhere(knex, currentUser(ctx), idParam(ctx)) };
-  });
+  router.post(
+    '/users/:id/logout-all/',
+    auth,
+    requirePermission('blacklist_token'),
+    responds({ status: 200, description: 'How many tokens were blacklisted.', schema: LogoutAllJson }),
+    async (ctx) => {
+      ctx.body = { blacklisted: await logoutEverywhere(knex, currentUser(ctx), idParam(ctx)) };
+    },
+  );
 
   return router;
 }
@@ -125,5 +195,10 @@ const notMe: Middleware = (ctx, next) => {
  * text field, refuses NUL with a 400.
  */
 function userFilters(ctx: Context): UserFilters {
-  return { search: queryParam(ctx, 'search'), ordering: queryParam(ctx, 'ordering'), is_active: queryParam(ctx, 'is_active'), group: queryParam(ctx, 'group', { text: true }) };
+  return {
+    search: queryParam(ctx, 'search'),
+    ordering: queryParam(ctx, 'ordering'),
+    is_active: queryParam(ctx, 'is_active'),
+    group: queryParam(ctx, 'group', { text: true }),
+  };
 }

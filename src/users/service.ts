@@ -32,13 +32,34 @@ export interface UserFilters {
 
 const DUPLICATE_USERNAME = 'A user with that username already exists.';
 const WRONG_OLD_PASSWORD = 'Your old password was entered incorrectly. Please enter it again.';
-const ORDERING_FIELDS = new Set(['id', 'username', 'email', 'first_name', 'last_name', 'date_joined', 'last_login', 'is_active', 'is_staff']);
+const ORDERING_FIELDS = new Set([
+  'id',
+  'username',
+  'email',
+  'first_name',
+  'last_name',
+  'date_joined',
+  'last_login',
+  'is_active',
+  'is_staff',
+]);
 const SEARCH_FIELDS = ['u.username', 'u.email', 'u.first_name', 'u.last_name'];
 const TRUE = new Set(['true', 'True', '1']);
 const FALSE = new Set(['false', 'False', '0']);
 
 /** The public columns of a user (everything but the password hash). */
-const PUBLIC_COLUMNS = ['id', 'username', 'email', 'first_name', 'last_name', 'is_active', 'is_staff', 'is_superuser', 'date_joined', 'last_login'];
+const PUBLIC_COLUMNS = [
+  'id',
+  'username',
+  'email',
+  'first_name',
+  'last_name',
+  'is_active',
+  'is_staff',
+  'is_superuser',
+  'date_joined',
+  'last_login',
+];
 
 /**
  * Public columns of users (`u`) with their sorted group names, the shape {@link UserRow} describes,
@@ -78,7 +99,10 @@ export function usersQuery(db: Knex, filters: UserFilters): Knex.QueryBuilder {
   if (filters.group !== undefined) users.whereExists(User.relatedQuery('groups').where('name', filters.group));
   // A knex builder: the shared paginators count and slice it.
   const query = users.toKnexQuery();
-  for (const term of (filters.search ?? '').replaceAll('\0', '').split(/[\s,]+/).filter(Boolean)) {
+  for (const term of (filters.search ?? '')
+    .replaceAll('\0', '')
+    .split(/[\s,]+/)
+    .filter(Boolean)) {
     const pattern = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     query.where((q) => {
       for (const column of SEARCH_FIELDS) q.orWhereRaw(`?? ILIKE ? ESCAPE '\\'`, [column, pattern]);
@@ -162,10 +186,16 @@ export async function updateUser(knex: Knex, actor: Actor, id: number, input: Us
  *
  * @returns the ids of the groups the input names
  */
-async function authorizeCreate(db: Knex | Knex.Transaction, actor: Actor, input: UserCreate): Promise<number[] | undefined> {
+async function authorizeCreate(
+  db: Knex | Knex.Transaction,
+  actor: Actor,
+  input: UserCreate,
+): Promise<number[] | undefined> {
   const { errors, groupIds } = await checkUserFields(db, input);
   if (Object.keys(errors).length) throw validationError(errors);
-  authorize(actor, 'add_user', { change: await userChange(db, { id: null, is_staff: false, is_superuser: false }, input, groupIds) });
+  authorize(actor, 'add_user', {
+    change: await userChange(db, { id: null, is_staff: false, is_superuser: false }, input, groupIds),
+  });
   return groupIds;
 }
 
@@ -184,7 +214,10 @@ async function authorizeUpdate(
   if (!target) throw notFound();
   const { errors, groupIds } = await checkUserFields(db, input, target);
   if (Object.keys(errors).length) throw validationError(errors);
-  authorize(actor, 'change_user', { target: await userSubject(db, id), change: await userChange(db, target, input, groupIds) });
+  authorize(actor, 'change_user', {
+    target: await userSubject(db, id),
+    change: await userChange(db, target, input, groupIds),
+  });
   return groupIds;
 }
 
@@ -227,11 +260,17 @@ const PASSWORD_CHANGE_ATTEMPTS = 3;
  * @throws {@link ValidationFailedError} (400) under `old_password` for a wrong old password, under `new_password`
  *   for a weak new one; 503 when the hash kept changing over every attempt
  */
-export async function changePassword(knex: Knex, userId: number, sessionId: string | null, input: PasswordChange): Promise<void> {
+export async function changePassword(
+  knex: Knex,
+  userId: number,
+  sessionId: string | null,
+  input: PasswordChange,
+): Promise<void> {
   for (let attempt = 0; attempt < PASSWORD_CHANGE_ATTEMPTS; attempt++) {
     const user = await User.query(knex).findById(userId);
     if (!user) throw notFound();
-    if (!(await verifyPassword(input.old_password, user.password)).valid) throw fieldError('old_password', WRONG_OLD_PASSWORD);
+    if (!(await verifyPassword(input.old_password, user.password)).valid)
+      throw fieldError('old_password', WRONG_OLD_PASSWORD);
     const weak = validatePassword(input.new_password, user);
     if (weak.length) throw validationError({ new_password: weak });
     const password = await hashPassword(input.new_password);
@@ -277,7 +316,10 @@ export async function userSubject(db: Knex | Knex.Transaction, id: number): Prom
  * The permission codenames granted to a user directly (not through groups), sorted.
  */
 export async function directPermissions(db: Knex | Knex.Transaction, userId: number): Promise<string[]> {
-  const permissions = await User.relatedQuery('user_permissions', db).for(userId).select('auth_permission.codename').orderBy('auth_permission.codename');
+  const permissions = await User.relatedQuery('user_permissions', db)
+    .for(userId)
+    .select('auth_permission.codename')
+    .orderBy('auth_permission.codename');
   return permissions.map((p) => p.codename);
 }
 
@@ -288,7 +330,12 @@ export async function directPermissions(db: Knex | Knex.Transaction, userId: num
  *   403 when {@link authorize} refuses (a user with rights the actor lacks, a permission it does not
  *   hold, its own permissions)
  */
-export async function setUserPermissions(knex: Knex, actor: Actor, id: number, codenames: readonly string[]): Promise<void> {
+export async function setUserPermissions(
+  knex: Knex,
+  actor: Actor,
+  id: number,
+  codenames: readonly string[],
+): Promise<void> {
   await knex.transaction(async (trx) => {
     const target = await User.query(trx).findById(id).forUpdate().select('id');
     if (!target) throw notFound();
@@ -298,7 +345,10 @@ export async function setUserPermissions(knex: Knex, actor: Actor, id: number, c
     const altersPrivileges = grants.size > 0 || [...before].some((c) => !after.has(c));
     const resolved = await resolvePermissions(trx, codenames);
     if ('error' in resolved) throw validationError({ permissions: [resolved.error] });
-    authorize(actor, 'change_user', { target: await userSubject(trx, id), change: { ...NO_CHANGE, grants, altersPrivileges } });
+    authorize(actor, 'change_user', {
+      target: await userSubject(trx, id),
+      change: { ...NO_CHANGE, grants, altersPrivileges },
+    });
     await target.$relatedQuery('user_permissions', trx).unrelate();
     if (resolved.ids.length) await target.$relatedQuery('user_permissions', trx).relate(resolved.ids);
   });
@@ -319,10 +369,15 @@ export async function userFieldErrors(knex: Knex, fields: UserPatch, id?: number
 }
 
 /** {@link userFieldErrors}'s checks, also returning the ids of the groups named. */
-async function checkUserFields(db: Knex | Knex.Transaction, fields: UserPatch, target?: { username: string } & PasswordUserAttributes) {
+async function checkUserFields(
+  db: Knex | Knex.Transaction,
+  fields: UserPatch,
+  target?: { username: string } & PasswordUserAttributes,
+) {
   const errors: FieldErrors = {};
   if (fields.username !== undefined && fields.username !== target?.username) {
-    if ((await User.query(db).where({ username: fields.username }).select('id').first()) !== undefined) errors.username = [DUPLICATE_USERNAME];
+    if ((await User.query(db).where({ username: fields.username }).select('id').first()) !== undefined)
+      errors.username = [DUPLICATE_USERNAME];
   }
   let groupIds: number[] | undefined;
   if (fields.groups !== undefined) {
@@ -350,7 +405,11 @@ async function userChange(
   input: UserPatch,
   groupIds: number[] | undefined,
 ): Promise<UserChange> {
-  const before = new Set<number>(target.id === null ? [] : (await User.relatedQuery('groups', db).for(target.id).select('auth_group.id')).map((g) => g.id));
+  const before = new Set<number>(
+    target.id === null
+      ? []
+      : (await User.relatedQuery('groups', db).for(target.id).select('auth_group.id')).map((g) => g.id),
+  );
   const joined = (groupIds ?? []).filter((g) => !before.has(g));
   const groupsChanged = groupIds !== undefined && (joined.length > 0 || before.size !== new Set(groupIds).size);
   const staffChanged = input.is_staff !== undefined && input.is_staff !== target.is_staff;

@@ -37,7 +37,11 @@ describe('admin panel: login and access', () => {
 
   it('logs a staff user in with the API cookies and records the login', async () => {
     const root = await superuser();
-    const res = await api().post('/admin/login/').set(ORIGIN).type('form').send(encodeForm({ username: 'root', password: PASSWORD, next: '/admin/users/' }));
+    const res = await api()
+      .post('/admin/login/')
+      .set(ORIGIN)
+      .type('form')
+      .send(encodeForm({ username: 'root', password: PASSWORD, next: '/admin/users/' }));
     expect(res.status).to.equal(302);
     expect(res.headers.location).to.equal('/admin/users/');
     expect(cookieHeader(res)).to.match(/access_token=.+; refresh_token=.+/);
@@ -51,7 +55,11 @@ describe('admin panel: login and access', () => {
 
   it('answers wrong credentials with Django’s message and no cookies', async () => {
     await superuser();
-    const res = await api().post('/admin/login/').set(ORIGIN).type('form').send(encodeForm({ username: 'root', password: 'wrong-password' }));
+    const res = await api()
+      .post('/admin/login/')
+      .set(ORIGIN)
+      .type('form')
+      .send(encodeForm({ username: 'root', password: 'wrong-password' }));
     expect(res.status).to.equal(200);
     expect(res.text).to.include('Please enter the correct username and password for a staff account.');
     expect(res.headers['set-cookie']).to.equal(undefined);
@@ -59,7 +67,11 @@ describe('admin panel: login and access', () => {
 
   it('refuses a non-staff user with a clear page, sets no cookies and closes the new session', async () => {
     const user = await makeUser({ username: 'alice' });
-    const res = await api().post('/admin/login/').set(ORIGIN).type('form').send(encodeForm({ username: 'alice', password: PASSWORD }));
+    const res = await api()
+      .post('/admin/login/')
+      .set(ORIGIN)
+      .type('form')
+      .send(encodeForm({ username: 'alice', password: PASSWORD }));
     expect(res.status).to.equal(403);
     expect(res.text).to.include('not a staff account');
     expect(res.headers['set-cookie']).to.equal(undefined);
@@ -91,14 +103,22 @@ describe('admin panel: login and access', () => {
   it('never redirects outside the panel after login', async () => {
     await superuser();
     for (const next of ['https://evil.example/', '//evil.example/', '/admin//evil.example', '/api/users/']) {
-      const res = await api().post('/admin/login/').set(ORIGIN).type('form').send(encodeForm({ username: 'root', password: PASSWORD, next }));
+      const res = await api()
+        .post('/admin/login/')
+        .set(ORIGIN)
+        .type('form')
+        .send(encodeForm({ username: 'root', password: PASSWORD, next }));
       expect(res.headers.location, next).to.equal('/admin/');
     }
   });
 
   it('refuses a login form from a foreign origin', async () => {
     await superuser();
-    const res = await api().post('/admin/login/').set('Origin', 'https://evil.example').type('form').send(encodeForm({ username: 'root', password: PASSWORD }));
+    const res = await api()
+      .post('/admin/login/')
+      .set('Origin', 'https://evil.example')
+      .type('form')
+      .send(encodeForm({ username: 'root', password: PASSWORD }));
     expect(res.status).to.equal(403);
     expect(res.headers['set-cookie']).to.equal(undefined);
   });
@@ -106,7 +126,10 @@ describe('admin panel: login and access', () => {
   it('renews an expired access cookie from the refresh cookie', async () => {
     await superuser();
     const admin = await adminLogin({ username: 'root' });
-    const refreshOnly = admin.cookie.split('; ').filter((c) => c.startsWith('refresh_token=')).join('; ');
+    const refreshOnly = admin.cookie
+      .split('; ')
+      .filter((c) => c.startsWith('refresh_token='))
+      .join('; ');
     const res = await admin.client.get('/admin/').set('Cookie', `access_token=expired.or.garbage; ${refreshOnly}`);
     expect(res.status).to.equal(200);
     expect(cookieHeader(res)).to.include('access_token=');
@@ -125,8 +148,16 @@ describe('admin panel: login and access', () => {
   it('counts a refresh token that is already invalid as logged out', async () => {
     await superuser();
     const admin = await adminLogin({ username: 'root' });
-    const accessOnly = admin.cookie.split('; ').filter((c) => c.startsWith('access_token=')).join('; ');
-    const res = await admin.client.post('/admin/logout/').set('Cookie', `${accessOnly}; refresh_token=expired.or.garbage`).set(ORIGIN).type('form').send(encodeForm({ csrfmiddlewaretoken: admin.csrf }));
+    const accessOnly = admin.cookie
+      .split('; ')
+      .filter((c) => c.startsWith('access_token='))
+      .join('; ');
+    const res = await admin.client
+      .post('/admin/logout/')
+      .set('Cookie', `${accessOnly}; refresh_token=expired.or.garbage`)
+      .set(ORIGIN)
+      .type('form')
+      .send(encodeForm({ csrfmiddlewaretoken: admin.csrf }));
     expect(res.status, res.text).to.equal(302);
     expect(res.headers.location).to.equal('/admin/login/');
     expect(cookieHeader(res).split('; ')).to.deep.equal(['access_token=', 'refresh_token=']);
@@ -149,7 +180,14 @@ describe('admin panel: permissions', () => {
     const admin = await adminLogin({ username: 'plain' });
     const home = await admin.get('/admin/');
     expect(home.text).not.to.include('href="/admin/users/"');
-    for (const path of ['/admin/users/', '/admin/users/add/', '/admin/groups/', '/admin/tokens/', '/admin/tokens/blacklisted/', '/admin/log/']) {
+    for (const path of [
+      '/admin/users/',
+      '/admin/users/add/',
+      '/admin/groups/',
+      '/admin/tokens/',
+      '/admin/tokens/blacklisted/',
+      '/admin/log/',
+    ]) {
       const res = await admin.get(path);
       expect(res.status, path).to.equal(403);
       expect(res.text).to.include('You do not have permission to perform this action.');
@@ -173,7 +211,10 @@ describe('admin panel: permissions', () => {
       ['/admin/users/add/', { username: 'new', password: PASSWORD, password2: PASSWORD }],
     ] as const;
     for (const [path, form] of attempts) expect((await admin.post(path, form)).status, path).to.equal(403);
-    expect(await testKnex()('auth_user').where({ id: target.id }).first('username', 'is_active')).to.deep.equal({ username: 'target', is_active: true });
+    expect(await testKnex()('auth_user').where({ id: target.id }).first('username', 'is_active')).to.deep.equal({
+      username: 'target',
+      is_active: true,
+    });
     expect(await auditRows()).to.have.length(1); // the login only
   });
 
@@ -195,7 +236,14 @@ describe('admin panel: permissions', () => {
     await admin.post(`/admin/users/${target.id}/`, { username: 'target', is_active: 'on', is_superuser: 'on' });
     expect((await testKnex()('auth_user').where({ id: target.id }).first('is_superuser')).is_superuser).to.equal(false);
     expect((await admin.post(`/admin/users/${boss.id}/deactivate/`)).status).to.equal(403);
-    expect((await admin.post(`/admin/users/${boss.id}/password/`, { password1: 'new-Password-42', password2: 'new-Password-42' })).status).to.equal(403);
+    expect(
+      (
+        await admin.post(`/admin/users/${boss.id}/password/`, {
+          password1: 'new-Password-42',
+          password2: 'new-Password-42',
+        })
+      ).status,
+    ).to.equal(403);
   });
 
   it('keeps a non-superuser from granting a permission it lacks, directly or through a group, or changing its own', async () => {
@@ -203,24 +251,49 @@ describe('admin panel: permissions', () => {
     await makeGroup('deleters', ['delete_user']);
     const target = await makeUser({ username: 'target' });
     const admin = await adminLogin({ username: 'operator' });
-    const granted = async (id: number) => testKnex()('auth_user_user_permissions').where({ user_id: id }).count({ n: '*' }).then((r) => Number(r[0]!.n));
+    const granted = async (id: number) =>
+      testKnex()('auth_user_user_permissions')
+        .where({ user_id: id })
+        .count({ n: '*' })
+        .then((r) => Number(r[0]!.n));
     const form = { username: 'target', is_active: 'on' };
-    expect((await admin.post(`/admin/users/${target.id}/`, { ...form, permissions: ['delete_user'] })).status).to.equal(403);
+    expect((await admin.post(`/admin/users/${target.id}/`, { ...form, permissions: ['delete_user'] })).status).to.equal(
+      403,
+    );
     expect((await admin.post(`/admin/users/${target.id}/`, { ...form, groups: ['deleters'] })).status).to.equal(403);
     expect(await granted(target.id)).to.equal(0);
     expect(await testKnex()('auth_user_groups').where({ user_id: target.id })).to.have.length(0);
     // A permission it holds itself it may grant.
-    expect((await admin.post(`/admin/users/${target.id}/`, { ...form, permissions: ['view_user'] })).status).to.equal(302);
+    expect((await admin.post(`/admin/users/${target.id}/`, { ...form, permissions: ['view_user'] })).status).to.equal(
+      302,
+    );
     expect(await granted(target.id)).to.equal(1);
     // Its own record: no new direct permission, no group dropped, not even its staff flag.
     const self = { username: 'operator', is_active: 'on', is_staff: 'on', groups: ['operators'] };
-    expect((await admin.post(`/admin/users/${operator.id}/`, { ...self, permissions: ['view_user'] })).status).to.equal(403);
+    expect((await admin.post(`/admin/users/${operator.id}/`, { ...self, permissions: ['view_user'] })).status).to.equal(
+      403,
+    );
     expect((await admin.post(`/admin/users/${operator.id}/`, { ...self, groups: [] })).status).to.equal(403);
-    expect((await admin.post(`/admin/users/${operator.id}/`, { username: 'operator', is_active: 'on', groups: ['operators'] })).status).to.equal(403);
+    expect(
+      (
+        await admin.post(`/admin/users/${operator.id}/`, {
+          username: 'operator',
+          is_active: 'on',
+          groups: ['operators'],
+        })
+      ).status,
+    ).to.equal(403);
     expect((await admin.post(`/admin/users/${operator.id}/`, { ...self, first_name: 'Op' })).status).to.equal(302);
     // Its own group gets no permission it lacks.
     const operators = await testKnex()('auth_group').where({ name: 'operators' }).first('id');
-    expect((await admin.post(`/admin/groups/${operators.id}/`, { name: 'operators', permissions: ['view_user', 'change_user', 'add_user', 'change_group', 'view_group', 'delete_user'] })).status).to.equal(403);
+    expect(
+      (
+        await admin.post(`/admin/groups/${operators.id}/`, {
+          name: 'operators',
+          permissions: ['view_user', 'change_user', 'add_user', 'change_group', 'view_group', 'delete_user'],
+        })
+      ).status,
+    ).to.equal(403);
     expect(await testKnex()('auth_group_permissions').where({ group_id: operators.id })).to.have.length(5);
   });
 
@@ -263,7 +336,11 @@ describe('admin panel: CSRF', () => {
     await superuser();
     const target = await makeUser({ username: 'target' });
     const admin = await adminLogin({ username: 'root' });
-    for (const path of [`/admin/users/${target.id}/deactivate/`, `/admin/users/${target.id}/logout-all/`, '/admin/tokens/blacklist/?ids=1']) {
+    for (const path of [
+      `/admin/users/${target.id}/deactivate/`,
+      `/admin/users/${target.id}/logout-all/`,
+      '/admin/tokens/blacklist/?ids=1',
+    ]) {
       expect((await admin.get(path)).status, path).to.equal(404);
     }
   });
@@ -276,9 +353,11 @@ describe('admin panel: users', () => {
     await makeUser({ username: 'anna', email: 'anna@corp.example', groups: ['editors'] });
     await makeUser({ username: 'bob', is_active: false });
     await makeUser({ username: 'carl', is_staff: true });
-    for (let i = 0; i < 30; i += 1) await testKnex()('auth_user').insert({ username: `bulk${String(i).padStart(2, '0')}`, password: '!' });
+    for (let i = 0; i < 30; i += 1)
+      await testKnex()('auth_user').insert({ username: `bulk${String(i).padStart(2, '0')}`, password: '!' });
     const admin = await adminLogin({ username: 'root' });
-    const names = (html: string) => [...html.matchAll(/<a href="\/admin\/users\/\d+\/">([^<]+)<\/a>/g)].map((m) => m[1]);
+    const names = (html: string) =>
+      [...html.matchAll(/<a href="\/admin\/users\/\d+\/">([^<]+)<\/a>/g)].map((m) => m[1]);
     expect(names((await admin.get('/admin/users/?q=corp.example')).text)).to.deep.equal(['anna']);
     expect(names((await admin.get('/admin/users/?group=editors')).text)).to.deep.equal(['anna']);
     expect(names((await admin.get('/admin/users/?is_active=false')).text)).to.deep.equal(['bob']);
@@ -294,18 +373,38 @@ describe('admin panel: users', () => {
     const root = await superuser();
     await makeGroup('editors');
     const admin = await adminLogin({ username: 'root' });
-    const weak = await admin.post('/admin/users/add/', { username: 'newbie', password: '12345', password2: '12345', is_active: 'on' });
+    const weak = await admin.post('/admin/users/add/', {
+      username: 'newbie',
+      password: '12345',
+      password2: '12345',
+      is_active: 'on',
+    });
     expect(weak.status).to.equal(400);
     expect(weak.text)
       .to.include('This password is too short. It must contain at least 8 characters.')
       .and.include('This password is too common.')
       .and.include('This password is entirely numeric.');
-    const mismatch = await admin.post('/admin/users/add/', { username: 'newbie', password: PASSWORD, password2: 'other' });
+    const mismatch = await admin.post('/admin/users/add/', {
+      username: 'newbie',
+      password: PASSWORD,
+      password2: 'other',
+    });
     expect(mismatch.text).to.include('The two password fields didn’t match.');
-    const duplicate = await admin.post('/admin/users/add/', { username: 'root', password: PASSWORD, password2: PASSWORD });
+    const duplicate = await admin.post('/admin/users/add/', {
+      username: 'root',
+      password: PASSWORD,
+      password2: PASSWORD,
+    });
     expect(duplicate.text).to.include('A user with that username already exists.');
-    const both = await admin.post('/admin/users/add/', { username: 'root', email: 'nope', password: PASSWORD, password2: PASSWORD });
-    expect(both.text, 'a malformed field and a database error together').to.include('A user with that username already exists.').and.include('Enter a valid email address.');
+    const both = await admin.post('/admin/users/add/', {
+      username: 'root',
+      email: 'nope',
+      password: PASSWORD,
+      password2: PASSWORD,
+    });
+    expect(both.text, 'a malformed field and a database error together')
+      .to.include('A user with that username already exists.')
+      .and.include('Enter a valid email address.');
 
     const res = await admin.post('/admin/users/add/', {
       username: 'newbie',
@@ -321,11 +420,19 @@ describe('admin panel: users', () => {
     const created = await testKnex()('auth_user').where({ username: 'newbie' }).first();
     expect(res.headers.location).to.equal(`/admin/users/${created.id}/?notice=created`);
     expect(created).to.include({ email: 'newbie@example.com', is_staff: true, is_active: true, is_superuser: false });
-    const me = await api().get('/api/users/me/').set('Authorization', await bearer({ username: 'newbie' }));
+    const me = await api()
+      .get('/api/users/me/')
+      .set('Authorization', await bearer({ username: 'newbie' }));
     expect(me.body.groups).to.deep.equal(['editors']);
     expect(me.body.permissions).to.deep.equal(['view_group', 'view_user']);
     const entry = (await auditRows()).at(-1);
-    expect(entry).to.include({ actor_id: root.id, action: 'add_user', target_type: 'user', target_id: String(created.id), target_repr: 'newbie' });
+    expect(entry).to.include({
+      actor_id: root.id,
+      action: 'add_user',
+      target_type: 'user',
+      target_id: String(created.id),
+      target_repr: 'newbie',
+    });
     expect(JSON.stringify(entry.details)).not.to.include(PASSWORD);
   });
 
@@ -350,7 +457,14 @@ describe('admin panel: users', () => {
     expect(page.text).to.match(/value="blacklist_token" checked/);
     const entry = (await auditRows()).at(-1);
     expect(entry.action).to.equal('change_user');
-    expect(entry.details.changed).to.have.members(['first_name', 'last_name', 'email', 'is_staff', 'groups', 'permissions']);
+    expect(entry.details.changed).to.have.members([
+      'first_name',
+      'last_name',
+      'email',
+      'is_staff',
+      'groups',
+      'permissions',
+    ]);
     const invalid = await admin.post(`/admin/users/${target.id}/`, { username: 'bad name!', email: 'nope' });
     expect(invalid.status).to.equal(400);
     expect(invalid.text).to.include('Enter a valid username.').and.include('Enter a valid email address.');
@@ -364,10 +478,15 @@ describe('admin panel: users', () => {
     const weak = await admin.post(`/admin/users/${target.id}/password/`, { password1: 'target', password2: 'target' });
     expect(weak.status).to.equal(400);
     expect(weak.text).to.include('The password is too similar to the username.');
-    const res = await admin.post(`/admin/users/${target.id}/password/`, { password1: 'brand-New-secret-77', password2: 'brand-New-secret-77' });
+    const res = await admin.post(`/admin/users/${target.id}/password/`, {
+      password1: 'brand-New-secret-77',
+      password2: 'brand-New-secret-77',
+    });
     expect(res.status).to.equal(302);
     expect((await api().get('/api/users/me/').set('Authorization', header)).status).to.equal(401);
-    expect((await api().post('/api/token/').send({ username: 'target', password: 'brand-New-secret-77' })).status).to.equal(200);
+    expect(
+      (await api().post('/api/token/').send({ username: 'target', password: 'brand-New-secret-77' })).status,
+    ).to.equal(200);
     expect((await auditRows()).at(-1).action).to.equal('set_password');
   });
 
@@ -387,17 +506,33 @@ describe('admin panel: users', () => {
     const admin = await adminLogin({ username: 'root' });
     expect((await admin.post(`/admin/users/${target.id}/delete/`)).status).to.equal(302);
     expect(await testKnex()('auth_user').where({ id: target.id }).first()).to.equal(undefined);
-    expect((await auditRows()).at(-1)).to.include({ action: 'delete_user', target_id: String(target.id), target_repr: 'target' });
+    expect((await auditRows()).at(-1)).to.include({
+      action: 'delete_user',
+      target_id: String(target.id),
+      target_repr: 'target',
+    });
   });
 
   it('escapes what users typed', async () => {
     await superuser();
-    const target = await makeUser({ username: 'target', first_name: '<script>alert(1)</script>', last_name: '"><img src=x>' });
+    const target = await makeUser({
+      username: 'target',
+      first_name: '<script>alert(1)</script>',
+      last_name: '"><img src=x>',
+    });
     await makeGroup('<b>bold</b>');
     const admin = await adminLogin({ username: 'root' });
-    for (const path of ['/admin/users/', `/admin/users/${target.id}/`, '/admin/groups/', '/admin/users/?q=%3Cscript%3E']) {
+    for (const path of [
+      '/admin/users/',
+      `/admin/users/${target.id}/`,
+      '/admin/groups/',
+      '/admin/users/?q=%3Cscript%3E',
+    ]) {
       const res = await admin.get(path);
-      expect(res.text, path).not.to.include('<script>').and.not.to.include('<img src=x>').and.not.to.include('<b>bold</b>');
+      expect(res.text, path)
+        .not.to.include('<script>')
+        .and.not.to.include('<img src=x>')
+        .and.not.to.include('<b>bold</b>');
     }
     expect((await admin.get(`/admin/users/${target.id}/`)).text).to.include('&lt;script&gt;alert(1)&lt;/script&gt;');
   });
@@ -422,15 +557,22 @@ describe('admin panel: groups', () => {
     await superuser();
     const admin = await adminLogin({ username: 'root' });
     const form = await admin.get('/admin/groups/add/');
-    expect(form.text).to.include('<legend><strong>user</strong></legend>').and.include('<legend><strong>outstandingtoken</strong></legend>');
-    const created = await admin.post('/admin/groups/add/', { name: 'support', permissions: ['view_user', 'blacklist_token'] });
+    expect(form.text)
+      .to.include('<legend><strong>user</strong></legend>')
+      .and.include('<legend><strong>outstandingtoken</strong></legend>');
+    const created = await admin.post('/admin/groups/add/', {
+      name: 'support',
+      permissions: ['view_user', 'blacklist_token'],
+    });
     expect(created.status, created.text).to.equal(302);
     const group = await testKnex()('auth_group').where({ name: 'support' }).first();
     const duplicate = await admin.post('/admin/groups/add/', { name: 'support' });
     expect(duplicate.text).to.include('group with this name already exists.');
 
     await admin.post(`/admin/groups/${group.id}/`, { name: 'helpdesk', permissions: ['view_user', 'view_group'] });
-    const api_ = await api().get(`/api/groups/${group.id}/`).set('Authorization', await bearer({ username: 'root' }));
+    const api_ = await api()
+      .get(`/api/groups/${group.id}/`)
+      .set('Authorization', await bearer({ username: 'root' }));
     expect(api_.body).to.deep.equal({ id: group.id, name: 'helpdesk', permissions: ['view_group', 'view_user'] });
     expect((await admin.get('/admin/groups/')).text).to.include('helpdesk');
 
@@ -438,7 +580,11 @@ describe('admin panel: groups', () => {
     expect(await testKnex()('auth_group').where({ id: group.id }).first()).to.equal(undefined);
     const entries = (await auditRows()).filter((e) => e.target_type === 'group');
     expect(entries.map((e) => e.action)).to.deep.equal(['add_group', 'change_group', 'delete_group']);
-    expect(entries[1].details).to.deep.include({ added: ['view_group'], removed: ['blacklist_token'], name: { from: 'support', to: 'helpdesk' } });
+    expect(entries[1].details).to.deep.include({
+      added: ['view_group'],
+      removed: ['blacklist_token'],
+      name: { from: 'support', to: 'helpdesk' },
+    });
   });
 
   it('requires the group permissions', async () => {
@@ -471,12 +617,15 @@ describe('admin panel: tokens', () => {
     const alice = await makeUser({ username: 'alice' });
     const bob = await makeUser({ username: 'bob' });
     const [a, b, keep] = [await tokensFor(alice), await tokensFor(bob), await tokensFor(bob)];
-    const ids = await testKnex()('token_blacklist_outstandingtoken').whereIn('token', [a.refresh, b.refresh]).pluck('id');
+    const ids = await testKnex()('token_blacklist_outstandingtoken')
+      .whereIn('token', [a.refresh, b.refresh])
+      .pluck('id');
     const admin = await adminLogin({ username: 'root' });
     const res = await admin.post('/admin/tokens/blacklist/', { ids: ids.map(String), next: '/admin/tokens/?user=bob' });
     expect(res.status).to.equal(302);
     expect(res.headers.location).to.equal('/admin/tokens/?user=bob&notice=blacklisted');
-    for (const tokens of [a, b]) expect((await api().get('/api/users/me/').set('Authorization', `Bearer ${tokens.access}`)).status).to.equal(401);
+    for (const tokens of [a, b])
+      expect((await api().get('/api/users/me/').set('Authorization', `Bearer ${tokens.access}`)).status).to.equal(401);
     expect((await api().get('/api/users/me/').set('Authorization', `Bearer ${keep.access}`)).status).to.equal(200);
     const entry = (await auditRows()).at(-1);
     expect(entry).to.include({ action: 'blacklist_tokens', target_type: 'outstandingtoken' });
@@ -485,16 +634,19 @@ describe('admin panel: tokens', () => {
     expect(listed.text).to.include('alice').and.include('bob');
   });
 
-  it('keeps a non-superuser from blacklisting a superuser\'s tokens, as the API\'s logout-everywhere does', async () => {
+  it("keeps a non-superuser from blacklisting a superuser's tokens, as the API's logout-everywhere does", async () => {
     await staffWith('view_outstandingtoken', 'blacklist_token');
     const boss = await makeUser({ username: 'boss', is_superuser: true, is_staff: true });
     const alice = await makeUser({ username: 'alice' });
     const [own, theirs] = [await tokensFor(boss), await tokensFor(alice)];
-    const ids = await testKnex()('token_blacklist_outstandingtoken').whereIn('token', [own.refresh, theirs.refresh]).pluck('id');
+    const ids = await testKnex()('token_blacklist_outstandingtoken')
+      .whereIn('token', [own.refresh, theirs.refresh])
+      .pluck('id');
     const admin = await adminLogin({ username: 'operator' });
     expect((await admin.post('/admin/tokens/blacklist/', { ids: ids.map(String) })).status).to.equal(403);
     // Nothing of the selection is blacklisted, alice's token included.
-    for (const tokens of [own, theirs]) expect((await api().get('/api/users/me/').set('Authorization', `Bearer ${tokens.access}`)).status).to.equal(200);
+    for (const tokens of [own, theirs])
+      expect((await api().get('/api/users/me/').set('Authorization', `Bearer ${tokens.access}`)).status).to.equal(200);
     expect(await testKnex()('token_blacklist_blacklistedtoken')).to.have.length(0);
   });
 
@@ -512,8 +664,14 @@ describe('admin panel: tokens', () => {
     const headers = [await bearer(target), await bearer(target)];
     const admin = await adminLogin({ username: 'root' });
     expect((await admin.post(`/admin/users/${target.id}/logout-all/`)).status).to.equal(302);
-    for (const header of headers) expect((await api().get('/api/users/me/').set('Authorization', header)).status).to.equal(401);
-    expect((await auditRows()).at(-1)).to.deep.include({ actor_id: root.id, action: 'logout_everywhere', target_id: String(target.id), details: { blacklisted: 2 } });
+    for (const header of headers)
+      expect((await api().get('/api/users/me/').set('Authorization', header)).status).to.equal(401);
+    expect((await auditRows()).at(-1)).to.deep.include({
+      actor_id: root.id,
+      action: 'logout_everywhere',
+      target_id: String(target.id),
+      details: { blacklisted: 2 },
+    });
     const log = await admin.get('/admin/log/?action=logout_everywhere');
     expect(log.text).to.include('logout_everywhere').and.include('target');
   });

@@ -14,19 +14,35 @@ const MIGRATION = '20261128000200_admin_log';
 describe('admin audit log', () => {
   it('records who did what to which object, and keeps the name when the actor is deleted', async () => {
     const actor = await makeUser({ username: 'olga', is_staff: true });
-    await recordAction(testKnex(), actor, 'logout_everywhere', { type: 'user', id: 7, repr: 'suspect' }, { blacklisted: 2 });
+    await recordAction(
+      testKnex(),
+      actor,
+      'logout_everywhere',
+      { type: 'user', id: 7, repr: 'suspect' },
+      { blacklisted: 2 },
+    );
     await testKnex()('auth_user').where({ id: actor.id }).delete();
     const [entry] = await auditQuery(testKnex(), { action: 'logout_everywhere' });
-    expect(entry).to.deep.include({ actor_id: null, actor_username: 'olga', target_type: 'user', target_id: '7', target_repr: 'suspect', details: { blacklisted: 2 } });
+    expect(entry).to.deep.include({
+      actor_id: null,
+      actor_username: 'olga',
+      target_type: 'user',
+      target_id: '7',
+      target_repr: 'suspect',
+      details: { blacklisted: 2 },
+    });
     expect(entry.created_at).to.be.instanceOf(Date);
   });
 
   it('filters by actor, action and object, newest first', async () => {
     const actor = await makeUser({ username: 'olga' });
-    for (const action of ['login', 'change_user', 'change_user']) await recordAction(testKnex(), actor, action, { type: 'user', id: 1, repr: 'x' });
+    for (const action of ['login', 'change_user', 'change_user'])
+      await recordAction(testKnex(), actor, action, { type: 'user', id: 1, repr: 'x' });
     expect(await auditQuery(testKnex(), { actor: 'olga', action: 'change_user' })).to.have.length(2);
     expect(await auditQuery(testKnex(), { actor: 'nobody' })).to.have.length(0);
-    const ids = (await auditQuery(testKnex(), { targetType: 'user', targetId: '1' })).map((e: { id: number }) => Number(e.id));
+    const ids = (await auditQuery(testKnex(), { targetType: 'user', targetId: '1' })).map((e: { id: number }) =>
+      Number(e.id),
+    );
     expect(ids).to.deep.equal([...ids].sort((a, b) => b - a));
   });
 

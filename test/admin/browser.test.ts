@@ -17,7 +17,16 @@ import { ROOT } from '../support/processes.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.join(ROOT, 'test-artifacts/admin');
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 describe('admin panel in a browser', function () {
   this.timeout(180_000);
@@ -38,7 +47,12 @@ describe('admin panel in a browser', function () {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'admin-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, args: ARGS, headless: true, viewport: { width: 1280, height: 900 } });
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      args: ARGS,
+      headless: true,
+      viewport: { width: 1280, height: 900 },
+    });
     // No request may leave the machine: anything but this server is refused and fails the test.
     await context.route('**/*', (route) => (route.request().url().startsWith(base) ? route.continue() : route.abort()));
   });
@@ -125,7 +139,8 @@ describe('admin panel in a browser', function () {
     await shot(page, '11-group-change');
     await page.goto(`${base}/admin/log/`);
     const log = await page.content();
-    for (const action of ['login', 'blacklist_tokens', 'logout_everywhere', 'deactivate_user']) expect(log).to.include(action);
+    for (const action of ['login', 'blacklist_tokens', 'logout_everywhere', 'deactivate_user'])
+      expect(log).to.include(action);
     await shot(page, '12-audit-log');
 
     await page.getByRole('button', { name: /Log out operator/ }).click();

@@ -16,7 +16,11 @@ export interface AdminSession {
   /** GET with the session cookies. */
   get(path: string): supertest.Test;
   /** POST a form with the session cookies, the CSRF token and an allowed `Origin`, unless overridden. */
-  post(path: string, form?: Record<string, string | string[]>, options?: { csrf?: string | null; origin?: string | null }): supertest.Test;
+  post(
+    path: string,
+    form?: Record<string, string | string[]>,
+    options?: { csrf?: string | null; origin?: string | null },
+  ): supertest.Test;
 }
 
 /** The `name=value` pairs of a response's `Set-Cookie` headers, as a `Cookie` header. */
@@ -48,7 +52,11 @@ export function encodeForm(form: Record<string, string | string[]>): string {
  */
 export async function adminLogin(user: { username: string }, password = PASSWORD): Promise<AdminSession> {
   const client = api();
-  const res = await client.post('/admin/login/').set(ORIGIN).type('form').send(encodeForm({ username: user.username, password, next: '/admin/' }));
+  const res = await client
+    .post('/admin/login/')
+    .set(ORIGIN)
+    .type('form')
+    .send(encodeForm({ username: user.username, password, next: '/admin/' }));
   expect(res.status, res.text).to.equal(302);
   const cookie = cookieHeader(res);
   const home = await client.get('/admin/').set('Cookie', cookie);

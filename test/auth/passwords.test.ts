@@ -25,22 +25,26 @@ const STORED = {
   /** argon2d at this project's costs. */
   argon2d: '$argon2d$v=19$m=19456,p=1,t=2$Fqyxba63OLUdOzaNPfi8Hw$cSS6sYuQctva0ec1hGruq/kO9cc6vYPb1hqJDGoAaZE',
   /** Django's Argon2PasswordHasher defaults (argon2id, 100 MiB, 2 passes, 8 lanes). */
-  djangoArgon2id: 'argon2$argon2id$v=19$m=102400,t=2,p=8$Kh0aft0+Y7+oqSSw635Aew$vWPVl3TnI4D3lzDEivqVhYGkFKosZWWNT5KSiwhLR64',
+  djangoArgon2id:
+    'argon2$argon2id$v=19$m=102400,t=2,p=8$Kh0aft0+Y7+oqSSw635Aew$vWPVl3TnI4D3lzDEivqVhYGkFKosZWWNT5KSiwhLR64',
   /** Django's older Argon2PasswordHasher defaults (argon2i, 512 KiB, 2 passes, 2 lanes). */
   djangoArgon2i: 'argon2$argon2i$v=19$m=512,t=2,p=2$IDRVaCgP0g9Z3AgHOS1ieA$9geSGpDSMws/TUkDVXGVflQIEulgHqQUI/WXctjUczY',
 };
 
 describe('password hashing', () => {
-  it('hashes with argon2id at OWASP\'s minimum and verifies', async () => {
+  it("hashes with argon2id at OWASP's minimum and verifies", async () => {
     const hash = await hashPassword('s3cret-pass');
     expect(hash).to.match(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
     expect(await verifyPassword('s3cret-pass', hash)).to.deep.equal({ valid: true, needsRehash: false });
     expect((await verifyPassword('other', hash)).valid).to.equal(false);
   });
 
-  it('verifies every stored argon2 hash of the previous package; only this project\'s parameters need no rehash', async () => {
+  it("verifies every stored argon2 hash of the previous package; only this project's parameters need no rehash", async () => {
     expect(await verifyPassword('s3cret-pass', STORED.current)).to.deep.equal({ valid: true, needsRehash: false });
-    expect(await verifyPassword('s3cret-pass', STORED.packageDefaults)).to.deep.equal({ valid: true, needsRehash: true });
+    expect(await verifyPassword('s3cret-pass', STORED.packageDefaults)).to.deep.equal({
+      valid: true,
+      needsRehash: true,
+    });
     expect(await verifyPassword('s3cret-pass', STORED.argon2d)).to.deep.equal({ valid: true, needsRehash: true });
     for (const hash of [STORED.current, STORED.packageDefaults, STORED.argon2d]) {
       expect(await verifyPassword('s3cret-pasS', hash)).to.deep.equal({ valid: false, needsRehash: false });
@@ -62,7 +66,15 @@ describe('password hashing', () => {
 
   it('never matches unusable or unknown hashes', async () => {
     const truncated = STORED.current.slice(0, -4);
-    for (const hash of ['!unusable', 'md5$x$y', '', 'pbkdf2_sha256$abc$salt$hash', '$argon2id$garbage', truncated, `argon2${truncated}`]) {
+    for (const hash of [
+      '!unusable',
+      'md5$x$y',
+      '',
+      'pbkdf2_sha256$abc$salt$hash',
+      '$argon2id$garbage',
+      truncated,
+      `argon2${truncated}`,
+    ]) {
       expect((await verifyPassword('x', hash)).valid).to.equal(false);
     }
   });
@@ -71,7 +83,11 @@ describe('password hashing', () => {
     limitPasswordWork(1);
     try {
       const hash = await hashPassword('first-pass');
-      const work = [hashPassword('a-pass'), verifyPassword('first-pass', hash), verifyPassword('x', djangoPbkdf2('legacy-pass'))];
+      const work = [
+        hashPassword('a-pass'),
+        verifyPassword('first-pass', hash),
+        verifyPassword('x', djangoPbkdf2('legacy-pass')),
+      ];
       expect(passwordWork()).to.deep.equal({ running: 1, waiting: 2, limit: 1 });
       const [, check] = await Promise.all(work);
       expect(check).to.deep.equal({ valid: true, needsRehash: false });
@@ -83,7 +99,9 @@ describe('password hashing', () => {
 
   it('upgrades an imported Django hash to argon2id on the next successful login', async () => {
     const user = await makeUser({ username: 'imported' });
-    await testKnex()('auth_user').where({ id: user.id }).update({ password: djangoPbkdf2('django-era-pass') });
+    await testKnex()('auth_user')
+      .where({ id: user.id })
+      .update({ password: djangoPbkdf2('django-era-pass') });
     await api().post('/api/token/').send({ username: 'imported', password: 'django-era-pass' }).expect(200);
     const row = await testKnex()('auth_user').where({ id: user.id }).first('password');
     expect(row.password).to.match(/^\$argon2id\$/);
@@ -91,12 +109,12 @@ describe('password hashing', () => {
   });
 });
 
-describe('password validation (Django\'s four validators)', () => {
+describe("password validation (Django's four validators)", () => {
   it('accepts a good password', () => {
     expect(validatePassword('correct-Horse-battery-9', { username: 'alice' })).to.deep.equal([]);
   });
 
-  it('lists every failing validator, in Django\'s order and words', () => {
+  it("lists every failing validator, in Django's order and words", () => {
     expect(validatePassword('1234567')).to.deep.equal([
       'This password is too short. It must contain at least 8 characters.',
       'This password is too common.',
@@ -105,7 +123,7 @@ describe('password validation (Django\'s four validators)', () => {
     expect(validatePassword('password')).to.deep.equal(['This password is too common.']);
   });
 
-  it('uses Django\'s own common-password list: its 19,727 passwords, no others, whatever the case or spaces', () => {
+  it("uses Django's own common-password list: its 19,727 passwords, no others, whatever the case or spaces", () => {
     // In Django's list; not in the ~15,000 of the npm package this project used before.
     expect(validatePassword('a1234567890')).to.deep.equal(['This password is too common.']);
     expect(validatePassword('  Qwerty123  ')).to.deep.equal(['This password is too common.']);
@@ -117,14 +135,23 @@ describe('password validation (Django\'s four validators)', () => {
   });
 
   it('refuses a password similar to the username, names or email', () => {
-    expect(validatePassword('zanzibar-42', { username: 'zanzibar_42' })).to.deep.equal(['The password is too similar to the username.']);
-    expect(validatePassword('wonderland7', { email: 'wonderland@example.com' })).to.deep.equal(['The password is too similar to the email address.']);
+    expect(validatePassword('zanzibar-42', { username: 'zanzibar_42' })).to.deep.equal([
+      'The password is too similar to the username.',
+    ]);
+    expect(validatePassword('wonderland7', { email: 'wonderland@example.com' })).to.deep.equal([
+      'The password is too similar to the email address.',
+    ]);
     // Also in Django's common list: both messages, as Django gives them.
-    expect(validatePassword('Montgomery', { first_name: 'Montgomery' })).to.deep.equal(['The password is too similar to the first name.', 'This password is too common.']);
-    expect(validatePassword('Kwiatkowska-3', { last_name: 'Kwiatkowska' })).to.deep.equal(['The password is too similar to the last name.']);
+    expect(validatePassword('Montgomery', { first_name: 'Montgomery' })).to.deep.equal([
+      'The password is too similar to the first name.',
+      'This password is too common.',
+    ]);
+    expect(validatePassword('Kwiatkowska-3', { last_name: 'Kwiatkowska' })).to.deep.equal([
+      'The password is too similar to the last name.',
+    ]);
   });
 
-  it('computes difflib\'s SequenceMatcher ratio', () => {
+  it("computes difflib's SequenceMatcher ratio", () => {
     expect(similarityRatio('abcd', 'bcde')).to.equal(0.75);
     expect(similarityRatio('', '')).to.equal(1);
     expect(similarityRatio('abc', 'xyz')).to.equal(0);

@@ -94,14 +94,20 @@ describe('caches kept current by database notices (CACHE_TTL)', () => {
     await sql('DELETE FROM token_blacklist_blacklistedtoken'); // the first token is live again, the rotated one too
     await me(authorization);
     const queries = principalQueries;
-    await sql('INSERT INTO token_blacklist_blacklistedtoken (token_id, blacklisted_at) SELECT id, now() FROM token_blacklist_outstandingtoken WHERE user_id = ? ORDER BY id LIMIT 1', [user.id]);
+    await sql(
+      'INSERT INTO token_blacklist_blacklistedtoken (token_id, blacklisted_at) SELECT id, now() FROM token_blacklist_outstandingtoken WHERE user_id = ? ORDER BY id LIMIT 1',
+      [user.id],
+    );
     await me(authorization).then((r) => expect(r.status, 'still live: the newer token').to.equal(200));
     expect(principalQueries - queries, 'evicted and asked again').to.equal(1);
   });
 
   it('refuses a session blacklisted in SQL, and one whose tokens were deleted', async () => {
     const first = await warmUser();
-    await sql('INSERT INTO token_blacklist_blacklistedtoken (token_id, blacklisted_at) SELECT id, now() FROM token_blacklist_outstandingtoken WHERE user_id = ?', [first.user.id]);
+    await sql(
+      'INSERT INTO token_blacklist_blacklistedtoken (token_id, blacklisted_at) SELECT id, now() FROM token_blacklist_outstandingtoken WHERE user_id = ?',
+      [first.user.id],
+    );
     expect((await me(first.authorization)).status).to.equal(401);
 
     const second = await warmUser();
@@ -111,7 +117,10 @@ describe('caches kept current by database notices (CACHE_TTL)', () => {
 
   it('refuses a session whose last token expired since it was cached', async () => {
     const { user, authorization } = await warmUser();
-    await sql("UPDATE token_blacklist_outstandingtoken SET expires_at = now() + interval '1 second' WHERE user_id = ?", [user.id]);
+    await sql(
+      "UPDATE token_blacklist_outstandingtoken SET expires_at = now() + interval '1 second' WHERE user_id = ?",
+      [user.id],
+    );
     await me(authorization).then((r) => expect(r.status).to.equal(200)); // cached again, live for one more second
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     const refused = await client.get('/api/users/me/').set('Authorization', authorization);
@@ -163,7 +172,11 @@ describe('caches kept current by database notices (CACHE_TTL)', () => {
 
   it('sees a profile change made through the API', async () => {
     const { authorization } = await warmUser();
-    await client.patch('/api/users/me/').set('Authorization', authorization).send({ first_name: 'Renamed' }).expect(200);
+    await client
+      .patch('/api/users/me/')
+      .set('Authorization', authorization)
+      .send({ first_name: 'Renamed' })
+      .expect(200);
     expect((await me(authorization)).body.first_name).to.equal('Renamed');
   });
 
@@ -198,7 +211,9 @@ describe('caches kept current by database notices (CACHE_TTL)', () => {
     expect(cache.active).to.equal(false);
     await sql('UPDATE auth_user SET is_active = false WHERE id = ?', [user.id]);
     const before = principalQueries;
-    expect((await client.get('/api/users/me/').set('Authorization', authorization)).body.code).to.equal('user_inactive');
+    expect((await client.get('/api/users/me/').set('Authorization', authorization)).body.code).to.equal(
+      'user_inactive',
+    );
     expect(principalQueries - before).to.equal(1);
   });
 
@@ -209,8 +224,16 @@ describe('caches kept current by database notices (CACHE_TTL)', () => {
      */
     async function list(authorization: string, query = '') {
       await listener.sync();
-      const res = await client.get(`/api/users/${query}`).set('Authorization', authorization).set('Host', 'api.test').expect(200);
-      return res.body as { count: number; next: string | null; results: { username: string; groups: string[]; last_login: string | null }[] };
+      const res = await client
+        .get(`/api/users/${query}`)
+        .set('Authorization', authorization)
+        .set('Host', 'api.test')
+        .expect(200);
+      return res.body as {
+        count: number;
+        next: string | null;
+        results: { username: string; groups: string[]; last_login: string | null }[];
+      };
     }
 
     it('answers a page from memory until a user, a membership or a group changes', async () => {
@@ -223,7 +246,9 @@ describe('caches kept current by database notices (CACHE_TTL)', () => {
       expect(await list(authorization)).to.deep.equal(first);
       expect(countQueries, 'the second answer is from memory').to.equal(counted);
 
-      await sql("INSERT INTO auth_user (username, password, email, first_name, last_name, is_active, is_staff, is_superuser, date_joined) VALUES ('carol', '!', '', '', '', true, false, false, now())");
+      await sql(
+        "INSERT INTO auth_user (username, password, email, first_name, last_name, is_active, is_staff, is_superuser, date_joined) VALUES ('carol', '!', '', '', '', true, false, false, now())",
+      );
       expect((await list(authorization)).results.map((u) => u.username)).to.deep.equal(['admin', 'bob', 'carol']);
 
       await sql('UPDATE auth_user SET username = ? WHERE id = ?', ['robert', other.id]);
@@ -246,7 +271,11 @@ describe('caches kept current by database notices (CACHE_TTL)', () => {
       const { authorization } = await warmUser({ is_superuser: true });
       for (let i = 0; i < 3; i++) await makeUser();
       const local = await list(authorization, '?page_size=2');
-      const proxied = await client.get('/api/users/?page_size=2').set('Authorization', authorization).set('Host', 'api.example.com').expect(200);
+      const proxied = await client
+        .get('/api/users/?page_size=2')
+        .set('Authorization', authorization)
+        .set('Host', 'api.example.com')
+        .expect(200);
       expect(local.next).to.equal('http://api.test/api/users/?page_size=2&page=2');
       expect(proxied.body.next).to.equal('http://api.example.com/api/users/?page_size=2&page=2');
       expect((await list(authorization, '?page_size=3')).results).to.have.length(3);
@@ -266,7 +295,9 @@ describe('caches kept current by database notices (CACHE_TTL)', () => {
     notices.subscribe(off);
     const offListener = await testDatabase().listen(AUTH_CHANNEL, notices);
     try {
-      const plain = supertest(createApp({ ...testDeps({ CACHE_TTL: 'off' }), principals: off, notices }).app.callback());
+      const plain = supertest(
+        createApp({ ...testDeps({ CACHE_TTL: 'off' }), principals: off, notices }).app.callback(),
+      );
       const { authorization } = await warmUser({ is_superuser: true });
       const before = { principal: principalQueries, count: countQueries };
       for (let i = 0; i < 3; i++) await plain.get('/api/users/me/').set('Authorization', authorization).expect(200);
@@ -281,11 +312,15 @@ describe('caches kept current by database notices (CACHE_TTL)', () => {
   it('when the notice connection drops, stops answering from memory and resumes once it is back', async function () {
     if (testDatabase().kind !== 'postgres') this.skip(); // the embedded database has no connection to lose
     const { user, authorization } = await warmUser();
-    await sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'backoffice-notices' AND datname = current_database()");
+    await sql(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'backoffice-notices' AND datname = current_database()",
+    );
     for (let i = 0; i < 50 && cache.active; i++) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(cache.active, 'bypassed while not listening').to.equal(false);
     await sql('UPDATE auth_user SET is_active = false WHERE id = ?', [user.id]); // its notice is lost
-    expect((await client.get('/api/users/me/').set('Authorization', authorization)).body.code).to.equal('user_inactive');
+    expect((await client.get('/api/users/me/').set('Authorization', authorization)).body.code).to.equal(
+      'user_inactive',
+    );
     for (let i = 0; i < 150 && !cache.active; i++) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(cache.active, 'listening again').to.equal(true);
     await sql('UPDATE auth_user SET is_active = true WHERE id = ?', [user.id]);

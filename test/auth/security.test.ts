@@ -13,7 +13,7 @@ import { testDatabase, testKnex } from '../support/hooks.js';
 const NOT_VALID = 'Given token not valid for any token type';
 
 describe('token attack matrix', () => {
-  it('answers every forged, confused or malformed token with 401 and simplejwt\'s body, never 500', async () => {
+  it("answers every forged, confused or malformed token with 401 and simplejwt's body, never 500", async () => {
     const user = await makeUser();
     const { access, refresh } = await tokensFor(user);
     const claims = jwt.decode(access) as jwt.JwtPayload;
@@ -26,7 +26,10 @@ describe('token attack matrix', () => {
       'alg none': jwt.sign(claims, '', { algorithm: 'none' }),
       'HS384 with the right key': jwt.sign(claims, TEST_SECRET_KEY, { algorithm: 'HS384' }),
       'RS256 with a foreign key': jwt.sign(claims, privateKey, { algorithm: 'RS256' }),
-      'HS256 keyed with a public key (confusion)': jwt.sign(claims, publicKey.export({ type: 'spki', format: 'pem' }).toString()),
+      'HS256 keyed with a public key (confusion)': jwt.sign(
+        claims,
+        publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      ),
       'wrong signature': jwt.sign(claims, 'x'.repeat(48)),
       'tampered payload': tampered.join('.'),
       'refresh used as access': refresh,
@@ -45,7 +48,9 @@ describe('token attack matrix', () => {
       expect(res.status, name).to.equal(401);
       expect(res.body.detail, name).to.equal(NOT_VALID);
       expect(res.body.code, name).to.equal('token_not_valid');
-      const viaCookie = await api().get('/api/users/me/').set('Cookie', `access_token=${encodeURIComponent(token)}`);
+      const viaCookie = await api()
+        .get('/api/users/me/')
+        .set('Cookie', `access_token=${encodeURIComponent(token)}`);
       expect(viaCookie.status, `${name} (cookie)`).to.equal(401);
       const atRefresh = await api().post('/api/token/refresh/').send({ refresh: token });
       expect(atRefresh.status, `${name} (refresh)`).to.equal(name === 'refresh used as access' ? 200 : 401);
@@ -54,7 +59,10 @@ describe('token attack matrix', () => {
 
   it('answers a malformed Authorization header with 401', async () => {
     const res = await api().get('/api/users/me/').set('Authorization', 'Bearer a b').expect(401);
-    expect(res.body).to.deep.equal({ detail: 'Authorization header must contain two space-delimited values', code: 'bad_authorization_header' });
+    expect(res.body).to.deep.equal({
+      detail: 'Authorization header must contain two space-delimited values',
+      code: 'bad_authorization_header',
+    });
   });
 });
 
@@ -69,7 +77,10 @@ describe('revocation across app instances', () => {
       const notices = new NoticeHub();
       notices.subscribe(principals);
       const listener = await testDatabase().listen(AUTH_CHANNEL, notices);
-      return { client: supertest(createApp({ ...testDeps({ CACHE_TTL: '10m' }), principals, notices }).app.callback()), listener };
+      return {
+        client: supertest(createApp({ ...testDeps({ CACHE_TTL: '10m' }), principals, notices }).app.callback()),
+        listener,
+      };
     };
     const first = await instance();
     const second = await instance();
@@ -93,10 +104,11 @@ describe('revocation across app instances', () => {
 });
 
 describe('throttling', () => {
-  it('limits login attempts per client address with DRF\'s 429 and Retry-After', async () => {
+  it("limits login attempts per client address with DRF's 429 and Retry-After", async () => {
     await makeUser({ username: 'alice' });
     const client = api({ THROTTLE_LOGIN_PER_IP: '3/m' });
-    for (let i = 0; i < 3; i++) await client.post('/api/token/').send({ username: 'alice', password: PASSWORD }).expect(200);
+    for (let i = 0; i < 3; i++)
+      await client.post('/api/token/').send({ username: 'alice', password: PASSWORD }).expect(200);
     const res = await client.post('/api/token/').send({ username: 'alice', password: PASSWORD }).expect(429);
     expect(res.body.detail).to.match(/^Request was throttled\. Expected available in \d+ seconds?\.$/);
     expect(Number(res.headers['retry-after'])).to.be.within(1, 60);
@@ -106,7 +118,8 @@ describe('throttling', () => {
     await makeUser({ username: 'alice' });
     const env = { THROTTLE_LOGIN_PER_USER: '2/h', TRUST_PROXY: '1' };
     const client = api(env);
-    const attempt = (ip: string, password: string) => client.post('/api/token/').set('X-Forwarded-For', ip).send({ username: 'Alice'.toLowerCase(), password });
+    const attempt = (ip: string, password: string) =>
+      client.post('/api/token/').set('X-Forwarded-For', ip).send({ username: 'Alice'.toLowerCase(), password });
     await attempt('10.0.0.1', 'wrong-1').expect(401);
     await attempt('10.0.0.1', PASSWORD).expect(200);
     await attempt('10.0.0.2', 'wrong-2').expect(401);
@@ -118,18 +131,35 @@ describe('throttling', () => {
   it('takes the client address from X-Forwarded-For only with TRUST_PROXY', async () => {
     await makeUser({ username: 'alice' });
     const untrusted = api({ THROTTLE_LOGIN_PER_IP: '1/m' });
-    await untrusted.post('/api/token/').set('X-Forwarded-For', '10.0.0.1').send({ username: 'alice', password: PASSWORD }).expect(200);
-    await untrusted.post('/api/token/').set('X-Forwarded-For', '10.0.0.2').send({ username: 'alice', password: PASSWORD }).expect(429);
+    await untrusted
+      .post('/api/token/')
+      .set('X-Forwarded-For', '10.0.0.1')
+      .send({ username: 'alice', password: PASSWORD })
+      .expect(200);
+    await untrusted
+      .post('/api/token/')
+      .set('X-Forwarded-For', '10.0.0.2')
+      .send({ username: 'alice', password: PASSWORD })
+      .expect(429);
     const trusted = api({ THROTTLE_LOGIN_PER_IP: '1/m', TRUST_PROXY: '1' });
-    await trusted.post('/api/token/').set('X-Forwarded-For', '10.0.1.1').send({ username: 'alice', password: PASSWORD }).expect(200);
-    await trusted.post('/api/token/').set('X-Forwarded-For', '10.0.1.2').send({ username: 'alice', password: PASSWORD }).expect(200);
+    await trusted
+      .post('/api/token/')
+      .set('X-Forwarded-For', '10.0.1.1')
+      .send({ username: 'alice', password: PASSWORD })
+      .expect(200);
+    await trusted
+      .post('/api/token/')
+      .set('X-Forwarded-For', '10.0.1.2')
+      .send({ username: 'alice', password: PASSWORD })
+      .expect(200);
   });
 
   it('behind one proxy, the address the proxy appended counts: entries a client writes itself neither escape nor move the bucket', async () => {
     await makeUser({ username: 'alice' });
     const client = api({ THROTTLE_LOGIN_PER_IP: '2/m', TRUST_PROXY: '1' });
     // nginx appends the address it saw ($proxy_add_x_forwarded_for) to what the client sent.
-    const login = (forwarded: string) => client.post('/api/token/').set('X-Forwarded-For', forwarded).send({ username: 'alice', password: PASSWORD });
+    const login = (forwarded: string) =>
+      client.post('/api/token/').set('X-Forwarded-For', forwarded).send({ username: 'alice', password: PASSWORD });
     await login('1.1.1.1, 10.0.2.1').expect(200);
     await login('2.2.2.2, 10.0.2.1').expect(200);
     await login('3.3.3.3, 10.0.2.1').expect(429);
@@ -143,7 +173,8 @@ describe('throttling', () => {
   it('behind two proxies, the address the outer one appended counts', async () => {
     await makeUser({ username: 'alice' });
     const client = api({ THROTTLE_LOGIN_PER_IP: '1/m', TRUST_PROXY: '2' });
-    const login = (forwarded: string) => client.post('/api/token/').set('X-Forwarded-For', forwarded).send({ username: 'alice', password: PASSWORD });
+    const login = (forwarded: string) =>
+      client.post('/api/token/').set('X-Forwarded-For', forwarded).send({ username: 'alice', password: PASSWORD });
     await login('9.9.9.9, 10.0.3.1, 192.168.0.2').expect(200);
     await login('8.8.8.8, 10.0.3.1, 192.168.0.3').expect(429);
     await login('10.0.3.2, 192.168.0.2').expect(200);
@@ -162,7 +193,10 @@ describe('throttling', () => {
     for (let i = 0; i < 3; i++) await anon.get('/api/health/').expect(200);
     // A request with credentials is counted per user, not as anonymous, whichever way it carries them.
     await anon.get('/api/users/me/').set('Authorization', authorization).expect(200);
-    await anon.get('/api/users/me/').set('Cookie', `access_token=${authorization.slice('Bearer '.length)}`).expect(200);
+    await anon
+      .get('/api/users/me/')
+      .set('Cookie', `access_token=${authorization.slice('Bearer '.length)}`)
+      .expect(200);
   });
 
   it('counts a request with credentials that do not authenticate as anonymous', async () => {
@@ -184,11 +218,13 @@ describe('throttling', () => {
       ['media', (c) => c.get('/api/media/files/none/?expires=1&signature=x')],
     ];
     // A server database keeps the counts in its throttle table, shared by every app instance.
-    const forgetCounts = async () => (await testKnex().schema.hasTable('throttle')) && (await testKnex()('throttle').delete());
+    const forgetCounts = async () =>
+      (await testKnex().schema.hasTable('throttle')) && (await testKnex()('throttle').delete());
     for (const [name, request] of routes) {
       await forgetCounts();
       const client = api({ THROTTLE_ANON: '2/m' });
-      for (let i = 0; i < 2; i++) expect((await request(client).set('Authorization', 'Bearer junk')).status, name).to.not.equal(429);
+      for (let i = 0; i < 2; i++)
+        expect((await request(client).set('Authorization', 'Bearer junk')).status, name).to.not.equal(429);
       expect((await request(client).set('Authorization', 'Bearer junk')).status, name).to.equal(429);
     }
     // A refresh with a live refresh token is still anonymous: it has no access token.
@@ -219,7 +255,11 @@ describe('throttling', () => {
   });
 
   it('counts in Redis when REDIS_URL is set, across instances', async function () {
-    const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    const redis = new Redis('redis://127.0.0.1:6379', {
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+    });
     try {
       await redis.connect();
     } catch {
@@ -230,11 +270,18 @@ describe('throttling', () => {
     try {
       await makeUser({ username: 'alice' });
       const prefix = `t${Date.now()}`;
-      const deps = () => ({ ...testDeps({ THROTTLE_LOGIN_PER_IP: '2/m', REDIS_URL: 'redis://127.0.0.1:6379' }), redis });
+      const deps = () => ({
+        ...testDeps({ THROTTLE_LOGIN_PER_IP: '2/m', REDIS_URL: 'redis://127.0.0.1:6379' }),
+        redis,
+      });
       const keys = await redis.keys('throttle:login-ip*');
       if (keys.length) await redis.del(...keys);
       for (const status of [200, 200, 429]) {
-        await supertest(createApp(deps()).app.callback()).post('/api/token/').set('X-Test', prefix).send({ username: 'alice', password: PASSWORD }).expect(status);
+        await supertest(createApp(deps()).app.callback())
+          .post('/api/token/')
+          .set('X-Test', prefix)
+          .send({ username: 'alice', password: PASSWORD })
+          .expect(status);
       }
       expect(await redis.keys('throttle:login-ip*')).to.have.length.greaterThan(0);
     } finally {
@@ -270,27 +317,52 @@ describe('no account enumeration', () => {
 describe('CSRF and CORS', () => {
   it('lets Bearer-authenticated unsafe requests through from any origin', async () => {
     const user = await makeUser();
-    await api().patch('/api/users/me/').set('Authorization', await bearer(user)).set('Origin', 'https://evil.example').send({ first_name: 'x' }).expect(200);
+    await api()
+      .patch('/api/users/me/')
+      .set('Authorization', await bearer(user))
+      .set('Origin', 'https://evil.example')
+      .send({ first_name: 'x' })
+      .expect(200);
   });
 
-  it('accepts a cookie-authenticated request from the API\'s own origin, and by Referer', async () => {
+  it("accepts a cookie-authenticated request from the API's own origin, and by Referer", async () => {
     const user = await makeUser();
     const { access } = await tokensFor(user);
-    await api().patch('/api/users/me/').set('Host', 'api.example.com').set('Origin', 'http://api.example.com').set('Cookie', `access_token=${access}`).send({}).expect(200);
-    await api().patch('/api/users/me/').set('Referer', 'http://localhost:5173/profile').set('Cookie', `access_token=${access}`).send({}).expect(200);
-    await api().patch('/api/users/me/').set('Referer', 'https://evil.example/x').set('Cookie', `access_token=${access}`).send({}).expect(403);
+    await api()
+      .patch('/api/users/me/')
+      .set('Host', 'api.example.com')
+      .set('Origin', 'http://api.example.com')
+      .set('Cookie', `access_token=${access}`)
+      .send({})
+      .expect(200);
+    await api()
+      .patch('/api/users/me/')
+      .set('Referer', 'http://localhost:5173/profile')
+      .set('Cookie', `access_token=${access}`)
+      .send({})
+      .expect(200);
+    await api()
+      .patch('/api/users/me/')
+      .set('Referer', 'https://evil.example/x')
+      .set('Cookie', `access_token=${access}`)
+      .send({})
+      .expect(403);
   });
 });
 
 describe('response headers', () => {
   it('sends security headers and no X-Powered-By on every response', async () => {
-    for (const res of [await api().get('/api/health/'), await api().get('/api/nope/'), await api().post('/api/token/').send({})]) {
+    for (const res of [
+      await api().get('/api/health/'),
+      await api().get('/api/nope/'),
+      await api().post('/api/token/').send({}),
+    ]) {
       expect(res.headers['x-content-type-options']).to.equal('nosniff');
       expect(res.headers['x-frame-options']).to.equal('SAMEORIGIN');
       expect(res.headers).to.have.property('content-security-policy');
       expect(res.headers).to.have.property('x-request-id');
       expect(res.headers).not.to.have.property('x-powered-by');
-      expect(res.headers, 'HSTS is nginx\'s').not.to.have.property('strict-transport-security');
+      expect(res.headers, "HSTS is nginx's").not.to.have.property('strict-transport-security');
     }
   });
 });

@@ -71,14 +71,20 @@ describe('POST /api/token/', () => {
 
   it('requires username and password, with DRF messages', async () => {
     const res = await api().post('/api/token/').send({ username: '' }).expect(400);
-    expect(res.body).to.deep.equal({ username: ['This field may not be blank.'], password: ['This field is required.'] });
+    expect(res.body).to.deep.equal({
+      username: ['This field may not be blank.'],
+      password: ['This field is required.'],
+    });
   });
 });
 
 describe('authentication of API requests', () => {
   it('accepts a Bearer access token', async () => {
     const user = await makeUser({ username: 'alice' });
-    const res = await api().get('/api/users/me/').set('Authorization', await bearer(user)).expect(200);
+    const res = await api()
+      .get('/api/users/me/')
+      .set('Authorization', await bearer(user))
+      .expect(200);
     expect(res.body.username).to.equal('alice');
   });
 
@@ -100,7 +106,7 @@ describe('authentication of API requests', () => {
     expect(res.body).to.deep.equal({ detail: 'Authentication credentials were not provided.' });
   });
 
-  it('answers a bad token with simplejwt\'s body', async () => {
+  it("answers a bad token with simplejwt's body", async () => {
     const res = await api().get('/api/users/me/').set('Authorization', 'Bearer not-a-token').expect(401);
     expect(res.body).to.deep.equal({
       detail: 'Given token not valid for any token type',
@@ -132,11 +138,18 @@ describe('authentication of API requests', () => {
     const { sid } = jwt.decode((await tokensFor(user)).access) as { sid: string };
     const settings = { secretKey: TEST_SECRET_KEY, accessLifetime: 300, refreshLifetime: 86_400 };
     // Expires at the start of the next second but one.
-    const { token } = signToken(settings, 'access', { userId: user.id, sessionId: sid }, Math.floor(Date.now() / 1000) + 2 - 300);
+    const { token } = signToken(
+      settings,
+      'access',
+      { userId: user.id, sessionId: sid },
+      Math.floor(Date.now() / 1000) + 2 - 300,
+    );
     await api().get('/api/users/me/').set('Authorization', `Bearer ${token}`).expect(200);
     await api().get('/api/users/me/').set('Authorization', `Bearer ${token}`).expect(200); // known now
 
-    expect(() => verifyToken({ ...settings, secretKey: 'another-secret-key-of-sufficient-length!!' }, token, 'access')).to.throw(TokenError, 'Token is invalid');
+    expect(() =>
+      verifyToken({ ...settings, secretKey: 'another-secret-key-of-sufficient-length!!' }, token, 'access'),
+    ).to.throw(TokenError, 'Token is invalid');
     expect(() => verifyToken(settings, token, 'refresh')).to.throw(TokenError, 'Token has wrong type');
 
     await new Promise((resolve) => setTimeout(resolve, 2_050 - (Date.now() % 1000)));
@@ -206,7 +219,12 @@ describe('POST /api/token/refresh/', () => {
   it('reads the refresh token from its cookie when the body has none, from an allowed origin', async () => {
     const user = await makeUser();
     const { refresh } = await tokensFor(user);
-    const res = await api().post('/api/token/refresh/').set(fromFrontend).set('Cookie', `refresh_token=${refresh}`).send({}).expect(200);
+    const res = await api()
+      .post('/api/token/refresh/')
+      .set(fromFrontend)
+      .set('Cookie', `refresh_token=${refresh}`)
+      .send({})
+      .expect(200);
     expect(res.body).to.have.all.keys('access', 'refresh');
   });
 
@@ -232,7 +250,9 @@ describe('POST /api/token/refresh/', () => {
     const user = await makeUser();
     const { refresh, access } = await tokensFor(user);
     expect((await api().post('/api/token/refresh/').send({ refresh: access }).expect(401)).body).to.deep.equal(INVALID);
-    expect((await api().post('/api/token/refresh/').send({ refresh: 'garbage' }).expect(401)).body).to.deep.equal(INVALID);
+    expect((await api().post('/api/token/refresh/').send({ refresh: 'garbage' }).expect(401)).body).to.deep.equal(
+      INVALID,
+    );
     await testKnex()('auth_user').where({ id: user.id }).update({ is_active: false });
     const inactive = await api().post('/api/token/refresh/').send({ refresh }).expect(401);
     expect(inactive.body).to.deep.equal({ detail: 'No active account found for the given token.' });
@@ -251,13 +271,17 @@ describe('POST /api/token/verify/', () => {
     const { refresh } = await tokensFor(await makeUser());
     expect((await api().post('/api/token/verify/').send({ token: 'x.y.z' }).expect(401)).body).to.deep.equal(INVALID);
     await api().post('/api/token/blacklist/').send({ refresh }).expect(200);
-    expect((await api().post('/api/token/verify/').send({ token: refresh }).expect(401)).body).to.deep.equal(BLACKLISTED);
-    expect((await api().post('/api/token/verify/').send({}).expect(400)).body).to.deep.equal({ token: ['This field is required.'] });
+    expect((await api().post('/api/token/verify/').send({ token: refresh }).expect(401)).body).to.deep.equal(
+      BLACKLISTED,
+    );
+    expect((await api().post('/api/token/verify/').send({}).expect(400)).body).to.deep.equal({
+      token: ['This field is required.'],
+    });
   });
 });
 
 describe('POST /api/token/blacklist/ (logout)', () => {
-  it('blacklists the refresh token, clears both cookies, and kills the session\'s access token at once', async () => {
+  it("blacklists the refresh token, clears both cookies, and kills the session's access token at once", async () => {
     const user = await makeUser();
     const { refresh, access } = await tokensFor(user);
     const other = await tokensFor(user);
@@ -277,7 +301,12 @@ describe('POST /api/token/blacklist/ (logout)', () => {
 
   it('logs out with the refresh cookie from the frontend', async () => {
     const { refresh } = await tokensFor(await makeUser());
-    await api().post('/api/token/blacklist/').set(fromFrontend).set('Cookie', `refresh_token=${refresh}`).send({}).expect(200);
+    await api()
+      .post('/api/token/blacklist/')
+      .set(fromFrontend)
+      .set('Cookie', `refresh_token=${refresh}`)
+      .send({})
+      .expect(200);
     await api().post('/api/token/refresh/').send({ refresh }).expect(401);
   });
 
@@ -291,7 +320,9 @@ describe('POST /api/token/blacklist/ (logout)', () => {
     const env = { TOKEN_BLACKLIST: 'false' };
     const { refresh, access } = await tokensFor(await makeUser());
     await api(env).post('/api/token/blacklist/').send({ refresh }).expect(200);
-    expect(await testKnex()('token_blacklist_blacklistedtoken').count({ n: '*' }).first()).to.satisfy((r: { n: unknown }) => Number(r.n) === 0);
+    expect(await testKnex()('token_blacklist_blacklistedtoken').count({ n: '*' }).first()).to.satisfy(
+      (r: { n: unknown }) => Number(r.n) === 0,
+    );
     await api(env).get('/api/users/me/').set('Authorization', `Bearer ${access}`).expect(200);
   });
 });

@@ -24,17 +24,23 @@ describe('command line', function () {
   it('stops with one line naming a bad variable', async () => {
     const res = await runCli(['migrate', 'status'], { SECRET_KEY: 'short' });
     expect(res.code).to.equal(1);
-    expect(res.stderr.trim()).to.equal('Configuration error: SECRET_KEY must be at least 32 characters when DEBUG is off');
+    expect(res.stderr.trim()).to.equal(
+      'Configuration error: SECRET_KEY must be at least 32 characters when DEBUG is off',
+    );
   });
 
   it('migrate up, status and down: every migration is reversible', async () => {
     const env = embedded();
-    expect((await runCli(['migrate', 'status'], env)).stdout).to.match(/^\[ \] \d+_auth$/m).and.to.match(/0 applied, \d+ pending/);
+    expect((await runCli(['migrate', 'status'], env)).stdout)
+      .to.match(/^\[ \] \d+_auth$/m)
+      .and.to.match(/0 applied, \d+ pending/);
     const up = await runCli(['migrate', 'up'], env);
     expect(up.code).to.equal(0);
     expect(up.stdout).to.match(/^Applied: /);
     // Names carry no extension: the image (.js) and the sources (.ts) record the same ones.
-    expect((await runCli(['migrate', 'status'], env)).stdout).to.match(/^\[x\] \d+_auth$/m).and.to.match(/\d+ applied, 0 pending/);
+    expect((await runCli(['migrate', 'status'], env)).stdout)
+      .to.match(/^\[x\] \d+_auth$/m)
+      .and.to.match(/\d+ applied, 0 pending/);
     expect((await runCli(['migrate'], env)).stdout).to.include('No migrations to apply');
     const down = await runCli(['migrate', 'down'], env);
     expect(down.code).to.equal(0);
@@ -47,9 +53,16 @@ describe('command line', function () {
     await runCli(['migrate'], env);
     const first = await runCli(['fill-groups'], env);
     expect(first.code).to.equal(0);
-    expect(first.stdout).to.match(/^admin: created; added /m).and.to.match(/^manager: created; added .*view_user/m).and.to.match(/^viewer: created; added /m);
+    expect(first.stdout)
+      .to.match(/^admin: created; added /m)
+      .and.to.match(/^manager: created; added .*view_user/m)
+      .and.to.match(/^viewer: created; added /m);
     const second = await runCli(['fill-groups'], env);
-    expect(second.stdout.trim().split('\n')).to.deep.equal(['admin: unchanged', 'manager: unchanged', 'viewer: unchanged']);
+    expect(second.stdout.trim().split('\n')).to.deep.equal([
+      'admin: unchanged',
+      'manager: unchanged',
+      'viewer: unchanged',
+    ]);
   });
 
   it('setup-project refuses with DEBUG off unless forced, and is idempotent', async () => {
@@ -68,10 +81,16 @@ describe('command line', function () {
   it('create-superuser runs without prompting and applies the same validation as the API', async () => {
     const env = embedded();
     await runCli(['migrate'], env);
-    const ok = await runCli(['create-superuser', '--username', 'root', '--email', 'root@example.com', '--password', 'Very-strong-pass-1'], env);
+    const ok = await runCli(
+      ['create-superuser', '--username', 'root', '--email', 'root@example.com', '--password', 'Very-strong-pass-1'],
+      env,
+    );
     expect(ok.code, ok.stderr).to.equal(0);
     expect(ok.stdout).to.match(/Superuser "root" created/);
-    const again = await runCli(['create-superuser', '--username', 'root'], { ...env, SUPERUSER_PASSWORD: 'Very-strong-pass-1' });
+    const again = await runCli(['create-superuser', '--username', 'root'], {
+      ...env,
+      SUPERUSER_PASSWORD: 'Very-strong-pass-1',
+    });
     expect(again.code).to.equal(1);
     expect(again.stderr.trim()).to.equal('error: username: A user with that username already exists.');
     const weak = await runCli(['create-superuser', '--username', 'root2', '--password', '12345'], env);
@@ -95,7 +114,10 @@ describe('command line', function () {
         expires_at: new Date(Date.now() + days * 86_400_000),
         session_id: '00000000-0000-4000-8000-000000000000',
       });
-      const rows = await db.knex('token_blacklist_outstandingtoken').insert([token('old1', -1), token('old2', -2), token('live', 1)]).returning('id');
+      const rows = await db
+        .knex('token_blacklist_outstandingtoken')
+        .insert([token('old1', -1), token('old2', -2), token('live', 1)])
+        .returning('id');
       await db.knex('token_blacklist_blacklistedtoken').insert({ token_id: rows[0].id });
     } finally {
       await db.close();

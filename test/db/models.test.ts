@@ -23,7 +23,11 @@ describe('objection models', function () {
 
   it('run each query on the database they are given, with two open in one process', async () => {
     await makeGroup('editors');
-    const here = await createUser(testKnex(), SYSTEM_ACTOR, { username: 'here', password: PASSWORD, groups: ['editors'] });
+    const here = await createUser(testKnex(), SYSTEM_ACTOR, {
+      username: 'here',
+      password: PASSWORD,
+      groups: ['editors'],
+    });
     const there = await createUser(other.knex, SYSTEM_ACTOR, { username: 'there', password: PASSWORD });
     expect((await User.query(testKnex()).select('username')).map((u) => u.username)).to.deep.equal(['here']);
     expect((await User.query(other.knex).select('username')).map((u) => u.username)).to.deep.equal(['there']);

@@ -10,7 +10,8 @@ import { closeApps, generatedBytes, startApp, streamUpload, type RunningApp } fr
 
 /** A 1×1 PNG: its signature says `image/png` whatever name or type the client claims. */
 const PNG = Buffer.from(
-  '89504e470d0a1a0a0000000d4948445200000001000000010806000000' + '1f15c4890000000d49444154789c63f8cfc0f01f0005000201a5e4c0a40000000049454e44ae426082',
+  '89504e470d0a1a0a0000000d4948445200000001000000010806000000' +
+    '1f15c4890000000d49444154789c63f8cfc0f01f0005000201a5e4c0a40000000049454e44ae426082',
   'hex',
 );
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -31,12 +32,16 @@ for (const makeBackend of BACKENDS) {
 
     const files = () => testKnex()('files');
     /** How many rows a query matches (`pg` counts as strings, PGlite as numbers). */
-    const count = async (query: ReturnType<typeof files>) => Number(((await query.count({ n: '*' }).first()) as { n: string | number }).n);
+    const count = async (query: ReturnType<typeof files>) =>
+      Number(((await query.count({ n: '*' }).first()) as { n: string | number }).n);
     const store = () => storageOf(backend);
 
     /** Grants a permission to a user directly. */
     const grant = (userId: number, codename: string) =>
-      testKnex()('auth_user_user_permissions').insert({ user_id: userId, permission_id: testKnex()('auth_permission').where({ codename }).select('id') });
+      testKnex()('auth_user_user_permissions').insert({
+        user_id: userId,
+        permission_id: testKnex()('auth_permission').where({ codename }).select('id'),
+      });
 
     /** A user holding add_file (through a group, as roles grant it) and their Authorization header. */
     async function uploader() {
@@ -47,7 +52,12 @@ for (const makeBackend of BACKENDS) {
     }
 
     async function upload(authorization: string, content: Buffer = PNG, name = 'picture.png') {
-      const res = await app.client().post('/api/files/').set('Authorization', authorization).attach('file', content, name).expect(201);
+      const res = await app
+        .client()
+        .post('/api/files/')
+        .set('Authorization', authorization)
+        .attach('file', content, name)
+        .expect(201);
       return res.body as Record<string, unknown> & { id: string; url: string };
     }
 
@@ -59,26 +69,48 @@ for (const makeBackend of BACKENDS) {
 
       it('requires add_file', async () => {
         const user = await makeUser();
-        const res = await app.client().post('/api/files/').set('Authorization', await bearer(user)).attach('file', PNG, 'a.png').expect(403);
+        const res = await app
+          .client()
+          .post('/api/files/')
+          .set('Authorization', await bearer(user))
+          .attach('file', PNG, 'a.png')
+          .expect(403);
         expect(res.body).to.deep.equal({ detail: 'You do not have permission to perform this action.' });
       });
 
       it('refuses a missing file field with DRF’s 400', async () => {
         const { authorization } = await uploader();
-        const res = await app.client().post('/api/files/').set('Authorization', authorization).field('other', 'x').expect(400);
+        const res = await app
+          .client()
+          .post('/api/files/')
+          .set('Authorization', authorization)
+          .field('other', 'x')
+          .expect(400);
         expect(res.body).to.deep.equal({ file: ['No file was submitted.'] });
       });
 
       it('refuses a text value in the file field', async () => {
         const { authorization } = await uploader();
-        const res = await app.client().post('/api/files/').set('Authorization', authorization).field('file', 'not a file').expect(400);
-        expect(res.body).to.deep.equal({ file: ['The submitted data was not a file. Check the encoding type on the form.'] });
+        const res = await app
+          .client()
+          .post('/api/files/')
+          .set('Authorization', authorization)
+          .field('file', 'not a file')
+          .expect(400);
+        expect(res.body).to.deep.equal({
+          file: ['The submitted data was not a file. Check the encoding type on the form.'],
+        });
       });
 
       it('refuses an empty file and keeps nothing', async () => {
         const { authorization } = await uploader();
         const before = await keysIn(store());
-        const res = await app.client().post('/api/files/').set('Authorization', authorization).attach('file', Buffer.alloc(0), 'empty.txt').expect(400);
+        const res = await app
+          .client()
+          .post('/api/files/')
+          .set('Authorization', authorization)
+          .attach('file', Buffer.alloc(0), 'empty.txt')
+          .expect(400);
         expect(res.body).to.deep.equal({ file: ['The submitted file is empty.'] });
         expect(await count(files())).to.equal(0);
         expect(await keysIn(store())).to.deep.equal(before);
@@ -91,22 +123,36 @@ for (const makeBackend of BACKENDS) {
         // comes: the store has the file before the parser finds the body broken.
         const boundary = 'broken-off-boundary';
         const body = Buffer.concat([
-          Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n`),
+          Buffer.from(
+            `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n`,
+          ),
           PNG,
           Buffer.from(`\r\n--${boundary}`),
         ]);
         const answer = await new Promise<{ status: number; body: unknown }>((resolve, reject) => {
-          const req = request(`${app.origin}/api/files/`, { method: 'POST', headers: { Authorization: authorization, 'Content-Type': `multipart/form-data; boundary=${boundary}` } }, (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) }));
-          });
+          const req = request(
+            `${app.origin}/api/files/`,
+            {
+              method: 'POST',
+              headers: { Authorization: authorization, 'Content-Type': `multipart/form-data; boundary=${boundary}` },
+            },
+            (res) => {
+              const chunks: Buffer[] = [];
+              res.on('data', (c: Buffer) => chunks.push(c));
+              res.on('end', () =>
+                resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) }),
+              );
+            },
+          );
           req.on('error', reject);
           // Sent in two writes, the second once the first has had time to reach the store.
           req.write(body.subarray(0, body.length - 4));
           setTimeout(() => req.end(body.subarray(body.length - 4)), 200);
         });
-        expect(answer).to.deep.equal({ status: 400, body: { detail: 'Multipart form parse error - Unexpected end of form' } });
+        expect(answer).to.deep.equal({
+          status: 400,
+          body: { detail: 'Multipart form parse error - Unexpected end of form' },
+        });
         // Nothing appears later either (a store still in flight when the answer left).
         await new Promise((resolve) => setTimeout(resolve, 500));
         expect(await count(files())).to.equal(0);
@@ -117,9 +163,18 @@ for (const makeBackend of BACKENDS) {
         const { authorization } = await uploader();
         const before = await keysIn(store());
         const boundary = 'gone-away-boundary';
-        const req = request(`${app.origin}/api/files/`, { method: 'POST', headers: { Authorization: authorization, 'Content-Type': `multipart/form-data; boundary=${boundary}` } });
+        const req = request(`${app.origin}/api/files/`, {
+          method: 'POST',
+          headers: { Authorization: authorization, 'Content-Type': `multipart/form-data; boundary=${boundary}` },
+        });
         req.on('error', () => undefined);
-        req.write(Buffer.concat([Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n\r\n`), PNG, Buffer.from(`\r\n--${boundary}`)]));
+        req.write(
+          Buffer.concat([
+            Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n\r\n`),
+            PNG,
+            Buffer.from(`\r\n--${boundary}`),
+          ]),
+        );
         await new Promise((resolve) => setTimeout(resolve, 300));
         req.destroy();
         await new Promise((resolve) => setTimeout(resolve, 700));
@@ -129,13 +184,24 @@ for (const makeBackend of BACKENDS) {
 
       it('refuses a body that is not multipart with 415', async () => {
         const { authorization } = await uploader();
-        const res = await app.client().post('/api/files/').set('Authorization', authorization).send({ file: 'x' }).expect(415);
+        const res = await app
+          .client()
+          .post('/api/files/')
+          .set('Authorization', authorization)
+          .send({ file: 'x' })
+          .expect(415);
         expect(res.body).to.deep.equal({ detail: 'Unsupported media type "application/json" in request.' });
       });
 
       it('refuses a malformed multipart body with 400', async () => {
         const { authorization } = await uploader();
-        const res = await app.client().post('/api/files/').set('Authorization', authorization).set('Content-Type', 'multipart/form-data').send('x').expect(400);
+        const res = await app
+          .client()
+          .post('/api/files/')
+          .set('Authorization', authorization)
+          .set('Content-Type', 'multipart/form-data')
+          .send('x')
+          .expect(400);
         expect(res.body.detail).to.match(/^Multipart form parse error - /);
       });
 
@@ -147,7 +213,15 @@ for (const makeBackend of BACKENDS) {
           .set('Authorization', authorization)
           .attach('file', PNG, { filename: 'C:\\fakepath\\..\\notes.txt', contentType: 'text/plain' })
           .expect(201);
-        expect(Object.keys(res.body).sort()).to.deep.equal(['content_type', 'created_at', 'id', 'name', 'owner', 'size', 'url']);
+        expect(Object.keys(res.body).sort()).to.deep.equal([
+          'content_type',
+          'created_at',
+          'id',
+          'name',
+          'owner',
+          'size',
+          'url',
+        ]);
         expect(res.body).to.include({ name: 'notes.txt', size: PNG.length, content_type: 'image/png', owner: user.id });
         expect(res.body.id).to.match(UUID);
         expect(new Date(res.body.created_at).toISOString()).to.equal(res.body.created_at);
@@ -161,8 +235,12 @@ for (const makeBackend of BACKENDS) {
 
       it('detects plain text and unknown binary content', async () => {
         const { authorization } = await uploader();
-        expect((await upload(authorization, Buffer.from('héllo, world\n'), 'a.png')).content_type).to.equal('text/plain');
-        expect((await upload(authorization, Buffer.from([0, 159, 146, 150, 1, 2]), 'a.txt')).content_type).to.equal('application/octet-stream');
+        expect((await upload(authorization, Buffer.from('héllo, world\n'), 'a.png')).content_type).to.equal(
+          'text/plain',
+        );
+        expect((await upload(authorization, Buffer.from([0, 159, 146, 150, 1, 2]), 'a.txt')).content_type).to.equal(
+          'application/octet-stream',
+        );
       });
 
       it('answers 413 past UPLOAD_MAX_BYTES, leaving nothing in the store or the database', async () => {
@@ -171,15 +249,28 @@ for (const makeBackend of BACKENDS) {
         const before = await keysIn(store());
 
         // Streamed without Content-Length: the limit is enforced while reading.
-        const streamed = await streamUpload(small.origin, authorization, { name: 'big.bin', content: generatedBytes(20 * 1024 * 1024) });
+        const streamed = await streamUpload(small.origin, authorization, {
+          name: 'big.bin',
+          content: generatedBytes(20 * 1024 * 1024),
+        });
         expect(streamed.status).to.equal(413);
         expect(streamed.body).to.deep.equal({ detail: 'The file exceeds the upload limit of 100000 bytes.' });
 
         // One byte over, with Content-Length.
-        const over = await small.client().post('/api/files/').set('Authorization', authorization).attach('file', Buffer.alloc(100_001, 1), 'over.bin').expect(413);
+        const over = await small
+          .client()
+          .post('/api/files/')
+          .set('Authorization', authorization)
+          .attach('file', Buffer.alloc(100_001, 1), 'over.bin')
+          .expect(413);
         expect(over.body).to.have.property('detail');
         // Exactly at the limit passes.
-        await small.client().post('/api/files/').set('Authorization', authorization).attach('file', Buffer.alloc(100_000, 1), 'at.bin').expect(201);
+        await small
+          .client()
+          .post('/api/files/')
+          .set('Authorization', authorization)
+          .attach('file', Buffer.alloc(100_000, 1), 'at.bin')
+          .expect(201);
 
         expect(await count(files().whereNot({ name: 'at.bin' }))).to.equal(0);
         const after = await keysIn(store());
@@ -246,7 +337,11 @@ for (const makeBackend of BACKENDS) {
         expect(res.body.count).to.equal(2);
         expect(res.body.results.map((f: { id: string }) => f.id)).to.deep.equal([second.id]);
         expect(res.body.next).to.equal(`${app.origin}/api/files/?page_size=1&page=2`);
-        const page2 = await app.client().get('/api/files/?page_size=1&page=2').set('Authorization', authorization).expect(200);
+        const page2 = await app
+          .client()
+          .get('/api/files/?page_size=1&page=2')
+          .set('Authorization', authorization)
+          .expect(200);
         expect(page2.body.results.map((f: { id: string }) => f.id)).to.deep.equal([first.id]);
         expect(page2.body.results[0].url).to.be.a('string');
       });
@@ -256,7 +351,11 @@ for (const makeBackend of BACKENDS) {
         await upload(authorization);
         const auditor = await makeUser();
         await grant(auditor.id, 'view_file');
-        const res = await app.client().get('/api/files/').set('Authorization', await bearer(auditor)).expect(200);
+        const res = await app
+          .client()
+          .get('/api/files/')
+          .set('Authorization', await bearer(auditor))
+          .expect(200);
         expect(res.body.count).to.equal(1);
       });
     });
@@ -272,14 +371,20 @@ for (const makeBackend of BACKENDS) {
         expect(download.status).to.equal(200);
         expect(Buffer.from(await download.arrayBuffer()).equals(PNG)).to.equal(true);
         expect(download.headers.get('content-type')).to.equal('image/png');
-        expect(download.headers.get('content-disposition')).to.include("filename*=UTF-8''%D0%9E%D1%82%D1%87%D1%91%D1%82%20final.png");
+        expect(download.headers.get('content-disposition')).to.include(
+          "filename*=UTF-8''%D0%9E%D1%82%D1%87%D1%91%D1%82%20final.png",
+        );
       });
 
       it('makes urls that stop working when altered or expired', async () => {
         const shortLived = await startApp({ ...backend.env(), FILE_URL_LIFETIME: '1' });
         const { authorization } = await uploader();
         const created = await upload(authorization);
-        const { body } = await shortLived.client().get(`/api/files/${created.id}/`).set('Authorization', authorization).expect(200);
+        const { body } = await shortLived
+          .client()
+          .get(`/api/files/${created.id}/`)
+          .set('Authorization', authorization)
+          .expect(200);
         const url = new URL(body.url);
         if (backend.name === 's3') {
           // Presigned by the client for FILE_URL_LIFETIME, path style, in the configured bucket. (s3rver checks expiry
@@ -288,7 +393,12 @@ for (const makeBackend of BACKENDS) {
           expect(url.searchParams.get('X-Amz-Signature')).to.match(/^[0-9a-f]{64}$/);
           expect(url.pathname).to.match(new RegExp(`^/${backend.env().MINIO_BUCKET}/files/[0-9a-f-]{36}$`));
         } else {
-          for (const [param, value] of [['signature', 'A'.repeat(43)], ['name', 'other.png'], ['type', 'text/html'], ['expires', '9999999999']]) {
+          for (const [param, value] of [
+            ['signature', 'A'.repeat(43)],
+            ['name', 'other.png'],
+            ['type', 'text/html'],
+            ['expires', '9999999999'],
+          ]) {
             const altered = new URL(url);
             altered.searchParams.set(param!, value!);
             const res = await fetch(altered);
@@ -304,9 +414,17 @@ for (const makeBackend of BACKENDS) {
         const owner = await uploader();
         const created = await upload(owner.authorization);
         const stranger = await makeUser();
-        await app.client().get(`/api/files/${created.id}/`).set('Authorization', await bearer(stranger)).expect(404);
+        await app
+          .client()
+          .get(`/api/files/${created.id}/`)
+          .set('Authorization', await bearer(stranger))
+          .expect(404);
         await grant(stranger.id, 'view_file');
-        await app.client().get(`/api/files/${created.id}/`).set('Authorization', await bearer(stranger)).expect(200);
+        await app
+          .client()
+          .get(`/api/files/${created.id}/`)
+          .set('Authorization', await bearer(stranger))
+          .expect(200);
       });
 
       it('answers 404 for an id that is not a uuid or not known', async () => {
@@ -325,11 +443,16 @@ for (const makeBackend of BACKENDS) {
         const created = await upload(authorization, content, 'report.csv');
         // Browsers send `"` as %22 in multipart names; a name with quotes can still come from elsewhere.
         await files().where({ id: created.id }).update({ name: 'отчёт "x".csv' });
-        const res = await app.client().get(`/api/files/${created.id}/download/`).set('Authorization', authorization).buffer(true).parse((r, done) => {
-          const chunks: Buffer[] = [];
-          r.on('data', (c: Buffer) => chunks.push(c));
-          r.on('end', () => done(null, Buffer.concat(chunks)));
-        });
+        const res = await app
+          .client()
+          .get(`/api/files/${created.id}/download/`)
+          .set('Authorization', authorization)
+          .buffer(true)
+          .parse((r, done) => {
+            const chunks: Buffer[] = [];
+            r.on('data', (c: Buffer) => chunks.push(c));
+            r.on('end', () => done(null, Buffer.concat(chunks)));
+          });
         expect(res.status).to.equal(200);
         expect((res.body as Buffer).equals(content)).to.equal(true);
         expect(res.headers['content-type']).to.equal('text/plain');
@@ -343,7 +466,12 @@ for (const makeBackend of BACKENDS) {
       it('lets the frontend read the file name across origins', async () => {
         const { authorization } = await uploader();
         const created = await upload(authorization);
-        const res = await app.client().get(`/api/files/${created.id}/download/`).set('Authorization', authorization).set('Origin', FRONTEND_ORIGIN).expect(200);
+        const res = await app
+          .client()
+          .get(`/api/files/${created.id}/download/`)
+          .set('Authorization', authorization)
+          .set('Origin', FRONTEND_ORIGIN)
+          .expect(200);
         expect(res.headers['access-control-allow-origin']).to.equal(FRONTEND_ORIGIN);
         expect(res.headers['access-control-expose-headers']).to.include('Content-Disposition');
       });
@@ -351,7 +479,11 @@ for (const makeBackend of BACKENDS) {
       it('hides other users’ files', async () => {
         const owner = await uploader();
         const created = await upload(owner.authorization);
-        await app.client().get(`/api/files/${created.id}/download/`).set('Authorization', await bearer(await makeUser())).expect(404);
+        await app
+          .client()
+          .get(`/api/files/${created.id}/download/`)
+          .set('Authorization', await bearer(await makeUser()))
+          .expect(404);
       });
     });
 
@@ -370,13 +502,25 @@ for (const makeBackend of BACKENDS) {
         const owner = await uploader();
         const created = await upload(owner.authorization);
         const other = await makeUser();
-        await app.client().delete(`/api/files/${created.id}/`).set('Authorization', await bearer(other)).expect(404);
+        await app
+          .client()
+          .delete(`/api/files/${created.id}/`)
+          .set('Authorization', await bearer(other))
+          .expect(404);
         await grant(other.id, 'view_file');
-        const denied = await app.client().delete(`/api/files/${created.id}/`).set('Authorization', await bearer(other)).expect(403);
+        const denied = await app
+          .client()
+          .delete(`/api/files/${created.id}/`)
+          .set('Authorization', await bearer(other))
+          .expect(403);
         expect(denied.body).to.deep.equal({ detail: 'You do not have permission to perform this action.' });
         const cleaner = await makeUser();
         await grant(cleaner.id, 'delete_file'); // without view_file: deleting needs no more
-        await app.client().delete(`/api/files/${created.id}/`).set('Authorization', await bearer(cleaner)).expect(204);
+        await app
+          .client()
+          .delete(`/api/files/${created.id}/`)
+          .set('Authorization', await bearer(cleaner))
+          .expect(204);
         expect(await files().where({ id: created.id }).first()).to.equal(undefined);
       });
     });
@@ -389,10 +533,18 @@ for (const makeBackend of BACKENDS) {
           yield Buffer.alloc(9 * 1024 * 1024, 1); // past one S3 part: a multipart upload has begun
           throw new Error('client went away');
         }
-        let error = await storage.put('files/failed-write', Readable.from(failing()), { contentType: 'application/octet-stream', maxBytes: 1e9 }).catch((e: unknown) => e);
+        let error = await storage
+          .put('files/failed-write', Readable.from(failing()), {
+            contentType: 'application/octet-stream',
+            maxBytes: 1e9,
+          })
+          .catch((e: unknown) => e);
         expect((error as Error).message).to.equal('client went away');
         error = await storage
-          .put('files/too-large', Readable.from(generatedBytes(20 * 1024 * 1024)), { contentType: 'application/octet-stream', maxBytes: 10 * 1024 * 1024 })
+          .put('files/too-large', Readable.from(generatedBytes(20 * 1024 * 1024)), {
+            contentType: 'application/octet-stream',
+            maxBytes: 10 * 1024 * 1024,
+          })
           .catch((e: unknown) => e);
         expect(error).to.be.instanceOf(ObjectTooLargeError);
         expect(await storage.stat('files/failed-write')).to.equal(null);
@@ -406,7 +558,12 @@ for (const makeBackend of BACKENDS) {
           const content = Buffer.alloc(size);
           for (let i = 0; i < size; i += 4096) content[i] = (i / 4096) % 251;
           const key = `files/roundtrip-${size}`;
-          expect(await storage.put(key, Readable.from([content.subarray(0, size >> 1), content.subarray(size >> 1)]), { contentType: 'application/octet-stream', maxBytes: size })).to.deep.equal({ size });
+          expect(
+            await storage.put(key, Readable.from([content.subarray(0, size >> 1), content.subarray(size >> 1)]), {
+              contentType: 'application/octet-stream',
+              maxBytes: size,
+            }),
+          ).to.deep.equal({ size });
           const chunks: Buffer[] = [];
           for await (const chunk of await storage.get(key)) chunks.push(chunk as Buffer);
           expect(Buffer.concat(chunks).equals(content), `size ${size}`).to.equal(true);
@@ -417,7 +574,9 @@ for (const makeBackend of BACKENDS) {
 
       it('refuses keys it did not generate', async () => {
         for (const key of ['../etc/passwd', '/abs', 'files/../x', 'Files/Upper', 'files//x', '']) {
-          const error = await store().stat(key).catch((e: unknown) => e);
+          const error = await store()
+            .stat(key)
+            .catch((e: unknown) => e);
           expect(error, key).to.be.instanceOf(Error);
         }
       });
@@ -430,7 +589,10 @@ for (const makeBackend of BACKENDS) {
         const { authorization } = await uploader();
         const kept = await upload(authorization);
         const { object_key: keptKey } = await files().where({ id: kept.id }).first();
-        await storage.put('files/orphan-1', Readable.from([Buffer.from('lost')]), { contentType: 'text/plain', maxBytes: 100 });
+        await storage.put('files/orphan-1', Readable.from([Buffer.from('lost')]), {
+          contentType: 'text/plain',
+          maxBytes: 100,
+        });
         const lines: string[] = [];
         const out = { line: (text: string) => void lines.push(text) };
         const deps = { knex: testKnex(), storage };
@@ -438,7 +600,9 @@ for (const makeBackend of BACKENDS) {
         // Everything is young: nothing goes.
         await sweepOrphansCommand(deps, { graceSeconds: 3600, dryRun: false, progress: null }, out);
         expect(await storage.stat('files/orphan-1')).not.to.equal(null);
-        expect(lines.at(-1)).to.equal('Removed 0 orphaned object(s), 0 bytes; examined 2 object(s) under files/, kept 1 orphan(s) younger than the grace period.');
+        expect(lines.at(-1)).to.equal(
+          'Removed 0 orphaned object(s), 0 bytes; examined 2 object(s) under files/, kept 1 orphan(s) younger than the grace period.',
+        );
 
         await new Promise((resolve) => setTimeout(resolve, 1_100));
         lines.length = 0;
@@ -461,7 +625,11 @@ for (const makeBackend of BACKENDS) {
         const terminal = Object.assign(new PassThrough(), { isTTY: true, columns: 80 });
         terminal.on('data', (chunk: Buffer) => (drawn += chunk.toString()));
         const lines: string[] = [];
-        await sweepOrphansCommand({ knex: testKnex(), storage: store() }, { graceSeconds: 3600, dryRun: true, progress: terminal }, { line: (t) => void lines.push(t) });
+        await sweepOrphansCommand(
+          { knex: testKnex(), storage: store() },
+          { graceSeconds: 3600, dryRun: true, progress: terminal },
+          { line: (t) => void lines.push(t) },
+        );
         expect(drawn).to.match(/Sweeping .* \d+\/\d+ objects/);
         expect(lines.at(-1)).to.match(/^Would remove 0 orphaned object\(s\)/);
       });
@@ -480,11 +648,27 @@ for (const makeBackend of BACKENDS) {
         await backend.takeDown();
         const unavailable = { detail: 'Service temporarily unavailable.' };
         const client = app.client();
-        expect((await client.post('/api/files/').set('Authorization', authorization).attach('file', PNG, 'a.png').expect(503)).body).to.deep.equal(unavailable);
-        expect((await client.get('/api/files/').set('Authorization', authorization).expect(503)).body).to.deep.equal(unavailable);
-        expect((await client.get(`/api/files/${created.id}/`).set('Authorization', authorization).expect(503)).body).to.deep.equal(unavailable);
-        expect((await client.get(`/api/files/${created.id}/download/`).set('Authorization', authorization).expect(503)).body).to.deep.equal(unavailable);
-        expect((await client.delete(`/api/files/${created.id}/`).set('Authorization', authorization).expect(503)).body).to.deep.equal(unavailable);
+        expect(
+          (
+            await client
+              .post('/api/files/')
+              .set('Authorization', authorization)
+              .attach('file', PNG, 'a.png')
+              .expect(503)
+          ).body,
+        ).to.deep.equal(unavailable);
+        expect((await client.get('/api/files/').set('Authorization', authorization).expect(503)).body).to.deep.equal(
+          unavailable,
+        );
+        expect(
+          (await client.get(`/api/files/${created.id}/`).set('Authorization', authorization).expect(503)).body,
+        ).to.deep.equal(unavailable);
+        expect(
+          (await client.get(`/api/files/${created.id}/download/`).set('Authorization', authorization).expect(503)).body,
+        ).to.deep.equal(unavailable);
+        expect(
+          (await client.delete(`/api/files/${created.id}/`).set('Authorization', authorization).expect(503)).body,
+        ).to.deep.equal(unavailable);
         expect(await count(files())).to.equal(rowsBefore);
 
         const me = await client.get('/api/users/me/').set('Authorization', authorization).expect(200);
@@ -497,7 +681,10 @@ for (const makeBackend of BACKENDS) {
         expect(up.body).to.deep.equal({ status: 'ok', checks: { database: 'ok', storage: 'ok' } });
         await client.get('/api/files/').set('Authorization', authorization).expect(200);
         // The delete that failed changed nothing: the file is whole and can be deleted now.
-        const download = await client.get(`/api/files/${created.id}/download/`).set('Authorization', authorization).expect(200);
+        const download = await client
+          .get(`/api/files/${created.id}/download/`)
+          .set('Authorization', authorization)
+          .expect(200);
         expect(Number(download.headers['content-length'])).to.equal(PNG.length);
         await client.delete(`/api/files/${created.id}/`).set('Authorization', authorization).expect(204);
       });

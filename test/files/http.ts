@@ -63,23 +63,32 @@ export async function streamUpload(
 ): Promise<{ status: number; body: Record<string, unknown> }> {
   const boundary = `----backoffice${Date.now()}`;
   async function* body(): AsyncGenerator<Buffer> {
-    yield Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${file.name}"\r\nContent-Type: application/octet-stream\r\n\r\n`);
+    yield Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${file.name}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+    );
     for await (const chunk of file.content) yield chunk;
     yield Buffer.from(`\r\n--${boundary}--\r\n`);
   }
   return new Promise((resolve, reject) => {
     const req = request(
       `${origin}/api/files/`,
-      { method: 'POST', headers: { Authorization: authorization, 'Content-Type': `multipart/form-data; boundary=${boundary}` } },
+      {
+        method: 'POST',
+        headers: { Authorization: authorization, 'Content-Type': `multipart/form-data; boundary=${boundary}` },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') }),
+        );
         res.on('error', reject);
       },
     );
     // The server may answer (413) before the body is sent; the rest of the body then goes nowhere.
-    req.on('error', (error: NodeJS.ErrnoException) => (error.code === 'EPIPE' || error.code === 'ECONNRESET' ? undefined : reject(error)));
+    req.on('error', (error: NodeJS.ErrnoException) =>
+      error.code === 'EPIPE' || error.code === 'ECONNRESET' ? undefined : reject(error),
+    );
     Readable.from(body()).pipe(req);
   });
 }

@@ -12,7 +12,10 @@ const run = promisify(execFile);
 
 describe('File permissions and roles', () => {
   it('the migration creates the four file permissions', async () => {
-    const rows = await testKnex()('auth_permission').where({ model: 'file' }).orderBy('codename').select('codename', 'name');
+    const rows = await testKnex()('auth_permission')
+      .where({ model: 'file' })
+      .orderBy('codename')
+      .select('codename', 'name');
     expect(rows).to.deep.equal([
       { codename: 'add_file', name: 'Can add file' },
       { codename: 'change_file', name: 'Can change file' },
@@ -77,10 +80,16 @@ describe('CLI sweep-orphans', function () {
     const swept = await cli('sweep-orphans');
     expect(swept.stdout).to.match(/Removed 1 orphaned object\(s\), 4 bytes/);
     expect(swept.stdout).not.to.match(/Sweeping/); // no progress bar when stdout is not a terminal
-    const gone = await fs.access(orphan).then(() => false, () => true);
+    const gone = await fs.access(orphan).then(
+      () => false,
+      () => true,
+    );
     expect(gone).to.equal(true);
 
-    const bad = await cli('sweep-orphans', '--grace', 'soon').then(() => null, (error: { code: number; stderr: string }) => error);
+    const bad = await cli('sweep-orphans', '--grace', 'soon').then(
+      () => null,
+      (error: { code: number; stderr: string }) => error,
+    );
     expect(bad?.code).to.not.equal(0);
     expect(bad?.stderr).to.match(/--grace/);
   });

@@ -22,7 +22,10 @@ describe('CORS', () => {
   it('gives any other origin no Access-Control-Allow-Origin, never *', async () => {
     for (const res of [
       await api().get('/api/health/').set('Origin', 'https://evil.example'),
-      await api().options('/api/token/').set('Origin', 'https://evil.example').set('Access-Control-Request-Method', 'POST'),
+      await api()
+        .options('/api/token/')
+        .set('Origin', 'https://evil.example')
+        .set('Access-Control-Request-Method', 'POST'),
     ]) {
       expect(res.headers).not.to.have.property('access-control-allow-origin');
     }
@@ -34,12 +37,24 @@ describe('request log', () => {
     await makeUser({ username: 'alice' });
     const lines: string[] = [];
     // The project's own logger (its redaction), writing here instead of stdout.
-    const deps = { ...testDeps(), logger: createLogger({ logLevel: 'info', debug: false }, { write: (line: string) => void lines.push(line) }) };
+    const deps = {
+      ...testDeps(),
+      logger: createLogger({ logLevel: 'info', debug: false }, { write: (line: string) => void lines.push(line) }),
+    };
     const client = supertest(createApp(deps).app.callback());
-    const login = await client.post('/api/token/').set('X-Request-Id', 'login-1').send({ username: 'alice', password: PASSWORD }).expect(200);
+    const login = await client
+      .post('/api/token/')
+      .set('X-Request-Id', 'login-1')
+      .send({ username: 'alice', password: PASSWORD })
+      .expect(200);
     await client.get('/api/users/me/').set('Authorization', `Bearer ${login.body.access}`).expect(200);
     const entries = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(entries.find((e) => e.reqId === 'login-1')).to.include({ msg: 'request', method: 'POST', path: '/api/token/', status: 200 });
+    expect(entries.find((e) => e.reqId === 'login-1')).to.include({
+      msg: 'request',
+      method: 'POST',
+      path: '/api/token/',
+      status: 200,
+    });
     const all = lines.join('\n');
     expect(all).not.to.include(PASSWORD);
     expect(all).not.to.include(login.body.access);
@@ -50,12 +65,25 @@ describe('request log', () => {
     for (const logLevel of ['trace', 'debug', 'info', 'warn', 'error'] as const) {
       const lines: string[] = [];
       const logger = createLogger({ logLevel, debug: false }, { write: (line: string) => void lines.push(line) });
-      const secrets = Array.from({ length: 9 }, (_, i) => `secret-${logLevel}-${i}-${Math.random().toString(36).slice(2)}`);
-      logger[logLevel]({
-        req: { headers: { authorization: `Bearer ${secrets[0]}`, cookie: `access_token=${secrets[1]}` } },
-        res: { headers: { 'set-cookie': `refresh_token=${secrets[2]}` } },
-        body: { password: secrets[3], new_password: secrets[4], old_password: secrets[5], refresh: secrets[6], access: secrets[7], token: secrets[8] },
-      }, 'credentials');
+      const secrets = Array.from(
+        { length: 9 },
+        (_, i) => `secret-${logLevel}-${i}-${Math.random().toString(36).slice(2)}`,
+      );
+      logger[logLevel](
+        {
+          req: { headers: { authorization: `Bearer ${secrets[0]}`, cookie: `access_token=${secrets[1]}` } },
+          res: { headers: { 'set-cookie': `refresh_token=${secrets[2]}` } },
+          body: {
+            password: secrets[3],
+            new_password: secrets[4],
+            old_password: secrets[5],
+            refresh: secrets[6],
+            access: secrets[7],
+            token: secrets[8],
+          },
+        },
+        'credentials',
+      );
       const all = lines.join('\n');
       expect(lines, logLevel).to.have.length(1);
       for (const secret of secrets) expect(all, logLevel).not.to.include(secret);

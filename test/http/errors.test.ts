@@ -29,7 +29,11 @@ describe('HTTP errors', () => {
   });
 
   it('answers malformed JSON with 400 "JSON parse error - …"', async () => {
-    const res = await api().post('/api/token/').set('Content-Type', 'application/json').send('{"username": ').expect(400);
+    const res = await api()
+      .post('/api/token/')
+      .set('Content-Type', 'application/json')
+      .send('{"username": ')
+      .expect(400);
     expect(res.body.detail).to.match(/^JSON parse error - /);
   });
 
@@ -93,7 +97,9 @@ describe('HTTP errors', () => {
       try {
         const user = await makeUser();
         const authorization = await bearer(user); // signed by the same key, checked against the dead database
-        const client = supertest(createApp({ ...testDeps(), config, knex: db.knex, storage: createStorage(config) }).app.callback());
+        const client = supertest(
+          createApp({ ...testDeps(), config, knex: db.knex, storage: createStorage(config) }).app.callback(),
+        );
         const health = await client.get('/api/health/').expect(503);
         expect(health.body).to.deep.equal({ status: 'down', checks: { database: 'down', storage: 'ok' } });
         const me = await client.get('/api/users/me/').set('Authorization', authorization).expect(503);

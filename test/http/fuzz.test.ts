@@ -47,7 +47,10 @@ function operationsOf(document: ReturnType<typeof buildOpenApiDocument>): Operat
   const operations: Operation[] = [];
   for (const [template, methods] of Object.entries(document.paths)) {
     for (const [method, raw] of Object.entries(methods)) {
-      const operation = raw as { requestBody?: { content: Record<string, { schema: JsonSchema }> }; responses: Record<string, { content?: Record<string, { schema?: JsonSchema }> }> };
+      const operation = raw as {
+        requestBody?: { content: Record<string, { schema: JsonSchema }> };
+        responses: Record<string, { content?: Record<string, { schema?: JsonSchema }> }>;
+      };
       const [status, response] = Object.entries(operation.responses).find(([code]) => code.startsWith('2'))!;
       operations.push({
         method: method.toUpperCase(),
@@ -60,13 +63,45 @@ function operationsOf(document: ReturnType<typeof buildOpenApiDocument>): Operat
   return operations;
 }
 
-const NASTY = ['\u0000', '\u0001', '\u0008', '\u001b', '\u001f', '\u007f', '\u0085', '\uD800', '\uDFFF', '\u202E', '\uFEFF', '\n', '\r\n', '\t', '%', '%00', '\\', "'", '"', '<b>', '../', '😀', 'a\u0000b', ' ', ',', '-'];
+const NASTY = [
+  '\u0000',
+  '\u0001',
+  '\u0008',
+  '\u001b',
+  '\u001f',
+  '\u007f',
+  '\u0085',
+  '\uD800',
+  '\uDFFF',
+  '\u202E',
+  '\uFEFF',
+  '\n',
+  '\r\n',
+  '\t',
+  '%',
+  '%00',
+  '\\',
+  "'",
+  '"',
+  '<b>',
+  '../',
+  '😀',
+  'a\u0000b',
+  ' ',
+  ',',
+  '-',
+];
 
 /** Strings: ordinary, nasty pieces, the fixture names the app knows, and very long ones. */
 function textOf(known: readonly string[]): fc.Arbitrary<string> {
   return fc.oneof(
     { weight: 4, arbitrary: fc.string({ maxLength: 16 }) },
-    { weight: 3, arbitrary: fc.array(fc.oneof(fc.string({ maxLength: 3 }), fc.constantFrom(...NASTY)), { maxLength: 6 }).map((parts) => parts.join('')) },
+    {
+      weight: 3,
+      arbitrary: fc
+        .array(fc.oneof(fc.string({ maxLength: 3 }), fc.constantFrom(...NASTY)), { maxLength: 6 })
+        .map((parts) => parts.join('')),
+    },
     { weight: 3, arbitrary: fc.constantFrom(...known) },
     { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 12 }) },
     { weight: 1, arbitrary: fc.constantFrom(150, 151, 254, 255, 4096, 4097).map((n) => 'x'.repeat(n)) },
@@ -79,8 +114,17 @@ function valueOf(schema: JsonSchema, text: fc.Arbitrary<string>, depth = 0): fc.
   if (schema.anyOf) return fc.oneof(...schema.anyOf.map((s) => valueOf(s, text, depth)));
   switch (schema.type) {
     case 'string': {
-      const edges = [schema.minLength, schema.maxLength, schema.maxLength === undefined ? undefined : schema.maxLength + 1].filter((n): n is number => n !== undefined);
-      return edges.length ? fc.oneof({ weight: 5, arbitrary: text }, { weight: 1, arbitrary: fc.constantFrom(...edges).map((n) => 'é'.repeat(n)) }) : text;
+      const edges = [
+        schema.minLength,
+        schema.maxLength,
+        schema.maxLength === undefined ? undefined : schema.maxLength + 1,
+      ].filter((n): n is number => n !== undefined);
+      return edges.length
+        ? fc.oneof(
+            { weight: 5, arbitrary: text },
+            { weight: 1, arbitrary: fc.constantFrom(...edges).map((n) => 'é'.repeat(n)) },
+          )
+        : text;
     }
     case 'boolean':
       return fc.oneof(fc.boolean(), fc.constantFrom('true', 'false', 'True', '1', '0', 'yes', 1, null));
@@ -97,7 +141,9 @@ function valueOf(schema: JsonSchema, text: fc.Arbitrary<string>, depth = 0): fc.
 }
 
 function objectOf(schema: JsonSchema, text: fc.Arbitrary<string>, depth: number): fc.Arbitrary<unknown> {
-  const shape = Object.fromEntries(Object.entries(schema.properties ?? {}).map(([key, s]) => [key, valueOf(s, text, depth)]));
+  const shape = Object.fromEntries(
+    Object.entries(schema.properties ?? {}).map(([key, s]) => [key, valueOf(s, text, depth)]),
+  );
   return fc.record(shape, { requiredKeys: schema.required?.filter((k) => k in shape) ?? [] });
 }
 
@@ -106,7 +152,17 @@ function bodyOf(operation: Operation, text: fc.Arbitrary<string>): fc.Arbitrary<
   const keys = Object.keys(operation.bodySchema?.properties ?? {});
   const garbage = fc.oneof(
     text,
-    fc.constantFrom('', 'null', '[]', '"x"', '{"a":', '{"username": "a\\u0000b"}', '{"a": "\\ud800"}', '['.repeat(5000), `{"x": "${'y'.repeat(100_000)}"}`),
+    fc.constantFrom(
+      '',
+      'null',
+      '[]',
+      '"x"',
+      '{"a":',
+      '{"username": "a\\u0000b"}',
+      '{"a": "\\ud800"}',
+      '['.repeat(5000),
+      `{"x": "${'y'.repeat(100_000)}"}`,
+    ),
     fc.uint8Array({ maxLength: 64 }).map((bytes) => Buffer.from(bytes).toString('latin1')),
   );
   const arbitraries: Array<fc.WeightedArbitrary<string | undefined>> = [
@@ -115,19 +171,46 @@ function bodyOf(operation: Operation, text: fc.Arbitrary<string>): fc.Arbitrary<
   ];
   if (operation.bodySchema) {
     arbitraries.push({ weight: 6, arbitrary: valueOf(operation.bodySchema, text).map((v) => JSON.stringify(v)) });
-    arbitraries.push({ weight: 2, arbitrary: fc.dictionary(fc.constantFrom(...keys, 'extra'), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }).map((v) => JSON.stringify(v)) });
+    arbitraries.push({
+      weight: 2,
+      arbitrary: fc
+        .dictionary(fc.constantFrom(...keys, 'extra'), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 })
+        .map((v) => JSON.stringify(v)),
+    });
   }
   return fc.oneof(...arbitraries);
 }
 
 /** A segment as a client would send it; a lone surrogate (which has no UTF-8) as the bytes a careless client sends. */
 function encodePathSegment(value: string): string {
-  return value.replace(/[\uD800-\uDFFF]/g, '\uFFFD').split('\uFFFD').map(encodeURIComponent).join('%ED%A0%80');
+  return value
+    .replace(/[\uD800-\uDFFF]/g, '\uFFFD')
+    .split('\uFFFD')
+    .map(encodeURIComponent)
+    .join('%ED%A0%80');
 }
 
 const QUERY_NAMES = ['page', 'page_size', 'search', 'ordering', 'is_active', 'group', 'expires', 'signature'];
-const RAW_QUERIES = ['search=%C3%28', 'group=%FF%FE', 'search=%', 'page=%zz', 'group=%00', 'ordering=-id,%E2%82', 'page_size=1e3&page_size=2'];
-const CONTENT_TYPES = ['application/json', 'application/json; charset=utf-8', 'application/json; charset=latin1', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/vnd.api+json', 'application/json;;', ''];
+const RAW_QUERIES = [
+  'search=%C3%28',
+  'group=%FF%FE',
+  'search=%',
+  'page=%zz',
+  'group=%00',
+  'ordering=-id,%E2%82',
+  'page_size=1e3&page_size=2',
+];
+const CONTENT_TYPES = [
+  'application/json',
+  'application/json; charset=utf-8',
+  'application/json; charset=latin1',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  'application/vnd.api+json',
+  'application/json;;',
+  '',
+];
 
 describe('fuzzing every operation of the OpenAPI document', function () {
   let server: Server;
@@ -145,7 +228,16 @@ describe('fuzzing every operation of the OpenAPI document', function () {
 
     // Actors; the users, groups and files the fuzzer may act on never include them.
     const root = await makeUser({ username: 'fuzz-root', is_superuser: true, is_staff: true });
-    const role = await makeGroup('fuzz-role', ['view_user', 'add_user', 'change_user', 'view_group', 'add_group', 'change_group', 'add_file', 'view_file']);
+    const role = await makeGroup('fuzz-role', [
+      'view_user',
+      'add_user',
+      'change_user',
+      'view_group',
+      'add_group',
+      'change_group',
+      'add_file',
+      'view_file',
+    ]);
     const limited = await makeUser({ username: 'fuzz-limited', is_staff: true, groups: [role.name] });
     const rootAuth = await bearer(root);
     const identities: Record<string, Record<string, string>> = {
@@ -158,16 +250,50 @@ describe('fuzzing every operation of the OpenAPI document', function () {
     };
     const victims = await Promise.all([1, 2, 3, 4, 5].map((i) => makeUser({ username: `victim${i}` })));
     const groups = await Promise.all(['g-one', 'g-two', 'g-three'].map((name) => makeGroup(name, ['view_user'])));
-    const ids = [...victims.map((u) => String(u.id)), ...groups.map((g) => String(g.id)), 'me', '0', '-1', '1.0', '1e3', '2147483648', '99999999999999999999', '00000000-0000-0000-0000-000000000000', 'swagger-ui.css'];
-    const known = [PASSWORD, 'fuzz-root', 'fuzz-limited', 'victim1', 'g-one', 'view_user', 'delete_user', 'add_group', 'is_superuser', '-username', 'id', 'true', rootAuth.slice(7)];
+    const ids = [
+      ...victims.map((u) => String(u.id)),
+      ...groups.map((g) => String(g.id)),
+      'me',
+      '0',
+      '-1',
+      '1.0',
+      '1e3',
+      '2147483648',
+      '99999999999999999999',
+      '00000000-0000-0000-0000-000000000000',
+      'swagger-ui.css',
+    ];
+    const known = [
+      PASSWORD,
+      'fuzz-root',
+      'fuzz-limited',
+      'victim1',
+      'g-one',
+      'view_user',
+      'delete_user',
+      'add_group',
+      'is_superuser',
+      '-username',
+      'id',
+      'true',
+      rootAuth.slice(7),
+    ];
     const text = textOf(known);
     const pathValue = fc.oneof(
       { weight: 4, arbitrary: fc.constantFrom(...ids) },
       { weight: 2, arbitrary: text.filter((t) => t.length > 0).map(encodePathSegment) },
-      { weight: 1, arbitrary: fc.constantFrom('%00', '%', '%zz', '%C3%28', '%ED%A0%80', 'a%2Fb', '..', 'x'.repeat(3000)) },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom('%00', '%', '%zz', '%C3%28', '%ED%A0%80', 'a%2Fb', '..', 'x'.repeat(3000)),
+      },
     );
     const query = fc.oneof(
-      { weight: 4, arbitrary: fc.dictionary(fc.constantFrom(...QUERY_NAMES), text, { maxKeys: 3 }).map((q) => new URLSearchParams(q).toString()) },
+      {
+        weight: 4,
+        arbitrary: fc
+          .dictionary(fc.constantFrom(...QUERY_NAMES), text, { maxKeys: 3 })
+          .map((q) => new URLSearchParams(q).toString()),
+      },
       { weight: 1, arbitrary: fc.constantFrom(...RAW_QUERIES) },
     );
 
@@ -176,14 +302,30 @@ describe('fuzzing every operation of the OpenAPI document', function () {
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
     const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
-    const validators = new Map(operations.filter((o) => o.success.schema).map((o) => [o, ajv.compile(o.success.schema!)]));
+    const validators = new Map(
+      operations.filter((o) => o.success.schema).map((o) => [o, ajv.compile(o.success.schema!)]),
+    );
     const knex = testKnex();
-    const TABLES = ['auth_user', 'auth_group', 'auth_user_groups', 'auth_group_permissions', 'auth_user_user_permissions', 'token_blacklist_outstandingtoken', 'token_blacklist_blacklistedtoken', 'files'];
+    const TABLES = [
+      'auth_user',
+      'auth_group',
+      'auth_user_groups',
+      'auth_group_permissions',
+      'auth_user_user_permissions',
+      'token_blacklist_outstandingtoken',
+      'token_blacklist_blacklistedtoken',
+      'files',
+    ];
     const FINGERPRINT = `SELECT ${TABLES.map((t) => `(SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) FROM ${t} t) AS ${t}`).join(', ')}`;
     const fingerprint = async () => JSON.stringify((await knex.raw(FINGERPRINT)).rows[0]);
     let lastFingerprint: string | null = null;
 
-    const tally = { requests: 0, statuses: new Map<number, number>(), succeeded: new Set<string>(), requested: new Set<string>() };
+    const tally = {
+      requests: 0,
+      statuses: new Map<number, number>(),
+      succeeded: new Set<string>(),
+      requested: new Set<string>(),
+    };
     const started = Date.now();
     const byName = new Map(operations.map((o) => [`${o.method} ${o.template}`, o]));
     const request = fc.constantFrom(...byName.keys()).chain((name) =>
@@ -212,7 +354,12 @@ describe('fuzzing every operation of the OpenAPI document', function () {
         const unsafe = operation.method !== 'GET';
         const before = unsafe ? (lastFingerprint ??= await fingerprint()) : null;
 
-        const res = await fetch(url, { method: operation.method, headers, body: sendsBody ? body : undefined, redirect: 'manual' });
+        const res = await fetch(url, {
+          method: operation.method,
+          headers,
+          body: sendsBody ? body : undefined,
+          redirect: 'manual',
+        });
         const raw = Buffer.from(await res.arrayBuffer());
         const type = res.headers.get('content-type') ?? '';
         const what = `${operation.method} ${url.slice(0, 300)} as ${who} (${contentType}) ${String(body).slice(0, 200)} → ${res.status} ${raw.toString('utf8', 0, 300)}`;
@@ -226,8 +373,10 @@ describe('fuzzing every operation of the OpenAPI document', function () {
           const parsed = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
           const drfShaped =
             // simplejwt's token errors carry `code` and `messages` beside `detail`.
-            (typeof parsed.detail === 'string' && Object.keys(parsed).every((k) => k === 'detail' || k === 'code' || k === 'messages')) ||
-            (Object.keys(parsed).length > 0 && Object.values(parsed).every((v) => Array.isArray(v) && v.every((m) => typeof m === 'string')));
+            (typeof parsed.detail === 'string' &&
+              Object.keys(parsed).every((k) => k === 'detail' || k === 'code' || k === 'messages')) ||
+            (Object.keys(parsed).length > 0 &&
+              Object.values(parsed).every((v) => Array.isArray(v) && v.every((m) => typeof m === 'string')));
           expect(drfShaped, what).to.equal(true);
           if (unsafe) {
             const after = await fingerprint();
@@ -241,15 +390,27 @@ describe('fuzzing every operation of the OpenAPI document', function () {
         if (unsafe) lastFingerprint = null;
         const validate = validators.get(operation);
         if (validate && /^application\/json/.test(type)) {
-          expect(validate(JSON.parse(raw.toString('utf8'))), `${what}\n${JSON.stringify(validate.errors)}`).to.equal(true);
+          expect(validate(JSON.parse(raw.toString('utf8'))), `${what}\n${JSON.stringify(validate.errors)}`).to.equal(
+            true,
+          );
         }
       }),
-      { numRuns: REQUESTS, interruptAfterTimeLimit: TIME_LIMIT_MS, endOnFailure: true, seed: process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined },
+      {
+        numRuns: REQUESTS,
+        interruptAfterTimeLimit: TIME_LIMIT_MS,
+        endOnFailure: true,
+        seed: process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined,
+      },
     );
 
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    const statuses = [...tally.statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(' ');
-    process.stdout.write(`      fuzz: ${tally.requests} requests over ${tally.requested.size}/${operations.length} operations in ${seconds} s; ${tally.succeeded.size} operations answered a success; ${statuses}\n`);
+    const statuses = [...tally.statuses]
+      .sort(([a], [b]) => a - b)
+      .map(([s, n]) => `${s}×${n}`)
+      .join(' ');
+    process.stdout.write(
+      `      fuzz: ${tally.requests} requests over ${tally.requested.size}/${operations.length} operations in ${seconds} s; ${tally.succeeded.size} operations answered a success; ${statuses}\n`,
+    );
     expect(tally.requests).to.be.at.least(Math.min(REQUESTS, MINIMUM));
     expect(tally.requested.size, 'every operation requested').to.equal(operations.length);
   });

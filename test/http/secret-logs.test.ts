@@ -19,7 +19,9 @@ const NEW_PASSWORD = 'brand-New-secret-42';
 
 /** An app whose logger is the project's own at `level`, writing into `lines`. */
 function appLogging(level: Config['logLevel'], lines: string[]) {
-  return supertest(createApp({ ...testDeps({ LOG_LEVEL: level }), logger: capturedLogger(level, lines) }).app.callback());
+  return supertest(
+    createApp({ ...testDeps({ LOG_LEVEL: level }), logger: capturedLogger(level, lines) }).app.callback(),
+  );
 }
 
 /** Asserts no secret occurs in the log, and that the failure itself was logged at the levels that keep errors. */
@@ -28,7 +30,9 @@ function expectClean(level: Config['logLevel'], lines: string[], secrets: string
   for (const secret of secrets) expect(log, `LOG_LEVEL=${level}: a secret in the log`).not.to.include(secret);
   expect(log, `LOG_LEVEL=${level}: a JWT in the log`).not.to.match(/eyJ[\w-]{10,}/);
   expect(log, `LOG_LEVEL=${level}: a password hash in the log`).not.to.match(/\$argon2|pbkdf2_sha256\$/);
-  const errors = lines.map((l) => JSON.parse(l) as { msg: string; err?: Record<string, unknown> }).filter((l) => l.msg === 'unhandled error');
+  const errors = lines
+    .map((l) => JSON.parse(l) as { msg: string; err?: Record<string, unknown> })
+    .filter((l) => l.msg === 'unhandled error');
   if (['trace', 'debug', 'info', 'warn', 'error'].includes(level)) {
     expect(errors, `LOG_LEVEL=${level}: the failure is logged`).to.have.length(1);
     expect(errors[0]!.err).to.include({ code: '23514', constraint });
@@ -67,7 +71,9 @@ describe('secrets in the log', () => {
     const user = await makeUser();
     const sessions = await Promise.all(LEVELS.map(() => tokensFor(user)));
     // The rotation's insert of the new refresh token fails; the detail would quote it.
-    await testKnex().raw('ALTER TABLE token_blacklist_outstandingtoken ADD CONSTRAINT test_no_new_token CHECK (length(token) < 0) NOT VALID');
+    await testKnex().raw(
+      'ALTER TABLE token_blacklist_outstandingtoken ADD CONSTRAINT test_no_new_token CHECK (length(token) < 0) NOT VALID',
+    );
     for (const [i, level] of LEVELS.entries()) {
       const lines: string[] = [];
       const { refresh, access } = sessions[i]!;
@@ -81,7 +87,9 @@ describe('secrets in the log', () => {
     const user = await makeUser();
     const { password: hash } = await testKnex()('auth_user').where({ id: user.id }).first('password');
     const sessions = await Promise.all(LEVELS.map(() => tokensFor(user)));
-    await testKnex().raw(`ALTER TABLE auth_user ADD CONSTRAINT test_frozen_password CHECK (password = '${hash.replaceAll("'", "''")}') NOT VALID`);
+    await testKnex().raw(
+      `ALTER TABLE auth_user ADD CONSTRAINT test_frozen_password CHECK (password = '${hash.replaceAll("'", "''")}') NOT VALID`,
+    );
     for (const [i, level] of LEVELS.entries()) {
       const lines: string[] = [];
       const res = await appLogging(level, lines)
@@ -95,13 +103,17 @@ describe('secrets in the log', () => {
 
   describe('serializeError', () => {
     it('masks values PostgreSQL quotes in messages, keeps the names the error carries', async () => {
-      const invalid = await testKnex().raw('SELECT CAST(? AS integer)', ['hunter2-secret']).catch((e: unknown) => e);
+      const invalid = await testKnex()
+        .raw('SELECT CAST(? AS integer)', ['hunter2-secret'])
+        .catch((e: unknown) => e);
       const written = serializeError(invalid);
       expect(written).to.include({ code: '22P02' });
       expect(JSON.stringify(written)).not.to.include('hunter2');
       expect(written.message).to.equal('invalid input syntax for type integer: "…"');
 
-      const duplicate = await testKnex()('auth_group').insert([{ name: 'twin' }, { name: 'twin' }]).catch((e: unknown) => e);
+      const duplicate = await testKnex()('auth_group')
+        .insert([{ name: 'twin' }, { name: 'twin' }])
+        .catch((e: unknown) => e);
       const dup = serializeError(duplicate);
       expect(dup).to.include({ code: '23505', table: 'auth_group' });
       expect(dup.message).to.equal(`duplicate key value violates unique constraint "${String(dup.constraint)}"`);
@@ -113,7 +125,10 @@ describe('secrets in the log', () => {
       const written = serializeError(new AggregateError([cause], 'several', { cause }));
       expect(JSON.stringify(written)).not.to.include('s3cr3t');
       expect(written.cause).to.include({ code: 'XX000', message: 'value "…" rejected' });
-      expect(serializeError('password=s3cr3t')).to.deep.equal({ type: 'string', message: '[a thrown string, not written]' });
+      expect(serializeError('password=s3cr3t')).to.deep.equal({
+        type: 'string',
+        message: '[a thrown string, not written]',
+      });
     });
   });
 });

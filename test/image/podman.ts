@@ -36,7 +36,13 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { loadCompose, serviceEnvironment, type ComposeFile, type ComposeService, type Json } from '../support/compose.js';
+import {
+  loadCompose,
+  serviceEnvironment,
+  type ComposeFile,
+  type ComposeService,
+  type Json,
+} from '../support/compose.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -52,7 +58,10 @@ export const NODE_VERSION = fs.readFileSync(path.join(IMAGE_TEST_DIR, 'node-vers
 /** The stand-in of the official Node image the Dockerfile builds from (made by base-images.sh). */
 export const NODE_IMAGE = `localhost/node:${NODE_VERSION.split('.')[0]}-bookworm-slim`;
 
-const PODMAN_ENV = { ...process.env, CONTAINERS_CONF: process.env.CONTAINERS_CONF ?? path.join(IMAGE_TEST_DIR, 'containers.conf') };
+const PODMAN_ENV = {
+  ...process.env,
+  CONTAINERS_CONF: process.env.CONTAINERS_CONF ?? path.join(IMAGE_TEST_DIR, 'containers.conf'),
+};
 
 /** The outcome of a podman command that may fail. */
 export interface PodmanResult {
@@ -73,11 +82,19 @@ export interface PodmanResult {
  */
 export async function tryPodman(args: readonly string[], timeoutMs = 600_000): Promise<PodmanResult> {
   try {
-    const { stdout, stderr } = await execFileAsync('podman', args, { env: PODMAN_ENV, maxBuffer: 64 * 1024 * 1024, timeout: timeoutMs });
+    const { stdout, stderr } = await execFileAsync('podman', args, {
+      env: PODMAN_ENV,
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: timeoutMs,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code?: number | string; stdout?: string; stderr?: string };
-    return { code: typeof failed.code === 'number' ? failed.code : -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? String(error) };
+    return {
+      code: typeof failed.code === 'number' ? failed.code : -1,
+      stdout: failed.stdout ?? '',
+      stderr: failed.stderr ?? String(error),
+    };
   }
 }
 
@@ -90,7 +107,10 @@ export async function tryPodman(args: readonly string[], timeoutMs = 600_000): P
  */
 export async function podman(args: readonly string[], timeoutMs?: number): Promise<string> {
   const result = await tryPodman(args, timeoutMs);
-  if (result.code !== 0) throw new Error(`podman ${args.slice(0, 3).join(' ')} … exited ${result.code}: ${result.stderr.trim().slice(-2000)}`);
+  if (result.code !== 0)
+    throw new Error(
+      `podman ${args.slice(0, 3).join(' ')} … exited ${result.code}: ${result.stderr.trim().slice(-2000)}`,
+    );
   return result.stdout;
 }
 
@@ -126,7 +146,12 @@ const dependencies = (service: ComposeService): Record<string, string> => {
   const dependsOn = service.depends_on as Json;
   if (Array.isArray(dependsOn)) return Object.fromEntries(dependsOn.map((name) => [String(name), 'service_started']));
   if (!dependsOn || typeof dependsOn !== 'object') return {};
-  return Object.fromEntries(Object.entries(dependsOn).map(([name, spec]) => [name, String((spec as Record<string, Json>).condition ?? 'service_started')]));
+  return Object.fromEntries(
+    Object.entries(dependsOn).map(([name, spec]) => [
+      name,
+      String((spec as Record<string, Json>).condition ?? 'service_started'),
+    ]),
+  );
 };
 
 const isStorageServer = (service: ComposeService) => /^(docker\.io\/)?minio\/minio(:|$)/.test(service.image ?? '');
@@ -139,7 +164,8 @@ const isStorageSetup = (service: ComposeService) => /^(docker\.io\/)?minio\/mc(:
  */
 export function healthCommand(test: Json): string {
   if (typeof test === 'string') return test;
-  if (!Array.isArray(test) || test.length < 2) throw new Error(`healthcheck.test ${JSON.stringify(test)}: not interpreted`);
+  if (!Array.isArray(test) || test.length < 2)
+    throw new Error(`healthcheck.test ${JSON.stringify(test)}: not interpreted`);
   const [form, ...rest] = test.map(String);
   if (form === 'CMD-SHELL') return rest.join(' ');
   if (form === 'CMD') return rest.map((arg) => `'${arg.replaceAll("'", "'\\''")}'`).join(' ');
@@ -198,7 +224,17 @@ export class Stack {
     if (!build || !service.image) throw new Error(`service ${name} has no build and image`);
     const context = path.resolve(this.options.dir, String(build.context ?? '.'));
     // Docker's image format: the OCI one has no HEALTHCHECK (podman would drop the Dockerfile's).
-    const args = ['build', '--format', 'docker', '--network', 'host', '--build-arg', `NODE_IMAGE=${NODE_IMAGE}`, '-t', service.image];
+    const args = [
+      'build',
+      '--format',
+      'docker',
+      '--network',
+      'host',
+      '--build-arg',
+      `NODE_IMAGE=${NODE_IMAGE}`,
+      '-t',
+      service.image,
+    ];
     if (build.target) args.push('--target', String(build.target));
     if (build.dockerfile) args.push('-f', path.resolve(context, String(build.dockerfile)));
     const started = performance.now();
@@ -223,24 +259,50 @@ export class Stack {
   runArgs(name: string): { options: string[]; image: string; command: string[] } {
     const service = this.service(name);
     const env = serviceEnvironment(this.model, name, { dir: this.options.dir });
-    const args = ['--network', this.network, '--network-alias', name, '--label', `com.docker.compose.project=${this.options.project}`,
-      '--label', `com.docker.compose.service=${name}`];
+    const args = [
+      '--network',
+      this.network,
+      '--network-alias',
+      name,
+      '--label',
+      `com.docker.compose.project=${this.options.project}`,
+      '--label',
+      `com.docker.compose.service=${name}`,
+    ];
     for (const [key, value] of Object.entries(env)) args.push('--env', `${key}=${value}`);
     for (const entry of service.volumes ?? []) args.push('--volume', this.volumeArg(entry));
     if (service.init === true) args.push('--init');
-    if (service.stop_grace_period !== undefined) args.push('--stop-timeout', String(Math.ceil(seconds(service.stop_grace_period, 10))));
+    if (service.stop_grace_period !== undefined)
+      args.push('--stop-timeout', String(Math.ceil(seconds(service.stop_grace_period, 10))));
     if (service.restart !== undefined) args.push('--restart', String(service.restart));
     if (isStorageServer(service)) {
-      args.push('--volume', `${path.join(REPO_ROOT, 'node_modules')}:/s3rver/node_modules:ro`,
-        '--volume', `${path.join(IMAGE_TEST_DIR, 'standins', 's3rver.mjs')}:/s3rver/s3rver.mjs:ro`,
-        '--health-cmd', healthCommand(['CMD', 'node', '-e', "require('net').connect(9000, '127.0.0.1').on('connect', () => process.exit(0)).on('error', () => process.exit(1))"]),
-        '--health-interval', '5s', '--health-retries', '10');
+      args.push(
+        '--volume',
+        `${path.join(REPO_ROOT, 'node_modules')}:/s3rver/node_modules:ro`,
+        '--volume',
+        `${path.join(IMAGE_TEST_DIR, 'standins', 's3rver.mjs')}:/s3rver/s3rver.mjs:ro`,
+        '--health-cmd',
+        healthCommand([
+          'CMD',
+          'node',
+          '-e',
+          "require('net').connect(9000, '127.0.0.1').on('connect', () => process.exit(0)).on('error', () => process.exit(1))",
+        ]),
+        '--health-interval',
+        '5s',
+        '--health-retries',
+        '10',
+      );
       return { options: args, image: NODE_IMAGE, command: ['node', '/s3rver/s3rver.mjs'] };
     }
     const health = service.healthcheck as Record<string, Json> | undefined;
     if (health?.test) {
       args.push('--health-cmd', healthCommand(health.test));
-      for (const [key, flag] of [['interval', '--health-interval'], ['timeout', '--health-timeout'], ['start_period', '--health-start-period']] as const) {
+      for (const [key, flag] of [
+        ['interval', '--health-interval'],
+        ['timeout', '--health-timeout'],
+        ['start_period', '--health-start-period'],
+      ] as const) {
         if (health[key] !== undefined) args.push(flag, `${seconds(health[key], 0)}s`);
       }
       if (health.retries !== undefined) args.push('--health-retries', String(health.retries));
@@ -297,7 +359,16 @@ export class Stack {
   async start(name: string): Promise<void> {
     await tryPodman(['rm', '--force', '--time', '0', this.container(name)]);
     const { options, image, command } = this.runArgs(name);
-    await podman(['run', '--detach', '--name', this.container(name), ...(await this.publishArgs(name)), ...options, image, ...command]);
+    await podman([
+      'run',
+      '--detach',
+      '--name',
+      this.container(name),
+      ...(await this.publishArgs(name)),
+      ...options,
+      image,
+      ...command,
+    ]);
   }
 
   /**
@@ -308,9 +379,11 @@ export class Stack {
    */
   async up(names?: readonly string[]): Promise<void> {
     const created = await tryPodman(['network', 'create', this.network]);
-    if (created.code !== 0 && !/already exists/.test(created.stderr)) throw new Error(`podman network create ${this.network}: ${created.stderr}`);
+    if (created.code !== 0 && !/already exists/.test(created.stderr))
+      throw new Error(`podman network create ${this.network}: ${created.stderr}`);
     for (const volume of Object.keys(this.model.volumes ?? {})) {
-      if ((await tryPodman(['volume', 'exists', this.volume(volume)])).code !== 0) await podman(['volume', 'create', this.volume(volume)]);
+      if ((await tryPodman(['volume', 'exists', this.volume(volume)])).code !== 0)
+        await podman(['volume', 'create', this.volume(volume)]);
     }
     for (const name of this.startOrder(names)) {
       for (const [dependency, condition] of Object.entries(dependencies(this.service(name)))) {
@@ -325,7 +398,8 @@ export class Stack {
   /** Waits until a service's health check passes; fails after its start period and retries. */
   async waitHealthy(name: string): Promise<void> {
     const health = (this.service(name).healthcheck ?? {}) as Record<string, Json>;
-    const limitMs = (seconds(health.start_period, 0) + seconds(health.interval, 30) * Number(health.retries ?? 3)) * 1000 + 30_000;
+    const limitMs =
+      (seconds(health.start_period, 0) + seconds(health.interval, 30) * Number(health.retries ?? 3)) * 1000 + 30_000;
     const deadline = Date.now() + limitMs;
     let last: PodmanResult | undefined;
     while (Date.now() < deadline) {
@@ -336,7 +410,9 @@ export class Stack {
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
     const logs = await tryPodman(['logs', '--tail', '40', this.container(name)]);
-    throw new Error(`${name} is not healthy (${last?.stdout.trim()} ${last?.stderr.trim()}); its log:\n${logs.stdout}${logs.stderr}`);
+    throw new Error(
+      `${name} is not healthy (${last?.stdout.trim()} ${last?.stderr.trim()}); its log:\n${logs.stdout}${logs.stderr}`,
+    );
   }
 
   /** Waits until a service's container exits 0 (a one-off job); a stand-in setup is done with its server. */
@@ -371,15 +447,22 @@ export class Stack {
 
   /** Stops and removes the containers and the network (`docker compose down`); volumes stay unless asked. */
   async down(options: { volumes?: boolean } = {}): Promise<void> {
-    const ids = (await podman(['ps', '--all', '--quiet', '--filter', `label=com.docker.compose.project=${this.options.project}`])).split('\n').filter(Boolean);
+    const ids = (
+      await podman(['ps', '--all', '--quiet', '--filter', `label=com.docker.compose.project=${this.options.project}`])
+    )
+      .split('\n')
+      .filter(Boolean);
     for (const id of ids) {
-      const name = (await tryPodman(['inspect', '--format', '{{index .Config.Labels "com.docker.compose.service"}}', id])).stdout.trim();
+      const name = (
+        await tryPodman(['inspect', '--format', '{{index .Config.Labels "com.docker.compose.service"}}', id])
+      ).stdout.trim();
       const grace = Math.ceil(seconds(this.model.services[name]?.stop_grace_period, 10));
       await tryPodman(['rm', '--force', '--time', String(grace), id]);
     }
     await tryPodman(['network', 'rm', '--force', this.network]);
     if (options.volumes) {
-      for (const volume of Object.keys(this.model.volumes ?? {})) await tryPodman(['volume', 'rm', '--force', this.volume(volume)]);
+      for (const volume of Object.keys(this.model.volumes ?? {}))
+        await tryPodman(['volume', 'rm', '--force', this.volume(volume)]);
     }
   }
 }

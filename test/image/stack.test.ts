@@ -18,7 +18,11 @@ const DOMAIN = 'backoffice.test';
 /** Where the check cannot run: a one-line reason (a failure under CI=true). */
 function missing(): string | null {
   if (spawnSync('podman', ['--version']).status !== 0) return 'podman is not installed';
-  if (spawnSync('podman', ['image', 'exists', NODE_IMAGE], { env: { ...process.env, CONTAINERS_CONF: path.join(REPO_ROOT, 'test/image/containers.conf') } }).status !== 0) {
+  if (
+    spawnSync('podman', ['image', 'exists', NODE_IMAGE], {
+      env: { ...process.env, CONTAINERS_CONF: path.join(REPO_ROOT, 'test/image/containers.conf') },
+    }).status !== 0
+  ) {
     return `no ${NODE_IMAGE}: run test/image/base-images.sh first`;
   }
   return null;
@@ -27,7 +31,12 @@ function missing(): string | null {
 /** The repository's files (tracked and new, not ignored) copied to a scratch project folder. */
 function copyProject(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'backoffice-image-'));
-  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: REPO_ROOT, encoding: 'utf8' }).split('\0').filter(Boolean);
+  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+  })
+    .split('\0')
+    .filter(Boolean);
   for (const file of files) {
     const from = path.join(REPO_ROOT, file);
     if (!fs.existsSync(from)) continue;
@@ -41,11 +50,25 @@ function copyProject(): string {
 function writeProdEnv(dir: string): void {
   const secret = () => randomBytes(24).toString('hex');
   const lines = {
-    DEBUG: 'false', SECRET_KEY: secret(), BACKOFFICE_DOMAIN: DOMAIN, MINIO_SERVER_URL: 'http://minio:9000',
-    MINIO_ROOT_USER: secret(), MINIO_ROOT_PASSWORD: secret(), POSTGRES_PASSWORD: secret(), BROWSABLE_API: 'false',
-    COOKIE_SECURE: 'true', CORS_ALLOWED_ORIGINS: `https://${DOMAIN}`, WEB_CONCURRENCY: '2',
+    DEBUG: 'false',
+    SECRET_KEY: secret(),
+    BACKOFFICE_DOMAIN: DOMAIN,
+    MINIO_SERVER_URL: 'http://minio:9000',
+    MINIO_ROOT_USER: secret(),
+    MINIO_ROOT_PASSWORD: secret(),
+    POSTGRES_PASSWORD: secret(),
+    BROWSABLE_API: 'false',
+    COOKIE_SECURE: 'true',
+    CORS_ALLOWED_ORIGINS: `https://${DOMAIN}`,
+    WEB_CONCURRENCY: '2',
   };
-  fs.writeFileSync(path.join(dir, 'prod.env'), Object.entries(lines).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 });
+  fs.writeFileSync(
+    path.join(dir, 'prod.env'),
+    Object.entries(lines)
+      .map(([k, v]) => `${k}=${v}\n`)
+      .join(''),
+    { mode: 0o600 },
+  );
 }
 
 /** A self-signed certificate laid out as Let's Encrypt does (`live/<domain>/`), for /etc/letsencrypt. */
@@ -53,8 +76,25 @@ function letsencrypt(dir: string): string {
   const root = path.join(dir, 'letsencrypt');
   const live = path.join(root, 'live', DOMAIN);
   fs.mkdirSync(live, { recursive: true });
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${DOMAIN}`,
-    '-keyout', path.join(live, 'privkey.pem'), '-out', path.join(live, 'fullchain.pem')], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${DOMAIN}`,
+      '-keyout',
+      path.join(live, 'privkey.pem'),
+      '-out',
+      path.join(live, 'fullchain.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
   fs.chmodSync(path.join(live, 'privkey.pem'), 0o644);
   return root;
 }
@@ -66,14 +106,30 @@ interface Reply {
 }
 
 /** One HTTPS request to nginx for the domain (its certificate is self-signed). */
-function request(port: number, method: string, urlPath: string, options: { headers?: Record<string, string>; body?: string | ((req: ClientRequest) => Promise<void>) } = {}): Promise<Reply> {
+function request(
+  port: number,
+  method: string,
+  urlPath: string,
+  options: { headers?: Record<string, string>; body?: string | ((req: ClientRequest) => Promise<void>) } = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = https.request({ host: '127.0.0.1', port, method, path: urlPath, servername: DOMAIN, rejectUnauthorized: false, headers: { Host: DOMAIN, ...options.headers } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
+    const req = https.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path: urlPath,
+        servername: DOMAIN,
+        rejectUnauthorized: false,
+        headers: { Host: DOMAIN, ...options.headers },
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
     req.on('error', reject);
     if (typeof options.body === 'function') options.body(req).then(() => req.end(), reject);
     else req.end(options.body);
@@ -85,12 +141,22 @@ function request(port: number, method: string, urlPath: string, options: { heade
  * dist/cli.js …` is the production image's form, `npm run cli -- …` the development image's.
  */
 function runbookCommands(): { file: string; kind: 'exec' | 'run'; command: string[] }[] {
-  const files = [...fs.readdirSync(path.join(REPO_ROOT, 'docs/md'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.md')).map((f) => `docs/md/${f}`),
-    ...fs.readdirSync(path.join(REPO_ROOT, 'ops')).filter((f) => f.endsWith('.sh')).map((f) => `ops/${f}`)];
+  const files = [
+    ...fs
+      .readdirSync(path.join(REPO_ROOT, 'docs/md'), { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => `docs/md/${f}`),
+    ...fs
+      .readdirSync(path.join(REPO_ROOT, 'ops'))
+      .filter((f) => f.endsWith('.sh'))
+      .map((f) => `ops/${f}`),
+  ];
   const found = new Map<string, { file: string; kind: 'exec' | 'run'; command: string[] }>();
   for (const file of files) {
     const text = fs.readFileSync(path.join(REPO_ROOT, file), 'utf8');
-    for (const match of text.matchAll(/docker compose (exec|run --rm --no-deps)(?: -T| -e \w+)* app ((?:node dist\/cli\.js|npm run cli --) [^`#>)"\n]*)/g)) {
+    for (const match of text.matchAll(
+      /docker compose (exec|run --rm --no-deps)(?: -T| -e \w+)* app ((?:node dist\/cli\.js|npm run cli --) [^`#>)"\n]*)/g,
+    )) {
       const command = match[2]!.trim().split(/\s+/);
       found.set(`${match[1]} ${command.join(' ')}`, { file, kind: match[1] === 'exec' ? 'exec' : 'run', command });
     }
@@ -115,7 +181,12 @@ describe('the image, built and run by podman with the compose files', function (
     }
     dir = copyProject();
     writeProdEnv(dir);
-    prod = new Stack({ dir, files: ['compose.yml', '_compose.override.yml'], project: 'bo-image-prod', hostPaths: { '/etc/letsencrypt': letsencrypt(dir) } });
+    prod = new Stack({
+      dir,
+      files: ['compose.yml', '_compose.override.yml'],
+      project: 'bo-image-prod',
+      hostPaths: { '/etc/letsencrypt': letsencrypt(dir) },
+    });
     dev = new Stack({ dir, files: ['compose.yml'], project: 'bo-image-dev' });
   });
 
@@ -140,7 +211,9 @@ describe('the image, built and run by podman with the compose files', function (
   it('the runtime image runs as a non-root user, with the production dependencies only and no sources', async () => {
     const image = prod.service('app').image!;
     // The lockfile marks what only the dev tree needs (`"dev": true`); none of it may be installed.
-    const lock = JSON.parse(fs.readFileSync(path.join(dir, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
+    const lock = JSON.parse(fs.readFileSync(path.join(dir, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { dev?: boolean }>;
+    };
     const devOnly = Object.keys(lock.packages).filter((key) => lock.packages[key]!.dev);
     expect(devOnly).to.include.members(['node_modules/mocha', 'node_modules/typescript', 'node_modules/eslint']);
     const script = `
@@ -152,7 +225,9 @@ describe('the image, built and run by podman with the compose files', function (
       console.log(JSON.stringify({ node: process.version, uid: process.getuid(), user: require('os').userInfo().username, env: process.env.NODE_ENV,
         dev: devOnly, missing: Object.keys(pkg.dependencies).filter((n) => !has(n)),
         top: fs.readdirSync('.').sort(), sources: walk('.').filter((f) => /\\.(ts|mts|cts)$/.test(f) && !f.endsWith('.d.ts')) }));`;
-    const out = JSON.parse(await podman(['run', '--rm', '--entrypoint', '["node", "-e"]', image, script, JSON.stringify(devOnly)]));
+    const out = JSON.parse(
+      await podman(['run', '--rm', '--entrypoint', '["node", "-e"]', image, script, JSON.stringify(devOnly)]),
+    );
     expect(out.node).to.equal(`v${NODE_VERSION}`);
     expect(out.uid).to.not.equal(0);
     expect(out.user).to.equal('node');
@@ -170,7 +245,10 @@ describe('the image, built and run by podman with the compose files', function (
     let access: string;
 
     const login = async () => {
-      const reply = await request(https443, 'POST', '/api/token/', { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: SUPERUSER_PASSWORD }) });
+      const reply = await request(https443, 'POST', '/api/token/', {
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ username: 'admin', password: SUPERUSER_PASSWORD }),
+      });
       expect(reply.status, reply.body).to.equal(200);
       return JSON.parse(reply.body).access as string;
     };
@@ -189,7 +267,10 @@ describe('the image, built and run by podman with the compose files', function (
       expect(health.status, health.body).to.equal(200);
       expect(JSON.parse(health.body)).to.deep.equal({ status: 'ok', checks: { database: 'ok', storage: 'ok' } });
       const { port } = await prod.port('nginx', 80);
-      const plain = await fetch(`http://127.0.0.1:${port}/api/health/`, { headers: { Host: DOMAIN }, redirect: 'manual' });
+      const plain = await fetch(`http://127.0.0.1:${port}/api/health/`, {
+        headers: { Host: DOMAIN },
+        redirect: 'manual',
+      });
       expect(plain.status).to.equal(301);
       expect(plain.headers.get('location')).to.equal(`https://${DOMAIN}/api/health/`);
     });
@@ -198,28 +279,42 @@ describe('the image, built and run by podman with the compose files', function (
       const app = JSON.parse(await podman(['inspect', prod.container('app')]))[0];
       expect(app.Config.User).to.equal('node');
       expect(Object.keys(app.NetworkSettings.Networks)).to.deep.equal([prod.network]);
-      const published = Object.entries((app.HostConfig.PortBindings ?? {}) as Record<string, unknown[] | null>).filter(([, bindings]) => bindings?.some(Boolean));
+      const published = Object.entries((app.HostConfig.PortBindings ?? {}) as Record<string, unknown[] | null>).filter(
+        ([, bindings]) => bindings?.some(Boolean),
+      );
       expect(published).to.deep.equal([]);
       expect(app.Config.Env).to.include('DEBUG=false');
       const postgres = JSON.parse(await podman(['inspect', prod.container('postgres')]))[0];
-      expect(postgres.Mounts.map((m: { Name?: string; Destination: string }) => `${m.Name}:${m.Destination}`)).to.include(`${prod.volume('postgres-data')}:/var/lib/postgresql/data`);
+      expect(
+        postgres.Mounts.map((m: { Name?: string; Destination: string }) => `${m.Name}:${m.Destination}`),
+      ).to.include(`${prod.volume('postgres-data')}:/var/lib/postgresql/data`);
     });
 
     it('runs every CLI command of the production runbooks in the running container', async () => {
       const commands = runbookCommands().filter((c) => c.command[0] === 'node');
       const names = commands.map((c) => c.command.slice(2).join(' '));
-      for (const wanted of ['fill-groups', 'create-superuser --username admin --email admin@example.com', 'flush-expired-tokens', 'migrate status', 'migrate up']) {
+      for (const wanted of [
+        'fill-groups',
+        'create-superuser --username admin --email admin@example.com',
+        'flush-expired-tokens',
+        'migrate status',
+        'migrate up',
+      ]) {
         expect(names).to.include(wanted);
       }
       // `migrate down` first (it takes the one batch away, every table), then `migrate up`, then the rest.
       const named = (name: string) => commands.filter((c) => c.command.slice(2).join(' ') === name);
       const first = [...named('migrate down'), ...named('migrate up')];
       const ordered = [...first, ...commands.filter((c) => !first.includes(c))];
-      expect(ordered.slice(0, 2).map((c) => c.command.slice(2).join(' '))).to.deep.equal(['migrate down', 'migrate up']);
+      expect(ordered.slice(0, 2).map((c) => c.command.slice(2).join(' '))).to.deep.equal([
+        'migrate down',
+        'migrate up',
+      ]);
       for (const { file, kind, command } of ordered) {
         // create-superuser asks a terminal for the password; without one it reads SUPERUSER_PASSWORD
         // (the runbook passes it with `-e SUPERUSER_PASSWORD`, as this does).
-        const result = kind === 'exec' ? await prod.exec('app', command, { SUPERUSER_PASSWORD }) : await prod.run('app', command);
+        const result =
+          kind === 'exec' ? await prod.exec('app', command, { SUPERUSER_PASSWORD }) : await prod.run('app', command);
         expect(result.code, `${file}: ${kind} app ${command.join(' ')}\n${result.stdout}${result.stderr}`).to.equal(0);
       }
       access = await login();
@@ -233,7 +328,9 @@ describe('the image, built and run by podman with the compose files', function (
       const reply = await request(https443, 'POST', '/api/files/', {
         headers: { Authorization: `Bearer ${access}`, 'Content-Type': `multipart/form-data; boundary=${boundary}` },
         body: async (req) => {
-          req.write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="drain.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`);
+          req.write(
+            `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="drain.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+          );
           req.write(content.subarray(0, 1024));
           await new Promise((resolve) => setTimeout(resolve, 1500));
           stopping = podman(['stop', prod.container('app')]);
@@ -245,7 +342,9 @@ describe('the image, built and run by podman with the compose files', function (
       expect(reply.status, reply.body).to.equal(201);
       expect(JSON.parse(reply.body).size).to.equal(content.length);
       await stopping;
-      expect((await podman(['inspect', '--format', '{{.State.ExitCode}}', prod.container('app')])).trim()).to.equal('0');
+      expect((await podman(['inspect', '--format', '{{.State.ExitCode}}', prod.container('app')])).trim()).to.equal(
+        '0',
+      );
       const logs = await tryPodman(['logs', prod.container('app')]);
       expect(logs.stdout + logs.stderr).to.not.match(/SIGKILL|killed/i);
     });
@@ -262,7 +361,9 @@ describe('the image, built and run by podman with the compose files', function (
       const files = JSON.parse(list.body).results as { id: number; name: string; size: number }[];
       const upload = files.find((f) => f.name === 'drain.bin');
       expect(upload, list.body).to.not.equal(undefined);
-      const download = await request(https443, 'GET', `/api/files/${upload!.id}/download/`, { headers: { Authorization: `Bearer ${access}` } });
+      const download = await request(https443, 'GET', `/api/files/${upload!.id}/download/`, {
+        headers: { Authorization: `Bearer ${access}` },
+      });
       expect(download.status).to.be.oneOf([200, 302]);
     });
 
@@ -282,7 +383,7 @@ describe('the image, built and run by podman with the compose files', function (
       port = (await dev.port('app', 8000)).port;
     });
 
-    it('serves /api/health/ on the published port and runs the runbooks\' commands for the development image', async () => {
+    it("serves /api/health/ on the published port and runs the runbooks' commands for the development image", async () => {
       const health = await fetch(`http://127.0.0.1:${port}/api/health/`);
       expect(health.status).to.equal(200);
       const commands = runbookCommands().filter((c) => c.command[0] === 'npm');
@@ -298,7 +399,10 @@ describe('the image, built and run by podman with the compose files', function (
       expect(before.status).to.equal(404);
       expect(await before.json()).to.deep.equal({ detail: 'Not found.' });
       const file = path.join(dir, 'src/errors.ts');
-      fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace("detail = 'Not found.'", "detail = 'Not found (reloaded).'"));
+      fs.writeFileSync(
+        file,
+        fs.readFileSync(file, 'utf8').replace("detail = 'Not found.'", "detail = 'Not found (reloaded).'"),
+      );
       const deadline = Date.now() + 60_000;
       let detail = '';
       while (Date.now() < deadline) {

@@ -9,7 +9,10 @@ import { api, makeUser, PASSWORD, testDeps } from '../support/app.js';
 
 describe('GET /api/schema/', () => {
   it('serves an OpenAPI 3.1 document that validates against the OpenAPI 3.1 schema', async () => {
-    const res = await api().get('/api/schema/').expect(200).expect('Content-Type', /openapi\+json/);
+    const res = await api()
+      .get('/api/schema/')
+      .expect(200)
+      .expect('Content-Type', /openapi\+json/);
     const document = JSON.parse(res.text);
     expect(document.openapi).to.equal('3.1.0');
     const validator = new Validator();
@@ -44,8 +47,16 @@ describe('GET /api/schema/', () => {
 
   it('marks authenticated routes with the bearer and cookie schemes, public ones with none', async () => {
     const document = JSON.parse((await api().get('/api/schema/').expect(200)).text);
-    expect(document.components.securitySchemes.bearerAuth).to.deep.equal({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
-    expect(document.components.securitySchemes.cookieAuth).to.deep.equal({ type: 'apiKey', in: 'cookie', name: 'access_token' });
+    expect(document.components.securitySchemes.bearerAuth).to.deep.equal({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+    });
+    expect(document.components.securitySchemes.cookieAuth).to.deep.equal({
+      type: 'apiKey',
+      in: 'cookie',
+      name: 'access_token',
+    });
     expect(document.paths['/api/users/me/'].get.security).to.deep.equal([{ bearerAuth: [] }, { cookieAuth: [] }]);
     expect(document.paths['/api/token/'].post.security).to.deep.equal([]);
     expect(document.paths['/api/health/'].get.security).to.deep.equal([]);
@@ -84,13 +95,16 @@ describe('success responses in the OpenAPI document', () => {
       const operation = document.paths[openApiPath(route.path)][route.method.toLowerCase()];
       const response = operation.responses[String(success.status)];
       expect(response.description, `${route.method} ${route.path}`).to.equal(success.description);
-      if (success.status !== 204) expect(Object.keys(response.content ?? {}), `${route.method} ${route.path}`).to.have.length(1);
+      if (success.status !== 204)
+        expect(Object.keys(response.content ?? {}), `${route.method} ${route.path}`).to.have.length(1);
     }
     const me = document.paths['/api/users/me/'].get.responses['200'].content['application/json'].schema;
     expect(me.required).to.include.members(['id', 'username', 'groups', 'permissions']);
     expect(me.additionalProperties).to.equal(false);
     const list = document.paths['/api/users/'].get;
-    expect(list.responses['200'].content['application/json'].schema.properties.results.items.properties).to.have.property('date_joined');
+    expect(
+      list.responses['200'].content['application/json'].schema.properties.results.items.properties,
+    ).to.have.property('date_joined');
     expect(list.description).to.equal('Requires the `view_user` permission (a superuser holds every one).');
   });
 
@@ -102,43 +116,88 @@ describe('success responses in the OpenAPI document', () => {
     const auth = { Authorization: `Bearer ${login.body.access}` };
     const refreshed = await client.post('/api/token/refresh/').send({ refresh: login.body.refresh });
     answersAsDeclared(refreshed, 'POST', '/api/token/refresh/');
-    answersAsDeclared(await client.post('/api/token/verify/').send({ token: refreshed.body.access }), 'POST', '/api/token/verify/');
+    answersAsDeclared(
+      await client.post('/api/token/verify/').send({ token: refreshed.body.access }),
+      'POST',
+      '/api/token/verify/',
+    );
 
     answersAsDeclared(await client.get('/api/users/me/').set(auth), 'GET', '/api/users/me/');
-    answersAsDeclared(await client.patch('/api/users/me/').set(auth).send({ first_name: 'Root' }), 'PATCH', '/api/users/me/');
+    answersAsDeclared(
+      await client.patch('/api/users/me/').set(auth).send({ first_name: 'Root' }),
+      'PATCH',
+      '/api/users/me/',
+    );
 
-    const group = await client.post('/api/groups/').set(auth).send({ name: 'editors', permissions: ['view_user'] });
+    const group = await client
+      .post('/api/groups/')
+      .set(auth)
+      .send({ name: 'editors', permissions: ['view_user'] });
     answersAsDeclared(group, 'POST', '/api/groups/');
     answersAsDeclared(await client.get('/api/groups/').set(auth), 'GET', '/api/groups/');
     answersAsDeclared(await client.get(`/api/groups/${group.body.id}/`).set(auth), 'GET', '/api/groups/:id/');
-    answersAsDeclared(await client.put(`/api/groups/${group.body.id}/`).set(auth).send({ name: 'writers' }), 'PUT', '/api/groups/:id/');
-    answersAsDeclared(await client.patch(`/api/groups/${group.body.id}/`).set(auth).send({ permissions: [] }), 'PATCH', '/api/groups/:id/');
+    answersAsDeclared(
+      await client.put(`/api/groups/${group.body.id}/`).set(auth).send({ name: 'writers' }),
+      'PUT',
+      '/api/groups/:id/',
+    );
+    answersAsDeclared(
+      await client.patch(`/api/groups/${group.body.id}/`).set(auth).send({ permissions: [] }),
+      'PATCH',
+      '/api/groups/:id/',
+    );
     answersAsDeclared(await client.get('/api/permissions/').set(auth), 'GET', '/api/permissions/');
 
-    const user = await client.post('/api/users/').set(auth).send({ username: 'vera', password: PASSWORD, email: 'vera@example.com', groups: ['writers'] });
+    const user = await client
+      .post('/api/users/')
+      .set(auth)
+      .send({ username: 'vera', password: PASSWORD, email: 'vera@example.com', groups: ['writers'] });
     answersAsDeclared(user, 'POST', '/api/users/');
     answersAsDeclared(await client.get('/api/users/?search=vera').set(auth), 'GET', '/api/users/');
     answersAsDeclared(await client.get(`/api/users/${user.body.id}/`).set(auth), 'GET', '/api/users/:id/');
-    answersAsDeclared(await client.put(`/api/users/${user.body.id}/`).set(auth).send({ username: 'vera2' }), 'PUT', '/api/users/:id/');
-    answersAsDeclared(await client.patch(`/api/users/${user.body.id}/`).set(auth).send({ last_name: 'V' }), 'PATCH', '/api/users/:id/');
-    answersAsDeclared(await client.post(`/api/users/${user.body.id}/logout-all/`).set(auth), 'POST', '/api/users/:id/logout-all/');
+    answersAsDeclared(
+      await client.put(`/api/users/${user.body.id}/`).set(auth).send({ username: 'vera2' }),
+      'PUT',
+      '/api/users/:id/',
+    );
+    answersAsDeclared(
+      await client.patch(`/api/users/${user.body.id}/`).set(auth).send({ last_name: 'V' }),
+      'PATCH',
+      '/api/users/:id/',
+    );
+    answersAsDeclared(
+      await client.post(`/api/users/${user.body.id}/logout-all/`).set(auth),
+      'POST',
+      '/api/users/:id/logout-all/',
+    );
 
     const file = await client.post('/api/files/').set(auth).attach('file', Buffer.from('hello'), 'hello.txt');
     answersAsDeclared(file, 'POST', '/api/files/');
     answersAsDeclared(await client.get('/api/files/').set(auth), 'GET', '/api/files/');
     answersAsDeclared(await client.get(`/api/files/${file.body.id}/`).set(auth), 'GET', '/api/files/:id/');
-    answersAsDeclared(await client.get(`/api/files/${file.body.id}/download/`).set(auth), 'GET', '/api/files/:id/download/');
+    answersAsDeclared(
+      await client.get(`/api/files/${file.body.id}/download/`).set(auth),
+      'GET',
+      '/api/files/:id/download/',
+    );
     answersAsDeclared(await client.delete(`/api/files/${file.body.id}/`).set(auth), 'DELETE', '/api/files/:id/');
 
     answersAsDeclared(await client.get('/api/health/'), 'GET', '/api/health/');
     answersAsDeclared(await client.delete(`/api/users/${user.body.id}/`).set(auth), 'DELETE', '/api/users/:id/');
     answersAsDeclared(await client.delete(`/api/groups/${group.body.id}/`).set(auth), 'DELETE', '/api/groups/:id/');
     answersAsDeclared(
-      await client.post('/api/users/me/password/').set(auth).send({ old_password: PASSWORD, new_password: `${PASSWORD}-2` }),
+      await client
+        .post('/api/users/me/password/')
+        .set(auth)
+        .send({ old_password: PASSWORD, new_password: `${PASSWORD}-2` }),
       'POST',
       '/api/users/me/password/',
     );
-    answersAsDeclared(await client.post('/api/token/blacklist/').send({ refresh: refreshed.body.refresh }), 'POST', '/api/token/blacklist/');
+    answersAsDeclared(
+      await client.post('/api/token/blacklist/').send({ refresh: refreshed.body.refresh }),
+      'POST',
+      '/api/token/blacklist/',
+    );
   });
 });
 
@@ -153,7 +212,10 @@ describe('openApiPath()', () => {
 
 describe('GET /api/docs/', () => {
   it('serves Swagger UI whose every file comes from this server', async () => {
-    const res = await api().get('/api/docs/').expect(200).expect('Content-Type', /text\/html/);
+    const res = await api()
+      .get('/api/docs/')
+      .expect(200)
+      .expect('Content-Type', /text\/html/);
     expect(res.text).to.include('id="swagger-ui"');
     expect(res.text).not.to.match(/(src|href)="(https?:)?\/\//);
     const assets = [...res.text.matchAll(/(?:src|href)="(\/api\/docs\/[^"]+)"/g)].map((m) => m[1]!);

@@ -32,7 +32,11 @@ describe('GET /api/docs/ in Chromium', function () {
     await page.goto(`${url}/api/docs/`);
     await page.locator('.opblock').first().waitFor({ state: 'visible', timeout: 30_000 });
     const operations = await page.locator('.opblock-summary-path').allInnerTexts();
-    expect(operations.map((p) => p.replace(/\u200b/g, '').trim())).to.include.members(['/api/token/', '/api/users/{id}/', '/api/schema/']);
+    expect(operations.map((p) => p.replace(/\u200b/g, '').trim())).to.include.members([
+      '/api/token/',
+      '/api/users/{id}/',
+      '/api/schema/',
+    ]);
     expect(await page.locator('.btn.authorize').count()).to.equal(1);
     expect(browser!.offHost).to.deep.equal([]);
   });

@@ -57,9 +57,28 @@ describe('ops/backup.sh and ops/restore.sh', function () {
     expect(backup.stdout).to.match(/backup: bucket\/, 1 file\(s\)/);
     expect(readFileSync(path.join(target, 'bucket', 'ab', 'object-1'), 'utf8')).to.equal('first file');
     expect(world.calls().map((c) => c.args)).to.deep.equal([
-      ['compose', 'exec', '-T', 'postgres', 'sh', '-c', 'pg_dump --format=custom --no-owner --no-privileges -U "$POSTGRES_USER" "$POSTGRES_DB"'],
       [
-        'compose', 'run', '--rm', '--no-deps', '-v', `${target}/bucket:/backup`, '-e', `BACKUP_OWNER=${process.getuid!()}:${process.getgid!()}`, '--entrypoint', '/bin/sh', 'minio-setup', '-c',
+        'compose',
+        'exec',
+        '-T',
+        'postgres',
+        'sh',
+        '-c',
+        'pg_dump --format=custom --no-owner --no-privileges -U "$POSTGRES_USER" "$POSTGRES_DB"',
+      ],
+      [
+        'compose',
+        'run',
+        '--rm',
+        '--no-deps',
+        '-v',
+        `${target}/bucket:/backup`,
+        '-e',
+        `BACKUP_OWNER=${process.getuid!()}:${process.getgid!()}`,
+        '--entrypoint',
+        '/bin/sh',
+        'minio-setup',
+        '-c',
         'mc alias set backoffice "$MINIO_SERVER_URL" "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD" >/dev/null && mc mirror --overwrite "backoffice/$MINIO_BUCKET" /backup && chown -R "$BACKUP_OWNER" /backup',
       ],
     ]);
@@ -75,11 +94,33 @@ describe('ops/backup.sh and ops/restore.sh', function () {
     const restore = runScript('restore.sh', env, ['--yes', target]);
     expect(restore.status, restore.stdout + restore.stderr).to.equal(0);
     expect(restore.stdout).to.include(`restore: done from ${target}`);
-    expect(world.calls().slice(before).map((c) => c.args)).to.deep.equal([
+    expect(
+      world
+        .calls()
+        .slice(before)
+        .map((c) => c.args),
+    ).to.deep.equal([
       ['compose', 'stop', 'app'],
-      ['compose', 'exec', '-T', 'postgres', 'sh', '-c', 'pg_restore --clean --if-exists --no-owner --no-privileges --single-transaction -U "$POSTGRES_USER" -d "$POSTGRES_DB"'],
       [
-        'compose', 'run', '--rm', '--no-deps', '-v', `${target}/bucket:/backup:ro`, '--entrypoint', '/bin/sh', 'minio-setup', '-c',
+        'compose',
+        'exec',
+        '-T',
+        'postgres',
+        'sh',
+        '-c',
+        'pg_restore --clean --if-exists --no-owner --no-privileges --single-transaction -U "$POSTGRES_USER" -d "$POSTGRES_DB"',
+      ],
+      [
+        'compose',
+        'run',
+        '--rm',
+        '--no-deps',
+        '-v',
+        `${target}/bucket:/backup:ro`,
+        '--entrypoint',
+        '/bin/sh',
+        'minio-setup',
+        '-c',
         'mc alias set backoffice "$MINIO_SERVER_URL" "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD" >/dev/null && mc mirror --overwrite --remove /backup "backoffice/$MINIO_BUCKET"',
       ],
       ['compose', 'up', '-d', 'app'],
@@ -89,6 +130,10 @@ describe('ops/backup.sh and ops/restore.sh', function () {
     // pg_restore --clean drops what the dump holds; a table created after it is left alone.
     expect(await db.schema.hasTable('stray')).to.equal(true);
     expect(readFileSync(path.join(buckets, 'backoffice', 'ab', 'object-1'), 'utf8')).to.equal('first file');
-    expect(spawnSync('find', [path.join(buckets, 'backoffice'), '-type', 'f'], { encoding: 'utf8' }).stdout.trim().split('\n')).to.have.length(1);
+    expect(
+      spawnSync('find', [path.join(buckets, 'backoffice'), '-type', 'f'], { encoding: 'utf8' })
+        .stdout.trim()
+        .split('\n'),
+    ).to.have.length(1);
   });
 });

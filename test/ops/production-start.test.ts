@@ -8,7 +8,18 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { cleanEnv, freePort, request, requirePostgres, requireTools, ROOT, scratchDatabase, start, waitForStatus, type Running } from './support.js';
+import {
+  cleanEnv,
+  freePort,
+  request,
+  requirePostgres,
+  requireTools,
+  ROOT,
+  scratchDatabase,
+  start,
+  waitForStatus,
+  type Running,
+} from './support.js';
 
 const SECRET_KEY = 'ops-test-secret-key-0123456789abcdef-0123456789abcdef';
 
@@ -24,8 +35,17 @@ function contextCopies(stage: string): string[] {
   const rest = dockerfile.slice(from.index + 1);
   const body = rest.slice(0, rest.search(/^FROM /m) >= 0 ? rest.search(/^FROM /m) : undefined);
   const base = from[1]!;
-  const parent = /^[\w-]+$/.test(base) && new RegExp(`^FROM \\S+ AS ${base}$`, 'm').test(dockerfile) ? contextCopies(base) : [];
-  return [...parent, ...[...body.matchAll(/^COPY (?!--from)(.+)$/gm)].flatMap((m) => m[1]!.split(/\s+/).filter((w) => !w.startsWith('--')).slice(0, -1))];
+  const parent =
+    /^[\w-]+$/.test(base) && new RegExp(`^FROM \\S+ AS ${base}$`, 'm').test(dockerfile) ? contextCopies(base) : [];
+  return [
+    ...parent,
+    ...[...body.matchAll(/^COPY (?!--from)(.+)$/gm)].flatMap((m) =>
+      m[1]!
+        .split(/\s+/)
+        .filter((w) => !w.startsWith('--'))
+        .slice(0, -1),
+    ),
+  ];
 }
 
 /** Outcome of the load: answers, refused connections, and requests that got no answer (by id). */
@@ -43,7 +63,12 @@ interface LoadReport {
  * `X-Request-Id`) until the server stops taking connections or `maxMs` passes. A refused
  * connection ends a client.
  */
-async function load(base: string, concurrency: number, maxMs: number, stoppedAt: () => number | null): Promise<LoadReport> {
+async function load(
+  base: string,
+  concurrency: number,
+  maxMs: number,
+  stoppedAt: () => number | null,
+): Promise<LoadReport> {
   const report: LoadReport = { answered: 0, answeredAfterStop: 0, refused: 0, failures: [], unanswered: [] };
   const deadline = Date.now() + maxMs;
   const paths = ['/api/health/', '/api/users/me/', '/api/permissions/'];
@@ -51,7 +76,11 @@ async function load(base: string, concurrency: number, maxMs: number, stoppedAt:
     for (let i = 0; Date.now() < deadline; i++) {
       const id = `load-${n}-${i}`;
       try {
-        const res = await request(`${base}${paths[(n + i) % paths.length]}`, { agent: false, timeoutMs: 15_000, headers: { 'X-Request-Id': id } });
+        const res = await request(`${base}${paths[(n + i) % paths.length]}`, {
+          agent: false,
+          timeoutMs: 15_000,
+          headers: { 'X-Request-Id': id },
+        });
         if (res.status !== 200 && res.status !== 401) report.failures.push(`${res.status} ${res.body.slice(0, 120)}`);
         report.answered++;
         if (stoppedAt() !== null) report.answeredAfterStop++;
@@ -61,7 +90,11 @@ async function load(base: string, concurrency: number, maxMs: number, stoppedAt:
           return;
         }
         const stopped = stoppedAt();
-        report.unanswered.push({ id, afterStopMs: stopped === null ? null : Date.now() - stopped, error: (error as Error).message });
+        report.unanswered.push({
+          id,
+          afterStopMs: stopped === null ? null : Date.now() - stopped,
+          error: (error as Error).message,
+        });
       }
     }
   };
@@ -92,7 +125,8 @@ describe('production start: node dist/server.js', function () {
   it('builds with npm run build from what the Dockerfile build stage copies', () => {
     const build = path.join(folder, 'build');
     mkdirSync(build);
-    for (const entry of [...contextCopies('deps'), ...contextCopies('build')]) cpSync(path.join(ROOT, entry), path.join(build, entry), { recursive: true });
+    for (const entry of [...contextCopies('deps'), ...contextCopies('build')])
+      cpSync(path.join(ROOT, entry), path.join(build, entry), { recursive: true });
     // The deps stage's `npm ci` installs from the same lockfile: reuse ours.
     symlinkSync(path.join(ROOT, 'node_modules'), path.join(build, 'node_modules'));
     const run = spawnSync('npm', ['run', 'build'], { cwd: build, encoding: 'utf8', timeout: 55_000 });
@@ -100,16 +134,24 @@ describe('production start: node dist/server.js', function () {
     expect(existsSync(path.join(build, 'dist/server.js'))).to.equal(true);
     expect(existsSync(path.join(build, 'dist/cli.js'))).to.equal(true);
     expect(existsSync(path.join(build, 'dist/migrations'))).to.equal(true);
-    expect(existsSync(path.join(build, 'dist/auth/common-passwords.txt.gz')), 'the password list ships with the build').to.equal(true);
+    expect(
+      existsSync(path.join(build, 'dist/auth/common-passwords.txt.gz')),
+      'the password list ships with the build',
+    ).to.equal(true);
   });
 
   it('installs the production dependencies only next to the build, as the runtime stage does', () => {
     const app = path.join(folder, 'app');
     mkdirSync(app);
     for (const entry of contextCopies('prod-deps')) cpSync(path.join(ROOT, entry), path.join(app, entry));
-    const install = spawnSync('npm', ['ci', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: app, encoding: 'utf8', timeout: 55_000 });
+    const install = spawnSync('npm', ['ci', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund'], {
+      cwd: app,
+      encoding: 'utf8',
+      timeout: 55_000,
+    });
     expect(install.status, install.stdout + install.stderr).to.equal(0);
-    for (const entry of contextCopies('runtime')) cpSync(path.join(ROOT, entry), path.join(app, entry), { recursive: true });
+    for (const entry of contextCopies('runtime'))
+      cpSync(path.join(ROOT, entry), path.join(app, entry), { recursive: true });
     cpSync(path.join(folder, 'build/dist'), path.join(app, 'dist'), { recursive: true });
     expect(existsSync(path.join(app, 'node_modules/koa'))).to.equal(true);
     expect(existsSync(path.join(app, 'node_modules/mocha')), 'a dev dependency').to.equal(false);
@@ -142,7 +184,10 @@ describe('production start: node dist/server.js', function () {
     const res = await request(`${base}/api/health/`);
     expect(JSON.parse(res.body)).to.deep.include({ status: 'ok' });
     expect(JSON.parse(res.body)).to.have.nested.property('checks.database', 'ok');
-    const workers = spawnSync('pgrep', ['-P', String(server.child.pid)], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+    const workers = spawnSync('pgrep', ['-P', String(server.child.pid)], { encoding: 'utf8' })
+      .stdout.trim()
+      .split('\n')
+      .filter(Boolean);
     expect(workers, 'worker processes').to.have.length(2);
   });
 
@@ -163,9 +208,15 @@ describe('production start: node dist/server.js', function () {
     const handled = new Set([...server.output().matchAll(/"reqId":"(load-\d+-\d+)"/g)].map((m) => m[1]));
     const lost = report.unanswered.filter((u) => u.afterStopMs === null || handled.has(u.id));
     const neverAccepted = report.unanswered.length - lost.length;
-    if (neverAccepted) process.stdout.write(`      (${neverAccepted} connection(s) reset in the backlog as the listener closed, never seen by the app)\n`);
+    if (neverAccepted)
+      process.stdout.write(
+        `      (${neverAccepted} connection(s) reset in the backlog as the listener closed, never seen by the app)\n`,
+      );
     expect(report.failures, report.failures.join('\n')).to.deep.equal([]);
-    expect(lost, `accepted request(s) without an answer:\n${JSON.stringify(lost.slice(0, 10))}\n${server.output().slice(-3_000)}`).to.deep.equal([]);
+    expect(
+      lost,
+      `accepted request(s) without an answer:\n${JSON.stringify(lost.slice(0, 10))}\n${server.output().slice(-3_000)}`,
+    ).to.deep.equal([]);
     expect(report.answered, 'answers under load').to.be.greaterThan(50);
     expect(report.refused, 'clients that found the port closed after the stop').to.equal(16);
     expect(code, server.output()).to.equal(0);

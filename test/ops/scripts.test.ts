@@ -65,14 +65,18 @@ describe('ops/ scripts', () => {
     it('certbot deploy hook restarts nginx and minio', () => {
       const run = runScript('certbot-deploy-restart.sh', world.env());
       expect(run.status, run.stderr).to.equal(0);
-      expect(world.calls()).to.deep.equal([{ tool: 'docker', cwd: world.project, args: ['compose', 'restart', 'nginx', 'minio'] }]);
+      expect(world.calls()).to.deep.equal([
+        { tool: 'docker', cwd: world.project, args: ['compose', 'restart', 'nginx', 'minio'] },
+      ]);
       expect(run.stdout).to.include('nginx and minio restarted');
     });
 
     it('certbot post hook starts nginx again', () => {
       const run = runScript('certbot-post-start-nginx.sh', world.env());
       expect(run.status, run.stderr).to.equal(0);
-      expect(world.calls()).to.deep.equal([{ tool: 'docker', cwd: world.project, args: ['compose', 'start', 'nginx'] }]);
+      expect(world.calls()).to.deep.equal([
+        { tool: 'docker', cwd: world.project, args: ['compose', 'start', 'nginx'] },
+      ]);
     });
 
     it('delete_expired.sh runs flush-expired-tokens in the app container and logs the counts with a time', () => {
@@ -80,7 +84,9 @@ describe('ops/ scripts', () => {
       expect(run.status, run.stderr).to.equal(0);
       expect(argv(world.calls())).to.deep.equal(['docker compose exec -T app node dist/cli.js flush-expired-tokens']);
       expect(world.calls()[0]!.cwd).to.equal(world.project);
-      expect(run.stdout).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ delete_expired: Deleted 3 expired outstanding token\(s\) and 1 blacklisted token\(s\)\.$/m);
+      expect(run.stdout).to.match(
+        /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ delete_expired: Deleted 3 expired outstanding token\(s\) and 1 blacklisted token\(s\)\.$/m,
+      );
     });
 
     it('a script fails with a clear message when the compose directory does not exist', () => {

@@ -58,4 +58,3 @@ export function runScript(script: string, env: NodeJS.ProcessEnv, args: string[]
   const result = spawnSync(path.join(OPS, script), args, { env, encoding: 'utf8', input, timeout: 30_000 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
-

@@ -72,7 +72,9 @@ export function request(url: string, options: RequestOptions = {}): Promise<Answ
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+        );
         res.on('error', reject);
       },
     );
@@ -83,11 +85,20 @@ export function request(url: string, options: RequestOptions = {}): Promise<Answ
 }
 
 /** Polls a URL until it answers `status` (200 by default) or the time is up. */
-export async function waitForStatus(url: string, { status = 200, timeoutMs = 30_000, ca, child }: { status?: number; timeoutMs?: number; ca?: string; child?: ChildProcess } = {}): Promise<void> {
+export async function waitForStatus(
+  url: string,
+  {
+    status = 200,
+    timeoutMs = 30_000,
+    ca,
+    child,
+  }: { status?: number; timeoutMs?: number; ca?: string; child?: ChildProcess } = {},
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
   while (Date.now() < deadline) {
-    if (child && child.exitCode !== null) throw new Error(`the process exited (${child.exitCode}) before ${url} answered`);
+    if (child && child.exitCode !== null)
+      throw new Error(`the process exited (${child.exitCode}) before ${url} answered`);
     try {
       const answer = await request(url, { ca, timeoutMs: 2_000 });
       if (answer.status === status) return;
@@ -109,8 +120,16 @@ export interface Running {
 }
 
 /** Starts a long-running process, collecting its stdout and stderr. */
-export function start(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Running {
-  const child = spawn(command, args, { cwd: options.cwd ?? ROOT, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function start(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Running {
+  const child = spawn(command, args, {
+    cwd: options.cwd ?? ROOT,
+    env: options.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
@@ -134,7 +153,8 @@ export function start(command: string, args: string[], options: { cwd?: string; 
 /** The environment of a child process: ours without the database and storage settings. */
 export function cleanEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
   const env = { ...process.env };
-  for (const key of ['DATABASE_URL', 'POSTGRES_HOST', 'MINIO_SERVER_URL', 'TEST_DATABASE_URL', 'NODE_OPTIONS']) delete env[key];
+  for (const key of ['DATABASE_URL', 'POSTGRES_HOST', 'MINIO_SERVER_URL', 'TEST_DATABASE_URL', 'NODE_OPTIONS'])
+    delete env[key];
   return { ...env, ...overrides };
 }
 
@@ -143,7 +163,11 @@ export const PG_ADMIN_URL = process.env.OPS_TEST_POSTGRES_URL ?? 'postgres://pos
 
 /** Whether that server answers. */
 export async function postgresAvailable(): Promise<boolean> {
-  const db = knex({ client: 'pg', connection: { connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 2_000 }, pool: { min: 0, max: 1 } });
+  const db = knex({
+    client: 'pg',
+    connection: { connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 2_000 },
+    pool: { min: 0, max: 1 },
+  });
   try {
     await db.raw('select 1');
     return true;
@@ -166,7 +190,9 @@ export async function requirePostgres(ctx: Mocha.Context): Promise<void> {
 }
 
 /** Creates a scratch database with a unique name and returns its URL and a dropper. */
-export async function scratchDatabase(prefix: string): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
+export async function scratchDatabase(
+  prefix: string,
+): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
   const name = `${prefix}_${process.pid}_${Date.now().toString(36)}`;
   await adminQuery(`CREATE DATABASE "${name}"`);
   const url = new URL(PG_ADMIN_URL);

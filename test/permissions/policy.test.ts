@@ -1,6 +1,16 @@
 import { expect } from 'chai';
 import { PermissionDeniedError } from '../../src/errors.js';
-import { authorize, can, NO_CHANGE, SYSTEM_ACTOR, type Action, type ActionSubjects, type Actor, type UserChange, type UserSubject } from '../../src/permissions/policy.js';
+import {
+  authorize,
+  can,
+  NO_CHANGE,
+  SYSTEM_ACTOR,
+  type Action,
+  type ActionSubjects,
+  type Actor,
+  type UserChange,
+  type UserSubject,
+} from '../../src/permissions/policy.js';
 
 // The delegation rules as a table, without HTTP: who (actor) may do what (action) to whom (subject).
 
@@ -13,14 +23,32 @@ const actor = (overrides: Partial<Actor> & { permissions?: ReadonlySet<string> }
   ...overrides,
 });
 const perms = (...codenames: string[]) => new Set(codenames);
-const target = (overrides: Partial<UserSubject> = {}): UserSubject => ({ id: 2, is_superuser: false, permissions: perms(), ...overrides });
+const target = (overrides: Partial<UserSubject> = {}): UserSubject => ({
+  id: 2,
+  is_superuser: false,
+  permissions: perms(),
+  ...overrides,
+});
 const change = (overrides: Partial<UserChange> = {}): UserChange => ({ ...NO_CHANGE, ...overrides });
 
 const superuser = actor({ is_superuser: true });
-const manager = actor({ permissions: perms('add_user', 'change_user', 'view_user', 'delete_user', 'blacklist_token', 'change_group', 'add_group') });
+const manager = actor({
+  permissions: perms(
+    'add_user',
+    'change_user',
+    'view_user',
+    'delete_user',
+    'blacklist_token',
+    'change_group',
+    'add_group',
+  ),
+});
 const nonStaffManager = actor({ is_staff: false, permissions: manager.permissions });
 const inactiveManager = actor({ is_active: false, permissions: manager.permissions });
-const root = target({ is_superuser: true, permissions: perms('add_user', 'change_user', 'view_user', 'delete_user', 'blacklist_token', 'view_file') });
+const root = target({
+  is_superuser: true,
+  permissions: perms('add_user', 'change_user', 'view_user', 'delete_user', 'blacklist_token', 'view_file'),
+});
 const peer = target({ permissions: perms('view_user') });
 const stronger = target({ permissions: perms('view_user', 'view_file') });
 const self = target({ id: 1, permissions: manager.permissions });
@@ -36,34 +64,118 @@ type Row = { [A in Action]: [string, Actor, A, ActionSubjects[A], boolean] }[Act
 
 const table: Row[] = [
   // Superusers and the CLI may do anything.
-  ['superuser grants superuser status', superuser, 'add_user', { change: change({ makesSuperuser: true, makesStaff: true }) }, true],
-  ['superuser changes a superuser', superuser, 'change_user', { target: root, change: change({ altersPrivileges: true }) }, true],
-  ['superuser changes its own privileges', superuser, 'change_user', { target: target({ id: 1, is_superuser: true }), change: change({ altersPrivileges: true }) }, true],
+  [
+    'superuser grants superuser status',
+    superuser,
+    'add_user',
+    { change: change({ makesSuperuser: true, makesStaff: true }) },
+    true,
+  ],
+  [
+    'superuser changes a superuser',
+    superuser,
+    'change_user',
+    { target: root, change: change({ altersPrivileges: true }) },
+    true,
+  ],
+  [
+    'superuser changes its own privileges',
+    superuser,
+    'change_user',
+    { target: target({ id: 1, is_superuser: true }), change: change({ altersPrivileges: true }) },
+    true,
+  ],
   ['CLI deletes a superuser', SYSTEM_ACTOR, 'delete_user', { target: root }, true],
-  ['CLI gives a group any permission', SYSTEM_ACTOR, 'change_group', { grants: perms('view_file', 'delete_file') }, true],
+  [
+    'CLI gives a group any permission',
+    SYSTEM_ACTOR,
+    'change_group',
+    { grants: perms('view_file', 'delete_file') },
+    true,
+  ],
 
   // Granting: only what the actor holds.
-  ['manager creates a user with held permissions', manager, 'add_user', { change: change({ grants: perms('view_user') }) }, true],
-  ['manager creates a user with a permission it lacks', manager, 'add_user', { change: change({ grants: perms('view_file') }) }, false],
+  [
+    'manager creates a user with held permissions',
+    manager,
+    'add_user',
+    { change: change({ grants: perms('view_user') }) },
+    true,
+  ],
+  [
+    'manager creates a user with a permission it lacks',
+    manager,
+    'add_user',
+    { change: change({ grants: perms('view_file') }) },
+    false,
+  ],
   ['manager creates a superuser', manager, 'add_user', { change: change({ makesSuperuser: true }) }, false],
   ['staff manager creates a staff user', manager, 'add_user', { change: change({ makesStaff: true }) }, true],
-  ['non-staff manager creates a staff user', nonStaffManager, 'add_user', { change: change({ makesStaff: true }) }, false],
-  ['manager puts a peer in a group granting what it holds', manager, 'change_user', { target: peer, change: change({ grants: perms('view_user'), altersPrivileges: true }) }, true],
-  ['manager puts a peer in a group granting what it lacks', manager, 'change_user', { target: peer, change: change({ grants: perms('delete_file'), altersPrivileges: true }) }, false],
-  ['manager makes a peer a superuser', manager, 'change_user', { target: peer, change: change({ makesSuperuser: true, altersPrivileges: true }) }, false],
+  [
+    'non-staff manager creates a staff user',
+    nonStaffManager,
+    'add_user',
+    { change: change({ makesStaff: true }) },
+    false,
+  ],
+  [
+    'manager puts a peer in a group granting what it holds',
+    manager,
+    'change_user',
+    { target: peer, change: change({ grants: perms('view_user'), altersPrivileges: true }) },
+    true,
+  ],
+  [
+    'manager puts a peer in a group granting what it lacks',
+    manager,
+    'change_user',
+    { target: peer, change: change({ grants: perms('delete_file'), altersPrivileges: true }) },
+    false,
+  ],
+  [
+    'manager makes a peer a superuser',
+    manager,
+    'change_user',
+    { target: peer, change: change({ makesSuperuser: true, altersPrivileges: true }) },
+    false,
+  ],
   ['manager adds a held permission to a group', manager, 'change_group', { grants: perms('view_user') }, true],
-  ['manager adds a permission it lacks to a group (its own included)', manager, 'change_group', { grants: perms('view_user', 'delete_file') }, false],
+  [
+    'manager adds a permission it lacks to a group (its own included)',
+    manager,
+    'change_group',
+    { grants: perms('view_user', 'delete_file') },
+    false,
+  ],
   ['manager changes a group without adding permissions', manager, 'change_group', { grants: perms() }, true],
 
   // Its own privileges: never.
   ['manager changes its own name', manager, 'change_user', { target: self, change: change() }, true],
-  ['manager changes its own groups', manager, 'change_user', { target: self, change: change({ altersPrivileges: true }) }, false],
-  ['manager drops its own staff flag', manager, 'change_user', { target: self, change: change({ altersPrivileges: true }) }, false],
+  [
+    'manager changes its own groups',
+    manager,
+    'change_user',
+    { target: self, change: change({ altersPrivileges: true }) },
+    false,
+  ],
+  [
+    'manager drops its own staff flag',
+    manager,
+    'change_user',
+    { target: self, change: change({ altersPrivileges: true }) },
+    false,
+  ],
 
   // Acting on a user: not on a superuser, not on anyone holding what the actor lacks.
   ['manager changes a peer', manager, 'change_user', { target: peer, change: change() }, true],
   ['manager changes a superuser', manager, 'change_user', { target: root, change: change() }, false],
-  ['manager sets the password of a user with more rights', manager, 'change_user', { target: stronger, change: change() }, false],
+  [
+    'manager sets the password of a user with more rights',
+    manager,
+    'change_user',
+    { target: stronger, change: change() },
+    false,
+  ],
   ['manager deletes a peer', manager, 'delete_user', { target: peer }, true],
   ['manager deletes a superuser', manager, 'delete_user', { target: root }, false],
   ['manager logs a peer out everywhere', manager, 'logout_user', { target: peer }, true],
@@ -72,22 +184,34 @@ const table: Row[] = [
 
   // An inactive actor may do nothing, superuser or not.
   ['inactive manager changes a peer', inactiveManager, 'change_user', { target: peer, change: change() }, false],
-  ['inactive superuser deletes a peer', actor({ is_active: false, is_superuser: true }), 'delete_user', { target: peer }, false],
+  [
+    'inactive superuser deletes a peer',
+    actor({ is_active: false, is_superuser: true }),
+    'delete_user',
+    { target: peer },
+    false,
+  ],
   ['inactive manager creates a plain user', inactiveManager, 'add_user', { change: change() }, false],
 
   // Files: the owner, or a holder of view_file / delete_file.
   ['owner sees its file', uploader, 'view_file', { file: ownFile }, true],
   ['owner deletes its file', uploader, 'delete_file', { file: ownFile }, true],
-  ['user sees another user\'s file', uploader, 'view_file', { file: othersFile }, false],
-  ['user deletes another user\'s file', uploader, 'delete_file', { file: othersFile }, false],
+  ["user sees another user's file", uploader, 'view_file', { file: othersFile }, false],
+  ["user deletes another user's file", uploader, 'delete_file', { file: othersFile }, false],
   ['user sees an ownerless file', uploader, 'view_file', { file: ownerless }, false],
-  ['view_file holder sees another user\'s file', fileViewer, 'view_file', { file: othersFile }, true],
-  ['view_file holder deletes another user\'s file', fileViewer, 'delete_file', { file: othersFile }, false],
-  ['delete_file holder deletes another user\'s file', fileDeleter, 'delete_file', { file: othersFile }, true],
+  ["view_file holder sees another user's file", fileViewer, 'view_file', { file: othersFile }, true],
+  ["view_file holder deletes another user's file", fileViewer, 'delete_file', { file: othersFile }, false],
+  ["delete_file holder deletes another user's file", fileDeleter, 'delete_file', { file: othersFile }, true],
   ['user lists every file', uploader, 'view_all_files', {}, false],
   ['view_file holder lists every file', fileViewer, 'view_all_files', {}, true],
   ['superuser lists every file', superuser, 'view_all_files', {}, true],
-  ['inactive view_file holder sees another user\'s file', actor({ id: 3, is_active: false, permissions: perms('view_file') }), 'view_file', { file: othersFile }, false],
+  [
+    "inactive view_file holder sees another user's file",
+    actor({ id: 3, is_active: false, permissions: perms('view_file') }),
+    'view_file',
+    { file: othersFile },
+    false,
+  ],
   ['CLI deletes an ownerless file', SYSTEM_ACTOR, 'delete_file', { file: ownerless }, true],
 
   // The admin panel: staff only, whatever the permissions.

@@ -55,10 +55,18 @@ interface Container {
 }
 
 /** Runs a program and collects its output. */
-function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<Outcome> {
+function run(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
+): Promise<Outcome> {
   return new Promise((resolve) => {
     // stdin a pipe only when there is input: bash reads bashrc when its stdin is a socket (as under rshd).
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -108,8 +116,10 @@ export class Production {
 
   /** Sets the namespace up; `domain` is the certificate's name. */
   async setUp(domain: string): Promise<void> {
-    if (process.env.REHEARSAL_NAMESPACE !== '1') throw new Error('run through `npm run rehearse`, which starts a private mount and network namespace');
-    for (const sub of ['bin', 'srv', 'etc/letsencrypt', 'ca']) fs.mkdirSync(path.join(this.dir, sub), { recursive: true });
+    if (process.env.REHEARSAL_NAMESPACE !== '1')
+      throw new Error('run through `npm run rehearse`, which starts a private mount and network namespace');
+    for (const sub of ['bin', 'srv', 'etc/letsencrypt', 'ca'])
+      fs.mkdirSync(path.join(this.dir, sub), { recursive: true });
     // /srv of this namespace: empty, as on a new machine.
     must('mount', ['--bind', path.join(this.dir, 'srv'), '/srv']);
     // The names: the domain is this machine; the service names are the containers' (Docker's DNS
@@ -118,17 +128,27 @@ export class Production {
     this.dns = await startNameServer(DOCKER_DNS, { postgres: HOST_ADDRESS, minio: HOST_ADDRESS });
     this.issueCertificate(domain);
     for (const tool of ['docker', 'mc']) {
-      fs.writeFileSync(path.join(this.bin, tool), `#!/bin/sh\nexec "${process.execPath}" "${STAND_IN}" ${tool} "$@"\n`, { mode: 0o755 });
+      fs.writeFileSync(
+        path.join(this.bin, tool),
+        `#!/bin/sh\nexec "${process.execPath}" "${STAND_IN}" ${tool} "$@"\n`,
+        { mode: 0o755 },
+      );
     }
     this.control = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        const call = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { tool: string; args: string[]; cwd: string; env: Record<string, string> };
+        const call = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+          tool: string;
+          args: string[];
+          cwd: string;
+          env: Record<string, string>;
+        };
         this.calls.push(`${call.tool} ${call.args.join(' ')}`);
         this.act(call.tool, call.args, call.cwd, call.env).then(
           (outcome) => res.end(JSON.stringify(outcome)),
-          (error: Error) => res.end(JSON.stringify({ code: 1, stdout: '', stderr: `${error.stack ?? error.message}\n` })),
+          (error: Error) =>
+            res.end(JSON.stringify({ code: 1, stdout: '', stderr: `${error.stack ?? error.message}\n` })),
         );
       });
     });
@@ -142,12 +162,19 @@ export class Production {
 
   /** Runs a runbook block with bash in the operator's shell, stopping at the first failure. */
   shell(script: string, options: { cwd?: string; env?: Record<string, string> } = {}): Promise<Outcome> {
-    return run('bash', ['-euo', 'pipefail', '-c', script], { cwd: options.cwd ?? PROJECT, env: { ...this.shellEnv(), ...options.env } });
+    return run('bash', ['-euo', 'pipefail', '-c', script], {
+      cwd: options.cwd ?? PROJECT,
+      env: { ...this.shellEnv(), ...options.env },
+    });
   }
 
   /** Stops everything and removes the scratch folder. */
   async tearDown(): Promise<void> {
-    for (const name of ['nginx', 'app', 'minio', 'postgres']) await this.containers.get(name)?.stop().catch(() => undefined);
+    for (const name of ['nginx', 'app', 'minio', 'postgres'])
+      await this.containers
+        .get(name)
+        ?.stop()
+        .catch(() => undefined);
     await this.postgres?.destroy().catch(() => undefined);
     await this.dns?.close();
     this.control?.close();
@@ -172,7 +199,16 @@ export class Production {
 
   private writeHosts(domain: string, names: Record<string, string>): void {
     const file = path.join(this.dir, 'hosts');
-    fs.writeFileSync(file, [`127.0.0.1 localhost`, `::1 localhost`, `${HOST_ADDRESS} ${domain}`, ...Object.entries(names).map(([n, a]) => `${a} ${n}`), ''].join('\n'));
+    fs.writeFileSync(
+      file,
+      [
+        `127.0.0.1 localhost`,
+        `::1 localhost`,
+        `${HOST_ADDRESS} ${domain}`,
+        ...Object.entries(names).map(([n, a]) => `${a} ${n}`),
+        '',
+      ].join('\n'),
+    );
     spawnSync('umount', ['/etc/hosts']);
     must('mount', ['--bind', file, '/etc/hosts']);
   }
@@ -183,10 +219,55 @@ export class Production {
     const live = path.join(this.letsencrypt, 'live', domain);
     fs.mkdirSync(live, { recursive: true });
     const openssl = (...args: string[]) => must('openssl', args);
-    openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=Rehearsal CA', '-keyout', `${ca}/ca.key`, '-out', `${ca}/ca.pem`);
-    openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', `/CN=${domain}`, '-keyout', `${live}/privkey.pem`, '-out', `${ca}/leaf.csr`);
+    openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=Rehearsal CA',
+      '-keyout',
+      `${ca}/ca.key`,
+      '-out',
+      `${ca}/ca.pem`,
+    );
+    openssl(
+      'req',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-subj',
+      `/CN=${domain}`,
+      '-keyout',
+      `${live}/privkey.pem`,
+      '-out',
+      `${ca}/leaf.csr`,
+    );
     fs.writeFileSync(`${ca}/ext.cnf`, `subjectAltName=DNS:${domain}\nextendedKeyUsage=serverAuth\n`);
-    openssl('x509', '-req', '-in', `${ca}/leaf.csr`, '-CA', `${ca}/ca.pem`, '-CAkey', `${ca}/ca.key`, '-CAcreateserial', '-days', '2', '-extfile', `${ca}/ext.cnf`, '-out', `${ca}/leaf.pem`);
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      `${ca}/leaf.csr`,
+      '-CA',
+      `${ca}/ca.pem`,
+      '-CAkey',
+      `${ca}/ca.key`,
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      `${ca}/ext.cnf`,
+      '-out',
+      `${ca}/leaf.pem`,
+    );
     this.ca = fs.readFileSync(`${ca}/ca.pem`, 'utf8');
     fs.writeFileSync(`${live}/fullchain.pem`, fs.readFileSync(`${ca}/leaf.pem`, 'utf8') + this.ca);
     const bundle = '/etc/ssl/certs/ca-certificates.crt';
@@ -198,21 +279,29 @@ export class Production {
 
   /** The Compose model of the project folder, as `docker compose` there would load it. */
   private model(cwd: string): ComposeFile {
-    const files = ['compose.yml', ...(fs.existsSync(path.join(cwd, 'compose.override.yml')) ? ['compose.override.yml'] : [])];
+    const files = [
+      'compose.yml',
+      ...(fs.existsSync(path.join(cwd, 'compose.override.yml')) ? ['compose.override.yml'] : []),
+    ];
     return loadCompose(files, { dir: cwd });
   }
 
   /** A service's container environment, plus the PATH and HOME its image provides. */
   private environment(model: ComposeFile, service: string, cwd: string): Record<string, string> {
     const image = service === 'app' ? imageEnvironment(model) : {};
-    return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/root', ...serviceEnvironment(model, service, { dir: cwd, image }) };
+    return {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: '/root',
+      ...serviceEnvironment(model, service, { dir: cwd, image }),
+    };
   }
 
   private async act(tool: string, args: string[], cwd: string, env: Record<string, string>): Promise<Outcome> {
     if (tool === 'mc') return this.mc(args);
     const [command, ...rest] = args;
     if (command === 'inspect') return this.inspect(rest);
-    if (command !== 'compose') return { code: 1, stdout: '', stderr: `docker ${command}: not acted out by the rehearsal\n` };
+    if (command !== 'compose')
+      return { code: 1, stdout: '', stderr: `docker ${command}: not acted out by the rehearsal\n` };
     const [sub, ...options] = rest;
     switch (sub) {
       case 'build':
@@ -238,7 +327,8 @@ export class Production {
     const target = (model.services.app!.build as { target?: string } | undefined)?.target;
     if (target !== 'runtime') return { code: 0, stdout: 'dev image: the sources are mounted\n', stderr: '' };
     const hash = sourceHash(cwd);
-    if (hash === this.builtHash && fs.existsSync(path.join(cwd, 'dist/server.js'))) return { code: 0, stdout: 'app: cached\n', stderr: '' };
+    if (hash === this.builtHash && fs.existsSync(path.join(cwd, 'dist/server.js')))
+      return { code: 0, stdout: 'app: cached\n', stderr: '' };
     const built = await run('npm', ['run', 'build'], { cwd, env: { ...process.env, PATH: process.env.PATH } });
     if (built.code === 0) this.builtHash = hash;
     return built;
@@ -250,9 +340,12 @@ export class Production {
     let stdout = '';
     for (const service of ['postgres', 'minio', 'minio-setup', 'app', 'nginx']) {
       const env = this.environment(model, service, cwd);
-      const configHash = createHash('sha256').update(JSON.stringify([env, model.services[service], service === 'app' ? this.builtHash : ''])).digest('hex');
+      const configHash = createHash('sha256')
+        .update(JSON.stringify([env, model.services[service], service === 'app' ? this.builtHash : '']))
+        .digest('hex');
       const running = this.containers.get(service);
-      if (running && running.configHash === configHash && (running.exitCode === undefined || running.exitCode === 0)) continue;
+      if (running && running.configHash === configHash && (running.exitCode === undefined || running.exitCode === 0))
+        continue;
       if (running) await running.stop();
       const started = await this.start(service, model, env, cwd, configHash);
       this.containers.set(service, started);
@@ -261,7 +354,13 @@ export class Production {
     return { code: 0, stdout, stderr: '' };
   }
 
-  private async start(service: string, model: ComposeFile, env: Record<string, string>, cwd: string, configHash: string): Promise<Container> {
+  private async start(
+    service: string,
+    model: ComposeFile,
+    env: Record<string, string>,
+    cwd: string,
+    configHash: string,
+  ): Promise<Container> {
     const id = createHash('sha256').update(`${service}${Date.now()}${Math.random()}`).digest('hex').slice(0, 12);
     if (service === 'postgres') {
       // The image's entrypoint: a cluster whose superuser and database are POSTGRES_USER/DB.
@@ -274,7 +373,9 @@ export class Production {
         const user = env.POSTGRES_USER ?? 'postgres';
         const exists = await client.query('select 1 from pg_roles where rolname = $1', [user]);
         if (exists.rowCount === 0) {
-          await client.query(`CREATE ROLE "${user}" SUPERUSER LOGIN PASSWORD '${(env.POSTGRES_PASSWORD ?? '').replaceAll("'", "''")}'`);
+          await client.query(
+            `CREATE ROLE "${user}" SUPERUSER LOGIN PASSWORD '${(env.POSTGRES_PASSWORD ?? '').replaceAll("'", "''")}'`,
+          );
           await client.query(`CREATE DATABASE "${env.POSTGRES_DB ?? user}" OWNER "${user}"`);
         }
       } finally {
@@ -287,21 +388,52 @@ export class Production {
       const live = path.join(this.letsencrypt, 'live', env.BACKOFFICE_DOMAIN ?? '');
       const data = path.join(this.dir, 'minio-data');
       fs.mkdirSync(data, { recursive: true });
-      return this.process(id, HOST_ADDRESS, configHash, process.execPath, [path.join(ROOT, 'test/rehearsal/s3-server.mjs'), data, `${live}/fullchain.pem`, `${live}/privkey.pem`], { ...env, PATH: process.env.PATH! }, (out) => out.includes('s3 ready'));
+      return this.process(
+        id,
+        HOST_ADDRESS,
+        configHash,
+        process.execPath,
+        [path.join(ROOT, 'test/rehearsal/s3-server.mjs'), data, `${live}/fullchain.pem`, `${live}/privkey.pem`],
+        { ...env, PATH: process.env.PATH! },
+        (out) => out.includes('s3 ready'),
+      );
     }
     if (service === 'minio-setup') {
       const definition = model.services['minio-setup']!;
       const [entry, ...entryArgs] = [...(definition.entrypoint as string[]), ...(definition.command as string[])];
-      const result = await run(entry!, entryArgs, { env: { ...env, PATH: `${this.bin}:${process.env.PATH}`, REHEARSAL_SOCKET: this.socket } });
-      if (result.code !== 0) throw new Error(`minio-setup exited with ${result.code}: ${result.stdout}${result.stderr}`);
-      return { id, address: '', configHash, stop: async () => undefined, output: () => result.stdout + result.stderr, exitCode: 0 };
+      const result = await run(entry!, entryArgs, {
+        env: { ...env, PATH: `${this.bin}:${process.env.PATH}`, REHEARSAL_SOCKET: this.socket },
+      });
+      if (result.code !== 0)
+        throw new Error(`minio-setup exited with ${result.code}: ${result.stdout}${result.stderr}`);
+      return {
+        id,
+        address: '',
+        configHash,
+        stop: async () => undefined,
+        output: () => result.stdout + result.stderr,
+        exitCode: 0,
+      };
     }
     if (service === 'app') {
       this.appInstances++;
       const address = `127.0.0.${29 + this.appInstances}`;
       const caFile = path.join(this.dir, 'ca/ca.pem');
-      const container = await this.process(id, address, configHash, process.execPath, ['dist/server.js'], { ...env, HOST: address, NODE_EXTRA_CA_CERTS: caFile }, undefined, cwd);
-      await waitUntil(async () => (await healthOf(address, env.PORT ?? '8000')) === 'healthy', 60_000, () => `the app did not become healthy:\n${container.output()}`);
+      const container = await this.process(
+        id,
+        address,
+        configHash,
+        process.execPath,
+        ['dist/server.js'],
+        { ...env, HOST: address, NODE_EXTRA_CA_CERTS: caFile },
+        undefined,
+        cwd,
+      );
+      await waitUntil(
+        async () => (await healthOf(address, env.PORT ?? '8000')) === 'healthy',
+        60_000,
+        () => `the app did not become healthy:\n${container.output()}`,
+      );
       this.dns!.set('app', address);
       return container;
     }
@@ -309,13 +441,27 @@ export class Production {
     throw new Error(`unknown service ${service}`);
   }
 
-  private async process(id: string, address: string, configHash: string, command: string, args: string[], env: Record<string, string>, ready?: (output: string) => boolean, cwd?: string): Promise<Container> {
+  private async process(
+    id: string,
+    address: string,
+    configHash: string,
+    command: string,
+    args: string[],
+    env: Record<string, string>,
+    ready?: (output: string) => boolean,
+    cwd?: string,
+  ): Promise<Container> {
     const child = spawn(command, args, { cwd: cwd ?? this.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    if (ready) await waitUntil(async () => ready(output), 30_000, () => `${command} ${args.join(' ')} did not start:\n${output}`);
+    if (ready)
+      await waitUntil(
+        async () => ready(output),
+        30_000,
+        () => `${command} ${args.join(' ')} did not start:\n${output}`,
+      );
     return {
       id,
       address,
@@ -338,11 +484,21 @@ export class Production {
    * become the paths they mount: the container paths in the config are looked up in a folder where
    * each mount target links to its source.
    */
-  private async startNginx(id: string, model: ComposeFile, env: Record<string, string>, cwd: string, configHash: string): Promise<Container> {
+  private async startNginx(
+    id: string,
+    model: ComposeFile,
+    env: Record<string, string>,
+    cwd: string,
+    configHash: string,
+  ): Promise<Container> {
     const root = path.join(this.dir, `nginx-${id}`);
     const mounts = (model.services.nginx!.volumes ?? []).map((volume) => {
       const [source, target] = volume.split(':') as [string, string];
-      const hostPath = source.startsWith('/') ? (source === '/etc/letsencrypt' ? this.letsencrypt : source) : path.resolve(cwd, source);
+      const hostPath = source.startsWith('/')
+        ? source === '/etc/letsencrypt'
+          ? this.letsencrypt
+          : source
+        : path.resolve(cwd, source);
       return { source: hostPath, target };
     });
     for (const { source, target } of mounts) {
@@ -359,9 +515,15 @@ export class Production {
     const templates = path.join(root, 'etc/nginx/templates');
     for (const file of fs.readdirSync(templates).filter((f) => f.endsWith('.template'))) {
       let text = fs.readFileSync(path.join(templates, file), 'utf8');
-      for (const name of names) text = text.replaceAll(`\${${name}}`, env[name]!).replace(new RegExp(`\\$${name}(?![A-Za-z0-9_])`, 'g'), env[name]!);
+      for (const name of names)
+        text = text
+          .replaceAll(`\${${name}}`, env[name]!)
+          .replace(new RegExp(`\\$${name}(?![A-Za-z0-9_])`, 'g'), env[name]!);
       // Paths in the container, seen through the mounts.
-      text = text.replace(/^(\s*(?:ssl_certificate|ssl_certificate_key|root|access_log|error_log)\s+)(\/\S+)/gm, (_, directive: string, p: string) => `${directive}${root}${p}`);
+      text = text.replace(
+        /^(\s*(?:ssl_certificate|ssl_certificate_key|root|access_log|error_log)\s+)(\/\S+)/gm,
+        (_, directive: string, p: string) => `${directive}${root}${p}`,
+      );
       fs.writeFileSync(path.join(conf, file.replace(/\.template$/, '')), text);
     }
     for (const sub of ['tmp', 'logs']) fs.mkdirSync(path.join(root, sub), { recursive: true });
@@ -380,15 +542,40 @@ export class Production {
   include ${conf}/*.conf;`,
       }),
     );
-    const check = await run('nginx', ['-t', '-q', '-p', `${root}/`, '-e', `${root}/logs/error.log`, '-c', `${root}/nginx.conf`]);
+    const check = await run('nginx', [
+      '-t',
+      '-q',
+      '-p',
+      `${root}/`,
+      '-e',
+      `${root}/logs/error.log`,
+      '-c',
+      `${root}/nginx.conf`,
+    ]);
     if (check.code !== 0) throw new Error(`nginx -t: ${check.stderr}`);
-    const container = await this.process(id, HOST_ADDRESS, configHash, 'nginx', ['-p', `${root}/`, '-e', `${root}/logs/error.log`, '-c', `${root}/nginx.conf`], { PATH: process.env.PATH! });
-    await waitUntil(async () => (await plainStatus(`http://${HOST_ADDRESS}/nginx-health`)) === 200, 15_000, () => `nginx did not answer:\n${container.output()}${readOr(`${root}/logs/error.log`)}`);
+    const container = await this.process(
+      id,
+      HOST_ADDRESS,
+      configHash,
+      'nginx',
+      ['-p', `${root}/`, '-e', `${root}/logs/error.log`, '-c', `${root}/nginx.conf`],
+      { PATH: process.env.PATH! },
+    );
+    await waitUntil(
+      async () => (await plainStatus(`http://${HOST_ADDRESS}/nginx-health`)) === 200,
+      15_000,
+      () => `nginx did not answer:\n${container.output()}${readOr(`${root}/logs/error.log`)}`,
+    );
     return container;
   }
 
   /** `docker compose run --rm [--no-deps] [-e X] SERVICE CMD...` and `docker compose exec [-T] [-e X] SERVICE CMD...`. */
-  private async runIn(sub: 'run' | 'exec', options: string[], cwd: string, callerEnv: Record<string, string>): Promise<Outcome> {
+  private async runIn(
+    sub: 'run' | 'exec',
+    options: string[],
+    cwd: string,
+    callerEnv: Record<string, string>,
+  ): Promise<Outcome> {
     const passed: Record<string, string> = {};
     let i = 0;
     for (; i < options.length && options[i]!.startsWith('-'); i++) {
@@ -400,19 +587,28 @@ export class Production {
       }
     }
     const [service, command, ...args] = options.slice(i);
-    if (service !== 'app') return { code: 1, stdout: '', stderr: `docker compose ${sub} ${service}: not acted out by the rehearsal\n` };
-    if (sub === 'exec' && !this.containers.get('app')) return { code: 1, stdout: '', stderr: 'service "app" is not running\n' };
+    if (service !== 'app')
+      return { code: 1, stdout: '', stderr: `docker compose ${sub} ${service}: not acted out by the rehearsal\n` };
+    if (sub === 'exec' && !this.containers.get('app'))
+      return { code: 1, stdout: '', stderr: 'service "app" is not running\n' };
     const model = this.model(cwd);
-    return run(command!, args, { cwd, env: { ...this.environment(model, 'app', cwd), NODE_EXTRA_CA_CERTS: path.join(this.dir, 'ca/ca.pem'), ...passed } });
+    return run(command!, args, {
+      cwd,
+      env: { ...this.environment(model, 'app', cwd), NODE_EXTRA_CA_CERTS: path.join(this.dir, 'ca/ca.pem'), ...passed },
+    });
   }
 
   /** `docker compose ps [-a] [-q SERVICE]`. */
   private ps(options: string[]): Outcome {
-    if (options.includes('-q')) return { code: 0, stdout: `${this.containers.get(options.at(-1) ?? '')?.id ?? ''}\n`, stderr: '' };
+    if (options.includes('-q'))
+      return { code: 0, stdout: `${this.containers.get(options.at(-1) ?? '')?.id ?? ''}\n`, stderr: '' };
     const all = options.includes('-a');
     const rows = [...this.containers.entries()]
       .filter(([, c]) => all || c.exitCode === undefined)
-      .map(([name, c]) => `backend-${name}-1  ${c.exitCode === undefined ? 'running (healthy)' : `exited (${c.exitCode})`}`);
+      .map(
+        ([name, c]) =>
+          `backend-${name}-1  ${c.exitCode === undefined ? 'running (healthy)' : `exited (${c.exitCode})`}`,
+      );
     return { code: 0, stdout: ['NAME  STATUS', ...rows, ''].join('\n'), stderr: '' };
   }
 
@@ -447,13 +643,15 @@ export class Production {
     });
     if (command === 'mb') {
       if (await client.bucketExists(bucket)) {
-        if (!args.includes('--ignore-existing')) return { code: 1, stdout: '', stderr: `mc: <ERROR> Bucket ${bucket} already exists\n` };
+        if (!args.includes('--ignore-existing'))
+          return { code: 1, stdout: '', stderr: `mc: <ERROR> Bucket ${bucket} already exists\n` };
       } else await client.makeBucket(bucket);
       return { code: 0, stdout: `Bucket created successfully \`${target}\`.\n`, stderr: '' };
     }
     if (command === 'anonymous' && sub === 'set' && args[2] === 'none') {
       // A new bucket has no anonymous access; s3rver keeps no policies, so there is nothing to remove.
-      if (!(await client.bucketExists(bucket))) return { code: 1, stdout: '', stderr: `mc: <ERROR> Bucket ${bucket} does not exist\n` };
+      if (!(await client.bucketExists(bucket)))
+        return { code: 1, stdout: '', stderr: `mc: <ERROR> Bucket ${bucket} does not exist\n` };
       return { code: 0, stdout: `Access permission for \`${target}\` is set to \`private\`\n`, stderr: '' };
     }
     return { code: 1, stdout: '', stderr: `mc ${args.join(' ')}: not acted out by the rehearsal\n` };
@@ -473,7 +671,8 @@ function imageEnvironment(model: ComposeFile): Record<string, string> {
     if (!stage) return;
     const base = /^(\S+)/.exec(stage)![1]!;
     if (byName.has(base)) collect(base);
-    for (const line of stage.matchAll(/^ENV (.+)$/gm)) Object.assign(env, parseEnvFile(line[1]!.split(/\s+(?=[A-Za-z_][A-Za-z0-9_]*=)/).join('\n')));
+    for (const line of stage.matchAll(/^ENV (.+)$/gm))
+      Object.assign(env, parseEnvFile(line[1]!.split(/\s+(?=[A-Za-z_][A-Za-z0-9_]*=)/).join('\n')));
   };
   collect(target);
   return env;
@@ -483,14 +682,17 @@ function imageEnvironment(model: ComposeFile): Record<string, string> {
 function sourceHash(dir: string): string {
   const hash = createHash('sha256');
   const walk = (sub: string) => {
-    for (const entry of fs.readdirSync(path.join(dir, sub), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const entry of fs
+      .readdirSync(path.join(dir, sub), { withFileTypes: true })
+      .sort((a, b) => a.name.localeCompare(b.name))) {
       const rel = path.join(sub, entry.name);
       if (entry.isDirectory()) walk(rel);
       else hash.update(rel).update(fs.readFileSync(path.join(dir, rel)));
     }
   };
   for (const sub of ['src', 'migrations', 'seeds']) walk(sub);
-  for (const file of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json']) hash.update(fs.readFileSync(path.join(dir, file)));
+  for (const file of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'])
+    hash.update(fs.readFileSync(path.join(dir, file)));
   return hash.digest('hex');
 }
 

@@ -12,7 +12,8 @@ export function runbookBlock(file: string, name: string): string {
   const text = readFileSync(path.join(ROOT, 'docs/md/runbooks', file), 'utf8');
   const pattern = new RegExp(`<!-- rehearse: ${name} -->\\s*\\n\`\`\`[a-z]*\\n([\\s\\S]*?)\\n\`\`\``, 'g');
   const found = [...text.matchAll(pattern)];
-  if (found.length !== 1) throw new Error(`docs/md/runbooks/${file}: expected one block marked "rehearse: ${name}", found ${found.length}`);
+  if (found.length !== 1)
+    throw new Error(`docs/md/runbooks/${file}: expected one block marked "rehearse: ${name}", found ${found.length}`);
   return found[0]![1]!;
 }
 

@@ -9,7 +9,15 @@ import account from 's3rver/lib/models/account.js';
 
 const [directory, cert, key] = process.argv.slice(2);
 account.DUMMY_ACCOUNT.createKeyPair(process.env.MINIO_ROOT_USER, process.env.MINIO_ROOT_PASSWORD);
-const server = new S3rver({ address: '0.0.0.0', port: 9000, directory, silent: true, vhostBuckets: false, cert: fs.readFileSync(cert), key: fs.readFileSync(key) });
+const server = new S3rver({
+  address: '0.0.0.0',
+  port: 9000,
+  directory,
+  silent: true,
+  vhostBuckets: false,
+  cert: fs.readFileSync(cert),
+  key: fs.readFileSync(key),
+});
 await server.run();
 process.stdout.write('s3 ready\n');
 process.on('SIGTERM', () => server.close().then(() => process.exit(0)));

@@ -6,16 +6,24 @@ import http from 'node:http';
 
 const [tool, ...args] = process.argv.slice(2);
 const body = JSON.stringify({ tool, args, cwd: process.cwd(), env: process.env });
-const req = http.request({ socketPath: process.env.REHEARSAL_SOCKET, path: '/', method: 'POST', headers: { 'Content-Type': 'application/json' } }, (res) => {
-  const chunks = [];
-  res.on('data', (c) => chunks.push(c));
-  res.on('end', () => {
-    const { code, stdout, stderr } = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    process.stdout.write(stdout);
-    process.stderr.write(stderr);
-    process.exitCode = code;
-  });
-});
+const req = http.request(
+  {
+    socketPath: process.env.REHEARSAL_SOCKET,
+    path: '/',
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+  },
+  (res) => {
+    const chunks = [];
+    res.on('data', (c) => chunks.push(c));
+    res.on('end', () => {
+      const { code, stdout, stderr } = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      process.stdout.write(stdout);
+      process.stderr.write(stderr);
+      process.exitCode = code;
+    });
+  },
+);
 req.on('error', (error) => {
   process.stderr.write(`${tool} (rehearsal stand-in): ${error.message}\n`);
   process.exitCode = 125;

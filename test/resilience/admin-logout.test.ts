@@ -18,7 +18,12 @@ describe('resilience: admin logout while the database is down', function () {
 
   before(async function () {
     server = await startMigratedPostgres(requirePostgresBinaries(this));
-    await createUser(server.database.knex, SYSTEM_ACTOR, { username: 'root', password: PASSWORD, is_staff: true, is_superuser: true });
+    await createUser(server.database.knex, SYSTEM_ACTOR, {
+      username: 'root',
+      password: PASSWORD,
+      is_staff: true,
+      is_superuser: true,
+    });
   });
 
   after(async () => {
@@ -31,12 +36,22 @@ describe('resilience: admin logout while the database is down', function () {
     const principals = new PrincipalCache({ ttlMs: 600_000 });
     principals.reset(true);
     const client = supertest(createApp({ ...testDeps({}, server!.database.knex), principals }).app.callback());
-    const login = await client.post('/admin/login/').set(ORIGIN).type('form').send(encodeForm({ username: 'root', password: PASSWORD, next: '/admin/' }));
+    const login = await client
+      .post('/admin/login/')
+      .set(ORIGIN)
+      .type('form')
+      .send(encodeForm({ username: 'root', password: PASSWORD, next: '/admin/' }));
     expect(login.status, login.text).to.equal(302);
     const cookie = cookieHeader(login);
     const refresh = /refresh_token=([^;]+)/.exec(cookie)![1]!;
     const csrf = csrfOf((await client.get('/admin/').set('Cookie', cookie).expect(200)).text);
-    const logout = () => client.post('/admin/logout/').set('Cookie', cookie).set(ORIGIN).type('form').send(encodeForm({ csrfmiddlewaretoken: csrf }));
+    const logout = () =>
+      client
+        .post('/admin/logout/')
+        .set('Cookie', cookie)
+        .set(ORIGIN)
+        .type('form')
+        .send(encodeForm({ csrfmiddlewaretoken: csrf }));
 
     await server!.pg.stop();
     const refused = await logout();

@@ -48,7 +48,12 @@ describe('resilience: PostgreSQL stops mid-traffic', function () {
   });
 
   function post(path: string, headers: Record<string, string>, body: unknown): Promise<Answer> {
-    return request(`${server!.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body), timeoutMs: 20_000 });
+    return request(`${server!.url}${path}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+      timeoutMs: 20_000,
+    });
   }
 
   it('answers 503 JSON while the database is down and keeps running', async () => {
@@ -86,15 +91,24 @@ describe('resilience: PostgreSQL stops mid-traffic', function () {
     phase = 'done';
     await traffic;
 
-    expect(answers.filter((a) => a.at === 'before' && a.status !== 200), 'before the outage').to.deep.equal([]);
+    expect(
+      answers.filter((a) => a.at === 'before' && a.status !== 200),
+      'before the outage',
+    ).to.deep.equal([]);
     const during = answers.filter((a) => a.at === 'during');
     const unexpected = during.filter((a) => a.status !== 200 && a.status !== 503);
     expect(unexpected, 'answers other than 200/503 (or no answer) during the outage').to.deep.equal([]);
     const unavailable = during.filter((a) => a.status === 503);
     expect(unavailable.length, 'answers of 503 during the outage').to.be.greaterThan(5);
     for (const a of unavailable) expect(JSON.parse(a.body)).to.deep.equal(UNAVAILABLE);
-    expect(creates.some((c) => c.status === 503), 'a create refused with 503').to.equal(true);
-    expect(creates.filter((c) => c.status !== 201 && c.status !== 503), 'creates answered otherwise').to.deep.equal([]);
+    expect(
+      creates.some((c) => c.status === 503),
+      'a create refused with 503',
+    ).to.equal(true);
+    expect(
+      creates.filter((c) => c.status !== 201 && c.status !== 503),
+      'creates answered otherwise',
+    ).to.deep.equal([]);
 
     const health = await request(`${server!.url}/api/health/`);
     expect(health.status).to.equal(503);
@@ -119,7 +133,11 @@ describe('resilience: PostgreSQL stops mid-traffic', function () {
     const recoveredMs = Date.now() - restarted;
     expect(recoveredMs).to.be.lessThan(10_000);
     expect((await request(`${server!.url}/api/health/`)).status).to.equal(200);
-    const created = await post('/api/users/', auth, { username: 'after-outage', password: PASSWORD, groups: ['editors'] });
+    const created = await post('/api/users/', auth, {
+      username: 'after-outage',
+      password: PASSWORD,
+      groups: ['editors'],
+    });
     expect(created.status, created.body).to.equal(201);
   });
 

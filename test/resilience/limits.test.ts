@@ -97,14 +97,20 @@ describe('resilience: slow clients and oversized requests', function () {
       ]);
       expect(closed, 'every slow client cut off').to.not.equal(null);
       const last = Math.max(...closed!) - started;
-      expect(last, 'ms until the last slow client was cut off').to.be.within(HEADERS_TIMEOUT_MS - 1_000, HEADERS_TIMEOUT_MS + 4_000);
+      expect(last, 'ms until the last slow client was cut off').to.be.within(
+        HEADERS_TIMEOUT_MS - 1_000,
+        HEADERS_TIMEOUT_MS + 4_000,
+      );
     } finally {
       for (const s of slow) s.stop();
     }
   });
 
   it('answers a 100 kB header with 431', async () => {
-    const answer = await rawExchange(port, `GET /api/health/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'a'.repeat(100_000)}\r\n\r\n`);
+    const answer = await rawExchange(
+      port,
+      `GET /api/health/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'a'.repeat(100_000)}\r\n\r\n`,
+    );
     expect(answer).to.match(/^HTTP\/1\.1 431 /);
     expect((await request(`${server.url}/api/health/`)).status, 'still serving').to.equal(200);
   });
@@ -112,13 +118,23 @@ describe('resilience: slow clients and oversized requests', function () {
   it('answers a 2 MB JSON body with 413 JSON', async () => {
     const body = Buffer.from(JSON.stringify({ username: 'x', password: 'y'.repeat(2 * 1024 * 1024) }));
     const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = http.request(`${server.url}/api/token/`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': body.length }, timeout: 10_000 }, (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      });
+      const req = http.request(
+        `${server.url}/api/token/`,
+        {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', 'Content-Length': body.length },
+          timeout: 10_000,
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        },
+      );
       // The server may answer and close before the whole body is sent: that is the point.
-      req.on('error', (error) => (error.message.includes('EPIPE') || error.message.includes('ECONNRESET') ? undefined : reject(error)));
+      req.on('error', (error) =>
+        error.message.includes('EPIPE') || error.message.includes('ECONNRESET') ? undefined : reject(error),
+      );
       req.on('timeout', () => req.destroy(new Error('timeout')));
       req.end(body);
     });

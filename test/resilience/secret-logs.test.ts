@@ -34,11 +34,20 @@ describe('resilience: secrets in the log while the database is down', function (
     principals.reset(true);
     const lines: string[] = [];
     const appAt = (level: Config['logLevel'], into: string[]) =>
-      supertest(createApp({ ...testDeps({ LOG_LEVEL: level }, server!.database.knex), principals, logger: capturedLogger(level, into) }).app.callback());
+      supertest(
+        createApp({
+          ...testDeps({ LOG_LEVEL: level }, server!.database.knex),
+          principals,
+          logger: capturedLogger(level, into),
+        }).app.callback(),
+      );
     const { password: hash } = await server!.database.knex('auth_user').where({ username: 'alice' }).first('password');
     const sessions = [];
     for (const _ of LEVELS) {
-      const login = await appAt('silent', []).post('/api/token/').send({ username: 'alice', password: PASSWORD }).expect(200);
+      const login = await appAt('silent', [])
+        .post('/api/token/')
+        .send({ username: 'alice', password: PASSWORD })
+        .expect(200);
       await appAt('silent', []).get('/api/users/me/').set('Authorization', `Bearer ${login.body.access}`).expect(200);
       sessions.push(login.body as { access: string; refresh: string });
     }
@@ -50,11 +59,15 @@ describe('resilience: secrets in the log while the database is down', function (
       const { access, refresh } = sessions[i]!;
       expect((await app.post('/api/token/').send({ username: 'alice', password: PASSWORD })).status).to.equal(503);
       expect((await app.post('/api/token/refresh/').send({ refresh })).status).to.equal(503);
-      const change = await app.post('/api/users/me/password/').set('Authorization', `Bearer ${access}`).send({ old_password: PASSWORD, new_password: 'brand-New-secret-42' });
+      const change = await app
+        .post('/api/users/me/password/')
+        .set('Authorization', `Bearer ${access}`)
+        .send({ old_password: PASSWORD, new_password: 'brand-New-secret-42' });
       expect(change.status).to.equal(503);
 
       const log = lines.join('\n');
-      for (const secret of [PASSWORD, 'brand-New-secret-42', hash, access, refresh]) expect(log, `LOG_LEVEL=${level}`).not.to.include(secret);
+      for (const secret of [PASSWORD, 'brand-New-secret-42', hash, access, refresh])
+        expect(log, `LOG_LEVEL=${level}`).not.to.include(secret);
       expect(log, `LOG_LEVEL=${level}`).not.to.match(/eyJ[\w-]{10,}|\$argon2/);
       const warnings = lines.filter((l) => (JSON.parse(l) as { msg: string }).msg === 'database unavailable');
       expect(warnings, `LOG_LEVEL=${level}`).to.have.length(['trace', 'debug', 'info', 'warn'].includes(level) ? 3 : 0);

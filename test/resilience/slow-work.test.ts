@@ -50,7 +50,16 @@ describe('resilience: slow work holds no database connection', function () {
 
   it('answers GET /api/users/me/ while hashes queue and a file delete waits on a silent store', async () => {
     const url = `http://127.0.0.1:${(hole.address() as AddressInfo).port}`;
-    const storage = new S3Storage({ url, publicUrl: url, accessKey: 'a', secretKey: 'b', bucket: 'backoffice', region: 'us-east-1', createBucket: true, idleTimeoutMs: 4_000 });
+    const storage = new S3Storage({
+      url,
+      publicUrl: url,
+      accessKey: 'a',
+      secretKey: 'b',
+      bucket: 'backoffice',
+      region: 'us-east-1',
+      createBucket: true,
+      idleTimeoutMs: 4_000,
+    });
     const client = supertest(createApp({ ...testDeps({}, knex), storage }).app.callback());
 
     const root = await makeUser({ username: 'root', is_superuser: true });
@@ -59,7 +68,14 @@ describe('resilience: slow work holds no database connection', function () {
     const other = await makeUser({ username: 'managed' });
     const auths = await Promise.all(users.map((u) => bearer(u)));
     const fileId = randomUUID();
-    await testKnex()('files').insert({ id: fileId, name: 'a.txt', size: 1, content_type: 'text/plain', owner_id: root.id, object_key: `files/${randomUUID()}` });
+    await testKnex()('files').insert({
+      id: fileId,
+      name: 'a.txt',
+      size: 1,
+      content_type: 'text/plain',
+      owner_id: root.id,
+      object_key: `files/${randomUUID()}`,
+    });
 
     const finished: string[] = [];
     const track = (name: string, request: Promise<{ status: number }>) =>
@@ -69,13 +85,36 @@ describe('resilience: slow work holds no database connection', function () {
       });
     const slow = [
       track('delete', client.delete(`/api/files/${fileId}/`).set('Authorization', rootAuth)),
-      ...auths.map((auth, i) => track(`change${i}`, client.post('/api/users/me/password/').set('Authorization', auth).send({ old_password: PASSWORD, new_password: `another-Horse-${i}-battery` }))),
-      ...[1, 2].map((i) => track(`create${i}`, client.post('/api/users/').set('Authorization', rootAuth).send({ username: `made${i}`, password: PASSWORD }))),
-      track('set-password', client.patch(`/api/users/${other.id}/`).set('Authorization', rootAuth).send({ last_name: 'X', password: 'admin-Chosen-pass-77' })),
+      ...auths.map((auth, i) =>
+        track(
+          `change${i}`,
+          client
+            .post('/api/users/me/password/')
+            .set('Authorization', auth)
+            .send({ old_password: PASSWORD, new_password: `another-Horse-${i}-battery` }),
+        ),
+      ),
+      ...[1, 2].map((i) =>
+        track(
+          `create${i}`,
+          client
+            .post('/api/users/')
+            .set('Authorization', rootAuth)
+            .send({ username: `made${i}`, password: PASSWORD }),
+        ),
+      ),
+      track(
+        'set-password',
+        client
+          .patch(`/api/users/${other.id}/`)
+          .set('Authorization', rootAuth)
+          .send({ last_name: 'X', password: 'admin-Chosen-pass-77' }),
+      ),
     ];
     // Until the slow requests have reached their slow part: password work queued behind the one
     // running (bounded, so that a regression fails below instead of hanging here).
-    for (const started = Date.now(); passwordWork().waiting < 2 && Date.now() - started < 5_000; ) await new Promise((resolve) => setTimeout(resolve, 5));
+    for (const started = Date.now(); passwordWork().waiting < 2 && Date.now() - started < 5_000;)
+      await new Promise((resolve) => setTimeout(resolve, 5));
     await new Promise((resolve) => setTimeout(resolve, 50));
 
     const me = await client.get('/api/users/me/').set('Authorization', rootAuth);
@@ -93,7 +132,10 @@ describe('resilience: slow work holds no database connection', function () {
     const user = await makeUser({ username: 'raced' });
     // The change reads the hash and queues its verification; the admin's new password is hashed
     // and written in between (one computation at a time, in order).
-    const change = changePassword(knex, user.id, null, { old_password: PASSWORD, new_password: 'users-Own-choice-31' }).then(
+    const change = changePassword(knex, user.id, null, {
+      old_password: PASSWORD,
+      new_password: 'users-Own-choice-31',
+    }).then(
       () => 'changed',
       (error: unknown) => error,
     );
@@ -101,8 +143,12 @@ describe('resilience: slow work holds no database connection', function () {
     await updateUser(knex, SYSTEM_ACTOR, user.id, { password: 'admin-Chosen-pass-77' });
     const outcome = await change;
     expect(outcome).to.be.instanceOf(ValidationFailedError);
-    expect((outcome as ValidationFailedError).errors).to.deep.equal({ old_password: ['Your old password was entered incorrectly. Please enter it again.'] });
+    expect((outcome as ValidationFailedError).errors).to.deep.equal({
+      old_password: ['Your old password was entered incorrectly. Please enter it again.'],
+    });
     const { password } = await testKnex()('auth_user').where({ id: user.id }).first('password');
-    expect((await verifyPassword('admin-Chosen-pass-77', password)).valid, 'the admin’s password stands').to.equal(true);
+    expect((await verifyPassword('admin-Chosen-pass-77', password)).valid, 'the admin’s password stands').to.equal(
+      true,
+    );
   });
 });

@@ -48,8 +48,13 @@ describe('resilience: two app instances on one database', function () {
   });
 
   const post = (base: string, path: string, body: unknown): Promise<Answer> =>
-    request(`${base}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-  const me = (base: string, access: string) => request(`${base}/api/users/me/`, { headers: { Authorization: `Bearer ${access}` } });
+    request(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const me = (base: string, access: string) =>
+    request(`${base}/api/users/me/`, { headers: { Authorization: `Bearer ${access}` } });
 
   /**
    * Asks `/me/` until it answers `status`, for at most `withinMs`; the last answer. A notice is
@@ -96,7 +101,8 @@ describe('resilience: two app instances on one database', function () {
       expect(JSON.parse(refused.body)).to.include({ code: 'user_inactive' });
     }
     await knex!('auth_user').where({ username: 'alice' }).update({ is_active: true });
-    for (const base of [a!.url, b!.url]) expect((await meSettles(base, access, 200)).status, `${base}: active again`).to.equal(200);
+    for (const base of [a!.url, b!.url])
+      expect((await meSettles(base, access, 200)).status, `${base}: active again`).to.equal(200);
   });
 
   it('counts login attempts per address across both instances (THROTTLE_LOGIN_PER_IP=3/m)', async () => {

@@ -19,7 +19,16 @@ describe('S3 store: a server that accepts but never answers', () => {
 
   it('fails as unavailable after the idle timeout instead of hanging', async () => {
     const url = `http://127.0.0.1:${(hole.address() as AddressInfo).port}`;
-    const storage = new S3Storage({ url, publicUrl: url, accessKey: 'a', secretKey: 'b', bucket: 'backoffice', region: 'us-east-1', createBucket: true, idleTimeoutMs: 300 });
+    const storage = new S3Storage({
+      url,
+      publicUrl: url,
+      accessKey: 'a',
+      secretKey: 'b',
+      bucket: 'backoffice',
+      region: 'us-east-1',
+      createBucket: true,
+      idleTimeoutMs: 300,
+    });
     const started = Date.now();
     const error = await storage.check().catch((e: unknown) => e);
     expect(error).to.be.instanceOf(StorageUnavailableError);

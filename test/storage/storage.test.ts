@@ -13,7 +13,10 @@ describe('Storage configuration', () => {
     const config = loadConfig({ SECRET_KEY: SECRET, DATA_DIR: '/srv/data' });
     expect(config.storage).to.deep.equal({ kind: 'local', root: '/srv/data/media' });
     expect(createStorage(config)).to.be.instanceOf(LocalStorage);
-    expect(loadConfig({ SECRET_KEY: SECRET, MEDIA_ROOT: '/mnt/media' }).storage).to.deep.equal({ kind: 'local', root: '/mnt/media' });
+    expect(loadConfig({ SECRET_KEY: SECRET, MEDIA_ROOT: '/mnt/media' }).storage).to.deep.equal({
+      kind: 'local',
+      root: '/mnt/media',
+    });
   });
 
   it('chooses S3 with MINIO_SERVER_URL, with defaults for the rest', () => {

@@ -23,7 +23,14 @@ export { FRONTEND_ORIGIN } from './config.js';
 /** The dependencies of an app on the shared test database. */
 export function testDeps(env: Record<string, string | undefined> = {}, knex: Knex = testKnex()): Deps {
   const config: Config = testConfig(env);
-  return { config, knex, logger: pino({ level: 'silent' }), storage: createStorage(config), principals: new PrincipalCache({ ttlMs: 0 }), notices: new NoticeHub() };
+  return {
+    config,
+    knex,
+    logger: pino({ level: 'silent' }),
+    storage: createStorage(config),
+    principals: new PrincipalCache({ ttlMs: 0 }),
+    notices: new NoticeHub(),
+  };
 }
 
 /**
@@ -48,7 +55,12 @@ let sequence = 0;
  */
 export async function makeUser(overrides: Partial<UserCreate> = {}): Promise<UserRow> {
   sequence += 1;
-  return createUser(testKnex(), SYSTEM_ACTOR, { username: `user${sequence}`, password: PASSWORD, email: `user${sequence}@example.com`, ...overrides });
+  return createUser(testKnex(), SYSTEM_ACTOR, {
+    username: `user${sequence}`,
+    password: PASSWORD,
+    email: `user${sequence}@example.com`,
+    ...overrides,
+  });
 }
 
 /** Creates a group with the given permission codenames. */
@@ -67,7 +79,9 @@ export async function bearer(user: { username: string }): Promise<string> {
 }
 
 /** Parses `Set-Cookie` headers into name → { value, attributes (lower-cased) }. */
-export function parseSetCookies(headers: Record<string, unknown>): Map<string, { value: string; attributes: Map<string, string> }> {
+export function parseSetCookies(
+  headers: Record<string, unknown>,
+): Map<string, { value: string; attributes: Map<string, string> }> {
   const raw = headers['set-cookie'];
   const lines = Array.isArray(raw) ? (raw as string[]) : typeof raw === 'string' ? [raw] : [];
   const cookies = new Map<string, { value: string; attributes: Map<string, string> }>();

@@ -75,7 +75,11 @@ const overrideTag = (kind: 'seq' | 'map') => ({
  */
 export function readComposeFile(file: string): unknown {
   return parse(readFileSync(file, 'utf8'), {
-    customTags: [overrideTag('seq'), overrideTag('map'), { tag: '!override', resolve: (value: string | Scalar) => new Override(String(value)) }],
+    customTags: [
+      overrideTag('seq'),
+      overrideTag('map'),
+      { tag: '!override', resolve: (value: string | Scalar) => new Override(String(value)) },
+    ],
   });
 }
 
@@ -87,7 +91,8 @@ export function readComposeFile(file: string): unknown {
 export function plain(value: unknown): Json {
   if (value instanceof Override) return plain(value.value);
   if (Array.isArray(value)) return value.map(plain);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
   return value as Json;
 }
 
@@ -120,7 +125,8 @@ export function mergeCompose(base: unknown, override: unknown, key = ''): Json {
   return plain(override);
 }
 
-const isMap = (value: unknown): value is Record<string, unknown> => !!value && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Override);
+const isMap = (value: unknown): value is Record<string, unknown> =>
+  !!value && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Override);
 
 /** Thrown for `${VAR:?error}` on an unset variable, and for malformed interpolation. */
 export class InterpolationError extends Error {
@@ -199,7 +205,8 @@ function interpolateTree(value: unknown, vars: Readonly<Record<string, string | 
   if (value instanceof Override) return new Override(interpolateTree(value.value, vars));
   if (typeof value === 'string') return interpolate(value, vars);
   if (Array.isArray(value)) return value.map((v) => interpolateTree(v, vars));
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolateTree(v, vars)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolateTree(v, vars)]));
   return value;
 }
 
@@ -213,7 +220,10 @@ function interpolateTree(value: unknown, vars: Readonly<Record<string, string | 
  * @example
  * parseEnvFile('A=1\nB="${A}2" # two\n', {}); // { A: '1', B: '12' }
  */
-export function parseEnvFile(text: string, vars: Readonly<Record<string, string | undefined>> = {}): Record<string, string> {
+export function parseEnvFile(
+  text: string,
+  vars: Readonly<Record<string, string | undefined>> = {},
+): Record<string, string> {
   const result: Record<string, string> = {};
   const lines = text.split(/\r?\n/);
   for (let n = 0; n < lines.length; n++) {
@@ -258,14 +268,19 @@ export function parseEnvFile(text: string, vars: Readonly<Record<string, string 
  * @param dir - the project folder
  * @param shell - the shell environment Compose would run in (`{}` for none)
  */
-export function projectEnvironment(dir: string, shell: Readonly<Record<string, string | undefined>> = {}): Record<string, string> {
+export function projectEnvironment(
+  dir: string,
+  shell: Readonly<Record<string, string | undefined>> = {},
+): Record<string, string> {
   let dotenv: Record<string, string> = {};
   try {
     dotenv = parseEnvFile(readFileSync(path.join(dir, '.env'), 'utf8'), shell);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  const fromShell = Object.fromEntries(Object.entries(shell).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  const fromShell = Object.fromEntries(
+    Object.entries(shell).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
   return { ...dotenv, ...fromShell };
 }
 
@@ -290,7 +305,8 @@ export interface LoadOptions {
 export function loadCompose(files: readonly string[], options: LoadOptions): ComposeFile {
   const vars = options.vars ?? projectEnvironment(options.dir);
   let merged: unknown = {};
-  for (const file of files) merged = mergeCompose(merged, interpolateTree(readComposeFile(path.join(options.dir, file)), vars));
+  for (const file of files)
+    merged = mergeCompose(merged, interpolateTree(readComposeFile(path.join(options.dir, file)), vars));
   return merged as ComposeFile;
 }
 
@@ -318,13 +334,22 @@ export interface ServiceEnvironmentOptions {
  * const env = serviceEnvironment(model, 'app', { dir: ROOT });
  * env.TRUST_PROXY; // what .env, compose.env and prod.env make of it
  */
-export function serviceEnvironment(model: ComposeFile, service: string, options: ServiceEnvironmentOptions): Record<string, string> {
+export function serviceEnvironment(
+  model: ComposeFile,
+  service: string,
+  options: ServiceEnvironmentOptions,
+): Record<string, string> {
   const definition = model.services[service];
   if (!definition) throw new Error(`no service "${service}"`);
   const vars = options.vars ?? projectEnvironment(options.dir);
   const read = options.readFile ?? ((file: string) => readFileSync(path.resolve(options.dir, file), 'utf8'));
   const env: Record<string, string> = { ...options.image };
-  const files = definition.env_file === undefined ? [] : Array.isArray(definition.env_file) ? definition.env_file : [definition.env_file];
+  const files =
+    definition.env_file === undefined
+      ? []
+      : Array.isArray(definition.env_file)
+        ? definition.env_file
+        : [definition.env_file];
   for (const entry of files) {
     const { path: file, required = true } = typeof entry === 'string' ? { path: entry } : entry;
     let text: string;

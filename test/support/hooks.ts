@@ -35,7 +35,10 @@ const TABLES = [
 
 /** Empties every table the tests write, keeping the permissions the migrations created. */
 export async function resetDatabase(knex: Knex = testKnex()): Promise<void> {
-  const present: string[] = await knex('pg_tables').where({ schemaname: 'public' }).whereIn('tablename', TABLES).pluck('tablename');
+  const present: string[] = await knex('pg_tables')
+    .where({ schemaname: 'public' })
+    .whereIn('tablename', TABLES)
+    .pluck('tablename');
   if (present.length) await knex.raw(`TRUNCATE ${present.map((t) => `"${t}"`).join(', ')} RESTART IDENTITY CASCADE`);
 }
 

@@ -12,7 +12,9 @@
  * `http {\n${scratchTempPaths(dir)}\n${serverBlocks}\n}`
  */
 export function scratchTempPaths(dir: string): string {
-  return ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((kind) => `  ${kind}_temp_path ${dir}/tmp/${kind === 'client_body' ? 'body' : kind};`).join('\n');
+  return ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
+    .map((kind) => `  ${kind}_temp_path ${dir}/tmp/${kind === 'client_body' ? 'body' : kind};`)
+    .join('\n');
 }
 
 /**

@@ -35,10 +35,18 @@ export interface RunResult {
  *
  * @param options.cwd - the working folder (a scratch one by default, so no `.env` is read)
  */
-export function runCli(args: string[], env: Record<string, string>, options: { cwd?: string; input?: string } = {}): Promise<RunResult> {
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+  options: { cwd?: string; input?: string } = {},
+): Promise<RunResult> {
   return new Promise((resolve) => {
-    const child = execFile(TSX, [path.join(ROOT, 'src/cli.ts'), ...args], { cwd: options.cwd ?? scratchDir(), env: childEnv(env), timeout: 60_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    const child = execFile(
+      TSX,
+      [path.join(ROOT, 'src/cli.ts'), ...args],
+      { cwd: options.cwd ?? scratchDir(), env: childEnv(env), timeout: 60_000 },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
     if (options.input !== undefined) child.stdin?.end(options.input);
   });
@@ -71,9 +79,15 @@ export interface ServerProcess {
  *
  * @throws Error with the process output when it exits or does not answer within the timeout
  */
-export async function startServer(env: Record<string, string>, options: { cwd?: string; waitForHealth?: boolean } = {}): Promise<ServerProcess> {
+export async function startServer(
+  env: Record<string, string>,
+  options: { cwd?: string; waitForHealth?: boolean } = {},
+): Promise<ServerProcess> {
   const port = env.PORT ?? String(await freePort());
-  const child = spawn(TSX, [path.join(ROOT, 'src/server.ts')], { cwd: options.cwd ?? scratchDir(), env: childEnv({ HOST: '127.0.0.1', ...env, PORT: port }) });
+  const child = spawn(TSX, [path.join(ROOT, 'src/server.ts')], {
+    cwd: options.cwd ?? scratchDir(),
+    env: childEnv({ HOST: '127.0.0.1', ...env, PORT: port }),
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));

@@ -3,11 +3,26 @@ import { api, bearer, fromFrontend, makeGroup, makeUser, PASSWORD, tokensFor } f
 import { testKnex } from '../support/hooks.js';
 
 const FORBIDDEN = { detail: 'You do not have permission to perform this action.' };
-const USER_KEYS = ['id', 'username', 'email', 'first_name', 'last_name', 'is_active', 'is_staff', 'is_superuser', 'date_joined', 'last_login', 'groups'];
+const USER_KEYS = [
+  'id',
+  'username',
+  'email',
+  'first_name',
+  'last_name',
+  'is_active',
+  'is_staff',
+  'is_superuser',
+  'date_joined',
+  'last_login',
+  'groups',
+];
 
 /** A user holding the given permissions through a group of its own. */
 async function userWith(...codenames: string[]) {
-  const group = await makeGroup(`role-${codenames.join('-') || 'none'}-${Math.random().toString(36).slice(2, 8)}`, codenames);
+  const group = await makeGroup(
+    `role-${codenames.join('-') || 'none'}-${Math.random().toString(36).slice(2, 8)}`,
+    codenames,
+  );
   return makeUser({ groups: [group.name] });
 }
 
@@ -19,7 +34,10 @@ describe('GET /api/users/me/', () => {
       user_id: user.id,
       permission_id: (await testKnex()('auth_permission').where({ codename: 'blacklist_token' }).first('id')).id,
     });
-    const res = await api().get('/api/users/me/').set('Authorization', await bearer(user)).expect(200);
+    const res = await api()
+      .get('/api/users/me/')
+      .set('Authorization', await bearer(user))
+      .expect(200);
     expect(res.body).to.have.all.keys(...USER_KEYS, 'permissions');
     expect(res.body).to.include({ username: 'alice', first_name: 'Alice', is_active: true });
     expect(res.body.groups).to.deep.equal(['viewer']);
@@ -29,7 +47,10 @@ describe('GET /api/users/me/', () => {
 
   it('gives a superuser every permission', async () => {
     const admin = await makeUser({ is_superuser: true });
-    const res = await api().get('/api/users/me/').set('Authorization', await bearer(admin)).expect(200);
+    const res = await api()
+      .get('/api/users/me/')
+      .set('Authorization', await bearer(admin))
+      .expect(200);
     const all = await testKnex()('auth_permission').orderBy('codename').pluck('codename');
     expect(res.body.permissions).to.deep.equal(all);
   });
@@ -43,20 +64,40 @@ describe('PATCH /api/users/me/', () => {
       .set('Authorization', await bearer(user))
       .send({ first_name: 'New', last_name: 'Name', email: 'new@example.com', is_superuser: true, username: 'hacker' })
       .expect(200);
-    expect(res.body).to.include({ first_name: 'New', last_name: 'Name', email: 'new@example.com', is_superuser: false, username: user.username });
+    expect(res.body).to.include({
+      first_name: 'New',
+      last_name: 'Name',
+      email: 'new@example.com',
+      is_superuser: false,
+      username: user.username,
+    });
   });
 
-  it('rejects an invalid email with Django\'s message', async () => {
+  it("rejects an invalid email with Django's message", async () => {
     const user = await makeUser();
-    const res = await api().patch('/api/users/me/').set('Authorization', await bearer(user)).send({ email: 'nope' }).expect(400);
+    const res = await api()
+      .patch('/api/users/me/')
+      .set('Authorization', await bearer(user))
+      .send({ email: 'nope' })
+      .expect(400);
     expect(res.body).to.deep.equal({ email: ['Enter a valid email address.'] });
   });
 
   it('refuses a cookie-authenticated change from a foreign origin', async () => {
     const user = await makeUser();
     const { access } = await tokensFor(user);
-    await api().patch('/api/users/me/').set('Cookie', `access_token=${access}`).set('Origin', 'https://evil.example').send({ first_name: 'x' }).expect(403);
-    await api().patch('/api/users/me/').set('Cookie', `access_token=${access}`).set(fromFrontend).send({ first_name: 'x' }).expect(200);
+    await api()
+      .patch('/api/users/me/')
+      .set('Cookie', `access_token=${access}`)
+      .set('Origin', 'https://evil.example')
+      .send({ first_name: 'x' })
+      .expect(403);
+    await api()
+      .patch('/api/users/me/')
+      .set('Cookie', `access_token=${access}`)
+      .set(fromFrontend)
+      .send({ first_name: 'x' })
+      .expect(200);
   });
 });
 
@@ -65,11 +106,19 @@ describe('other methods on /api/users/me/', () => {
     const admin = await makeUser({ is_superuser: true });
     const authorization = await bearer(admin);
     for (const method of ['put', 'delete'] as const) {
-      const res = await api()[method]('/api/users/me/').set('Authorization', authorization).send({ username: 'x' }).expect(405);
+      const client = api();
+      const res = await client[method]('/api/users/me/')
+        .set('Authorization', authorization)
+        .send({ username: 'x' })
+        .expect(405);
       expect(res.body).to.deep.equal({ detail: `Method "${method.toUpperCase()}" not allowed.` });
       expect(res.headers.allow).to.equal('GET, PATCH, HEAD, OPTIONS');
     }
-    const post = await api().post('/api/users/me/').set('Authorization', authorization).send({ username: 'x' }).expect(405);
+    const post = await api()
+      .post('/api/users/me/')
+      .set('Authorization', authorization)
+      .send({ username: 'x' })
+      .expect(405);
     expect(post.body).to.deep.equal({ detail: 'Method "POST" not allowed.' });
     const anonymous = await api().put('/api/users/me/').send({ username: 'x' }).expect(401);
     expect(anonymous.body).to.deep.equal({ detail: 'Authentication credentials were not provided.' });
@@ -79,7 +128,7 @@ describe('other methods on /api/users/me/', () => {
 });
 
 describe('POST /api/users/me/password/', () => {
-  it('changes the password (204) and logs out the user\'s other sessions only', async () => {
+  it("changes the password (204) and logs out the user's other sessions only", async () => {
     const user = await makeUser({ username: 'alice' });
     const current = await tokensFor(user);
     const other = await tokensFor(user);
@@ -98,11 +147,25 @@ describe('POST /api/users/me/password/', () => {
   it('puts a wrong old password under old_password and weak new ones under new_password', async () => {
     const user = await makeUser({ username: 'alice' });
     const authorization = await bearer(user);
-    const wrong = await api().post('/api/users/me/password/').set('Authorization', authorization).send({ old_password: 'nope', new_password: 'a-Brand-new-secret-7' }).expect(400);
-    expect(wrong.body).to.deep.equal({ old_password: ['Your old password was entered incorrectly. Please enter it again.'] });
-    const weak = await api().post('/api/users/me/password/').set('Authorization', authorization).send({ old_password: PASSWORD, new_password: '1234567' }).expect(400);
+    const wrong = await api()
+      .post('/api/users/me/password/')
+      .set('Authorization', authorization)
+      .send({ old_password: 'nope', new_password: 'a-Brand-new-secret-7' })
+      .expect(400);
+    expect(wrong.body).to.deep.equal({
+      old_password: ['Your old password was entered incorrectly. Please enter it again.'],
+    });
+    const weak = await api()
+      .post('/api/users/me/password/')
+      .set('Authorization', authorization)
+      .send({ old_password: PASSWORD, new_password: '1234567' })
+      .expect(400);
     expect(weak.body).to.deep.equal({
-      new_password: ['This password is too short. It must contain at least 8 characters.', 'This password is too common.', 'This password is entirely numeric.'],
+      new_password: [
+        'This password is too short. It must contain at least 8 characters.',
+        'This password is too common.',
+        'This password is entirely numeric.',
+      ],
     });
   });
 });
@@ -111,14 +174,25 @@ describe('GET /api/users/', () => {
   it('requires authentication and view_user', async () => {
     await api().get('/api/users/').expect(401);
     const nobody = await makeUser();
-    expect((await api().get('/api/users/').set('Authorization', await bearer(nobody)).expect(403)).body).to.deep.equal(FORBIDDEN);
+    expect(
+      (
+        await api()
+          .get('/api/users/')
+          .set('Authorization', await bearer(nobody))
+          .expect(403)
+      ).body,
+    ).to.deep.equal(FORBIDDEN);
   });
 
   it('lists users in pages with absolute next and previous links', async () => {
     const viewer = await userWith('view_user');
     for (let i = 0; i < 4; i++) await makeUser();
     const authorization = await bearer(viewer);
-    const first = await api().get('/api/users/?page_size=2').set('Authorization', authorization).set('Host', 'api.example.com').expect(200);
+    const first = await api()
+      .get('/api/users/?page_size=2')
+      .set('Authorization', authorization)
+      .set('Host', 'api.example.com')
+      .expect(200);
     expect(first.body.count).to.equal(5);
     expect(first.body.results).to.have.length(2);
     expect(first.body.results[0]).to.have.all.keys(...USER_KEYS);
@@ -134,7 +208,11 @@ describe('GET /api/users/', () => {
   it('honours X-Forwarded-Proto/Host in links only with TRUST_PROXY', async () => {
     const viewer = await userWith('view_user');
     await makeUser();
-    const headers = { Authorization: await bearer(viewer), 'X-Forwarded-Proto': 'https', 'X-Forwarded-Host': 'backoffice.example.com' };
+    const headers = {
+      Authorization: await bearer(viewer),
+      'X-Forwarded-Proto': 'https',
+      'X-Forwarded-Host': 'backoffice.example.com',
+    };
     const trusted = await api({ TRUST_PROXY: 'true' }).get('/api/users/?page_size=1').set(headers).expect(200);
     expect(trusted.body.next).to.match(/^https:\/\/backoffice\.example\.com\/api\/users\//);
     const untrusted = await api().get('/api/users/?page_size=1').set(headers).expect(200);
@@ -144,13 +222,28 @@ describe('GET /api/users/', () => {
   it('caps page_size at 100', async () => {
     const viewer = await userWith('view_user');
     // 105 users in all, so that a cap missing or above 100 shows.
-    const rows = Array.from({ length: 104 }, (_, i) => ({ username: `bulk${i}`, password: '!', email: '', first_name: '', last_name: '', is_active: true, is_staff: false, is_superuser: false }));
+    const rows = Array.from({ length: 104 }, (_, i) => ({
+      username: `bulk${i}`,
+      password: '!',
+      email: '',
+      first_name: '',
+      last_name: '',
+      is_active: true,
+      is_staff: false,
+      is_superuser: false,
+    }));
     await testKnex()('auth_user').insert(rows);
-    const res = await api().get('/api/users/?page_size=1000').set('Authorization', await bearer(viewer)).expect(200);
+    const res = await api()
+      .get('/api/users/?page_size=1000')
+      .set('Authorization', await bearer(viewer))
+      .expect(200);
     expect(res.body.count).to.equal(105);
     expect(res.body.results).to.have.length(100);
     expect(res.body.next).to.be.a('string');
-    const exact = await api().get('/api/users/?page_size=100').set('Authorization', await bearer(viewer)).expect(200);
+    const exact = await api()
+      .get('/api/users/?page_size=100')
+      .set('Authorization', await bearer(viewer))
+      .expect(200);
     expect(exact.body.results).to.have.length(100);
   });
 
@@ -160,7 +253,9 @@ describe('GET /api/users/', () => {
     await makeUser({ username: 'jane', first_name: 'Jane', email: 'jane@corp.example' });
     const authorization = await bearer(viewer);
     const names = async (query: string) =>
-      (await api().get(`/api/users/?${query}`).set('Authorization', authorization).expect(200)).body.results.map((u: { username: string }) => u.username);
+      (await api().get(`/api/users/?${query}`).set('Authorization', authorization).expect(200)).body.results.map(
+        (u: { username: string }) => u.username,
+      );
     expect(await names('search=JOHN')).to.deep.equal(['jdoe']);
     expect(await names('search=corp.example')).to.deep.equal(['jane']);
     expect(await names('search=j%20doe')).to.deep.equal(['jdoe']);
@@ -174,7 +269,9 @@ describe('GET /api/users/', () => {
     await makeUser({ username: 'carol', is_active: false });
     const authorization = await bearer(viewer);
     const names = async (query: string) =>
-      (await api().get(`/api/users/?${query}`).set('Authorization', authorization).expect(200)).body.results.map((u: { username: string }) => u.username);
+      (await api().get(`/api/users/?${query}`).set('Authorization', authorization).expect(200)).body.results.map(
+        (u: { username: string }) => u.username,
+      );
     expect(await names('is_active=false')).to.deep.equal(['carol']);
     expect(await names('group=managers')).to.deep.equal(['bob']);
     expect(await names('group=nope')).to.deep.equal([]);
@@ -187,7 +284,11 @@ describe('GET /api/users/', () => {
 describe('POST /api/users/', () => {
   it('requires add_user', async () => {
     const viewer = await userWith('view_user');
-    await api().post('/api/users/').set('Authorization', await bearer(viewer)).send({ username: 'x', password: PASSWORD }).expect(403);
+    await api()
+      .post('/api/users/')
+      .set('Authorization', await bearer(viewer))
+      .send({ username: 'x', password: PASSWORD })
+      .expect(403);
   });
 
   it('creates a user (201) with groups, and the password works', async () => {
@@ -196,7 +297,13 @@ describe('POST /api/users/', () => {
     const res = await api()
       .post('/api/users/')
       .set('Authorization', await bearer(admin))
-      .send({ username: 'new.user@x', password: 'Str0ng-enough-pw', email: 'n@example.com', groups: ['viewer'], first_name: 'N' })
+      .send({
+        username: 'new.user@x',
+        password: 'Str0ng-enough-pw',
+        email: 'n@example.com',
+        groups: ['viewer'],
+        first_name: 'N',
+      })
       .expect(201);
     expect(res.body).to.have.all.keys(...USER_KEYS);
     expect(res.body).to.include({ username: 'new.user@x', email: 'n@example.com', is_active: true, is_staff: false });
@@ -206,14 +313,24 @@ describe('POST /api/users/', () => {
     expect(stored.password).to.match(/^\$argon2id\$/);
   });
 
-  it('answers DRF\'s messages for missing, blank, long and malformed fields', async () => {
+  it("answers DRF's messages for missing, blank, long and malformed fields", async () => {
     const authorization = await bearer(await userWith('add_user'));
     const missing = await api().post('/api/users/').set('Authorization', authorization).send({}).expect(400);
-    expect(missing.body).to.deep.equal({ username: ['This field is required.'], password: ['This field is required.'] });
+    expect(missing.body).to.deep.equal({
+      username: ['This field is required.'],
+      password: ['This field is required.'],
+    });
     const bad = await api()
       .post('/api/users/')
       .set('Authorization', authorization)
-      .send({ username: 'bad name!', password: PASSWORD, email: 'x@', first_name: 'f'.repeat(151), is_staff: 'maybe', groups: 'viewer' })
+      .send({
+        username: 'bad name!',
+        password: PASSWORD,
+        email: 'x@',
+        first_name: 'f'.repeat(151),
+        is_staff: 'maybe',
+        groups: 'viewer',
+      })
       .expect(400);
     expect(bad.body).to.deep.equal({
       username: ['Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.'],
@@ -222,16 +339,28 @@ describe('POST /api/users/', () => {
       is_staff: ['Must be a valid boolean.'],
       groups: ['Expected a list of items but got type "str".'],
     });
-    const blank = await api().post('/api/users/').set('Authorization', authorization).send({ username: '  ', password: PASSWORD }).expect(400);
+    const blank = await api()
+      .post('/api/users/')
+      .set('Authorization', authorization)
+      .send({ username: '  ', password: PASSWORD })
+      .expect(400);
     expect(blank.body).to.deep.equal({ username: ['This field may not be blank.'] });
-    const long = await api().post('/api/users/').set('Authorization', authorization).send({ username: 'u'.repeat(151), password: PASSWORD }).expect(400);
+    const long = await api()
+      .post('/api/users/')
+      .set('Authorization', authorization)
+      .send({ username: 'u'.repeat(151), password: PASSWORD })
+      .expect(400);
     expect(long.body).to.deep.equal({ username: ['Ensure this field has no more than 150 characters.'] });
   });
 
   it('reports a duplicate username, an unknown group and a weak password together', async () => {
     await makeUser({ username: 'taken' });
     const authorization = await bearer(await userWith('add_user'));
-    const res = await api().post('/api/users/').set('Authorization', authorization).send({ username: 'taken', password: 'taken123', groups: ['ghosts'] }).expect(400);
+    const res = await api()
+      .post('/api/users/')
+      .set('Authorization', authorization)
+      .send({ username: 'taken', password: 'taken123', groups: ['ghosts'] })
+      .expect(400);
     expect(res.body).to.deep.equal({
       username: ['A user with that username already exists.'],
       groups: ['Object with name=ghosts does not exist.'],
@@ -254,12 +383,29 @@ describe('POST /api/users/', () => {
       is_staff: ['Must be a valid boolean.'],
       groups: ['Object with name=ghosts does not exist.'],
     });
-    expect(Object.keys(res.body), 'in the order of the fields').to.deep.equal(['username', 'password', 'email', 'is_staff', 'groups']);
+    expect(Object.keys(res.body), 'in the order of the fields').to.deep.equal([
+      'username',
+      'password',
+      'email',
+      'is_staff',
+      'groups',
+    ]);
     const bob = await makeUser({ username: 'bob' });
-    const patched = await api().patch(`/api/users/${bob.id}/`).set('Authorization', authorization).send({ username: 'taken', email: 'nope' }).expect(400);
-    expect(patched.body).to.deep.equal({ username: ['A user with that username already exists.'], email: ['Enter a valid email address.'] });
-    const own = await api().patch(`/api/users/${bob.id}/`).set('Authorization', authorization).send({ username: 'bob', password: 'bob', email: 'nope' }).expect(400);
-    expect(own.body.username, 'keeping one\'s own username is no conflict').to.equal(undefined);
+    const patched = await api()
+      .patch(`/api/users/${bob.id}/`)
+      .set('Authorization', authorization)
+      .send({ username: 'taken', email: 'nope' })
+      .expect(400);
+    expect(patched.body).to.deep.equal({
+      username: ['A user with that username already exists.'],
+      email: ['Enter a valid email address.'],
+    });
+    const own = await api()
+      .patch(`/api/users/${bob.id}/`)
+      .set('Authorization', authorization)
+      .send({ username: 'bob', password: 'bob', email: 'nope' })
+      .expect(400);
+    expect(own.body.username, "keeping one's own username is no conflict").to.equal(undefined);
     expect(own.body.password).to.include('The password is too similar to the username.');
     // DRF looks the user up before it validates.
     await api().put('/api/users/999999/').set('Authorization', authorization).send({ email: 'nope' }).expect(404);
@@ -268,9 +414,17 @@ describe('POST /api/users/', () => {
 
   it('lets only a superuser create a superuser', async () => {
     const manager = await userWith('add_user');
-    await api().post('/api/users/').set('Authorization', await bearer(manager)).send({ username: 'root2', password: PASSWORD, is_superuser: true }).expect(403);
+    await api()
+      .post('/api/users/')
+      .set('Authorization', await bearer(manager))
+      .send({ username: 'root2', password: PASSWORD, is_superuser: true })
+      .expect(403);
     const root = await makeUser({ is_superuser: true });
-    const res = await api().post('/api/users/').set('Authorization', await bearer(root)).send({ username: 'root2', password: PASSWORD, is_superuser: true }).expect(201);
+    const res = await api()
+      .post('/api/users/')
+      .set('Authorization', await bearer(root))
+      .send({ username: 'root2', password: PASSWORD, is_superuser: true })
+      .expect(201);
     expect(res.body.is_superuser).to.equal(true);
   });
 });
@@ -280,9 +434,15 @@ describe('/api/users/{id}/', () => {
     const viewer = await userWith('view_user');
     const target = await makeUser({ username: 'target' });
     const authorization = await bearer(viewer);
-    expect((await api().get(`/api/users/${target.id}/`).set('Authorization', authorization).expect(200)).body.username).to.equal('target');
-    expect((await api().get('/api/users/99999/').set('Authorization', authorization).expect(404)).body).to.deep.equal({ detail: 'Not found.' });
-    expect((await api().get('/api/users/abc/').set('Authorization', authorization).expect(404)).body).to.deep.equal({ detail: 'Not found.' });
+    expect(
+      (await api().get(`/api/users/${target.id}/`).set('Authorization', authorization).expect(200)).body.username,
+    ).to.equal('target');
+    expect((await api().get('/api/users/99999/').set('Authorization', authorization).expect(404)).body).to.deep.equal({
+      detail: 'Not found.',
+    });
+    expect((await api().get('/api/users/abc/').set('Authorization', authorization).expect(404)).body).to.deep.equal({
+      detail: 'Not found.',
+    });
   });
 
   it('PATCH changes given fields with change_user; a password set by an admin logs the user out', async () => {
@@ -304,10 +464,22 @@ describe('/api/users/{id}/', () => {
     const admin = await userWith('change_user');
     const target = await makeUser({ username: 'target' });
     const authorization = await bearer(admin);
-    expect((await api().put(`/api/users/${target.id}/`).set('Authorization', authorization).send({ email: 'a@b.co' }).expect(400)).body).to.deep.equal({
+    expect(
+      (
+        await api()
+          .put(`/api/users/${target.id}/`)
+          .set('Authorization', authorization)
+          .send({ email: 'a@b.co' })
+          .expect(400)
+      ).body,
+    ).to.deep.equal({
       username: ['This field is required.'],
     });
-    const res = await api().put(`/api/users/${target.id}/`).set('Authorization', authorization).send({ username: 'renamed', email: 'a@b.co' }).expect(200);
+    const res = await api()
+      .put(`/api/users/${target.id}/`)
+      .set('Authorization', authorization)
+      .send({ username: 'renamed', email: 'a@b.co' })
+      .expect(200);
     expect(res.body).to.include({ username: 'renamed', email: 'a@b.co' });
     await api().post('/api/token/').send({ username: 'renamed', password: PASSWORD }).expect(200);
   });
@@ -320,22 +492,58 @@ describe('/api/users/{id}/', () => {
     const count = async () => Number((await testKnex()('auth_user').count({ n: '*' }))[0]!.n);
     const users = await count();
     // Creating: a group granting what the actor lacks, staff (the actor is not staff).
-    expect((await api().post('/api/users/').set('Authorization', authorization).send({ username: 'x1', password: PASSWORD, groups: ['strong'] }).expect(403)).body).to.deep.equal(FORBIDDEN);
-    await api().post('/api/users/').set('Authorization', authorization).send({ username: 'x2', password: PASSWORD, is_staff: true }).expect(403);
+    expect(
+      (
+        await api()
+          .post('/api/users/')
+          .set('Authorization', authorization)
+          .send({ username: 'x1', password: PASSWORD, groups: ['strong'] })
+          .expect(403)
+      ).body,
+    ).to.deep.equal(FORBIDDEN);
+    await api()
+      .post('/api/users/')
+      .set('Authorization', authorization)
+      .send({ username: 'x2', password: PASSWORD, is_staff: true })
+      .expect(403);
     expect(await count()).to.equal(users);
-    await api().post('/api/users/').set('Authorization', authorization).send({ username: 'x3', password: PASSWORD, groups: ['weak'] }).expect(201);
+    await api()
+      .post('/api/users/')
+      .set('Authorization', authorization)
+      .send({ username: 'x3', password: PASSWORD, groups: ['weak'] })
+      .expect(201);
     // Changing another user: into a group granting more; itself: groups or staff flag, even to drop them.
     const peer = await makeUser({ username: 'peer' });
-    await api().patch(`/api/users/${peer.id}/`).set('Authorization', authorization).send({ groups: [strong.name] }).expect(403);
+    await api()
+      .patch(`/api/users/${peer.id}/`)
+      .set('Authorization', authorization)
+      .send({ groups: [strong.name] })
+      .expect(403);
     expect((await testKnex()('auth_user_groups').where({ user_id: peer.id })).length).to.equal(0);
-    await api().patch(`/api/users/${manager.id}/`).set('Authorization', authorization).send({ groups: [...manager.groups, weak.name] }).expect(403);
+    await api()
+      .patch(`/api/users/${manager.id}/`)
+      .set('Authorization', authorization)
+      .send({ groups: [...manager.groups, weak.name] })
+      .expect(403);
     await api().patch(`/api/users/${manager.id}/`).set('Authorization', authorization).send({ groups: [] }).expect(403);
-    await api().patch(`/api/users/${manager.id}/`).set('Authorization', authorization).send({ is_staff: true }).expect(403);
+    await api()
+      .patch(`/api/users/${manager.id}/`)
+      .set('Authorization', authorization)
+      .send({ is_staff: true })
+      .expect(403);
     // Its own name, with its groups as they are, is fine.
-    await api().patch(`/api/users/${manager.id}/`).set('Authorization', authorization).send({ first_name: 'Me', groups: manager.groups }).expect(200);
+    await api()
+      .patch(`/api/users/${manager.id}/`)
+      .set('Authorization', authorization)
+      .send({ first_name: 'Me', groups: manager.groups })
+      .expect(200);
     // A user holding a permission the actor lacks cannot be changed (its password set) by it.
     const stronger = await makeUser({ username: 'stronger', groups: ['strong'] });
-    await api().patch(`/api/users/${stronger.id}/`).set('Authorization', authorization).send({ password: 'An0ther-good-one' }).expect(403);
+    await api()
+      .patch(`/api/users/${stronger.id}/`)
+      .set('Authorization', authorization)
+      .send({ password: 'An0ther-good-one' })
+      .expect(403);
     await api().post('/api/token/').send({ username: 'stronger', password: PASSWORD }).expect(200);
   });
 
@@ -343,31 +551,51 @@ describe('/api/users/{id}/', () => {
     const admin = await userWith('change_user', 'delete_user');
     const root = await makeUser({ is_superuser: true });
     const authorization = await bearer(admin);
-    await api().patch(`/api/users/${root.id}/`).set('Authorization', authorization).send({ first_name: 'x' }).expect(403);
+    await api()
+      .patch(`/api/users/${root.id}/`)
+      .set('Authorization', authorization)
+      .send({ first_name: 'x' })
+      .expect(403);
     await api().delete(`/api/users/${root.id}/`).set('Authorization', authorization).expect(403);
   });
 
-  it('DELETE removes the user (204) with delete_user, and the user\'s token stops working', async () => {
+  it("DELETE removes the user (204) with delete_user, and the user's token stops working", async () => {
     const admin = await userWith('delete_user');
     const target = await makeUser();
     const targetAuth = await bearer(target);
-    await api().delete(`/api/users/${target.id}/`).set('Authorization', await bearer(admin)).expect(204);
+    await api()
+      .delete(`/api/users/${target.id}/`)
+      .set('Authorization', await bearer(admin))
+      .expect(204);
     await api().get('/api/users/me/').set('Authorization', targetAuth).expect(401);
-    await api().delete(`/api/users/${target.id}/`).set('Authorization', await bearer(admin)).expect(404);
+    await api()
+      .delete(`/api/users/${target.id}/`)
+      .set('Authorization', await bearer(admin))
+      .expect(404);
   });
 });
 
 describe('POST /api/users/{id}/logout-all/', () => {
   it('requires blacklist_token', async () => {
     const target = await makeUser();
-    await api().post(`/api/users/${target.id}/logout-all/`).set('Authorization', await bearer(await userWith('view_user'))).expect(403);
+    await api()
+      .post(`/api/users/${target.id}/logout-all/`)
+      .set('Authorization', await bearer(await userWith('view_user')))
+      .expect(403);
   });
 
   it('refuses a non-superuser logging out a superuser', async () => {
     const operator = await userWith('blacklist_token');
     const root = await makeUser({ is_superuser: true });
     const tokens = await tokensFor(root);
-    expect((await api().post(`/api/users/${root.id}/logout-all/`).set('Authorization', await bearer(operator)).expect(403)).body).to.deep.equal(FORBIDDEN);
+    expect(
+      (
+        await api()
+          .post(`/api/users/${root.id}/logout-all/`)
+          .set('Authorization', await bearer(operator))
+          .expect(403)
+      ).body,
+    ).to.deep.equal(FORBIDDEN);
     await api().get('/api/users/me/').set('Authorization', `Bearer ${tokens.access}`).expect(200);
   });
 
@@ -376,7 +604,10 @@ describe('POST /api/users/{id}/logout-all/', () => {
     const target = await makeUser();
     const a = await tokensFor(target);
     const b = await tokensFor(target);
-    const res = await api().post(`/api/users/${target.id}/logout-all/`).set('Authorization', await bearer(operator)).expect(200);
+    const res = await api()
+      .post(`/api/users/${target.id}/logout-all/`)
+      .set('Authorization', await bearer(operator))
+      .expect(200);
     expect(res.body).to.deep.equal({ blacklisted: 2 });
     for (const t of [a, b]) {
       await api().get('/api/users/me/').set('Authorization', `Bearer ${t.access}`).expect(401);

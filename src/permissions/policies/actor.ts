@@ -17,7 +17,13 @@ export interface Actor {
 }
 
 /** The CLI and seeds act with full rights. */
-export const SYSTEM_ACTOR: Actor = Object.freeze({ id: null, is_active: true, is_staff: true, is_superuser: true, permissions: new Set<string>() });
+export const SYSTEM_ACTOR: Actor = Object.freeze({
+  id: null,
+  is_active: true,
+  is_staff: true,
+  is_superuser: true,
+  permissions: new Set<string>(),
+});
 
 /**
  * Whether a user holds a permission: active, and a superuser or granted it directly or through a
@@ -29,7 +35,10 @@ export const SYSTEM_ACTOR: Actor = Object.freeze({ id: null, is_active: true, is
  * @example
  * hasPermission(user, 'change_user');
  */
-export function hasPermission(user: Pick<Actor, 'is_active' | 'is_superuser' | 'permissions'>, codename: string): boolean {
+export function hasPermission(
+  user: Pick<Actor, 'is_active' | 'is_superuser' | 'permissions'>,
+  codename: string,
+): boolean {
   return user.is_active && (user.is_superuser || user.permissions.has(codename));
 }
 

@@ -30,7 +30,12 @@ export interface UserChange {
 }
 
 /** A change that gives and alters nothing. */
-export const NO_CHANGE: UserChange = Object.freeze({ grants: new Set<string>(), makesSuperuser: false, makesStaff: false, altersPrivileges: false });
+export const NO_CHANGE: UserChange = Object.freeze({
+  grants: new Set<string>(),
+  makesSuperuser: false,
+  makesStaff: false,
+  altersPrivileges: false,
+});
 
 /**
  * Whether the actor may act on the user at all: a superuser on anyone; anyone else only on a user
@@ -59,7 +64,12 @@ export function mayActOn(actor: Actor, target: UserSubject): boolean {
  */
 export function mayGrant(actor: Actor, change: UserChange): boolean {
   if (isSuperuser(actor)) return true;
-  return actor.is_active && !change.makesSuperuser && (!change.makesStaff || actor.is_staff) && holdsAll(actor, change.grants);
+  return (
+    actor.is_active &&
+    !change.makesSuperuser &&
+    (!change.makesStaff || actor.is_staff) &&
+    holdsAll(actor, change.grants)
+  );
 }
 
 /**

@@ -8,9 +8,17 @@ import S3rver from 's3rver';
 import account from 's3rver/lib/models/account.js';
 
 const { MINIO_ROOT_USER, MINIO_ROOT_PASSWORD, MINIO_BUCKET } = process.env;
-if (!MINIO_ROOT_USER || !MINIO_ROOT_PASSWORD || !MINIO_BUCKET) throw new Error('MINIO_ROOT_USER, MINIO_ROOT_PASSWORD and MINIO_BUCKET must be set');
+if (!MINIO_ROOT_USER || !MINIO_ROOT_PASSWORD || !MINIO_BUCKET)
+  throw new Error('MINIO_ROOT_USER, MINIO_ROOT_PASSWORD and MINIO_BUCKET must be set');
 account.DUMMY_ACCOUNT.createKeyPair(MINIO_ROOT_USER, MINIO_ROOT_PASSWORD);
-const server = new S3rver({ address: '0.0.0.0', port: 9000, directory: '/data', silent: true, vhostBuckets: false, configureBuckets: [{ name: MINIO_BUCKET }] });
+const server = new S3rver({
+  address: '0.0.0.0',
+  port: 9000,
+  directory: '/data',
+  silent: true,
+  vhostBuckets: false,
+  configureBuckets: [{ name: MINIO_BUCKET }],
+});
 await server.run();
 process.stdout.write(`s3rver on :9000, bucket ${MINIO_BUCKET}\n`);
 process.on('SIGTERM', () => server.close().then(() => process.exit(0)));
