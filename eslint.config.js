@@ -16,7 +16,11 @@ export const LAYERS = [
   { type: 'feature', pattern: 'src/{auth,users,groups,permissions,files,health,setup,openapi}/**', mode: 'full' },
   { type: 'storage', pattern: 'src/storage/**', mode: 'full' },
   { type: 'db', pattern: 'src/db/**', mode: 'full' },
-  { type: 'base', pattern: ['src/{config,logger,paths,deps,errors,messages}.ts', 'src/config/**'], mode: 'full' },
+  {
+    type: 'base',
+    pattern: ['src/{config,logger,paths,deps,errors,messages,network}.ts', 'src/config/**'],
+    mode: 'full',
+  },
 ];
 
 const layer = (...types) => ({ to: { element: { types: { anyOf: types } } } });

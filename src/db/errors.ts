@@ -5,16 +5,7 @@
  * @module
  */
 import { UnavailableError, type DomainError } from '../errors.js';
-
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'ENOTFOUND',
-  'EHOSTUNREACH',
-  'EPIPE',
-  'EAI_AGAIN',
-]);
+import { isNetworkErrorCode } from '../network.js';
 
 /**
  * Whether an error means the database cannot be reached right now (down, restarting, pool
@@ -30,7 +21,7 @@ function isUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') {
-    if (NETWORK_CODES.has(code)) return true;
+    if (isNetworkErrorCode(code)) return true;
     // SQLSTATE class 08 (connection exception), 57P01-57P03 (shutdown, crash, cannot connect now).
     if (/^08/.test(code) || /^57P0[123]$/.test(code)) return true;
   }

@@ -10,6 +10,7 @@ import type { Readable } from 'node:stream';
 import contentDisposition from 'content-disposition';
 import { Client, S3Error } from 'minio';
 import type { StorageConfig } from '../config.js';
+import { isNetworkErrorCode } from '../network.js';
 import {
   ObjectNotFoundError,
   ObjectTooLargeError,
@@ -41,20 +42,6 @@ export const IDLE_TIMEOUT_MS = 15_000;
  * minimum part size is 5 MiB.
  */
 export const PART_SIZE = 8 * 1024 * 1024;
-
-/** Errors of the socket layer: the server is down or unreachable. */
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'ENOTFOUND',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EPIPE',
-  'EAI_AGAIN',
-  'ECONNABORTED',
-  'UND_ERR_SOCKET',
-]);
 
 /** S3 error codes that mean "no such object". */
 const NOT_FOUND_CODES = new Set(['NoSuchKey', 'NotFound']);
@@ -219,7 +206,7 @@ export class S3Storage implements Storage {
       return error;
     const code = (error as { code?: unknown } | null)?.code;
     if (key !== undefined && typeof code === 'string' && NOT_FOUND_CODES.has(code)) return new ObjectNotFoundError(key);
-    if (error instanceof S3Error || (typeof code === 'string' && NETWORK_CODES.has(code))) {
+    if (error instanceof S3Error || isNetworkErrorCode(code)) {
       return new StorageUnavailableError(`S3 request failed: ${(error as Error).message}`, { cause: error });
     }
     return error;
