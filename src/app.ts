@@ -22,7 +22,7 @@ import { requestLog } from './http/request-log.js';
 import { createThrottles, throttleRequests } from './http/throttle.js';
 import { openApiRoutes } from './openapi/routes.js';
 import { permissionRoutes } from './permissions/routes.js';
-import { mediaRoutes } from './storage/routes.js';
+import { mediaRoutes } from './media/routes.js';
 import { userRoutes } from './users/routes.js';
 
 /**

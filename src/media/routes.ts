@@ -10,8 +10,8 @@ import { setDownloadHeaders } from '../http/download.js';
 import { notFound } from '../errors.js';
 import { invalidSignature } from '../http/errors.js';
 import { responds } from '../http/responds.js';
-import { LocalStorage } from './local.js';
-import { ObjectNotFoundError, type Storage } from './storage.js';
+import { LocalStorage } from '../storage/local.js';
+import { ObjectNotFoundError, type Storage } from '../storage/storage.js';
 
 /** The media router, mounted under `/api`. No authentication: the signature is the credential. */
 export function mediaRoutes(storage: Storage): Router {
