@@ -11,22 +11,12 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { createApp } from '../../src/app.js';
+import { CHROMIUM, CHROMIUM_ARGS, missingChromium, requireTool } from '../support/browser.js';
 import { api, makeGroup, makeUser, PASSWORD, testDeps, tokensFor } from '../support/app.js';
 import { testKnex } from '../support/hooks.js';
 import { ROOT } from '../support/processes.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.join(ROOT, 'test-artifacts/admin');
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 describe('admin panel in a browser', function () {
   this.timeout(180_000);
@@ -36,12 +26,7 @@ describe('admin panel in a browser', function () {
   let userDataDir = '';
 
   before(async function () {
-    if (!fs.existsSync(CHROMIUM)) {
-      // Under CI the browser must be there (.ci/run.admin installs it): a skip would hide the tests.
-      if (process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing: install Debian's chromium package`);
-      console.warn(`    skipped: ${CHROMIUM} is not installed (apt-get install chromium)`); // eslint-disable-line no-console
-      this.skip();
-    }
+    requireTool(this, missingChromium());
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     server = http.createServer(createApp(testDeps()).app.callback());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -49,7 +34,7 @@ describe('admin panel in a browser', function () {
     userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'admin-chromium-'));
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,
-      args: ARGS,
+      args: CHROMIUM_ARGS,
       headless: true,
       viewport: { width: 1280, height: 900 },
     });
