@@ -13,6 +13,7 @@ import { migrateLatest, openDatabase } from '../src/db/database.js';
 import { randomUUID } from 'node:crypto';
 import { loadPrincipal } from '../src/auth/principal.js';
 import { BlacklistedToken, OutstandingToken, User } from '../src/db/models.js';
+import { PUBLIC_COLUMNS } from '../src/users/service.js';
 
 const N = Number(process.env.N ?? 500);
 const url = process.env.DATABASE_URL;
@@ -46,19 +47,7 @@ await knex('auth_user_groups').insert(
   ),
 );
 
-const COLUMNS = [
-  'id',
-  'username',
-  'email',
-  'first_name',
-  'last_name',
-  'is_active',
-  'is_staff',
-  'is_superuser',
-  'date_joined',
-  'last_login',
-];
-const aliased = COLUMNS.map((c) => `u.${c}`);
+const aliased = PUBLIC_COLUMNS.map((c) => `u.${c}`);
 
 const forms: Record<string, (page: number) => Promise<unknown>> = {
   'raw ARRAY subquery (before)': (page) =>
@@ -86,7 +75,7 @@ const forms: Record<string, (page: number) => Promise<unknown>> = {
   'objection withGraphFetched': async (page) =>
     (
       await User.query(knex)
-        .select(COLUMNS)
+        .select(PUBLIC_COLUMNS)
         .withGraphFetched('groups(byName)')
         .modifiers({ byName: (q) => q.select('auth_group.name').orderBy('auth_group.name') })
         .orderBy('id')

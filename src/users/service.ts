@@ -47,8 +47,8 @@ const SEARCH_FIELDS = ['u.username', 'u.email', 'u.first_name', 'u.last_name'];
 const TRUE = new Set(['true', 'True', '1']);
 const FALSE = new Set(['false', 'False', '0']);
 
-/** The public columns of a user (everything but the password hash). */
-const PUBLIC_COLUMNS = [
+/** The public columns of a user (everything but the password hash), as `auth_user` names them. */
+export const PUBLIC_COLUMNS = [
   'id',
   'username',
   'email',
