@@ -41,3 +41,25 @@ describe('the import rule (eslint-plugin-boundaries)', function () {
     });
   }
 });
+
+describe('the one reader of the environment (no-restricted-properties)', function () {
+  this.timeout(120_000);
+  const eslint = new ESLint({ cwd: process.cwd() });
+  const code = 'export const port = process.env.PORT;\n';
+
+  /** The `process.env` errors ESLint reports for `code` as the file at `filePath`. */
+  async function envErrors(filePath: string): Promise<string[]> {
+    const [result] = await eslint.lintText(code, { filePath });
+    return (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-properties').map((m) => m.message);
+  }
+
+  it('refuses process.env anywhere in src/ but the configuration module', async () => {
+    for (const filePath of ['src/server.ts', 'src/commands/program.ts', 'src/users/service.ts']) {
+      expect(await envErrors(filePath), filePath).to.have.length(1);
+    }
+  });
+
+  it('allows it in src/config/environment.ts', async () => {
+    expect(await envErrors('src/config/environment.ts')).to.deep.equal([]);
+  });
+});
