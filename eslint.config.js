@@ -6,15 +6,16 @@ import tseslint from 'typescript-eslint';
 
 /**
  * The layers of src/, first match wins: the edges, the HTTP layer, route modules, use-case modules,
- * the rest of each feature, then storage, the database and the base modules.
+ * the rest of each feature, then storage, mail, the database and the base modules.
  */
 export const LAYERS = [
   { type: 'edge', pattern: ['src/admin/**', 'src/commands/**', 'src/{app,server,cli,runtime}.ts'], mode: 'full' },
   { type: 'http', pattern: 'src/http/**', mode: 'full' },
   { type: 'routes', pattern: 'src/*/routes.ts', mode: 'full', capture: ['feature'] },
   { type: 'service', pattern: 'src/*/service.ts', mode: 'full', capture: ['feature'] },
-  { type: 'feature', pattern: 'src/{auth,users,groups,permissions,files,health,media,setup,openapi}/**', mode: 'full' },
+  { type: 'feature', pattern: 'src/{auth,users,groups,permissions,files,health,media,setup,openapi,password-reset}/**', mode: 'full' },
   { type: 'storage', pattern: 'src/storage/**', mode: 'full' },
+  { type: 'mail', pattern: 'src/mail/**', mode: 'full' },
   { type: 'db', pattern: 'src/db/**', mode: 'full' },
   {
     type: 'base',
@@ -33,19 +34,27 @@ export const IMPORT_RULE = {
     // deps.ts names each layer's interface (the bag createApp is given), as types only.
     {
       from: { file: { path: 'src/deps.ts' } },
-      allow: { ...layer('db', 'storage', 'feature'), dependency: { kind: 'type' } },
+      allow: { ...layer('db', 'storage', 'mail', 'feature'), dependency: { kind: 'type' } },
     },
     { from: { element: { type: 'db' } }, allow: layer('base', 'db') },
     { from: { element: { type: 'storage' } }, allow: layer('base', 'storage') },
+    // Mail, like storage, is an external service behind a small interface: it knows only the base.
+    { from: { element: { type: 'mail' } }, allow: layer('base', 'mail') },
     { from: { element: { type: 'http' } }, allow: layer('base', 'http') },
     // Services speak the domain: no http/, and no route module.
-    { from: { element: { type: 'service' } }, allow: layer('base', 'db', 'storage', 'service', 'feature') },
-    { from: { element: { type: 'feature' } }, allow: layer('base', 'db', 'storage', 'http', 'service', 'feature') },
+    { from: { element: { type: 'service' } }, allow: layer('base', 'db', 'storage', 'mail', 'service', 'feature') },
+    {
+      from: { element: { type: 'feature' } },
+      allow: layer('base', 'db', 'storage', 'mail', 'http', 'service', 'feature'),
+    },
     // A route module imports no other route module; only the edges mount routers.
-    { from: { element: { type: 'routes' } }, allow: layer('base', 'db', 'storage', 'http', 'service', 'feature') },
+    {
+      from: { element: { type: 'routes' } },
+      allow: layer('base', 'db', 'storage', 'mail', 'http', 'service', 'feature'),
+    },
     {
       from: { element: { type: 'edge' } },
-      allow: layer('base', 'db', 'storage', 'http', 'service', 'feature', 'routes', 'edge'),
+      allow: layer('base', 'db', 'storage', 'mail', 'http', 'service', 'feature', 'routes', 'edge'),
     },
   ],
 };

@@ -23,6 +23,7 @@ import { createThrottles, throttleRequests } from './http/throttle.js';
 import { openApiRoutes } from './openapi/routes.js';
 import { permissionRoutes } from './permissions/routes.js';
 import { mediaRoutes } from './media/routes.js';
+import { passwordResetRoutes } from './password-reset/routes.js';
 import { userRoutes } from './users/routes.js';
 
 /**
@@ -76,6 +77,7 @@ export function createApp(deps: Deps): { app: Koa; api: Router } {
   const api = new Router({ prefix: '/api' });
   for (const router of [
     authRoutes(deps),
+    passwordResetRoutes(deps),
     userRoutes(deps),
     groupRoutes(deps),
     permissionRoutes(deps),

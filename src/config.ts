@@ -26,6 +26,7 @@ export {
   servingProblem,
   type Config,
   type DatabaseConfig,
+  type MailConfig,
   type StorageConfig,
 } from './config/load.js';
 export { readEnvironment, type Environment } from './config/environment.js';

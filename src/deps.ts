@@ -1,5 +1,5 @@
 /**
- * What the application is built from: configuration, the database, the object store and the logger. Entry points
+ * What the application is built from: configuration, the database, the object store, mail and the logger. Entry points
  * create these once and pass them to {@link "app".createApp}, the CLI commands and the tests.
  *
  * @module
@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { PrincipalCache } from './auth/principal-cache.js';
 import type { Config } from './config.js';
 import type { NoticeHub } from './db/notifications.js';
+import type { Mailer } from './mail/mailer.js';
 import type { Storage } from './storage/storage.js';
 
 /** The application's dependencies. */
@@ -28,4 +29,9 @@ export interface Deps {
    * the database, elsewhere never listening (so those caches stay off).
    */
   readonly notices: NoticeHub;
+  /**
+   * The outgoing mail of `EMAIL_BACKEND`, when the entry point built it; otherwise
+   * {@link "mail/mailer".mailerOf} builds one from the configuration on first use.
+   */
+  readonly mailer?: Mailer;
 }

@@ -12,6 +12,7 @@ import { openDatabase, type Database } from './db/database.js';
 import { NoticeHub } from './db/notifications.js';
 import type { Deps } from './deps.js';
 import { createLogger, type Logger } from './logger.js';
+import { createMailer } from './mail/mailer.js';
 import { createStorage } from './storage/factory.js';
 
 /**
@@ -31,7 +32,7 @@ export function configFromEnvironment(): Config {
 export interface OpenDeps extends Deps {
   /** The open database. */
   readonly db: Database;
-  /** Disconnects Redis and closes the database (releasing the embedded lock). */
+  /** Waits (bounded) for mail still being sent, disconnects Redis and closes the database (releasing the embedded lock). */
   close(): Promise<void>;
 }
 
@@ -51,6 +52,7 @@ export async function openDeps(config: Config, options: { serving?: boolean } = 
   const principals = new PrincipalCache({ ttlMs: config.cacheTtl * 1000 });
   notices.subscribe(principals);
   const listener = options.serving && config.cacheTtl > 0 ? await db.listen(AUTH_CHANNEL, notices) : null;
+  const mailer = createMailer(config.mail, logger);
   return {
     config,
     logger,
@@ -60,7 +62,10 @@ export async function openDeps(config: Config, options: { serving?: boolean } = 
     storage: createStorage(config),
     principals,
     notices,
+    mailer,
     async close() {
+      // Reset links still leaving get their chance (bounded) before the process goes.
+      await mailer.close();
       redis?.disconnect();
       await listener?.close();
       await db.close();

@@ -41,6 +41,8 @@ const NOTICES: Readonly<Record<string, string>> = {
   deactivated: 'The user was deactivated; their sessions stopped working.',
   'logged-out': 'Every token of the user was blacklisted; their next API request is refused.',
   blacklisted: 'The selected tokens and their sessions were blacklisted.',
+  'reset-sent': 'A password reset link is on its way to the user’s email address.',
+  'reset-not-sent': 'No reset link was sent: the user is inactive, has no email address or no usable password.',
   'none-selected': 'Items must be selected in order to perform actions on them. No items have been changed.',
 };
 

@@ -1,5 +1,5 @@
 /**
- * `/admin/users/*`: list, add, change, set password, deactivate, log out everywhere, delete —
+ * `/admin/users/*`: list, add, change, set password, send a reset link, deactivate, log out everywhere, delete —
  * each through the users use-cases, each recorded in the audit log in the same transaction.
  *
  * @module
@@ -25,6 +25,8 @@ import {
   userFieldErrors,
   usersQuery,
 } from '../users/service.js';
+import { mailerOf } from '../mail/mailer.js';
+import { sendPasswordResetLink } from '../password-reset/service.js';
 import { recordAction } from './audit.js';
 import { checked, formOf } from './form.js';
 import { formErrors, permissionsByModel } from './forms-errors.js';
@@ -165,6 +167,19 @@ export function adminUserRoutes(deps: Deps, session: AdminGuard): Router {
       if (errors.password) errors.password1 = errors.password;
       render(ctx, 'users/password', { title: 'Change password', target, errors }, 400);
     }
+  });
+
+  router.post('/users/:id/password-reset/', session, requireAdminPermission('change_user'), async (ctx) => {
+    const target = await userOr404(ctx);
+    const actor = adminUser(ctx);
+    const sent = await knex.transaction(async (trx) => {
+      const queued = await sendPasswordResetLink(deps, trx, mailerOf(deps), actor, target.id);
+      if (queued) {
+        await recordAction(trx, actor, 'send_password_reset', { type: 'user', id: target.id, repr: target.username });
+      }
+      return queued;
+    });
+    ctx.redirect(`/admin/users/${target.id}/?notice=${sent ? 'reset-sent' : 'reset-not-sent'}`);
   });
 
   router.post('/users/:id/deactivate/', session, requireAdminPermission('change_user'), async (ctx) => {

@@ -12,10 +12,12 @@ import { createSuperuserCommand } from './create-superuser.js';
 import { migrate, type MigrateAction } from './migrate.js';
 import { stdoutOutput } from './output.js';
 import { fillGroupsCommand, setupProjectCommand } from './setup.js';
+import { sendTestEmailCommand } from './send-test-email.js';
 import { sweepOrphansCommand } from './sweep-orphans.js';
 import { flushExpiredTokensCommand, generateSecretKey } from './tokens.js';
 import { parseDuration, type Config } from '../config.js';
 import type { Deps } from '../deps.js';
+import { createLogger } from '../logger.js';
 import { configFromEnvironment, openDeps } from '../runtime.js';
 
 /** Opens the database for one command, runs it, closes the database. */
@@ -140,6 +142,15 @@ export function buildProgram(): Command {
         ),
       ),
     );
+
+  program
+    .command('send-test-email')
+    .description('send a test message through the configured mail backend (EMAIL_*) and wait for it')
+    .requiredOption('--to <address>', 'the recipient')
+    .action(async (options: { to: string }) => {
+      const config = configFromEnvironment();
+      await sendTestEmailCommand(config, createLogger(config), options.to, {}, stdoutOutput);
+    });
 
   program
     .command('generate-secret-key')

@@ -47,6 +47,37 @@ export type StorageConfig =
       readonly createBucket: boolean;
     };
 
+/** How mail leaves the server (`EMAIL_*`, Django's names); see the Mail runbook. */
+export type MailConfig = {
+  /** `DEFAULT_FROM_EMAIL`: the sender of every message. */
+  readonly from: string;
+} & (
+  | {
+      /** Django's console backend: each message written whole to standard output (development). */
+      readonly backend: 'console';
+    }
+  | {
+      /** Django's file backend: each message a file in `filePath` (`EMAIL_FILE_PATH`, default `DATA_DIR/mail`). */
+      readonly backend: 'file';
+      readonly filePath: string;
+    }
+  | {
+      /** SMTP to a relay (`EMAIL_HOST`, `EMAIL_PORT`, credentials, STARTTLS or implicit TLS). */
+      readonly backend: 'smtp';
+      readonly host: string;
+      readonly port: number;
+      /** `EMAIL_HOST_USER` and `EMAIL_HOST_PASSWORD`; no authentication when the user is empty. */
+      readonly user: string;
+      readonly password: string;
+      /** `EMAIL_USE_TLS`: require STARTTLS on a plain connection (port 587). */
+      readonly useTls: boolean;
+      /** `EMAIL_USE_SSL`: TLS from the first byte (port 465). */
+      readonly useSsl: boolean;
+      /** `EMAIL_TIMEOUT`: seconds to wait for the relay at each step. */
+      readonly timeoutSeconds: number;
+    }
+);
+
 /** The whole validated configuration; see `docs/md/configuration.md` for each variable. */
 export interface Config {
   /** `DEBUG`: development conveniences (pretty logs, demo credentials printed); never in production. */
@@ -106,12 +137,25 @@ export interface Config {
   readonly superuserPassword: string | null;
   /** `MALLOC_ARENA_MAX`: glibc's memory arenas per worker process (`1`: see `src/server.ts`). */
   readonly mallocArenaMax: string;
+  /** `EMAIL_*` and `DEFAULT_FROM_EMAIL`: the mail backend. */
+  readonly mail: MailConfig;
+  /** Password recovery by email. */
+  readonly passwordReset: {
+    /** `PASSWORD_RESET_URL`: the frontend's page a reset link opens, with `{uid}` and `{token}` in it. */
+    readonly url: string;
+    /** `PASSWORD_RESET_TIMEOUT`: seconds a reset link stays valid (Django's default, 3 days). */
+    readonly timeoutSeconds: number;
+  };
   /** `THROTTLE_*`: request rates; `null` is off. */
   readonly throttle: {
     readonly loginPerIp: ThrottleRate | null;
     readonly loginPerUser: ThrottleRate | null;
     readonly user: ThrottleRate | null;
     readonly anon: ThrottleRate | null;
+    /** `THROTTLE_PASSWORD_RESET_PER_IP`: reset requests per client address. */
+    readonly passwordResetPerIp: ThrottleRate | null;
+    /** `THROTTLE_PASSWORD_RESET_PER_EMAIL`: reset requests per email address asked for. */
+    readonly passwordResetPerEmail: ThrottleRate | null;
   };
 }
 
@@ -190,6 +234,36 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     };
   }
 
+  if (e.EMAIL_USE_TLS && e.EMAIL_USE_SSL) {
+    fail('EMAIL_USE_TLS', 'and EMAIL_USE_SSL are mutually exclusive: set one of them (TLS for port 587, SSL for 465)');
+  }
+  for (const placeholder of ['{uid}', '{token}']) {
+    if (!e.PASSWORD_RESET_URL.includes(placeholder)) fail('PASSWORD_RESET_URL', `must contain ${placeholder}`);
+  }
+  if (!/^https?:\/\//.test(e.PASSWORD_RESET_URL)) fail('PASSWORD_RESET_URL', 'must be an http:// or https:// URL');
+  // Django's default backend is SMTP; development needs no mail server, so debug defaults to the console.
+  const backend = e.EMAIL_BACKEND ?? (e.DEBUG ? 'console' : 'smtp');
+  const mail: MailConfig =
+    backend === 'console'
+      ? { backend, from: e.DEFAULT_FROM_EMAIL }
+      : backend === 'file'
+        ? {
+            backend,
+            from: e.DEFAULT_FROM_EMAIL,
+            filePath: e.EMAIL_FILE_PATH ? path.resolve(e.EMAIL_FILE_PATH) : path.join(dataDir, 'mail'),
+          }
+        : {
+            backend,
+            from: e.DEFAULT_FROM_EMAIL,
+            host: e.EMAIL_HOST,
+            port: e.EMAIL_PORT,
+            user: e.EMAIL_HOST_USER,
+            password: e.EMAIL_HOST_PASSWORD,
+            useTls: e.EMAIL_USE_TLS,
+            useSsl: e.EMAIL_USE_SSL,
+            timeoutSeconds: e.EMAIL_TIMEOUT,
+          };
+
   return Object.freeze({
     debug: e.DEBUG,
     host: e.HOST,
@@ -220,7 +294,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       loginPerUser: e.THROTTLE_LOGIN_PER_USER,
       user: e.THROTTLE_USER,
       anon: e.THROTTLE_ANON,
+      passwordResetPerIp: e.THROTTLE_PASSWORD_RESET_PER_IP,
+      passwordResetPerEmail: e.THROTTLE_PASSWORD_RESET_PER_EMAIL,
     },
+    mail,
+    passwordReset: { url: e.PASSWORD_RESET_URL, timeoutSeconds: e.PASSWORD_RESET_TIMEOUT },
     superuserPassword: e.SUPERUSER_PASSWORD,
     mallocArenaMax: e.MALLOC_ARENA_MAX,
   });
@@ -244,6 +322,9 @@ export function servingProblem(config: Config): string | null {
   if (!config.cookies.secure) return 'COOKIE_SECURE must be true when DEBUG is off (production is served over HTTPS)';
   if (config.trustProxy === 0) {
     return 'TRUST_PROXY must be the number of proxies in front of the app when DEBUG is off (1 behind the shipped nginx): the app serves plain HTTP, so HTTPS reaches it through a proxy';
+  }
+  if (config.mail.backend === 'console') {
+    return 'EMAIL_BACKEND=console writes password reset links into the logs; use smtp (or file) when DEBUG is off';
   }
   return null;
 }

@@ -233,6 +233,28 @@ export const EnvSchema = z.object({
   THROTTLE_USER: rate('1000/m'),
   THROTTLE_ANON: rate('100/m'),
   SUPERUSER_PASSWORD: optionalText(),
+  EMAIL_BACKEND: z.preprocess(
+    blankIsUnset,
+    z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(z.enum(['console', 'file', 'smtp'], { error: (issue) => `must be console, file or smtp, ${got(issue)}` }))
+      .optional(),
+  ),
+  EMAIL_FILE_PATH: optionalText(),
+  EMAIL_HOST: text('localhost'),
+  EMAIL_PORT: int(25, 1, 65535),
+  EMAIL_HOST_USER: text(''),
+  EMAIL_HOST_PASSWORD: text(''),
+  EMAIL_USE_TLS: bool(false),
+  EMAIL_USE_SSL: bool(false),
+  EMAIL_TIMEOUT: duration('10s'),
+  DEFAULT_FROM_EMAIL: text('webmaster@localhost'),
+  PASSWORD_RESET_URL: text('http://localhost:5173/reset/{uid}/{token}/'),
+  PASSWORD_RESET_TIMEOUT: duration('259200'),
+  THROTTLE_PASSWORD_RESET_PER_IP: rate('10/h'),
+  THROTTLE_PASSWORD_RESET_PER_EMAIL: rate('3/h'),
   MALLOC_ARENA_MAX: text('1'),
 });
 

@@ -26,6 +26,10 @@ export interface Throttles {
   readonly user: RateLimiterAbstract | null;
   /** Requests per address that have not authenticated. */
   readonly anon: RateLimiterAbstract | null;
+  /** Password reset requests per client address. */
+  readonly passwordResetPerIp: RateLimiterAbstract | null;
+  /** Password reset requests per email address asked for. */
+  readonly passwordResetPerEmail: RateLimiterAbstract | null;
 }
 
 /**
@@ -58,6 +62,8 @@ export function createThrottles(deps: Pick<Deps, 'config' | 'knex' | 'redis'>): 
     loginPerUser: make('login-user', throttle.loginPerUser),
     user: make('user', throttle.user),
     anon: make('anon', throttle.anon),
+    passwordResetPerIp: make('password-reset-ip', throttle.passwordResetPerIp),
+    passwordResetPerEmail: make('password-reset-email', throttle.passwordResetPerEmail),
   };
 }
 

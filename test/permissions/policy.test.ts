@@ -181,6 +181,8 @@ const table: Row[] = [
   ['manager logs a peer out everywhere', manager, 'logout_user', { target: peer }, true],
   ['manager logs a superuser out everywhere', manager, 'logout_user', { target: root }, false],
   ['manager logs itself out everywhere', manager, 'logout_user', { target: self }, true],
+  ['manager sends a peer a reset link', manager, 'send_password_reset', { target: peer }, true],
+  ['manager sends a superuser a reset link', manager, 'send_password_reset', { target: root }, false],
 
   // An inactive actor may do nothing, superuser or not.
   ['inactive manager changes a peer', inactiveManager, 'change_user', { target: peer, change: change() }, false],

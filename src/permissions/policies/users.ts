@@ -100,6 +100,8 @@ export const userRules = {
   delete_user: (actor: Actor, { target }: { readonly target: UserSubject }) => mayActOn(actor, target),
   /** Blacklisting a user's tokens: logout-everywhere, the admin's "blacklist tokens" action. */
   logout_user: (actor: Actor, { target }: { readonly target: UserSubject }) => mayActOn(actor, target),
+  /** Sending a user a password reset link (the admin's button): whoever may act on the user. */
+  send_password_reset: (actor: Actor, { target }: { readonly target: UserSubject }) => mayActOn(actor, target),
   /** Using the admin panel at all: staff status (Django admin's `is_staff`). */
   use_admin: (actor: Actor, _subject: Record<string, never>) => actor.is_staff,
 };
