@@ -31,8 +31,8 @@ export interface RenderedMail {
  * const { subject, text, html } = renderMail('password-reset', { username: 'alice', link });
  */
 export function renderMail(name: string, data: Record<string, unknown>): RenderedMail {
-  const subject = plain.render(`./${name}.subject`, data).split(/\r?\n/).join('').trim();
-  const text = plain.render(`./${name}.txt`, data);
+  const subject = plain.render(`./${name}.subject.eta`, data).split(/\r?\n/).join('').trim();
+  const text = plain.render(`./${name}.txt.eta`, data);
   const hasHtml = fs.existsSync(path.join(views, `${name}.html.eta`));
-  return hasHtml ? { subject, text, html: html.render(`./${name}.html`, data) } : { subject, text };
+  return hasHtml ? { subject, text, html: html.render(`./${name}.html.eta`, data) } : { subject, text };
 }

@@ -41,7 +41,7 @@ export function secondsSince2001(moment: Date): number {
  * @param secret - `SECRET_KEY`
  * @param user - the user's current id, hash, last login and email
  * @param timestamp - seconds since 2001-01-01 ({@link secondsSince2001})
- * @returns `<timestamp base 36>-<30 hex digits>`
+ * @returns `<timestamp base 36>-<32 hex digits>`
  * @example
  * makeResetToken(config.secretKey, user, secondsSince2001(new Date())); // 'cr3qzp-6d1c…'
  */
