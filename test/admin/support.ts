@@ -47,11 +47,15 @@ export function encodeForm(form: Record<string, string | string[]>): string {
 /**
  * Logs a staff user into the panel through its login form.
  *
+ * @param client - the app to log into; a fresh one by default
  * @example
  * const admin = await adminLogin(await makeUser({ is_staff: true, is_superuser: true }));
  */
-export async function adminLogin(user: { username: string }, password = PASSWORD): Promise<AdminSession> {
-  const client = api();
+export async function adminLogin(
+  user: { username: string },
+  password = PASSWORD,
+  client: ReturnType<typeof supertest> = api(),
+): Promise<AdminSession> {
   const res = await client
     .post('/admin/login/')
     .set(ORIGIN)

@@ -14,6 +14,7 @@ import { changePassword } from '../../src/users/service.js';
 import { bearer, makeUser, PASSWORD, testDeps, tokensFor } from '../support/app.js';
 import { requireTool } from '../support/browser.js';
 import { testKnex } from '../support/hooks.js';
+import { adminLogin } from '../admin/support.js';
 import { capturedLogger } from '../support/logs.js';
 import { freePort, scratchDir } from '../support/processes.js';
 import { missingOpenssl, SMTP_USER, startSmtpServer, type TestSmtpServer } from '../support/smtp.js';
@@ -283,5 +284,60 @@ describe('password recovery by email', function () {
       expect(mail.subject).to.equal('Password reset for liam');
       expect(mail.text).to.match(LINK);
     });
+  });
+});
+
+describe("the admin's “Send password reset link”", function () {
+  let smtp: TestSmtpServer;
+
+  before(async function () {
+    requireTool(this, missingOpenssl());
+    smtp = await startSmtpServer();
+  });
+  after(async () => smtp?.close());
+
+  it('mails the user a working link through a CSRF-checked POST and records it in the audit log', async () => {
+    const app = resetApp({ ...smtp.env() }, { tls: { ca: smtp.ca } });
+    await makeUser({ username: 'root', is_staff: true, is_superuser: true });
+    const target = await makeUser({ username: 'mallory', email: 'mallory@example.com' });
+    const admin = await adminLogin({ username: 'root' }, PASSWORD, app.client);
+
+    const page = await admin.get(`/admin/users/${target.id}/`);
+    expect(page.text).to.include(`action="/admin/users/${target.id}/password-reset/"`);
+    expect((await admin.post(`/admin/users/${target.id}/password-reset/`, {}, { csrf: null })).status).to.equal(403);
+    await app.mailer.settled();
+    expect(smtp.inbox).to.have.length(0);
+
+    const waiting = smtp.waitForMessage();
+    const res = await admin.post(`/admin/users/${target.id}/password-reset/`);
+    expect(res.status).to.equal(302);
+    expect(res.headers.location).to.equal(`/admin/users/${target.id}/?notice=reset-sent`);
+    const mail = await waiting;
+    const [, uid, token] = LINK.exec(mail.text ?? '')!;
+    await app.client.post('/api/password-reset/confirm/').send({ uid, token, new_password: NEW_PASSWORD }).expect(200);
+    const entry = await testKnex()('admin_log').where({ action: 'send_password_reset' }).first();
+    expect(entry).to.include({ actor_username: 'root', target_id: String(target.id), target_repr: 'mallory' });
+  });
+
+  it('sends nothing to a user without an email address, and refuses a staff user without change_user', async () => {
+    const app = resetApp({ ...smtp.env() }, { tls: { ca: smtp.ca } });
+    await makeUser({ username: 'root', is_staff: true, is_superuser: true });
+    const target = await makeUser({ username: 'noemail', email: '' });
+    const before = smtp.inbox.length;
+    const admin = await adminLogin({ username: 'root' }, PASSWORD, app.client);
+    expect((await admin.get(`/admin/users/${target.id}/`)).text).not.to.include('/password-reset/');
+    const res = await admin.post(`/admin/users/${target.id}/password-reset/`);
+    expect(res.headers.location).to.equal(`/admin/users/${target.id}/?notice=reset-not-sent`);
+    expect(await testKnex()('admin_log').where({ action: 'send_password_reset' })).to.have.length(0);
+
+    const viewer = await makeUser({ username: 'viewer', is_staff: true });
+    await testKnex()('auth_user_user_permissions').insert({
+      user_id: viewer.id,
+      permission_id: (await testKnex()('auth_permission').where({ codename: 'view_user' }).first('id')).id,
+    });
+    const limited = await adminLogin({ username: 'viewer' }, PASSWORD, app.client);
+    expect((await limited.post(`/admin/users/${target.id}/password-reset/`)).status).to.equal(403);
+    await app.mailer.settled();
+    expect(smtp.inbox).to.have.length(before);
   });
 });
