@@ -133,6 +133,46 @@ describe('configuration', () => {
     );
   });
 
+  it("chooses the mail backend: the console in debug, else SMTP (Django's default), as EMAIL_BACKEND says", () => {
+    expect(loadConfig({ ...BASE, DEBUG: 'true' }).mail).to.deep.equal({ backend: 'console', from: 'webmaster@localhost' });
+    expect(loadConfig(BASE).mail).to.deep.equal({
+      backend: 'smtp',
+      from: 'webmaster@localhost',
+      host: 'localhost',
+      port: 25,
+      user: '',
+      password: '',
+      useTls: false,
+      useSsl: false,
+      timeoutSeconds: 10,
+    });
+    const file = loadConfig({ ...BASE, EMAIL_BACKEND: 'File', DATA_DIR: '/srv/data' }).mail;
+    expect(file).to.deep.equal({ backend: 'file', from: 'webmaster@localhost', filePath: '/srv/data/mail' });
+    expect(errorOf({ EMAIL_BACKEND: 'sendmail' })).to.equal('EMAIL_BACKEND must be console, file or smtp, got "sendmail"');
+    expect(errorOf({ EMAIL_USE_TLS: 'true', EMAIL_USE_SSL: 'true' })).to.match(
+      /^EMAIL_USE_TLS and EMAIL_USE_SSL are mutually exclusive/,
+    );
+  });
+
+  it('a server with DEBUG off refuses the console mail backend (reset links would land in the logs)', () => {
+    const production = { ...BASE, COOKIE_SECURE: 'true', TRUST_PROXY: '1' };
+    expect(servingProblem(loadConfig({ ...production, EMAIL_BACKEND: 'console' }))).to.match(
+      /^EMAIL_BACKEND=console writes password reset links into the logs/,
+    );
+    expect(servingProblem(loadConfig({ ...production, EMAIL_BACKEND: 'file' }))).to.equal(null);
+  });
+
+  it('PASSWORD_RESET_URL needs {uid} and {token}; PASSWORD_RESET_TIMEOUT is seconds, 3 days by default', () => {
+    expect(loadConfig(BASE).passwordReset.timeoutSeconds).to.equal(259200);
+    expect(loadConfig({ ...BASE, PASSWORD_RESET_TIMEOUT: '3600' }).passwordReset.timeoutSeconds).to.equal(3600);
+    expect(errorOf({ PASSWORD_RESET_URL: 'https://app.example.com/reset/{token}/' })).to.equal(
+      'PASSWORD_RESET_URL must contain {uid}',
+    );
+    expect(errorOf({ PASSWORD_RESET_URL: 'javascript:{uid}{token}' })).to.equal(
+      'PASSWORD_RESET_URL must be an http:// or https:// URL',
+    );
+  });
+
   it('lists every variable it reads', () => {
     expect(CONFIG_VARIABLES).to.include.members([
       'SECRET_KEY',
