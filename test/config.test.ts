@@ -134,7 +134,10 @@ describe('configuration', () => {
   });
 
   it("chooses the mail backend: the console in debug, else SMTP (Django's default), as EMAIL_BACKEND says", () => {
-    expect(loadConfig({ ...BASE, DEBUG: 'true' }).mail).to.deep.equal({ backend: 'console', from: 'webmaster@localhost' });
+    expect(loadConfig({ ...BASE, DEBUG: 'true' }).mail).to.deep.equal({
+      backend: 'console',
+      from: 'webmaster@localhost',
+    });
     expect(loadConfig(BASE).mail).to.deep.equal({
       backend: 'smtp',
       from: 'webmaster@localhost',
@@ -148,7 +151,9 @@ describe('configuration', () => {
     });
     const file = loadConfig({ ...BASE, EMAIL_BACKEND: 'File', DATA_DIR: '/srv/data' }).mail;
     expect(file).to.deep.equal({ backend: 'file', from: 'webmaster@localhost', filePath: '/srv/data/mail' });
-    expect(errorOf({ EMAIL_BACKEND: 'sendmail' })).to.equal('EMAIL_BACKEND must be console, file or smtp, got "sendmail"');
+    expect(errorOf({ EMAIL_BACKEND: 'sendmail' })).to.equal(
+      'EMAIL_BACKEND must be console, file or smtp, got "sendmail"',
+    );
     expect(errorOf({ EMAIL_USE_TLS: 'true', EMAIL_USE_SSL: 'true' })).to.match(
       /^EMAIL_USE_TLS and EMAIL_USE_SSL are mutually exclusive/,
     );

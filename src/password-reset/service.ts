@@ -50,7 +50,8 @@ export async function requestPasswordReset(deps: Deps, mailer: Mailer, email: st
     .select(...COLUMNS);
   // Django compares once more in Unicode (NFKC, case-folded): the database's lower() folds less.
   const users = candidates.filter((user) => normalized(user.email) === wanted && hasUsablePassword(user));
-  for (const user of users) mailer.sendInBackground(resetMessage(deps, user), { purpose: 'password_reset', userId: user.id });
+  for (const user of users)
+    mailer.sendInBackground(resetMessage(deps, user), { purpose: 'password_reset', userId: user.id });
   return users.length;
 }
 
@@ -68,7 +69,9 @@ export async function sendPasswordResetLink(
   actor: Actor,
   userId: number,
 ): Promise<boolean> {
-  const user = await User.query(db).findById(userId).select(...COLUMNS);
+  const user = await User.query(db)
+    .findById(userId)
+    .select(...COLUMNS);
   if (!user) throw notFound();
   authorize(actor, 'send_password_reset', { target: await userSubject(db, userId) });
   if (!user.is_active || !user.email || !hasUsablePassword(user)) return false;
@@ -99,7 +102,12 @@ export async function confirmPasswordReset(
   const valid = (user: ResetUser | undefined): user is ResetUser =>
     user !== undefined && user.is_active && checkResetToken(secretKey, user, input.token, timeoutSeconds, now);
 
-  const user = id === null ? undefined : await User.query(deps.knex).findById(id).select(...COLUMNS);
+  const user =
+    id === null
+      ? undefined
+      : await User.query(deps.knex)
+          .findById(id)
+          .select(...COLUMNS);
   if (!user) throw fieldError('uid', INVALID_VALUE);
   if (!valid(user)) throw fieldError('token', INVALID_VALUE);
   const weak = validatePassword(input.new_password, user);
@@ -108,7 +116,10 @@ export async function confirmPasswordReset(
   return deps.knex.transaction(async (trx) => {
     // The token is made from the password hash: checked again under the row lock, it holds only if
     // nobody (another use of this link included) changed the password since the first check.
-    const locked = await User.query(trx).findById(user.id).forUpdate().select(...COLUMNS);
+    const locked = await User.query(trx)
+      .findById(user.id)
+      .forUpdate()
+      .select(...COLUMNS);
     if (!valid(locked)) throw fieldError('token', INVALID_VALUE);
     await User.query(trx).findById(user.id).patch({ password });
     const blacklisted = await blacklistUserTokens(trx, user.id);

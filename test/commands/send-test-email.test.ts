@@ -41,7 +41,9 @@ describe('send-test-email', function () {
     expect(res.code).to.equal(1);
     expect(res.stderr.trim().split('\n')).to.have.length(1);
     expect(res.stderr).to.match(/^error: Invalid login/);
-    expect(res.stderr + res.stdout).not.to.include('wrong-one').and.not.to.include(SMTP_PASSWORD);
+    expect(res.stderr + res.stdout)
+      .not.to.include('wrong-one')
+      .and.not.to.include(SMTP_PASSWORD);
   });
 
   it('prints the message on the console backend (development: no mail server needed)', async () => {

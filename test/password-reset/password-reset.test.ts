@@ -89,7 +89,10 @@ describe('password recovery by email', function () {
       const app = overSmtp();
       await makeUser({ username: 'bob', email: 'bob@example.com' });
       const { uid, token } = await askForLink(app, 'bob@example.com');
-      await app.client.post('/api/password-reset/confirm/').send({ uid, token, new_password: NEW_PASSWORD }).expect(200);
+      await app.client
+        .post('/api/password-reset/confirm/')
+        .send({ uid, token, new_password: NEW_PASSWORD })
+        .expect(200);
       const again = await app.client
         .post('/api/password-reset/confirm/')
         .send({ uid, token, new_password: 'another-Fine-password-7' });
@@ -102,7 +105,9 @@ describe('password recovery by email', function () {
       const user = await makeUser({ username: 'carol', email: 'carol@example.com' });
       const { uid, token } = await askForLink(app, 'carol@example.com');
       await changePassword(testKnex(), user.id, null, { old_password: PASSWORD, new_password: 'changed-Meanwhile-3' });
-      const res = await app.client.post('/api/password-reset/confirm/').send({ uid, token, new_password: NEW_PASSWORD });
+      const res = await app.client
+        .post('/api/password-reset/confirm/')
+        .send({ uid, token, new_password: NEW_PASSWORD });
       expect(res.status).to.equal(400);
       expect(res.body).to.deep.equal({ token: [INVALID_VALUE] });
     });
@@ -112,7 +117,9 @@ describe('password recovery by email', function () {
       const user = await makeUser({ username: 'dave', email: 'dave@example.com' });
       const { uid, token } = await askForLink(app, 'dave@example.com');
       await tokensFor(user);
-      const res = await app.client.post('/api/password-reset/confirm/').send({ uid, token, new_password: NEW_PASSWORD });
+      const res = await app.client
+        .post('/api/password-reset/confirm/')
+        .send({ uid, token, new_password: NEW_PASSWORD });
       expect(res.body).to.deep.equal({ token: [INVALID_VALUE] });
     });
 
@@ -129,7 +136,10 @@ describe('password recovery by email', function () {
       expect(res.status).to.equal(400);
       expect(res.body).to.deep.equal({ token: [INVALID_VALUE] });
       const fresh = makeResetToken(app.deps.config.secretKey, row, now - 3600 + 60);
-      await app.client.post('/api/password-reset/confirm/').send({ uid, token: fresh, new_password: NEW_PASSWORD }).expect(200);
+      await app.client
+        .post('/api/password-reset/confirm/')
+        .send({ uid, token: fresh, new_password: NEW_PASSWORD })
+        .expect(200);
     });
 
     it('answers the same and mails nothing for an unknown address or an inactive user', async () => {
@@ -165,13 +175,19 @@ describe('password recovery by email', function () {
       expect(res.status).to.equal(400);
       expect(res.body.new_password).to.include('The password is too similar to the username.');
       // The link still works after a refused password.
-      await app.client.post('/api/password-reset/confirm/').send({ uid, token, new_password: NEW_PASSWORD }).expect(200);
+      await app.client
+        .post('/api/password-reset/confirm/')
+        .send({ uid, token, new_password: NEW_PASSWORD })
+        .expect(200);
     });
   });
 
   describe('bad input: DRF-shaped 400s', () => {
     it('refuses a missing or malformed email, uid and token', async () => {
-      const { client } = resetApp({ EMAIL_BACKEND: 'console' }, { stdout: new Writable({ write: (_c, _e, done) => done() }) });
+      const { client } = resetApp(
+        { EMAIL_BACKEND: 'console' },
+        { stdout: new Writable({ write: (_c, _e, done) => done() }) },
+      );
       expect((await client.post('/api/password-reset/').send({})).body).to.deep.equal({
         email: ['This field is required.'],
       });
@@ -232,12 +248,15 @@ describe('password recovery by email', function () {
       await app.mailer.settled();
       const failures = app.lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((l) => l.mail);
       expect(failures.map((l) => l.msg)).to.deep.equal(['mail not sent: will retry', 'mail not sent: giving up']);
-      expect(failures[1]).to.deep.include({ mail: { purpose: 'password_reset', userId: user.id, backend: 'smtp', attempt: 2 } });
+      expect(failures[1]).to.deep.include({
+        mail: { purpose: 'password_reset', userId: user.id, backend: 'smtp', attempt: 2 },
+      });
       const row = (await User.query(testKnex()).findById(user.id))!;
       const stamp = secondsSince2001(new Date());
       for (const line of app.lines) {
         expect(line).not.to.match(/example\.com\/reset|[0-9a-z]{6}-[0-9a-f]{32}/);
-        for (const ts of [stamp - 2, stamp - 1, stamp]) expect(line).not.to.include(makeResetToken(app.deps.config.secretKey, row, ts));
+        for (const ts of [stamp - 2, stamp - 1, stamp])
+          expect(line).not.to.include(makeResetToken(app.deps.config.secretKey, row, ts));
       }
     });
 
@@ -246,9 +265,9 @@ describe('password recovery by email', function () {
       await makeUser({ username: 'judy', email: 'judy@example.com' });
       await app.client.post('/api/password-reset/').send({ email: 'judy@example.com' }).expect(200);
       await app.mailer.settled();
-      expect(app.lines.some((line) => line.includes('mail not sent: giving up') && line.includes('Invalid login'))).to.equal(
-        true,
-      );
+      expect(
+        app.lines.some((line) => line.includes('mail not sent: giving up') && line.includes('Invalid login')),
+      ).to.equal(true);
     });
   });
 
@@ -266,7 +285,9 @@ describe('password recovery by email', function () {
       await app.client.post('/api/password-reset/').send({ email: 'ken@example.com' }).expect(200);
       await app.mailer.settled();
       const printed = chunks.join('');
-      expect(printed).to.match(/^Subject: Password reset for ken$/m).and.to.match(/^-{79}$/m);
+      expect(printed)
+        .to.match(/^Subject: Password reset for ken$/m)
+        .and.to.match(/^-{79}$/m);
       const mail = await simpleParser(printed.split(/^-{79}$/m)[0]!);
       expect(mail.text).to.match(LINK);
     });

@@ -102,7 +102,13 @@ describe("password reset tokens (Django's PasswordResetTokenGenerator)", () => {
     expect(encodeUid(1)).to.equal('MQ');
     expect(encodeUid(42)).to.equal('NDI');
     expect(decodeUid('NDI')).to.equal(42);
-    for (const bad of ['', '!!', 'MA', Buffer.from('-1').toString('base64url'), Buffer.from('9'.repeat(12)).toString('base64url')]) {
+    for (const bad of [
+      '',
+      '!!',
+      'MA',
+      Buffer.from('-1').toString('base64url'),
+      Buffer.from('9'.repeat(12)).toString('base64url'),
+    ]) {
       expect(decodeUid(bad), bad).to.equal(null);
     }
   });
