@@ -15,6 +15,7 @@ import {
   containersOf,
   KUBERNETES_DIR,
   type K8sObject,
+  type Yaml,
   missingKubectl,
   parseYamlObjects,
   podLabelsOf,
@@ -74,7 +75,7 @@ function matches(selector: Record<string, string>, labels: Record<string, string
   return Object.entries(selector).every(([key, value]) => labels[key] === value);
 }
 
-const spec = (object: K8sObject) => object.spec as Record<string, any>;
+const spec = (object: K8sObject) => object.spec as Record<string, Yaml>;
 
 describe('Kubernetes manifests (deploy/kubernetes/)', function () {
   const rendered = new Map<string, K8sObject[]>();
@@ -353,11 +354,11 @@ describe('Kubernetes manifests (deploy/kubernetes/)', function () {
         expect(policyTypes).to.deep.equal(['Ingress', 'Egress']);
         for (const workload of objects().filter((o) => podSpecOf(o)))
           expect(matches(podSelector.matchLabels, podLabelsOf(workload)), workload.metadata.name).to.equal(true);
-        const peers = (rule: { from?: any[]; to?: any[] }) => JSON.stringify(rule.from ?? rule.to);
+        const peers = (rule: { from?: Yaml[]; to?: Yaml[] }) => JSON.stringify(rule.from ?? rule.to);
         const ports = (rule: { ports: Array<{ port: number; protocol: string }> }) =>
           rule.ports.map((p) => `${p.protocol}/${p.port}`).join(',');
         expect(
-          ingress.map((r: any) => [peers(r), ports(r)]),
+          ingress.map((r: Yaml) => [peers(r), ports(r)]),
           'ingress rules',
         ).to.deep.equal([
           [
@@ -404,7 +405,7 @@ describe('Kubernetes manifests (deploy/kubernetes/)', function () {
   describe('the overlays differ where they should', () => {
     it('production: managed services outside the cluster, more replicas; staging: in-cluster operators', () => {
       const [production, staging] = OVERLAYS.map((o) => rendered.get(o)!);
-      const egressOf = (objects: K8sObject[]) => spec(only(objects, 'NetworkPolicy')).egress as any[];
+      const egressOf = (objects: K8sObject[]) => spec(only(objects, 'NetworkPolicy')).egress as Yaml[];
       const base = egressOf(rendered.get('base')!);
       expect(egressOf(production!)[1].to[0].ipBlock.cidr, 'production replaces the base placeholder').not.to.equal(
         base[1].to[0].ipBlock.cidr,

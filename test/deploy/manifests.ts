@@ -23,6 +23,13 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 /** The manifests' folder. */
 export const KUBERNETES_DIR = path.join(ROOT, 'deploy/kubernetes');
 
+/**
+ * A part of a rendered object. Its shape is what `schemaProblem` checks against the schemas, so the
+ * checks read it without restating every Kubernetes type.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- rendered YAML, validated against its schema
+export type Yaml = any;
+
 /** A rendered Kubernetes object, as YAML gives it. */
 export interface K8sObject {
   apiVersion: string;
@@ -96,12 +103,12 @@ export function schemaProblem(object: K8sObject): string | null {
 export interface ContainerAt {
   readonly owner: string;
   readonly init: boolean;
-  readonly container: Record<string, any>;
+  readonly container: Record<string, Yaml>;
 }
 
 /** The pod spec of a workload object (Deployment, Job, CronJob), or null for other kinds. */
-export function podSpecOf(object: K8sObject): Record<string, any> | null {
-  const spec = object.spec as Record<string, any> | undefined;
+export function podSpecOf(object: K8sObject): Record<string, Yaml> | null {
+  const spec = object.spec as Record<string, Yaml> | undefined;
   if (object.kind === 'Deployment' || object.kind === 'Job') return spec?.template?.spec ?? null;
   if (object.kind === 'CronJob') return spec?.jobTemplate?.spec?.template?.spec ?? null;
   return null;
@@ -109,7 +116,7 @@ export function podSpecOf(object: K8sObject): Record<string, any> | null {
 
 /** The pod template labels of a workload object. */
 export function podLabelsOf(object: K8sObject): Record<string, string> {
-  const spec = object.spec as Record<string, any>;
+  const spec = object.spec as Record<string, Yaml>;
   const template = object.kind === 'CronJob' ? spec.jobTemplate.spec.template : spec.template;
   return (template?.metadata?.labels ?? {}) as Record<string, string>;
 }
@@ -121,8 +128,8 @@ export function containersOf(objects: readonly K8sObject[]): ContainerAt[] {
     if (!pod) return [];
     const owner = `${object.kind}/${object.metadata.name}`;
     return [
-      ...((pod.initContainers ?? []) as Record<string, any>[]).map((container) => ({ owner, init: true, container })),
-      ...((pod.containers ?? []) as Record<string, any>[]).map((container) => ({ owner, init: false, container })),
+      ...((pod.initContainers ?? []) as Record<string, Yaml>[]).map((container) => ({ owner, init: true, container })),
+      ...((pod.containers ?? []) as Record<string, Yaml>[]).map((container) => ({ owner, init: false, container })),
     ];
   });
 }
