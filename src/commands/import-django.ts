@@ -37,7 +37,12 @@ export async function importDjangoCommand(
   const source = knexFactory({ client: 'pg', connection: options.from, pool: { min: 0, max: 1 } });
   const bar = options.progress
     ? new cliProgress.SingleBar(
-        { format: 'Importing {bar} {value}/{total} rows', hideCursor: true, clearOnComplete: true, stream: options.progress },
+        {
+          format: 'Importing {bar} {value}/{total} rows',
+          hideCursor: true,
+          clearOnComplete: true,
+          stream: options.progress,
+        },
         cliProgress.Presets.shades_classic,
       )
     : null;

@@ -464,7 +464,11 @@ async function insertBlacklisted(
   let inserted = 0;
   for (let i = 0; i < rows.length; i += CHUNK) {
     const added = await trx('token_blacklist_blacklistedtoken')
-      .insert(rows.slice(i, i + CHUNK).map((r) => ({ token_id: tokenIds.get(r.token_id)!, blacklisted_at: r.blacklisted_at })))
+      .insert(
+        rows
+          .slice(i, i + CHUNK)
+          .map((r) => ({ token_id: tokenIds.get(r.token_id)!, blacklisted_at: r.blacklisted_at })),
+      )
       .onConflict('token_id')
       .ignore()
       .returning('id');
