@@ -13,7 +13,11 @@ export const LAYERS = [
   { type: 'http', pattern: 'src/http/**', mode: 'full' },
   { type: 'routes', pattern: 'src/*/routes.ts', mode: 'full', capture: ['feature'] },
   { type: 'service', pattern: 'src/*/service.ts', mode: 'full', capture: ['feature'] },
-  { type: 'feature', pattern: 'src/{auth,users,groups,permissions,files,health,media,setup,openapi,django}/**', mode: 'full' },
+  {
+    type: 'feature',
+    pattern: 'src/{auth,users,groups,permissions,files,health,media,setup,openapi,django}/**',
+    mode: 'full',
+  },
   { type: 'storage', pattern: 'src/storage/**', mode: 'full' },
   { type: 'db', pattern: 'src/db/**', mode: 'full' },
   {

@@ -305,7 +305,7 @@ describe('import-django, from a database made by Django', function () {
       { from: databaseUrl(name), dryRun: true, merge: false, progress: null },
       { line: (text) => lines.push(text) },
     );
-    expect(report.users.inserted).to.equal((await django('auth_user').count({ n: '*' }))[0]!.n * 1);
+    expect(report.users.inserted).to.equal((await django('auth_user').pluck('id')).length);
     expect(await snapshot(testKnex())).to.deep.equal(before);
     expect(lines[0]).to.equal('Dry run: nothing was written. The import would do this:');
     expect(lines).to.include('  sessions.view_session: group "support"');
@@ -355,7 +355,7 @@ describe('import-django, from a database made by Django', function () {
     await testKnex()('auth_user').insert({ id: tokens.alice.id, username: 'mallory', password: '!' });
     const error = await importNow({ merge: true }).catch((e: unknown) => e);
     expect((error as Error).message).to.include(`id ${tokens.alice.id} is "mallory" here and "alice" in Django`);
-    expect(await testKnex()('auth_user').count({ n: '*' })).to.deep.equal([{ n: 1 }]);
+    expect(await testKnex()('auth_user').pluck('username')).to.deep.equal(['mallory']);
   });
 
   it('leaves nothing when it fails mid-way (a row refused at the last table)', async () => {
