@@ -297,6 +297,28 @@ describe('import-django, from a database made by Django', function () {
     await api().post('/api/token/refresh/').send({ refresh: tokens.dave.refresh }).expect(401, BLACKLISTED);
   });
 
+  it('logs out everywhere on a password change made with a Django access token', async () => {
+    await importNow();
+    await api()
+      .post('/api/users/me/password/')
+      .set('Authorization', `Bearer ${tokens.staffer.access}`)
+      .send({ old_password: PASSWORD, new_password: 'another-Horse-battery-7' })
+      .expect(204);
+    await api().get('/api/users/me/').set('Authorization', `Bearer ${tokens.staffer.access}`).expect(401);
+    await api().post('/api/token/refresh/').send({ refresh: tokens.staffer.refresh }).expect(401, BLACKLISTED);
+    await api().post('/api/token/').send({ username: 'staffer', password: 'another-Horse-battery-7' }).expect(200);
+  });
+
+  it("opens the admin panel from Django's cookies, through a rotation into a session here", async () => {
+    await importNow();
+    const res = await api()
+      .get('/admin/')
+      .set('Cookie', `access_token=${tokens.root.access}; refresh_token=${tokens.root.refresh}`)
+      .expect(200);
+    expect(String(res.headers['set-cookie'])).to.include('refresh_token=');
+    await api().post('/api/token/refresh/').send({ refresh: tokens.root.refresh }).expect(401, BLACKLISTED);
+  });
+
   it('--dry-run reports everything and writes nothing', async () => {
     const before = await snapshot(testKnex());
     const lines: string[] = [];
