@@ -25,7 +25,9 @@ export async function sessionOf(ctx: Context, deps: Deps): Promise<{ user: AuthU
   const access = ctx.cookies.get(ACCESS_COOKIE);
   if (access) {
     try {
-      return await authenticateToken(deps, access);
+      const session = await authenticateToken(deps, access);
+      // A Django access token has no session to bind the panel's CSRF tokens to: use the refresh cookie.
+      if (session.sessionId !== null) return { user: session.user, sessionId: session.sessionId };
     } catch (error) {
       if (!isUnauthorized(error)) throw error;
     }
@@ -35,7 +37,8 @@ export async function sessionOf(ctx: Context, deps: Deps): Promise<{ user: AuthU
   try {
     const tokens = await refreshTokens(deps, refresh);
     setTokenCookies(ctx, deps.config, tokens);
-    return await authenticateToken(deps, tokens.access);
+    const session = await authenticateToken(deps, tokens.access);
+    return session.sessionId === null ? null : { user: session.user, sessionId: session.sessionId };
   } catch (error) {
     if (isUnauthorized(error)) return null;
     throw error;

@@ -12,6 +12,7 @@ import { notAuthenticated } from '../http/errors.js';
 import { assertTrustedOrigin } from '../http/origin.js';
 import { declareRoute } from '../http/route-metadata.js';
 import { ACCESS_COOKIE } from './cookies.js';
+import { legacyTokenRevoked } from './legacy.js';
 import type { AuthUser } from './principal.js';
 import { TokenError, tokenSettings, verifyToken } from './tokens.js';
 
@@ -60,7 +61,7 @@ export function readCredentials(ctx: Context): Credentials | null {
 }
 
 /** What authenticating a request's credentials came to, kept for the route's `authenticate()`. */
-type Authentication = Promise<{ user: AuthUser; sessionId: string }>;
+type Authentication = Promise<{ user: AuthUser; sessionId: string | null }>;
 
 const AUTHENTICATION = Symbol('authentication');
 
@@ -93,11 +94,19 @@ export function identifyRequest(deps: Deps) {
 /**
  * Resolves an access token to its user.
  *
- * @returns the active user whose live session issued the token, and that session's id
+ * An access token the Django backend issued (no `sid`) has no session to check: it is accepted
+ * until its expiry unless its user's session-less tokens were revoked since it was issued
+ * ({@link "auth/legacy".legacyTokenRevoked}).
+ *
+ * @returns the active user whose live session issued the token, and that session's id (`null` for
+ *   a Django access token)
  * @throws {@link InvalidTokenError} (401) with simplejwt's body for an invalid, expired or revoked token, an
  *   unknown or inactive user
  */
-export async function authenticateToken(deps: Deps, token: string): Promise<{ user: AuthUser; sessionId: string }> {
+export async function authenticateToken(
+  deps: Deps,
+  token: string,
+): Promise<{ user: AuthUser; sessionId: string | null }> {
   let claims;
   try {
     claims = verifyToken(tokenSettings(deps), token, 'access');
@@ -105,14 +114,13 @@ export async function authenticateToken(deps: Deps, token: string): Promise<{ us
     if (error instanceof TokenError) throw invalidAccessToken();
     throw error;
   }
-  const found = await deps.principals.load(
-    deps.knex,
-    claims.user_id,
-    deps.config.jwt.blacklistEnabled ? claims.sid : null,
-  );
+  const { blacklistEnabled } = deps.config.jwt;
+  const found = await deps.principals.load(deps.knex, claims.user_id, blacklistEnabled ? claims.sid : null);
   if (!found) throw authenticationFailed('User not found', 'user_not_found');
   if (!found.user.is_active) throw authenticationFailed('User is inactive', 'user_inactive');
   if (!found.sessionLive) throw invalidAccessToken('Token is blacklisted');
+  if (blacklistEnabled && claims.sid === null && (await legacyTokenRevoked(deps.knex, claims)))
+    throw invalidAccessToken('Token is blacklisted');
   return { user: found.user, sessionId: claims.sid };
 }
 
@@ -133,7 +141,7 @@ export function authenticate(deps: Deps) {
     const early = (ctx.state as Record<symbol, Authentication | undefined>)[AUTHENTICATION];
     const { user, sessionId } = await (early ?? authenticateToken(deps, credentials.token));
     ctx.state.user = user;
-    ctx.state.sessionId = sessionId;
+    if (sessionId !== null) ctx.state.sessionId = sessionId;
     ctx.state.authVia = credentials.via;
     await next();
   };

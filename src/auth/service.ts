@@ -9,6 +9,7 @@ import type { Knex } from 'knex';
 import { BlacklistedToken, OutstandingToken, User } from '../db/models.js';
 import type { Deps } from '../deps.js';
 import { authenticationFailed, invalidToken } from '../errors.js';
+import { legacySession, legacyTokenRevoked, revokeLegacyTokens } from './legacy.js';
 import { hashPassword, verifyDummyPassword, verifyPassword } from './passwords.js';
 import { signToken, TokenError, tokenSettings, verifyToken, type TokenClaims } from './tokens.js';
 
@@ -64,7 +65,8 @@ export async function obtainTokenPair(
 export async function refreshTokens(deps: Deps, refresh: string): Promise<IssuedTokens> {
   const claims = verifyOrThrow(deps, refresh, 'refresh');
   const { jwt } = deps.config;
-  const subject = { userId: claims.user_id, sessionId: claims.sid };
+  const sessionId = claims.sid ?? (await legacyRefreshSession(deps, deps.knex, claims, refresh));
+  const subject = { userId: claims.user_id, sessionId };
   const settings = tokenSettings(deps);
   const access = signToken(settings, 'access', subject);
   const next = jwt.rotateRefreshTokens ? signToken(settings, 'refresh', subject) : null;
@@ -82,7 +84,7 @@ export async function refreshTokens(deps: Deps, refresh: string): Promise<Issued
     newToken: next?.token ?? '',
     createdAt: new Date((next?.claims.iat ?? 0) * 1000),
     expiresAt: new Date((next?.claims.exp ?? 0) * 1000),
-    sessionId: claims.sid,
+    sessionId,
   };
   // Kept as prepared SQL, not objection: a refresh is the hottest write, and this is one round trip
   // and one atomic statement where the query builder would need four statements in a transaction
@@ -140,7 +142,9 @@ SELECT (SELECT count(*) FROM old) AS recorded,
 export async function verifyAnyToken(deps: Deps, token: string): Promise<void> {
   const claims = verifyOrThrow(deps, token, null);
   if (!deps.config.jwt.blacklistEnabled) return;
-  if (claims.token_type === 'refresh') {
+  if (claims.sid === null) {
+    await assertLegacyTokenUsable(deps.knex, claims);
+  } else if (claims.token_type === 'refresh') {
     await assertNotBlacklisted(deps.knex, claims);
   } else if (!(await isSessionLive(deps.knex, claims.sid))) {
     throw invalidToken('Token is blacklisted');
@@ -157,13 +161,15 @@ export async function blacklistRefreshToken(deps: Deps, refresh: string): Promis
   const claims = verifyOrThrow(deps, refresh, 'refresh');
   if (!deps.config.jwt.blacklistEnabled) return;
   await deps.knex.transaction(async (trx) => {
+    const sessionId = claims.sid ?? (await legacyRefreshSession(deps, trx, claims, refresh));
     await assertNotBlacklisted(trx, claims);
-    await blacklistWhere(trx, { session_id: claims.sid });
+    await blacklistWhere(trx, { session_id: sessionId });
   });
 }
 
 /**
- * Blacklists every outstanding token of a user (log out everywhere), optionally sparing one session.
+ * Blacklists every outstanding token of a user (log out everywhere), optionally sparing one session,
+ * and refuses from now on the session-less tokens the Django backend issued to the user.
  *
  * @param db - a transaction of the caller's multi-step change, or the knex instance
  * @param options.exceptSessionId - a session to keep (the one changing its password)
@@ -174,6 +180,7 @@ export async function blacklistUserTokens(
   userId: number,
   options: { exceptSessionId?: string } = {},
 ): Promise<number> {
+  await revokeLegacyTokens(db, userId);
   return blacklistWhere(db, { user_id: userId }, options.exceptSessionId);
 }
 
@@ -261,6 +268,36 @@ function verifyOrThrow(deps: Deps, token: string, type: 'access' | 'refresh' | n
   }
 }
 
+/**
+ * The session of a refresh token issued by the Django backend (no `sid`): refused when revoked by
+ * its user's cut-off; else the session its imported row has, or a new one recorded with it.
+ */
+async function legacyRefreshSession(
+  deps: Deps,
+  db: Knex | Knex.Transaction,
+  claims: TokenClaims,
+  token: string,
+): Promise<string> {
+  if (!deps.config.jwt.blacklistEnabled) return randomUUID();
+  if (await legacyTokenRevoked(db, claims)) throw invalidToken('Token is blacklisted');
+  const sessionId = await legacySession(db, claims, token);
+  if (sessionId === null) throw invalidToken();
+  return sessionId;
+}
+
+/** Refuses a session-less (Django) token revoked by its user's cut-off, or a blacklisted refresh token. */
+async function assertLegacyTokenUsable(knex: Knex, claims: TokenClaims): Promise<void> {
+  if (await legacyTokenRevoked(knex, claims)) throw invalidToken('Token is blacklisted');
+  if (claims.token_type !== 'refresh') return;
+  const row = await OutstandingToken.query(knex)
+    .where('jti', claims.jti)
+    .select('id', OutstandingToken.relatedQuery('blacklisted').select('id').as('blacklisted_id'))
+    .castTo<{ id: number; blacklisted_id: number | null }>()
+    .first();
+  // Unrecorded is valid: simplejwt does not record the refresh tokens it issues by rotation.
+  if (row && row.blacklisted_id !== null) throw invalidToken('Token is blacklisted');
+}
+
 async function assertNotBlacklisted(db: Knex | Knex.Transaction, claims: TokenClaims): Promise<{ id: number }> {
   const row = await OutstandingToken.query(db)
     .alias('o')
@@ -274,7 +311,8 @@ async function assertNotBlacklisted(db: Knex | Knex.Transaction, claims: TokenCl
   return { id: row.id };
 }
 
-async function isSessionLive(knex: Knex, sessionId: string): Promise<boolean> {
+async function isSessionLive(knex: Knex, sessionId: string | null): Promise<boolean> {
+  if (sessionId === null) return false;
   const row = await OutstandingToken.query(knex)
     .where('session_id', sessionId)
     .where('expires_at', '>', knex.fn.now())

@@ -3,7 +3,9 @@
  *
  * One claim goes beyond simplejwt: `sid`, the session (login) a token belongs to. Refresh tokens
  * keep it across rotations and access tokens carry it, so that blacklisting a session refuses its
- * access tokens at once.
+ * access tokens at once. Tokens the Django backend issued with the same key have no `sid`; they
+ * verify with `sid: null`, and the services apply the rules of such "legacy" tokens
+ * (docs/md/security.md, "Tokens issued by the Django backend").
  *
  * @module
  */
@@ -25,8 +27,8 @@ export interface TokenClaims {
   /** The token's unique id: 32 hex digits, as simplejwt's `uuid4().hex`. */
   readonly jti: string;
   readonly user_id: number;
-  /** The session id (a UUID), shared by every token of one login. */
-  readonly sid: string;
+  /** The session id (a UUID), shared by every token of one login; `null` for a token Django issued. */
+  readonly sid: string | null;
 }
 
 /** Signing key and lifetimes (seconds). */
@@ -145,18 +147,20 @@ function decodeToken(settings: TokenSettings, token: string): TokenClaims {
     throw new TokenError((error as Error).name === 'TokenExpiredError' ? 'Token is expired' : 'Token is invalid');
   }
   if (!isClaims(payload)) throw new TokenError('Token has no id');
-  if (payload.token_type === 'access') verifiedAccessTokens.set(token, { secret: settings.secretKey, claims: payload });
-  return payload;
+  const claims: TokenClaims = { ...payload, sid: payload.sid ?? null };
+  if (claims.token_type === 'access') verifiedAccessTokens.set(token, { secret: settings.secretKey, claims });
+  return claims;
 }
 
-function isClaims(value: unknown): value is TokenClaims {
+/** simplejwt's claims, with or without this project's `sid` (Django's tokens have none). */
+function isClaims(value: unknown): value is Omit<TokenClaims, 'sid'> & { sid?: string } {
   const c = value as Partial<Record<keyof TokenClaims, unknown>> | null;
   return (
     typeof c === 'object' &&
     c !== null &&
     (c.token_type === 'access' || c.token_type === 'refresh') &&
     typeof c.jti === 'string' &&
-    typeof c.sid === 'string' &&
+    (c.sid === undefined || typeof c.sid === 'string') &&
     Number.isSafeInteger(c.user_id) &&
     typeof c.exp === 'number' &&
     typeof c.iat === 'number'

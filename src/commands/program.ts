@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import type { Knex } from 'knex';
 import { createSuperuserCommand } from './create-superuser.js';
+import { importDjangoCommand } from './import-django.js';
 import { migrate, type MigrateAction } from './migrate.js';
 import { stdoutOutput } from './output.js';
 import { fillGroupsCommand, setupProjectCommand } from './setup.js';
@@ -150,6 +151,27 @@ export function buildProgram(): Command {
     .action(async (options: { to: string }) => {
       const config = configFromEnvironment();
       await sendTestEmailCommand(config, createLogger(config), options.to, {}, stdoutOutput);
+    });
+
+  program
+    .command('import-django')
+    .description('import users, groups, permissions, tokens and admin log of the Django database (one transaction)')
+    .requiredOption('--from <url>', 'the Django database, postgres://user:password@host:port/name')
+    .option('--dry-run', 'report what would be imported, write nothing')
+    .option('--merge', 'allow a database that has users the Django database does not have')
+    .action(async (options: { from: string; dryRun?: boolean; merge?: boolean }) => {
+      await withDatabase(async (knex) => {
+        await importDjangoCommand(
+          knex,
+          {
+            from: options.from,
+            dryRun: options.dryRun ?? false,
+            merge: options.merge ?? false,
+            progress: process.stdout.isTTY ? process.stdout : null,
+          },
+          stdoutOutput,
+        );
+      });
     });
 
   program
