@@ -530,6 +530,16 @@ describe('Kubernetes manifests (deploy/kubernetes/)', function () {
       expect(keys.filter((k) => !CONFIG_VARIABLES.includes(k))).to.deep.equal([]);
     });
 
+    it('its sizing table gives the requests and limits of the app container', () => {
+      const app = podSpecOf(only(rendered.get('overlays/production')!, 'Deployment'))!.containers[0];
+      const mib = (q: string) => `${quantity(q) / 2 ** 20} MiB`;
+      const cores = (q: string) => `${quantity(q)} core${quantity(q) === 1 ? '' : 's'}`;
+      expect(page).to.include(
+        `| memory | ${mib(app.resources.requests.memory)} | ${mib(app.resources.limits.memory)} |`,
+      );
+      expect(page).to.include(`| CPU | ${cores(app.resources.requests.cpu)} | ${cores(app.resources.limits.cpu)} |`);
+    });
+
     it('applies every kustomization the tests render, and names the probe routes', () => {
       for (const dir of [...OVERLAYS, 'cluster', 'monitoring']) expect(page).to.include(`deploy/kubernetes/${dir}`);
       for (const route of Object.values(PROBE_PATHS)) expect(page).to.include(route);

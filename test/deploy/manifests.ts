@@ -50,7 +50,9 @@ export function kubectlPath(): string | null {
 
 /** Why `kubectl kustomize` cannot run here, or null. */
 export function missingKubectl(): string | null {
-  return kubectlPath() ? null : 'no kubectl on PATH (apt-get install kubernetes-client, or set KUBECTL)';
+  return kubectlPath()
+    ? null
+    : "no kubectl on PATH (one with kustomize 5: the Kubernetes project's package, not Debian's kubernetes-client 1.20; or set KUBECTL)";
 }
 
 /** Renders a kustomization folder (relative to deploy/kubernetes/) and parses every object. */
