@@ -77,7 +77,12 @@ describe('import-django, from a database made by Django', function () {
     server = knexFactory({ client: 'pg', connection: SERVER, pool: { min: 0, max: 1 } });
     await server.raw('CREATE DATABASE ??', [name]);
     const { stdout } = await run(PYTHON, [FIXTURE], {
-      env: { PATH: '/usr/bin:/bin', PYTHONDONTWRITEBYTECODE: '1', DJANGO_SECRET_KEY: TEST_SECRET_KEY, DJANGO_DATABASE_URL: databaseUrl(name) },
+      env: {
+        PATH: '/usr/bin:/bin',
+        PYTHONDONTWRITEBYTECODE: '1',
+        DJANGO_SECRET_KEY: TEST_SECRET_KEY,
+        DJANGO_DATABASE_URL: databaseUrl(name),
+      },
     });
     tokens = JSON.parse(stdout) as Tokens;
     django = knexFactory({ client: 'pg', connection: databaseUrl(name), pool: { min: 0, max: 2 } });
