@@ -221,7 +221,7 @@ async function writeAll(trx: Knex.Transaction, data: DjangoData, options: Import
     'user_id',
     'group_id',
     userIds,
-    data.userGroups.map((r) => [r.user_id, groupIds.get(r.group_id)!]),
+    data.userGroups.map((r): [number, number] => [r.user_id, groupIds.get(r.group_id)!]),
   );
   progress(data.userGroups.length);
 
@@ -234,7 +234,7 @@ async function writeAll(trx: Knex.Transaction, data: DjangoData, options: Import
     [...groupIds.values()],
     data.groupPermissions.flatMap((r) => {
       const permission = permissionIds.get(r.permission_id);
-      return permission === undefined ? [] : [[groupIds.get(r.group_id)!, permission]];
+      return permission === undefined ? [] : [[groupIds.get(r.group_id)!, permission] as [number, number]];
     }),
   );
   progress(data.groupPermissions.length);
@@ -246,7 +246,7 @@ async function writeAll(trx: Knex.Transaction, data: DjangoData, options: Import
     userIds,
     data.userPermissions.flatMap((r) => {
       const permission = permissionIds.get(r.permission_id);
-      return permission === undefined ? [] : [[r.user_id, permission]];
+      return permission === undefined ? [] : [[r.user_id, permission] as [number, number]];
     }),
   );
   progress(data.userPermissions.length);
@@ -354,10 +354,10 @@ async function syncPairs(
   ownerColumn: string,
   otherColumn: string,
   owners: number[],
-  wanted: Array<[number, number] | number[]>,
+  wanted: Array<[owner: number, other: number]>,
 ): Promise<Synced> {
   const key = (owner: number, other: number) => `${owner}:${other}`;
-  const want = new Map(wanted.map(([owner, other]) => [key(owner!, other!), [owner!, other!] as const]));
+  const want = new Map(wanted.map(([owner, other]) => [key(owner, other), { owner, other }]));
   const here: Array<{ id: number; owner: number; other: number }> = [];
   for (let i = 0; i < owners.length; i += CHUNK) {
     here.push(
@@ -368,15 +368,13 @@ async function syncPairs(
   }
   const have = new Set(here.map((r) => key(r.owner, r.other)));
   const remove = here.filter((r) => !want.has(key(r.owner, r.other))).map((r) => r.id);
-  const add = [...want.entries()].filter(([k]) => !have.has(k)).map(([, [owner, other]]) => owner + ':' + other);
+  const rows = [...want.entries()]
+    .filter(([k]) => !have.has(k))
+    .map(([, pair]) => ({ [ownerColumn]: pair.owner, [otherColumn]: pair.other }));
   for (let i = 0; i < remove.length; i += CHUNK)
     await trx(table)
       .whereIn('id', remove.slice(i, i + CHUNK))
       .delete();
-  const rows = add.map((pair) => {
-    const [owner, other] = pair.split(':').map(Number);
-    return { [ownerColumn]: owner, [otherColumn]: other };
-  });
   for (let i = 0; i < rows.length; i += CHUNK) await trx(table).insert(rows.slice(i, i + CHUNK));
   return { added: rows.length, removed: remove.length };
 }

@@ -16,6 +16,7 @@ import { importDjangoCommand } from '../../src/commands/import-django.js';
 import { importDjango, ImportRefusedError, MODEL_APPS, type ImportReport } from '../../src/django/service.js';
 import { api, makeUser, PASSWORD } from '../support/app.js';
 import { requireTool } from '../support/browser.js';
+import { runCli, scratchDir } from '../support/processes.js';
 import { TEST_SECRET_KEY } from '../support/config.js';
 import { testKnex } from '../support/hooks.js';
 
@@ -76,7 +77,12 @@ describe('import-django, from a database made by Django', function () {
     server = knexFactory({ client: 'pg', connection: SERVER, pool: { min: 0, max: 1 } });
     await server.raw('CREATE DATABASE ??', [name]);
     const { stdout } = await run(PYTHON, [FIXTURE], {
-      env: { PATH: '/usr/bin:/bin', DJANGO_SECRET_KEY: TEST_SECRET_KEY, DJANGO_DATABASE_URL: databaseUrl(name) },
+      env: {
+        PATH: '/usr/bin:/bin',
+        PYTHONDONTWRITEBYTECODE: '1',
+        DJANGO_SECRET_KEY: TEST_SECRET_KEY,
+        DJANGO_DATABASE_URL: databaseUrl(name),
+      },
     });
     tokens = JSON.parse(stdout) as Tokens;
     django = knexFactory({ client: 'pg', connection: databaseUrl(name), pool: { min: 0, max: 2 } });
@@ -332,6 +338,28 @@ describe('import-django, from a database made by Django', function () {
     expect(lines[0]).to.equal('Dry run: nothing was written. The import would do this:');
     expect(lines).to.include('  sessions.view_session: group "support"');
     expect(lines.join('\n')).not.to.include(TEST_SECRET_KEY);
+  });
+
+  it('runs as `cli import-django`: dry run, import, re-run, and a refusal in one line with status 1', async () => {
+    const env = { SECRET_KEY: TEST_SECRET_KEY, DATA_DIR: scratchDir() };
+    expect((await runCli(['migrate'], env)).code).to.equal(0);
+    const dry = await runCli(['import-django', '--from', databaseUrl(name), '--dry-run'], env);
+    expect(dry.code, dry.stderr).to.equal(0);
+    expect(dry.stdout).to.match(/^Dry run: nothing was written/);
+    const done = await runCli(['import-django', '--from', databaseUrl(name)], env);
+    expect(done.code, done.stderr).to.equal(0);
+    expect(done.stdout).to.match(/^Imported from Django:\n {2}users: 7 new, 0 updated\n/);
+    const again = await runCli(['import-django', '--from', databaseUrl(name)], env);
+    expect(again.stdout).to.include('users: 0 new, 7 updated');
+
+    const other = { SECRET_KEY: TEST_SECRET_KEY, DATA_DIR: scratchDir() };
+    await runCli(['migrate'], other);
+    await runCli(['create-superuser', '--username', 'admin', '--password', 'correct-Horse-battery-9'], other);
+    const refused = await runCli(['import-django', '--from', databaseUrl(name)], other);
+    expect(refused.code).to.equal(1);
+    expect(refused.stderr.trim()).to.equal(
+      'import-django: 1 user(s) conflict with the Django database (id 1 is "admin" here and "root" in Django); nothing was imported',
+    );
   });
 
   it('updates on a second run instead of duplicating, and keeps what was blacklisted here', async () => {
