@@ -23,6 +23,30 @@ function valueOf(families: ParsedFamily[], name: string, labels: Record<string, 
     .reduce((sum, m) => sum + Number(m.value ?? m.count), 0);
 }
 
+/**
+ * One series of a labelled histogram, as the text of an unlabelled one (only `le` kept):
+ * parse-prometheus-text-format merges every series of a labelled histogram into one, so the test
+ * hands it the lines of one series at a time.
+ */
+function histogramSeries(text: string, name: string, labels: Record<string, string>): string {
+  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  const lines = text.split('\n').filter((line) => {
+    if (line === `# HELP ${name} ${line.slice(`# HELP ${name} `.length)}` || line === `# TYPE ${name} histogram`)
+      return true;
+    return new RegExp(`^${name}_(bucket|sum|count)\\{`).test(line) && wanted.every((w) => line.includes(w));
+  });
+  return (
+    lines
+      .map((line) =>
+        line
+          .replace(/(\w+)="[^"]*",?/g, (label: string, key: string) => (key === 'le' ? label : ''))
+          .replace(/,\}/, '}')
+          .replace(/\{\}/, ''),
+      )
+      .join('\n') + '\n'
+  );
+}
+
 describe('metrics: METRICS_PORT with WEB_CONCURRENCY=2', function () {
   this.timeout(180_000);
   let pg: PrivatePostgres | undefined;
@@ -65,12 +89,13 @@ describe('metrics: METRICS_PORT with WEB_CONCURRENCY=2', function () {
       body: JSON.stringify(body),
     });
 
-  async function scrape(): Promise<ParsedFamily[]> {
+  async function scrapeText(): Promise<string> {
     const answer = await request(metricsUrl);
     expect(answer.status).to.equal(200);
     expect(answer.headers['content-type']).to.match(/^text\/plain; version=0\.0\.4/);
-    return parsePrometheusTextFormat(answer.body);
+    return answer.body;
   }
+  const scrape = async (): Promise<ParsedFamily[]> => parsePrometheusTextFormat(await scrapeText());
 
   it('is served on its own port only: the API port has no /metrics, the metrics port nothing else', async () => {
     expect((await request(`${server!.url}/metrics`)).status).to.equal(404);
@@ -83,24 +108,41 @@ describe('metrics: METRICS_PORT with WEB_CONCURRENCY=2', function () {
     for (let i = 0; i < 20; i++) {
       expect((await request(`${server!.url}/api/health/live/`, { agent: false })).status).to.equal(200);
     }
-    const families = await scrape();
-    expect(valueOf(families, 'backoffice_http_requests_total', { route: '/api/health/live/', method: 'GET', status: '200' }) - before).to.equal(20);
-    const histogram = families.find((f) => f.name === 'backoffice_http_request_duration_seconds')!;
-    expect(histogram.type).to.equal('HISTOGRAM');
-    const live = histogram.metrics.find((m) => m.labels?.route === '/api/health/live/')!;
+    const text = await scrapeText();
+    const families = parsePrometheusTextFormat(text);
+    expect(
+      valueOf(families, 'backoffice_http_requests_total', {
+        route: '/api/health/live/',
+        method: 'GET',
+        status: '200',
+      }) - before,
+    ).to.equal(20);
+    const name = 'backoffice_http_request_duration_seconds';
+    const [histogram] = parsePrometheusTextFormat(
+      histogramSeries(text, name, { route: '/api/health/live/', status: '200' }),
+    );
+    expect(histogram!.name).to.equal(name);
+    expect(histogram!.type).to.equal('HISTOGRAM');
+    const live = histogram!.metrics[0]!;
     expect(Number(live.count)).to.be.at.least(20);
     expect(Number(live.buckets!['+Inf'])).to.equal(Number(live.count));
     // Both workers listen for notices: the minimum over them is 1.
     expect(valueOf(families, 'backoffice_notice_listener_connected')).to.equal(1);
     // Node's default metrics are there too.
-    expect(families.map((f) => f.name)).to.include.members(['process_cpu_seconds_total', 'nodejs_heap_size_used_bytes']);
+    expect(families.map((f) => f.name)).to.include.members([
+      'process_cpu_seconds_total',
+      'nodejs_heap_size_used_bytes',
+    ]);
   });
 
   it('labels routes by template, never by the raw path', async () => {
     const login = await post('/api/token/', { username: 'root', password: PASSWORD });
     const { access } = JSON.parse(login.body) as { access: string };
     for (const id of [123456, 654321]) {
-      await request(`${server!.url}/api/users/${id}/`, { agent: false, headers: { Authorization: `Bearer ${access}` } });
+      await request(`${server!.url}/api/users/${id}/`, {
+        agent: false,
+        headers: { Authorization: `Bearer ${access}` },
+      });
     }
     await request(`${server!.url}/no/such/path/987654`, { agent: false });
     const families = await scrape();
@@ -109,8 +151,13 @@ describe('metrics: METRICS_PORT with WEB_CONCURRENCY=2', function () {
     );
     expect(routes).to.include('/api/users/:id/');
     expect(routes).to.include('unmatched');
-    expect([...routes].filter((r) => /\d{6}/.test(r)), 'no raw paths').to.deep.equal([]);
-    expect(valueOf(families, 'backoffice_http_requests_total', { route: '/api/users/:id/', status: '404' })).to.equal(2);
+    expect(
+      [...routes].filter((r) => /\d{6}/.test(r)),
+      'no raw paths',
+    ).to.deep.equal([]);
+    expect(valueOf(families, 'backoffice_http_requests_total', { route: '/api/users/:id/', status: '404' })).to.equal(
+      2,
+    );
   });
 
   it('counts failed and throttled logins, rotations, reuse refusals, cache hits and misses, and uploads', async () => {
@@ -118,7 +165,8 @@ describe('metrics: METRICS_PORT with WEB_CONCURRENCY=2', function () {
     const delta = (families: ParsedFamily[], name: string) => valueOf(families, name) - valueOf(start, name);
 
     // THROTTLE_LOGIN_PER_USER=2/m: two failures, then the third attempt is throttled.
-    for (let i = 0; i < 2; i++) expect((await post('/api/token/', { username: 'ghost', password: 'nope' })).status).to.equal(401);
+    for (let i = 0; i < 2; i++)
+      expect((await post('/api/token/', { username: 'ghost', password: 'nope' })).status).to.equal(401);
     expect((await post('/api/token/', { username: 'ghost', password: 'nope' })).status).to.equal(429);
 
     const login = await post('/api/token/', { username: 'root', password: PASSWORD });
@@ -126,7 +174,10 @@ describe('metrics: METRICS_PORT with WEB_CONCURRENCY=2', function () {
     expect((await post('/api/token/refresh/', { refresh })).status).to.equal(200);
     expect((await post('/api/token/refresh/', { refresh })).status, 'the rotated-out token is refused').to.equal(401);
     for (let i = 0; i < 4; i++) {
-      const me = await request(`${server!.url}/api/users/me/`, { agent: false, headers: { Authorization: `Bearer ${access}` } });
+      const me = await request(`${server!.url}/api/users/me/`, {
+        agent: false,
+        headers: { Authorization: `Bearer ${access}` },
+      });
       expect(me.status).to.equal(200);
     }
 
@@ -153,7 +204,11 @@ describe('metrics: METRICS_PORT with WEB_CONCURRENCY=2', function () {
     expect(delta(now, 'backoffice_principal_cache_hits_total')).to.be.at.least(2);
     expect(delta(now, 'backoffice_uploads_total')).to.equal(1);
     expect(delta(now, 'backoffice_upload_bytes_total')).to.equal(Buffer.byteLength(content));
-    for (const name of ['backoffice_http_requests_in_flight', 'backoffice_db_pool_used', 'backoffice_db_pool_waiting']) {
+    for (const name of [
+      'backoffice_http_requests_in_flight',
+      'backoffice_db_pool_used',
+      'backoffice_db_pool_waiting',
+    ]) {
       const family = now.find((f) => f.name === name);
       expect(family?.type, name).to.equal('GAUGE');
       expect(Number(family!.metrics[0]!.value)).to.be.at.least(0);

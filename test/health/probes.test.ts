@@ -67,7 +67,11 @@ describe('probes: /api/health/live/ and /api/health/ready/', () => {
 
   it('readiness stays ok when a newer release recorded migrations this build does not know', async () => {
     const client = api();
-    await testKnex()('knex_migrations').insert({ name: '29991231000000_from_a_newer_release', batch: 99, migration_time: new Date() });
+    await testKnex()('knex_migrations').insert({
+      name: '29991231000000_from_a_newer_release',
+      batch: 99,
+      migration_time: new Date(),
+    });
     try {
       await client.get('/api/health/ready/').expect(200);
     } finally {
