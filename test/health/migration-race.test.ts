@@ -8,6 +8,8 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import net from 'node:net';
 import knexFactory, { type Knex } from 'knex';
+import { Client as PgClient } from 'pg';
+import { MIGRATION_LOCK_KEY } from '../../src/db/database.js';
 import { migrationsDir } from '../../src/paths.js';
 import { productionServerEnv } from '../support/config.js';
 import { startServer, type ServerProcess } from '../support/processes.js';
@@ -19,6 +21,7 @@ describe('probes: four replicas started at once on an empty database', function 
   this.timeout(180_000);
   let pg: PrivatePostgres | undefined;
   let knex: Knex | undefined;
+  let holder: PgClient | undefined;
   const servers: ServerProcess[] = [];
 
   before(async function () {
@@ -28,6 +31,7 @@ describe('probes: four replicas started at once on an empty database', function 
   });
 
   after(async () => {
+    await holder?.end().catch(() => undefined);
     await knex?.destroy();
     for (const server of servers) {
       if (server.child.exitCode === null) {
@@ -40,7 +44,37 @@ describe('probes: four replicas started at once on an empty database', function 
 
   it('one migrates, the others wait and then serve; none is ready before the schema is', async () => {
     const env = productionServerEnv({ DATABASE_URL: pg!.url, LOG_LEVEL: 'info' });
+    // The test holds the migration lock until all four wait for it, so that they contend for it
+    // at the same moment however long each takes to start.
+    holder = new PgClient({ connectionString: pg!.url });
+    holder.on('error', () => undefined);
+    await holder.connect();
+    await holder.query('SELECT pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
     servers.push(...(await Promise.all([0, 1, 2, 3].map(() => startServer(env, { waitForHealth: false })))));
+    const waiting = async () => {
+      const { rows } = await holder!.query(
+        "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
+      );
+      return (rows[0] as { n: number }).n;
+    };
+    const waitUntil = Date.now() + 90_000;
+    while ((await waiting()) < servers.length) {
+      for (const [i, server] of servers.entries()) {
+        const out = server.output();
+        expect(server.child.exitCode, `process ${i} exited\n${out.stdout}\n${out.stderr}`).to.equal(null);
+      }
+      expect(Date.now(), 'all four wait for the migration lock').to.be.below(waitUntil);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    // Meanwhile none serves: each is still before its migrations.
+    for (const server of servers) {
+      await request(`${server.url}/api/health/ready/`, { timeoutMs: 1_000 }).then(
+        (answer) => expect.fail(`answered ${answer.status} before migrating`),
+        () => undefined,
+      );
+    }
+    await holder.end();
+    holder = undefined;
 
     // Poll every process's readiness until all are ready; each ready answer must find the schema complete.
     const migrations = fs.readdirSync(migrationsDir).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
