@@ -12,7 +12,7 @@ import { Client as PgClient } from 'pg';
 import { MIGRATION_LOCK_KEY } from '../../src/db/database.js';
 import { migrationsDir } from '../../src/paths.js';
 import { productionServerEnv } from '../support/config.js';
-import { startServer, type ServerProcess } from '../support/processes.js';
+import { runCli, startServer, type ServerProcess } from '../support/processes.js';
 import { request } from '../ops/support.js';
 import { requirePostgresBinaries, startPrivatePostgres, type PrivatePostgres } from '../resilience/support.js';
 import { freePort } from '../support/processes.js';
@@ -106,6 +106,32 @@ describe('probes: four replicas started at once on an empty database', function 
     const migrated = servers.filter((s) => s.output().stdout.includes('database migrated'));
     expect(migrated, 'exactly one process logs that it migrated').to.have.length(1);
     for (const server of servers) expect(server.output().stderr).to.not.match(/already locked|Error/);
+  });
+
+  it('cli migrate takes the same lock: it waits while another process holds it', async () => {
+    const other = new PgClient({ connectionString: pg!.url });
+    other.on('error', () => undefined);
+    await other.connect();
+    try {
+      await other.query('SELECT pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
+      const run = runCli(['migrate', 'up'], productionServerEnv({ DATABASE_URL: pg!.url }));
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const { rows } = await other.query(
+          "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
+        );
+        if ((rows[0] as { n: number }).n === 1) break;
+        expect(Date.now(), 'cli migrate waits for the lock').to.be.below(deadline);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await other.query('SELECT pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_KEY]);
+      const result = await run;
+      expect(result.code, result.stderr).to.equal(0);
+      expect(result.stdout).to.include('Another process is migrating this database; waiting for it.');
+      expect(result.stdout).to.include('No migrations to apply');
+    } finally {
+      await other.end();
+    }
   });
 
   it('turns unready at once on SIGTERM while an in-flight request finishes, then exits 0', async () => {
