@@ -12,13 +12,14 @@ import { identifyRequest } from './auth/authenticate.js';
 import { authRoutes } from './auth/routes.js';
 import type { Deps } from './deps.js';
 import { groupRoutes } from './groups/routes.js';
-import { healthRoutes, type HealthCheck } from './health/routes.js';
+import { healthRoutes, migrationsCheck, Readiness, type HealthCheck } from './health/routes.js';
 import { jsonBody } from './http/body.js';
 import './http/context.js';
 import { domainErrorOfDatabase } from './db/errors.js';
 import { createErrorWriter } from './http/error-writer.js';
 import { fileRoutes } from './files/routes.js';
 import { requestLog } from './http/request-log.js';
+import { httpMetrics } from './metrics.js';
 import { createThrottles, throttleRequests } from './http/throttle.js';
 import { openApiRoutes } from './openapi/routes.js';
 import { permissionRoutes } from './permissions/routes.js';
@@ -39,12 +40,13 @@ async function canonicalPath(ctx: Koa.Context, next: Koa.Next): Promise<void> {
  * Builds the application.
  *
  * @param deps - configuration, database, object store and logger, opened by the caller (server, tests)
- * @returns the Koa app and the API router (the docs drift test lists its routes)
+ * @returns the Koa app, the API router (the docs drift test lists its routes), and the readiness the
+ *   server drains on SIGTERM
  * @example
  * const { app } = createApp(deps);
  * app.listen(deps.config.port);
  */
-export function createApp(deps: Deps): { app: Koa; api: Router } {
+export function createApp(deps: Deps): { app: Koa; api: Router; readiness: Readiness } {
   const { config } = deps;
   // Trust exactly TRUST_PROXY hops: ctx.ip is the X-Forwarded-For entry the outermost of them added.
   const app = new Koa({ proxy: config.trustProxy > 0, maxIpsCount: config.trustProxy });
@@ -52,6 +54,8 @@ export function createApp(deps: Deps): { app: Koa; api: Router } {
   app.context.throttles = createThrottles(deps);
 
   const allowed = new Set(config.corsAllowedOrigins);
+  // First, so that it times the whole chain and counts the status the error writer gives.
+  app.use(httpMetrics);
   app.use(requestLog(deps.logger));
   app.use(createErrorWriter({ classify: domainErrorOfDatabase }));
   // HSTS belongs to the TLS terminator (nginx/prod.conf sends it); two headers would conflict.
@@ -73,6 +77,7 @@ export function createApp(deps: Deps): { app: Koa; api: Router } {
 
   const databaseCheck: HealthCheck = { name: 'database', check: async () => void (await deps.knex.raw('select 1')) };
   const storageCheck: HealthCheck = { name: 'storage', check: () => deps.storage.check() };
+  const readiness = new Readiness();
 
   const api = new Router({ prefix: '/api' });
   for (const router of [
@@ -83,12 +88,12 @@ export function createApp(deps: Deps): { app: Koa; api: Router } {
     permissionRoutes(deps),
     fileRoutes(deps),
     mediaRoutes(deps.storage),
-    healthRoutes([databaseCheck, storageCheck]),
+    healthRoutes({ checks: [databaseCheck, storageCheck], readinessChecks: [migrationsCheck(deps.knex)], readiness }),
     openApiRoutes(deps, () => api),
   ]) {
     api.use(router.routes());
   }
   app.use(api.routes());
   app.use(api.allowedMethods());
-  return { app, api };
+  return { app, api, readiness };
 }

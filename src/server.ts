@@ -11,6 +11,7 @@ import { createApp } from './app.js';
 import { limitPasswordWork } from './auth/passwords.js';
 import { servingProblem, type Config } from './config.js';
 import { DatabaseLockedError, migrateLatest } from './db/database.js';
+import { observeDatabasePool, serveMetrics, startProcessMetrics, type PoolSource } from './metrics.js';
 import { configFromEnvironment, describeDatabase, exitWithError, openDeps } from './runtime.js';
 import { setupProject } from './setup/service.js';
 
@@ -44,7 +45,12 @@ async function main(): Promise<void> {
   const workers = config.database.kind === 'pglite' ? 1 : config.webConcurrency;
   if (cluster.isPrimary) {
     await prepareDatabase(config);
-    if (workers > 1) return superviseWorkers(workers, config);
+    if (workers > 1) {
+      // The primary serves the workers' metrics, aggregated; it answers no request itself.
+      if (config.metrics.port)
+        await serveMetrics({ port: config.metrics.port, host: config.metrics.host, cluster: true });
+      return superviseWorkers(workers, config);
+    }
   }
   await serve(config, workers);
 }
@@ -53,7 +59,9 @@ async function main(): Promise<void> {
 async function prepareDatabase(config: Config): Promise<void> {
   const deps = await openDeps(config);
   try {
-    const applied = await migrateLatest(deps.knex);
+    const applied = await migrateLatest(deps.knex, {
+      onWait: () => deps.logger.info('another process is migrating the database; waiting for it'),
+    });
     if (applied.length) deps.logger.info({ migrations: applied }, 'database migrated');
     const { count } = (await deps.knex('auth_user').count({ count: '*' }).first()) as { count: string | number };
     if (config.debug && Number(count) === 0) {
@@ -104,8 +112,14 @@ function superviseWorkers(count: number, config: Config): void {
 async function serve(config: Config, workers: number): Promise<void> {
   // Each worker its share of the cores for password hashing (and the memory that goes with it).
   limitPasswordWork(os.availableParallelism() / workers);
+  startProcessMetrics();
   const deps = await openDeps(config, { serving: true });
-  const { app } = createApp(deps);
+  observeDatabasePool((deps.knex.client as { pool?: PoolSource }).pool ?? null);
+  const metrics =
+    !cluster.isWorker && config.metrics.port
+      ? await serveMetrics({ port: config.metrics.port, host: config.metrics.host, cluster: false })
+      : null;
+  const { app, readiness } = createApp(deps);
   let stopping = false;
   const handler = app.callback();
   // Node checks requestTimeout/headersTimeout only every connectionsCheckingInterval (30 s by
@@ -134,12 +148,15 @@ async function serve(config: Config, workers: number): Promise<void> {
   const stop = () => {
     if (stopping) return;
     stopping = true;
+    // The readiness probe answers 503 from now on, while in-flight requests finish.
+    readiness.drain();
     deps.logger.info('shutting down: finishing in-flight requests');
     const idle = setInterval(() => server.closeIdleConnections(), 100);
     setTimeout(() => {
       deps.logger.error('shutdown timed out; exiting');
       process.exit(1);
     }, SHUTDOWN_TIMEOUT_MS).unref();
+    metrics?.close();
     server.close(() => {
       clearInterval(idle);
       deps.close().then(

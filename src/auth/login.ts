@@ -5,8 +5,9 @@
  * @module
  */
 import type { Deps } from '../deps.js';
-import { AuthenticationFailedError } from '../errors.js';
+import { AuthenticationFailedError, ThrottledError } from '../errors.js';
 import { assertNotExhausted, consume, reset, type Throttles } from '../http/throttle.js';
+import { loginsFailed, loginsThrottled } from '../metrics.js';
 import { obtainTokenPair } from './service.js';
 
 /** Who is logging in from where: a Koa context is one. */
@@ -39,13 +40,21 @@ export async function throttledLogin(
   // Every attempt counts per address. Per username only failures count: guessing one account's
   // password is capped whatever the addresses, and a user's own successful logins never use up
   // the rate (failures by others can still hold that username back for one window).
-  await consume(loginPerIp, client.ip);
-  await assertNotExhausted(loginPerUser, userKey);
+  try {
+    await consume(loginPerIp, client.ip);
+    await assertNotExhausted(loginPerUser, userKey);
+  } catch (error) {
+    if (error instanceof ThrottledError) loginsThrottled.inc();
+    throw error;
+  }
   let tokens;
   try {
     tokens = await obtainTokenPair(deps, credentials);
   } catch (error) {
-    if (error instanceof AuthenticationFailedError) await consume(loginPerUser, userKey).catch(() => undefined);
+    if (error instanceof AuthenticationFailedError) {
+      loginsFailed.inc();
+      await consume(loginPerUser, userKey).catch(() => undefined);
+    }
     throw error;
   }
   await reset(loginPerUser, userKey);

@@ -11,6 +11,7 @@
  */
 import type { Knex } from 'knex';
 import { NoticedCache } from '../db/noticed-cache.js';
+import { principalCacheHits, principalCacheMisses } from '../metrics.js';
 import type { NoticeHandler } from '../db/notifications.js';
 import { loadPrincipal, type AuthUser, type Principal } from './principal.js';
 
@@ -61,8 +62,10 @@ export class PrincipalCache implements NoticeHandler {
     const user = this.#users.get(userId);
     const liveUntil = sessionId === null ? Infinity : this.#sessions.get(sessionId);
     if (user && liveUntil !== undefined && liveUntil > Date.now()) {
+      principalCacheHits.inc();
       return { user, sessionLive: true, sessionLiveUntil: sessionId === null ? null : new Date(liveUntil) };
     }
+    principalCacheMisses.inc();
     const since = { users: this.#users.generation, sessions: this.#sessions.generation };
     const found = await loadPrincipal(knex, userId, sessionId);
     if (found) {

@@ -9,6 +9,7 @@ import type { Knex } from 'knex';
 import { BlacklistedToken, OutstandingToken, User } from '../db/models.js';
 import type { Deps } from '../deps.js';
 import { authenticationFailed, invalidToken } from '../errors.js';
+import { tokenReuseRefused, tokenRotations } from '../metrics.js';
 import { legacySession, legacyTokenRevoked, revokeLegacyTokens } from './legacy.js';
 import { hashPassword, verifyDummyPassword, verifyPassword } from './passwords.js';
 import { signToken, TokenError, tokenSettings, verifyToken, type TokenClaims } from './tokens.js';
@@ -96,9 +97,16 @@ export async function refreshTokens(deps: Deps, refresh: string): Promise<Issued
     .options({ name: 'auth_rotate' });
   const outcome = rows[0]!;
   if (jwt.blacklistEnabled && Number(outcome.recorded) === 0) throw invalidToken();
-  if (jwt.blacklistEnabled && outcome.was_blacklisted) throw invalidToken('Token is blacklisted');
+  if (jwt.blacklistEnabled && outcome.was_blacklisted) {
+    tokenReuseRefused.inc();
+    throw invalidToken('Token is blacklisted');
+  }
   if (Number(outcome.active) === 0) throw authenticationFailed('No active account found for the given token.');
-  if (next && Number(outcome.issued) === 0) throw invalidToken('Token is blacklisted'); // a concurrent use won
+  if (next && Number(outcome.issued) === 0) {
+    tokenReuseRefused.inc();
+    throw invalidToken('Token is blacklisted'); // a concurrent use won
+  }
+  if (next) tokenRotations.inc();
   return next ? { access: access.token, refresh: next.token } : { access: access.token };
 }
 

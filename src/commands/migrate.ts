@@ -4,7 +4,7 @@
  * @module
  */
 import type { Knex } from 'knex';
-import { migrationSource } from '../db/database.js';
+import { migrateLatest, migrationSource } from '../db/database.js';
 import type { Output } from './output.js';
 
 /** The migrate sub-actions. */
@@ -18,7 +18,9 @@ export type MigrateAction = 'up' | 'down' | 'status';
  */
 export async function migrate(knex: Knex, action: MigrateAction, out: Output): Promise<void> {
   if (action === 'up') {
-    const [, applied] = (await knex.migrate.latest()) as [number, string[]];
+    const applied = await migrateLatest(knex, {
+      onWait: () => out.line('Another process is migrating this database; waiting for it.'),
+    });
     out.line(applied.length ? `Applied: ${applied.join(', ')}` : 'No migrations to apply; the database is current.');
   } else if (action === 'down') {
     const [, reverted] = (await knex.migrate.rollback()) as [number, string[]];

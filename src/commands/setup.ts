@@ -4,6 +4,7 @@
  * @module
  */
 import type { Knex } from 'knex';
+import { migrateLatest } from '../db/database.js';
 import { fillGroups, setupProject, type RoleChange } from '../setup/service.js';
 import type { Output } from './output.js';
 
@@ -39,7 +40,7 @@ export async function setupProjectCommand(
       'setup-project loads demo accounts with published passwords; refusing with DEBUG off (pass --force to do it anyway)',
     );
   }
-  const [, applied] = (await knex.migrate.latest()) as [number, string[]];
+  const applied = await migrateLatest(knex);
   if (applied.length) out.line(`Applied migrations: ${applied.join(', ')}`);
   const { roles, demoUsers } = await setupProject(knex);
   reportRoles(roles, out);

@@ -114,6 +114,11 @@ export interface Config {
   /** `WEB_CONCURRENCY`: worker processes in production mode. */
   readonly webConcurrency: number;
   /**
+   * `METRICS_PORT` and `METRICS_HOST`: where the Prometheus metrics are served (`/metrics`, a listener
+   * of its own, never the API's port); `port` is `null` (off) when `METRICS_PORT` is `0`, the default.
+   */
+  readonly metrics: { readonly port: number | null; readonly host: string };
+  /**
    * `TRUST_PROXY`: how many reverse proxies stand in front of the app (0: none, clients connect
    * directly; 1: the shipped nginx). With N ≥ 1 the app honours `X-Forwarded-Proto/Host` and takes
    * the client address from the N-th `X-Forwarded-For` entry from the right — the one the outermost
@@ -284,6 +289,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     browsableApi: e.BROWSABLE_API,
     webConcurrency: e.WEB_CONCURRENCY,
+    metrics: { port: e.METRICS_PORT || null, host: e.METRICS_HOST },
     trustProxy: e.TRUST_PROXY,
     uploadMaxBytes: e.UPLOAD_MAX_BYTES,
     logLevel: e.LOG_LEVEL,

@@ -223,6 +223,8 @@ export const EnvSchema = z.object({
   TOKEN_BLACKLIST: bool(true),
   BROWSABLE_API: bool(true),
   WEB_CONCURRENCY: int(1, 1, 64),
+  METRICS_PORT: int(0, 0, 65535),
+  METRICS_HOST: text('127.0.0.1'),
   TRUST_PROXY: trustProxy,
   UPLOAD_MAX_BYTES: int(50 * 1024 * 1024, 1),
   LOG_LEVEL: choice(LOG_LEVELS, 'info', (issue) => `must be one of ${LOG_LEVELS.join(', ')}, ${got(issue)}`),

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import knexFactory, { type Knex } from 'knex';
+import type pg from 'pg';
 import lockfile from 'proper-lockfile';
 import type { DatabaseConfig } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -156,11 +157,56 @@ async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
 }
 
 /**
+ * The key of the PostgreSQL advisory lock that serialises migrations between processes
+ * (`'backoffi'` in ASCII, as a bigint).
+ */
+export const MIGRATION_LOCK_KEY = '7089056601539503721';
+
+/** Options of {@link migrateLatest}. */
+export interface MigrateOptions {
+  /** Called once when another process holds the migration lock and this one starts waiting. */
+  readonly onWait?: () => void;
+}
+
+/**
  * Migrates the database to the latest version.
  *
- * @returns the names of the migrations that ran (empty when already current)
+ * On a PostgreSQL server the migrations run under a session advisory lock held on a connection of
+ * its own (outside the pool): of several processes started at once on one database (replicas, a
+ * migration Job, `cli migrate`), one migrates while the others wait, then find nothing left to do.
+ * knex's own lock table would instead make them fail ("Migration table is already locked"). A
+ * process that dies while holding the lock loses it with its connection. PGlite is single-process:
+ * no lock.
+ *
+ * @param knex - the database (opened by {@link openDatabase})
+ * @returns the names of the migrations that ran (empty when already current, or when another
+ *   process applied them meanwhile)
+ * @example
+ * const applied = await migrateLatest(db.knex, { onWait: () => logger.info('waiting for the migration lock') });
  */
-export async function migrateLatest(knex: Knex): Promise<string[]> {
-  const [, applied] = (await knex.migrate.latest()) as [number, string[]];
-  return applied;
+export async function migrateLatest(knex: Knex, options: MigrateOptions = {}): Promise<string[]> {
+  const latest = async () => ((await knex.migrate.latest()) as [number, string[]])[1];
+  if ((knex.client as { config: Knex.Config }).config.client !== 'pg') return latest();
+  const client = knex.client as RawConnections;
+  const connection = await client.acquireRawConnection();
+  try {
+    const tried = await connection.query('SELECT pg_try_advisory_lock($1::bigint) AS locked', [MIGRATION_LOCK_KEY]);
+    if (!(tried.rows[0] as { locked: boolean }).locked) {
+      options.onWait?.();
+      await connection.query('SELECT pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
+    }
+    try {
+      return await latest();
+    } finally {
+      await connection.query('SELECT pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_KEY]);
+    }
+  } finally {
+    await client.destroyRawConnection(connection);
+  }
+}
+
+/** knex's pg client: it opens connections outside its pool too. */
+interface RawConnections {
+  acquireRawConnection(): Promise<pg.Client>;
+  destroyRawConnection(connection: pg.Client): Promise<void>;
 }

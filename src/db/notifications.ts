@@ -7,6 +7,7 @@
 import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import type { Logger } from '../logger.js';
+import { noticeListenerConnected } from '../metrics.js';
 
 /** What a subscriber is told. */
 export interface NoticeHandler {
@@ -167,6 +168,7 @@ export class NoticeHub implements NoticeHandler {
   /** Tells every handler that notices stopped or resumed. */
   reset(listening: boolean): void {
     this.#listening = listening;
+    noticeListenerConnected.set(listening ? 1 : 0);
     for (const handler of this.#handlers) handler.reset(listening);
   }
 }

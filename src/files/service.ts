@@ -10,6 +10,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { StoredFile } from '../db/models.js';
 import { fieldError, notFound, permissionDenied } from '../errors.js';
+import { uploadBytes, uploads } from '../metrics.js';
 import { ObjectNotFoundError, type ObjectInfo, type Storage } from '../storage/storage.js';
 import type { IncomingFile } from './multipart.js';
 import { canDeleteFile, canViewAllFiles, canViewFile, type FileActor } from '../permissions/policy.js';
@@ -70,6 +71,8 @@ export async function uploadFile(
     const row = await StoredFile.query(deps.knex)
       .insert({ id: randomUUID(), name, size, content_type: contentType, owner_id: owner.id, object_key: key })
       .returning('*');
+    uploads.inc();
+    uploadBytes.inc(size);
     return { ...row };
   } catch (error) {
     // Keep the store in step with the table; should this fail too, the orphan sweep removes it.

@@ -102,7 +102,7 @@ export async function reset(limiter: RateLimiterAbstract | null, key: string): P
  * Middleware counting every request before any work is done: per user when its credentials
  * authenticate (`THROTTLE_USER`), otherwise per client address (`THROTTLE_ANON`) — a request with
  * junk, expired or revoked credentials counts as anonymous, as does one to a route that needs no
- * authentication. The health check is never throttled.
+ * authentication. The health check and the probes (`/api/health/*`) are never throttled.
  *
  * @param identify - the id of the user the request authenticates as, or `null` (the auth feature
  *   knows how; it keeps the outcome for the route's own authentication)
@@ -111,7 +111,7 @@ export async function reset(limiter: RateLimiterAbstract | null, key: string): P
  */
 export function throttleRequests(throttles: Throttles, identify: (ctx: Context) => Promise<number | null>) {
   return async function throttleRequestsMiddleware(ctx: Context, next: Next): Promise<void> {
-    if (ctx.path !== '/api/health/') {
+    if (!ctx.path.startsWith('/api/health/')) {
       const userId = await identify(ctx);
       if (userId === null) await consume(throttles.anon, ctx.ip);
       else await consume(throttles.user, String(userId));
