@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CONFIG_VARIABLES } from '../../src/config/schema.js';
 import { buildProgram } from '../../src/commands/program.js';
+import { registry } from '../../src/metrics.js';
 import { requireTool } from '../support/browser.js';
 import {
   containersOf,
@@ -32,25 +33,12 @@ import {
 const VERSION = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const OVERLAYS = ['overlays/production', 'overlays/staging'] as const;
 
-/** The app's metrics (the contract of issue 16) and the series Prometheus derives from its histogram. */
-const APP_METRICS = [
-  'backoffice_http_requests_total',
-  'backoffice_http_request_duration_seconds_bucket',
-  'backoffice_http_request_duration_seconds_sum',
-  'backoffice_http_request_duration_seconds_count',
-  'backoffice_http_requests_in_flight',
-  'backoffice_db_pool_used',
-  'backoffice_db_pool_waiting',
-  'backoffice_principal_cache_hits_total',
-  'backoffice_principal_cache_misses_total',
-  'backoffice_notice_listener_connected',
-  'backoffice_logins_failed_total',
-  'backoffice_logins_throttled_total',
-  'backoffice_token_rotations_total',
-  'backoffice_token_reuse_refused_total',
-  'backoffice_uploads_total',
-  'backoffice_upload_bytes_total',
-];
+/** The app's metrics, as its registry declares them, and the series Prometheus reads of a histogram. */
+const APP_METRICS = registry
+  .getMetricsAsArray()
+  .flatMap(({ name, type }) =>
+    String(type) === 'histogram' ? [`${name}_bucket`, `${name}_sum`, `${name}_count`] : [name],
+  );
 /** prom-client's default process metrics that the dashboard reads. */
 const PROCESS_METRICS = ['process_resident_memory_bytes', 'process_cpu_seconds_total'];
 /** cert-manager's metrics of a Certificate (cert-manager.io/docs/devops-tips/prometheus-metrics/). */
@@ -59,11 +47,6 @@ const CERT_MANAGER_METRICS = [
   'certmanager_certificate_ready_status',
 ];
 const KNOWN_METRICS = new Set([...APP_METRICS, ...PROCESS_METRICS, ...CERT_MANAGER_METRICS]);
-/**
- * Variables the ConfigMap sets that the metrics endpoint of issue 16 adds to the configuration
- * schema on its own branch; the rest must be variables of src/config/schema.ts.
- */
-const METRICS_VARIABLES = ['METRICS_PORT', 'METRICS_HOST'];
 
 function only(objects: readonly K8sObject[], kind: string, name?: string): K8sObject {
   const found = objects.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
@@ -284,9 +267,7 @@ describe('Kubernetes manifests (deploy/kubernetes/)', function () {
       it('configuration from the ConfigMap (variables of the schema) and secrets from the Secret the operator creates', () => {
         const config = only(objects(), 'ConfigMap');
         const data = config.data as Record<string, string>;
-        const unknown = Object.keys(data).filter(
-          (k) => !CONFIG_VARIABLES.includes(k) && !METRICS_VARIABLES.includes(k),
-        );
+        const unknown = Object.keys(data).filter((k) => !CONFIG_VARIABLES.includes(k));
         expect(unknown, 'ConfigMap keys that are no configuration variable').to.deep.equal([]);
         for (const secret of [
           'SECRET_KEY',
