@@ -1,7 +1,7 @@
 /**
  * Outgoing mail through nodemailer, with Django's three backends chosen by `EMAIL_BACKEND`: the
- * console (each message written whole to standard output), a folder of message files, or an SMTP
- * relay. One {@link Mailer} per process sends now ({@link Mailer.send}, for the CLI's test
+ * console (each message's headers and plain text written to standard output), a folder of message
+ * files, or an SMTP relay. One {@link Mailer} per process sends now ({@link Mailer.send}, for the CLI's test
  * message) or in the background with bounded retries ({@link Mailer.sendInBackground}, so that a
  * request's answer and its timing never depend on the relay).
  *
@@ -169,17 +169,17 @@ function transportOf(config: MailConfig, options: MailerOptions): Transport {
       close: () => transport.close(),
     };
   }
-  // Both local backends render the whole RFC 5322 message, headers and every part, as a relay would receive it.
-  const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
-  const compose = async (message: MailMessage & { from: string }): Promise<Buffer> =>
-    (await composer.sendMail(message)).message as Buffer;
   if (config.backend === 'console') {
     const out = options.stdout ?? process.stdout;
     return {
-      send: async (message) => void out.write(`${(await compose(message)).toString('utf8')}\n${SEPARATOR}\n`),
+      send: async (message) => void out.write(`${consoleRendering(message)}\n${SEPARATOR}\n`),
       close: () => undefined,
     };
   }
+  // The file backend keeps the whole RFC 5322 message, headers and every part, as a relay would receive it.
+  const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  const compose = async (message: MailMessage & { from: string }): Promise<Buffer> =>
+    (await composer.sendMail(message)).message as Buffer;
   return {
     async send(message) {
       await fs.mkdir(config.filePath, { recursive: true });
@@ -189,4 +189,24 @@ function transportOf(config: MailConfig, options: MailerOptions): Transport {
     },
     close: () => undefined,
   };
+}
+
+/**
+ * What the console shows of a message: its headers and the plain-text part as it is (8bit), so a
+ * link stays whole on its line and can be copied — the MIME rendering would fold a long line into
+ * quoted-printable pieces. The HTML part is left to the file backend, which keeps the whole message.
+ */
+function consoleRendering(message: MailMessage & { from: string }): string {
+  const header = (value: string) => value.replace(/[\r\n]+/g, ' ');
+  return [
+    `From: ${header(message.from)}`,
+    `To: ${header(message.to)}`,
+    `Subject: ${header(message.subject)}`,
+    `Date: ${new Date().toUTCString()}`,
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Transfer-Encoding: 8bit',
+    '',
+    message.text.replace(/\r\n/g, '\n'),
+  ].join('\n');
 }
