@@ -4,9 +4,9 @@
 import { expect } from 'chai';
 import { auditQuery, recordAction } from '../../src/admin/audit.js';
 import { assertCsrfToken, csrfToken } from '../../src/admin/csrf.js';
-import { migrationConfig } from '../../src/db/database.js';
 import { makeUser } from '../support/app.js';
 import { TEST_SECRET_KEY } from '../support/config.js';
+import { redoMigrations, undoMigrationsThrough } from '../support/migrations.js';
 import { testKnex } from '../support/hooks.js';
 
 const MIGRATION = '20261128000200_admin_log';
@@ -48,10 +48,10 @@ describe('admin audit log', () => {
 
   it('has a reversible migration that also adds and removes view_logentry', async () => {
     const knex = testKnex();
-    await knex.migrate.down({ ...migrationConfig, name: MIGRATION });
+    await undoMigrationsThrough(knex, MIGRATION);
     expect(await knex.schema.hasTable('admin_log')).to.equal(false);
     expect(await knex('auth_permission').where({ codename: 'view_logentry' }).first()).to.equal(undefined);
-    await knex.migrate.up({ ...migrationConfig, name: MIGRATION });
+    await redoMigrations(knex);
     expect(await knex.schema.hasTable('admin_log')).to.equal(true);
     expect(await knex('auth_permission').where({ codename: 'view_logentry' }).first()).to.not.equal(undefined);
   });

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { fillGroups } from '../../src/setup/service.js';
 import { testKnex } from '../support/hooks.js';
+import { redoMigrations, undoMigrationsThrough } from '../support/migrations.js';
 import { TEST_SECRET_KEY } from '../support/config.js';
 
 const run = promisify(execFile);
@@ -40,10 +41,10 @@ describe('File permissions and roles', () => {
 
   it('the files migration is reversible', async () => {
     const name = '20261128000100_files';
-    await testKnex().migrate.down({ name });
+    await undoMigrationsThrough(testKnex(), name);
     expect(await testKnex().schema.hasTable('files')).to.equal(false);
     expect(await testKnex()('auth_permission').where({ model: 'file' }).pluck('codename')).to.deep.equal([]);
-    await testKnex().migrate.up({ name });
+    await redoMigrations(testKnex());
     expect(await testKnex().schema.hasTable('files')).to.equal(true);
   });
 });
