@@ -340,7 +340,9 @@ describe('import-django, from a database made by Django', function () {
     expect(lines.join('\n')).not.to.include(TEST_SECRET_KEY);
   });
 
-  it('runs as `cli import-django`: dry run, import, re-run, and a refusal in one line with status 1', async () => {
+  it('runs as `cli import-django`: dry run, import, re-run, and a refusal in one line with status 1', async function () {
+    // Four CLI processes, each compiling the sources with tsx.
+    this.timeout(180_000);
     const env = { SECRET_KEY: TEST_SECRET_KEY, DATA_DIR: scratchDir() };
     expect((await runCli(['migrate'], env)).code).to.equal(0);
     const dry = await runCli(['import-django', '--from', databaseUrl(name), '--dry-run'], env);

@@ -35,8 +35,12 @@ describe('probes: four replicas started at once on an empty database', function 
     await knex?.destroy();
     for (const server of servers) {
       if (server.child.exitCode === null) {
-        server.child.kill('SIGKILL');
+        // SIGTERM: the tsx command passes it on to the server it runs, where a SIGKILL of the
+        // command would leave that server running (and mocha waiting on its output).
+        server.child.kill('SIGTERM');
+        const stuck = setTimeout(() => server.child.kill('SIGKILL'), 20_000);
         await server.exited;
+        clearTimeout(stuck);
       }
     }
     await pg?.destroy();

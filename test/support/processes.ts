@@ -12,11 +12,6 @@ import { fileURLToPath } from 'node:url';
 /** The project root. */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
-/**
- * tsx as a loader of Node itself: the server then runs in the process the test spawned (the `tsx`
- * command runs it in a child of its own, which a SIGKILL of the command leaves running).
- */
-const TSX_LOADER = import.meta.resolve('tsx');
 
 /** A new empty folder under the system's temp folder. */
 export function scratchDir(prefix = 'backoffice-test-'): string {
@@ -89,7 +84,7 @@ export async function startServer(
   options: { cwd?: string; waitForHealth?: boolean } = {},
 ): Promise<ServerProcess> {
   const port = env.PORT ?? String(await freePort());
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, path.join(ROOT, 'src/server.ts')], {
+  const child = spawn(TSX, [path.join(ROOT, 'src/server.ts')], {
     cwd: options.cwd ?? scratchDir(),
     env: childEnv({ HOST: '127.0.0.1', ...env, PORT: port }),
   });
