@@ -281,7 +281,9 @@ describe('fuzzing every operation of the OpenAPI document', function () {
     const text = textOf(known);
     const pathValue = fc.oneof(
       { weight: 4, arbitrary: fc.constantFrom(...ids) },
-      { weight: 2, arbitrary: text.filter((t) => t.length > 0).map(encodePathSegment) },
+      // Not "." or "..": every URL parser (WHATWG's, the client's here) removes a dot segment before
+      // sending, so `/api/users/./` leaves as the list's `/api/users/` and is answered as the list.
+      { weight: 2, arbitrary: text.filter((t) => t.length > 0 && t !== '.' && t !== '..').map(encodePathSegment) },
       {
         weight: 1,
         arbitrary: fc.constantFrom('%00', '%', '%zz', '%C3%28', '%ED%A0%80', 'a%2Fb', '..', 'x'.repeat(3000)),
