@@ -13,7 +13,7 @@ import { createGroup, deleteGroup, findGroup, groupFieldErrors, groupsQuery, upd
 import { notFound, type FieldErrors } from '../errors.js';
 import { idParam } from '../http/params.js';
 import { parseInputChecked } from '../http/validate.js';
-import { recordAction } from './audit.js';
+import { recordAction } from '../db/audit.js';
 import { formOf } from './form.js';
 import { formErrors, permissionsByModel } from './forms-errors.js';
 import { fetchHtmlPage } from './pages.js';

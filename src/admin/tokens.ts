@@ -11,7 +11,7 @@ import { OutstandingToken } from '../db/models.js';
 import type { Deps } from '../deps.js';
 import { authorize } from '../permissions/policy.js';
 import { userSubject } from '../users/service.js';
-import { recordAction } from './audit.js';
+import { recordAction } from '../db/audit.js';
 import { formOf, idList } from './form.js';
 import { fetchHtmlPage } from './pages.js';
 import { render } from './render.js';

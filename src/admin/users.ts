@@ -27,7 +27,7 @@ import {
 } from '../users/service.js';
 import { mailerOf } from '../mail/mailer.js';
 import { sendPasswordResetLink } from '../password-reset/service.js';
-import { recordAction } from './audit.js';
+import { recordAction } from '../db/audit.js';
 import { checked, formOf } from './form.js';
 import { formErrors, permissionsByModel } from './forms-errors.js';
 import { fetchHtmlPage } from './pages.js';

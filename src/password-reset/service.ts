@@ -10,7 +10,8 @@ import type { Knex } from 'knex';
 import { validatePassword } from '../auth/password-validation.js';
 import { hashPassword } from '../auth/passwords.js';
 import { blacklistUserTokens } from '../auth/service.js';
-import { AdminLogEntry, User } from '../db/models.js';
+import { recordAction } from '../db/audit.js';
+import { User } from '../db/models.js';
 import type { Deps } from '../deps.js';
 import { fieldError, notFound, validationError } from '../errors.js';
 import type { Mailer, MailMessage } from '../mail/mailer.js';
@@ -123,15 +124,13 @@ export async function confirmPasswordReset(
     if (!valid(locked)) throw fieldError('token', INVALID_VALUE);
     await User.query(trx).findById(user.id).patch({ password });
     const blacklisted = await blacklistUserTokens(trx, user.id);
-    await AdminLogEntry.query(trx).insert({
-      actor_id: user.id,
-      actor_username: user.username,
-      action: 'password_reset',
-      target_type: 'user',
-      target_id: String(user.id),
-      target_repr: user.username.slice(0, 200),
-      details: { blacklisted },
-    });
+    await recordAction(
+      trx,
+      user,
+      'password_reset',
+      { type: 'user', id: user.id, repr: user.username },
+      { blacklisted },
+    );
     return { id: user.id, username: user.username };
   });
 }

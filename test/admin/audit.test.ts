@@ -2,7 +2,8 @@
  * The audit log and CSRF token as functions, without HTTP; and the audit table's migration.
  */
 import { expect } from 'chai';
-import { auditQuery, recordAction } from '../../src/admin/audit.js';
+import { auditQuery } from '../../src/admin/audit.js';
+import { recordAction } from '../../src/db/audit.js';
 import { assertCsrfToken, csrfToken } from '../../src/admin/csrf.js';
 import { makeUser } from '../support/app.js';
 import { TEST_SECRET_KEY } from '../support/config.js';
