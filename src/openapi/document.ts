@@ -17,6 +17,7 @@ import { z } from 'zod';
 import { notFound, permissionDenied, serviceUnavailable, throttled } from '../errors.js';
 import { toHttpError } from '../http/error-writer.js';
 import { methodNotAllowed, notAuthenticated, payloadTooLarge, unsupportedMediaType } from '../http/errors.js';
+import { isUnsafeMethod } from '../http/origin.js';
 import type { QueryParameters } from '../http/params.js';
 import type { SuccessResponse } from '../http/responds.js';
 import { routeMetadata, type ErrorStatus, type RouteMetadata } from '../http/route-metadata.js';
@@ -160,10 +161,10 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
 /**
  * The error statuses a route can answer, from what its chain declares: 400 for a body (or a text
- * query parameter, which refuses NUL), 401 when it authenticates, 403 for a permission or a write
- * with cookie credentials (the origin check), 404 for a path parameter or a page number, 413 and
- * 415 for a body, 429 unless it is a health check (never throttled), 503 when it uses the
- * database (credentials, a body, a query), plus what the chain adds under `errors`.
+ * query parameter, which refuses NUL), 401 when it authenticates, 403 for a permission or an
+ * unsafe method with cookie credentials (the origin check), 404 for a path parameter or a page
+ * number, 413 and 415 for a body, 429 unless it is a health check (never throttled), 503 when it
+ * uses the database (credentials, a body, a page of rows), plus what the chain adds under `errors`.
  *
  * @param route - a route of {@link routesOf}
  * @returns the statuses, ascending
@@ -177,14 +178,14 @@ export function errorStatusesOf(route: RouteInfo): ErrorStatus[] {
   const pathParameters = /[:*]\w/.test(route.path);
   if (hasBody || Object.values(query).some((parameter) => parameter.text)) statuses.add(400);
   if (authenticated) statuses.add(401);
-  if (permission !== undefined || (authenticated && hasBody)) statuses.add(403);
+  if (permission !== undefined || (authenticated && isUnsafeMethod(route.method))) statuses.add(403);
   if (pathParameters || 'page' in query) statuses.add(404);
   if (hasBody) {
     statuses.add(413);
     statuses.add(415);
   }
   if (!route.path.startsWith('/api/health/')) statuses.add(429);
-  if (authenticated || hasBody || Object.keys(query).length > 0) statuses.add(503);
+  if (authenticated || hasBody || 'page' in query) statuses.add(503);
   return [...statuses].sort((a, b) => a - b);
 }
 
