@@ -1,8 +1,9 @@
 """MkDocs hook: renders the published OpenAPI document (docs/md/openapi.json) with Redoc.
 
 Before each build, Redocly CLI's `build-docs` writes docs/md/api-reference.html (git-ignored):
-one self-contained page, Redoc's script inlined (`--inlineBundle`), so the site shows the API
-reference offline and in production, where the live `/api/schema/` is off. The page
+one self-contained page, Redoc's script inlined (`--inlineBundle`) and a Content-Security-Policy
+in its template (docs/redoc-template.hbs) so that it loads nothing from another host: the site
+shows the API reference offline and in production, where the live `/api/schema/` is off. The page
 openapi.md frames it. The file is rewritten only when it changes, so `mkdocs serve` does not loop.
 """
 import os
@@ -27,6 +28,7 @@ def on_pre_build(config):
         built = os.path.join(scratch, TARGET)
         result = subprocess.run(
             ["node", cli, "build-docs", os.path.join(docs_dir, SOURCE), "--inlineBundle",
+             "--template", os.path.join(root, "docs", "redoc-template.hbs"),
              "--title", "Backoffice API reference", "--output", built],
             cwd=root, env=env, capture_output=True, text=True,
         )
