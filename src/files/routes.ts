@@ -12,7 +12,7 @@ import { mediaTypeOf } from '../http/body.js';
 import { unsupportedMediaType } from '../http/errors.js';
 import { apiOrigin } from '../http/origin.js';
 import { PAGINATION, pageOf, paginate } from '../http/pagination.js';
-import { queryParameters, uuidParam } from '../http/params.js';
+import { queryParameters, uuidParam, UUID_ID } from '../http/params.js';
 import { responds } from '../http/responds.js';
 import { requirePermission } from '../permissions/guard.js';
 import { ObjectTooLargeError } from '../storage/storage.js';
@@ -83,6 +83,7 @@ export function fileRoutes(deps: Deps): Router {
 
   router.get(
     '/files/:id/',
+    UUID_ID,
     auth,
     responds(
       { status: 200, description: 'The file, with a fresh URL.', schema: FileJson },
@@ -97,6 +98,7 @@ export function fileRoutes(deps: Deps): Router {
 
   router.get(
     '/files/:id/download/',
+    UUID_ID,
     auth,
     responds(
       {
@@ -116,6 +118,7 @@ export function fileRoutes(deps: Deps): Router {
 
   router.delete(
     '/files/:id/',
+    UUID_ID,
     auth,
     responds(
       { status: 204, description: 'Deleted, with its stored object.' },

@@ -9,7 +9,7 @@ import { authenticate, currentUser } from '../auth/authenticate.js';
 import type { Deps } from '../deps.js';
 import { notFound } from '../errors.js';
 import { PAGINATION, pageOf, paginate } from '../http/pagination.js';
-import { idParam, optionalIdParam, queryParameters } from '../http/params.js';
+import { idParam, optionalIdParam, queryParameters, INTEGER_ID } from '../http/params.js';
 import { responds } from '../http/responds.js';
 import { validate, validatedBody } from '../http/validate.js';
 import { requirePermission } from '../permissions/guard.js';
@@ -57,6 +57,7 @@ export function groupRoutes(deps: Deps): Router {
 
   router.get(
     '/groups/:id/',
+    INTEGER_ID,
     auth,
     requirePermission('view_group'),
     responds({ status: 200, description: 'The group.', schema: GroupJson }, { summary: 'Read a group' }),
@@ -69,6 +70,7 @@ export function groupRoutes(deps: Deps): Router {
 
   router.put(
     '/groups/:id/',
+    INTEGER_ID,
     auth,
     requirePermission('change_group'),
     validate(GroupWrite, checked),
@@ -80,6 +82,7 @@ export function groupRoutes(deps: Deps): Router {
 
   router.patch(
     '/groups/:id/',
+    INTEGER_ID,
     auth,
     requirePermission('change_group'),
     validate(GroupPatch, checked),
@@ -91,6 +94,7 @@ export function groupRoutes(deps: Deps): Router {
 
   router.delete(
     '/groups/:id/',
+    INTEGER_ID,
     auth,
     requirePermission('delete_group'),
     responds({ status: 204, description: 'Deleted; its members lose what it granted.' }, { summary: 'Delete a group' }),

@@ -7,7 +7,7 @@
  * @module
  */
 import type { Context, Next } from 'koa';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { notFound, validationError } from '../errors.js';
 import { MESSAGES } from '../messages.js';
 import { declareRoute, type Declared } from './route-metadata.js';
@@ -58,6 +58,40 @@ export function queryParameters(parameters: QueryParameters): QueryParametersMid
   };
   return declareRoute(middleware, { query: parameters });
 }
+
+/** One path parameter of a route, as the OpenAPI document describes it. */
+export interface PathParameter {
+  /** One line for the reference. */
+  readonly description: string;
+  /** The values the reader of the parameter accepts (anything else is its 404). */
+  readonly schema: z.ZodType;
+}
+
+/** The path parameters of a route: name (`:id` → `id`) → declaration. */
+export type PathParameters = Readonly<Record<string, PathParameter>>;
+
+/**
+ * Declares the path parameters of a route for the OpenAPI document; does nothing to the request.
+ * The generator refuses a route whose path has a parameter its chain does not declare.
+ *
+ * @param parameters - name → declaration
+ * @returns a pass-through middleware carrying `{ path: parameters }` as route metadata
+ * @example
+ * router.get('/media/*key', pathParameters({ key: { description: 'The object key.', schema: z.string() } }), …);
+ */
+export function pathParameters(parameters: PathParameters): Declared<(ctx: Context, next: Next) => Promise<void>> {
+  return declareRoute(async (_ctx: Context, next: Next) => next(), { path: parameters });
+}
+
+/** The `:id` of a route whose objects have integer ids, as {@link idParam} reads it. */
+export const INTEGER_ID = pathParameters({
+  id: { description: 'The id: a positive integer (anything else is 404).', schema: z.int().min(1).max(999_999_999) },
+});
+
+/** The `:id` of a route whose objects have UUIDs, as {@link uuidParam} reads it. */
+export const UUID_ID = pathParameters({
+  id: { description: 'The id: a UUID (anything else is 404).', schema: z.guid() },
+});
 
 /**
  * The value of a declared query parameter; repeated, its last value, as Django's `QueryDict.get`

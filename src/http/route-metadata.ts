@@ -7,7 +7,7 @@
  * @module
  */
 import type { z } from 'zod';
-import type { QueryParameters } from './params.js';
+import type { PathParameters, QueryParameters } from './params.js';
 import type { Operation, SuccessResponse } from './responds.js';
 
 /** The key under which a middleware carries its part of the route's metadata. */
@@ -21,6 +21,8 @@ export interface RouteMetadata {
   readonly permission?: string;
   /** The zod schema the request body must satisfy. */
   readonly body?: z.ZodType;
+  /** The path parameters of the route (`pathParameters(...)`). */
+  readonly path?: PathParameters;
   /** The query parameters the route reads (`queryParameters(...)`). */
   readonly query?: QueryParameters;
   /** What the route answers on success. */

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { setDownloadHeaders } from '../http/download.js';
 import { notFound } from '../errors.js';
 import { invalidSignature } from '../http/errors.js';
-import { queryParameters } from '../http/params.js';
+import { pathParameters, queryParameters } from '../http/params.js';
 import { responds } from '../http/responds.js';
 import { LocalStorage } from '../storage/local.js';
 import { ObjectNotFoundError, type Storage } from '../storage/storage.js';
@@ -28,6 +28,12 @@ export function mediaRoutes(storage: Storage): Router {
   const router = new Router();
   router.get(
     '/media/*key',
+    pathParameters({
+      key: {
+        description: 'The object key of the file (lower-case letters, digits, `/`, `_`, `-`).',
+        schema: z.string(),
+      },
+    }),
     SIGNED_URL_QUERY,
     responds(
       {

@@ -350,12 +350,17 @@ export function buildOpenApiDocument(router: Router, info: { title: string; vers
   for (const route of routesOf(router)) {
     const method = route.method.toLowerCase();
     const template = openApiPath(route.path);
-    const parameters: Record<string, unknown>[] = [...template.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({
-      name,
-      in: 'path',
-      required: true,
-      schema: { type: 'string' },
-    }));
+    const parameters: Record<string, unknown>[] = [...template.matchAll(/\{(\w+)\}/g)].map(([, name]) => {
+      const declared = route.metadata.path?.[name!];
+      if (!declared) throw new Error(`${route.method} ${route.path}: no pathParameters(...) declares "${name}"`);
+      return {
+        name,
+        in: 'path',
+        required: true,
+        description: declared.description,
+        schema: requestJsonSchema(declared.schema),
+      };
+    });
     if (route.metadata.query) parameters.push(...queryParametersOf(route.metadata.query));
     const { authenticated = false, permission, body, operation: text } = route.metadata;
     const success = successOf(route);

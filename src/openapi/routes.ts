@@ -9,8 +9,10 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import Router from '@koa/router';
+import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { notFound } from '../errors.js';
+import { pathParameters } from '../http/params.js';
 import { responds } from '../http/responds.js';
 import { apiInfo, buildOpenApiDocument, type OpenApiDocument } from './document.js';
 
@@ -103,6 +105,9 @@ export function openApiRoutes(deps: Deps, api: () => Router): Router {
 
   router.get(
     '/docs/:asset/',
+    pathParameters({
+      asset: { description: 'The name of the file.', schema: z.enum(Object.keys(ASSETS) as [string, ...string[]]) },
+    }),
     responds(
       { status: 200, description: 'A file of Swagger UI (script or style sheet).', mediaType: 'text/*' },
       { summary: 'Read a file of Swagger UI' },

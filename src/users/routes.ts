@@ -13,7 +13,7 @@ import { notFound } from '../errors.js';
 import { methodNotAllowed } from '../http/errors.js';
 import { apiOrigin } from '../http/origin.js';
 import { PAGINATION, pageOf, paginate } from '../http/pagination.js';
-import { idParam, optionalIdParam, queryParam, queryParameters } from '../http/params.js';
+import { idParam, optionalIdParam, queryParam, queryParameters, INTEGER_ID } from '../http/params.js';
 import { responds } from '../http/responds.js';
 import { declareRoute } from '../http/route-metadata.js';
 import { validate, validatedBody } from '../http/validate.js';
@@ -182,6 +182,7 @@ export function userRoutes(deps: Deps): Router {
 
   router.get(
     '/users/:id/',
+    INTEGER_ID,
     auth,
     requirePermission('view_user'),
     responds({ status: 200, description: 'The user.', schema: UserJson }, { summary: 'Read a user' }),
@@ -194,6 +195,7 @@ export function userRoutes(deps: Deps): Router {
 
   router.put(
     '/users/:id/',
+    INTEGER_ID,
     auth,
     notMe,
     requirePermission('change_user'),
@@ -209,6 +211,7 @@ export function userRoutes(deps: Deps): Router {
 
   router.patch(
     '/users/:id/',
+    INTEGER_ID,
     auth,
     requirePermission('change_user'),
     validate(UserPatch, checked),
@@ -223,6 +226,7 @@ export function userRoutes(deps: Deps): Router {
 
   router.delete(
     '/users/:id/',
+    INTEGER_ID,
     auth,
     notMe,
     requirePermission('delete_user'),
@@ -238,6 +242,7 @@ export function userRoutes(deps: Deps): Router {
 
   router.post(
     '/users/:id/logout-all/',
+    INTEGER_ID,
     auth,
     requirePermission('blacklist_token'),
     responds(

@@ -334,6 +334,30 @@ describe('query parameters in the OpenAPI document', function () {
   });
 });
 
+describe('path parameters as declared', () => {
+  it('types every path parameter as its reader accepts it, and refuses a route that declares none', () => {
+    const document = buildOpenApiDocument(createApp(testDeps()).api, { title: 't', version: '0' });
+    const parameter = (path: string, method = 'get') =>
+      ((document.paths[path]![method] as { parameters: { in: string; schema: object }[] }).parameters ?? []).find(
+        (p) => p.in === 'path',
+      )!.schema;
+    expect(parameter('/api/users/{id}/')).to.include({ type: 'integer', minimum: 1 });
+    expect(parameter('/api/groups/{id}/', 'delete')).to.include({ type: 'integer' });
+    expect(parameter('/api/files/{id}/download/')).to.include({ type: 'string', format: 'uuid' });
+    expect(parameter('/api/docs/{asset}/')).to.deep.include({
+      enum: ['swagger-ui.css', 'swagger-ui-bundle.js', 'init.js'],
+    });
+
+    const bare = new Router({ prefix: '/api' });
+    bare.get('/things/:id/', responds({ status: 204, description: 'x' }, { summary: 'x' }), (ctx) => {
+      ctx.status = 204;
+    });
+    expect(() => buildOpenApiDocument(bare, { title: 't', version: '0' })).to.throw(
+      'GET /api/things/:id/: no pathParameters(...) declares "id"',
+    );
+  });
+});
+
 describe('query parameters as declared', () => {
   it('lists the users filters, ordering fields and page size with its default and cap', () => {
     const document = buildOpenApiDocument(createApp(testDeps()).api, { title: 't', version: '0' });
