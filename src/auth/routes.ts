@@ -40,7 +40,15 @@ export function authRoutes(deps: Deps): Router {
   router.post(
     '/token/',
     validate(TokenObtain),
-    responds({ status: 200, description: 'The token pair; both cookies are set too.', schema: TokenPairJson }),
+    responds(
+      { status: 200, description: 'The token pair; both cookies are set too.', schema: TokenPairJson },
+      {
+        summary: 'Log in',
+        description:
+          'Checks a username and password and answers a token pair; the `access_token` and `refresh_token` cookies are set too. Failed logins are throttled per address and per username.',
+        errors: [401],
+      },
+    ),
     async (ctx) => {
       const tokens = await throttledLogin(ctx, deps, validatedBody(ctx, TokenObtain));
       setTokenCookies(ctx, deps.config, tokens);
@@ -51,11 +59,19 @@ export function authRoutes(deps: Deps): Router {
   router.post(
     '/token/refresh/',
     validate(TokenRefresh),
-    responds({
-      status: 200,
-      description: 'A new access token (and refresh token when rotating); cookies updated.',
-      schema: RefreshedJson,
-    }),
+    responds(
+      {
+        status: 200,
+        description: 'A new access token (and refresh token when rotating); cookies updated.',
+        schema: RefreshedJson,
+      },
+      {
+        summary: 'Refresh the access token',
+        description:
+          'Takes the refresh token from the body, or else from the `refresh_token` cookie (then the request must pass the origin check). With rotation on, the refresh token is replaced and the old one blacklisted.',
+        errors: [401, 403],
+      },
+    ),
     async (ctx) => {
       const tokens = await refreshTokens(deps, refreshTokenOf(ctx, deps));
       setTokenCookies(ctx, deps.config, tokens);
@@ -66,7 +82,14 @@ export function authRoutes(deps: Deps): Router {
   router.post(
     '/token/verify/',
     validate(TokenVerify),
-    responds({ status: 200, description: 'The token is valid.', schema: EmptyJson }),
+    responds(
+      { status: 200, description: 'The token is valid.', schema: EmptyJson },
+      {
+        summary: 'Verify a token',
+        description: 'Answers `{}` for a valid access or refresh token, 401 otherwise.',
+        errors: [401],
+      },
+    ),
     async (ctx) => {
       await verifyAnyToken(deps, validatedBody(ctx, TokenVerify).token);
       ctx.body = {};
@@ -76,11 +99,18 @@ export function authRoutes(deps: Deps): Router {
   router.post(
     '/token/blacklist/',
     validate(TokenRefresh),
-    responds({
-      status: 200,
-      description: 'Logged out: the session is blacklisted and both cookies cleared.',
-      schema: EmptyJson,
-    }),
+    responds(
+      {
+        status: 200,
+        description: 'Logged out: the session is blacklisted and both cookies cleared.',
+        schema: EmptyJson,
+      },
+      {
+        summary: 'Log out',
+        description: 'Blacklists the refresh token (from the body or the cookie) and clears both cookies.',
+        errors: [401, 403],
+      },
+    ),
     async (ctx) => {
       const refresh = refreshTokenOf(ctx, deps);
       // The cookies go whatever the token's state: a client logging out must end up logged out.

@@ -11,6 +11,7 @@ import type { Knex } from 'knex';
 import { createSuperuserCommand } from './create-superuser.js';
 import { importDjangoCommand } from './import-django.js';
 import { migrate, type MigrateAction } from './migrate.js';
+import { OPENAPI_FILE, openApiCommand } from './openapi.js';
 import { stdoutOutput } from './output.js';
 import { fillGroupsCommand, setupProjectCommand } from './setup.js';
 import { sendTestEmailCommand } from './send-test-email.js';
@@ -178,6 +179,12 @@ export function buildProgram(): Command {
     .command('generate-secret-key')
     .description('print a new random SECRET_KEY')
     .action(() => stdoutOutput.line(generateSecretKey()));
+
+  program
+    .command('openapi')
+    .description(`write the OpenAPI document (what GET /api/schema/ serves) to a file; needs no database`)
+    .option('--output <file>', `the file to write (default ${OPENAPI_FILE})`)
+    .action((options: { output?: string }) => openApiCommand(options, stdoutOutput));
 
   return program;
 }

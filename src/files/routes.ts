@@ -11,8 +11,8 @@ import { fieldError } from '../errors.js';
 import { mediaTypeOf } from '../http/body.js';
 import { unsupportedMediaType } from '../http/errors.js';
 import { apiOrigin } from '../http/origin.js';
-import { pageOf, paginate } from '../http/pagination.js';
-import { uuidParam } from '../http/params.js';
+import { PAGINATION, pageOf, paginate } from '../http/pagination.js';
+import { queryParameters, uuidParam, UUID_ID } from '../http/params.js';
 import { responds } from '../http/responds.js';
 import { requirePermission } from '../permissions/guard.js';
 import { ObjectTooLargeError } from '../storage/storage.js';
@@ -34,7 +34,13 @@ export function fileRoutes(deps: Deps): Router {
     '/files/',
     auth,
     requirePermission('add_file'),
-    responds({ status: 201, description: 'The file stored.', schema: FileJson }),
+    responds(
+      { status: 201, description: 'The file stored.', schema: FileJson },
+      {
+        summary: 'Upload a file',
+        description: 'A `multipart/form-data` body with the file in the `file` field, up to `UPLOAD_MAX_BYTES`.',
+      },
+    ),
     async (ctx) => {
       const mediaType = mediaTypeOf(ctx);
       if (mediaType !== 'multipart/form-data') throw unsupportedMediaType(mediaType || 'none');
@@ -60,7 +66,11 @@ export function fileRoutes(deps: Deps): Router {
   router.get(
     '/files/',
     auth,
-    responds({ status: 200, description: 'A page of the files the user may see.', schema: pageOf(FileJson) }),
+    queryParameters(PAGINATION),
+    responds(
+      { status: 200, description: 'A page of the files the user may see.', schema: pageOf(FileJson) },
+      { summary: 'List files', description: 'The files the user may see: its own, or every file with `view_file`.' },
+    ),
     async (ctx) => {
       await storage.check(); // file endpoints answer 503 while the store is down, lists included
       const page = await paginate(ctx, filesQuery(knex, currentUser(ctx)), (row: FileRow) => row);
@@ -73,8 +83,12 @@ export function fileRoutes(deps: Deps): Router {
 
   router.get(
     '/files/:id/',
+    UUID_ID,
     auth,
-    responds({ status: 200, description: 'The file, with a fresh URL.', schema: FileJson }),
+    responds(
+      { status: 200, description: 'The file, with a fresh URL.', schema: FileJson },
+      { summary: 'Read a file', description: 'With a fresh signed URL.' },
+    ),
     async (ctx) => {
       const file = await findVisibleFile(knex, currentUser(ctx), uuidParam(ctx));
       await storage.check();
@@ -84,12 +98,16 @@ export function fileRoutes(deps: Deps): Router {
 
   router.get(
     '/files/:id/download/',
+    UUID_ID,
     auth,
-    responds({
-      status: 200,
-      description: "The file's bytes, as an attachment with its own content type.",
-      mediaType: '*/*',
-    }),
+    responds(
+      {
+        status: 200,
+        description: "The file's bytes, as an attachment with its own content type.",
+        mediaType: '*/*',
+      },
+      { summary: 'Download a file' },
+    ),
     async (ctx) => {
       const file = await findVisibleFile(knex, currentUser(ctx), uuidParam(ctx));
       const body = await openFile(storage, file);
@@ -100,8 +118,12 @@ export function fileRoutes(deps: Deps): Router {
 
   router.delete(
     '/files/:id/',
+    UUID_ID,
     auth,
-    responds({ status: 204, description: 'Deleted, with its stored object.' }),
+    responds(
+      { status: 204, description: 'Deleted, with its stored object.' },
+      { summary: 'Delete a file', description: 'Its owner, or a holder of `delete_file`.', errors: [403] },
+    ),
     async (ctx) => {
       await deleteFile(deps, currentUser(ctx), uuidParam(ctx));
       ctx.status = 204;

@@ -8,8 +8,8 @@ import type { Context } from 'koa';
 import { authenticate, currentUser } from '../auth/authenticate.js';
 import type { Deps } from '../deps.js';
 import { notFound } from '../errors.js';
-import { pageOf, paginate } from '../http/pagination.js';
-import { idParam, optionalIdParam } from '../http/params.js';
+import { PAGINATION, pageOf, paginate } from '../http/pagination.js';
+import { idParam, optionalIdParam, queryParameters, INTEGER_ID } from '../http/params.js';
 import { responds } from '../http/responds.js';
 import { validate, validatedBody } from '../http/validate.js';
 import { requirePermission } from '../permissions/guard.js';
@@ -27,7 +27,8 @@ export function groupRoutes(deps: Deps): Router {
     '/groups/',
     auth,
     requirePermission('view_group'),
-    responds({ status: 200, description: 'A page of groups.', schema: pageOf(GroupJson) }),
+    queryParameters(PAGINATION),
+    responds({ status: 200, description: 'A page of groups.', schema: pageOf(GroupJson) }, { summary: 'List groups' }),
     async (ctx) => {
       ctx.body = await paginate(ctx, groupsQuery(knex), (row: GroupRow) => presentGroup(row));
     },
@@ -41,7 +42,13 @@ export function groupRoutes(deps: Deps): Router {
     auth,
     requirePermission('add_group'),
     validate(GroupWrite, checked),
-    responds({ status: 201, description: 'The group created.', schema: GroupJson }),
+    responds(
+      { status: 201, description: 'The group created.', schema: GroupJson },
+      {
+        summary: 'Create a group',
+        description: 'With the codenames of its permissions; the actor must hold every permission it grants.',
+      },
+    ),
     async (ctx) => {
       ctx.status = 201;
       ctx.body = presentGroup(await createGroup(knex, currentUser(ctx), validatedBody(ctx, GroupWrite)));
@@ -50,9 +57,10 @@ export function groupRoutes(deps: Deps): Router {
 
   router.get(
     '/groups/:id/',
+    INTEGER_ID,
     auth,
     requirePermission('view_group'),
-    responds({ status: 200, description: 'The group.', schema: GroupJson }),
+    responds({ status: 200, description: 'The group.', schema: GroupJson }, { summary: 'Read a group' }),
     async (ctx) => {
       const group = await findGroup(knex, idParam(ctx));
       if (!group) throw notFound();
@@ -62,10 +70,11 @@ export function groupRoutes(deps: Deps): Router {
 
   router.put(
     '/groups/:id/',
+    INTEGER_ID,
     auth,
     requirePermission('change_group'),
     validate(GroupWrite, checked),
-    responds({ status: 200, description: 'The group, changed.', schema: GroupJson }),
+    responds({ status: 200, description: 'The group, changed.', schema: GroupJson }, { summary: 'Replace a group' }),
     async (ctx) => {
       ctx.body = presentGroup(await updateGroup(knex, currentUser(ctx), idParam(ctx), validatedBody(ctx, GroupWrite)));
     },
@@ -73,10 +82,11 @@ export function groupRoutes(deps: Deps): Router {
 
   router.patch(
     '/groups/:id/',
+    INTEGER_ID,
     auth,
     requirePermission('change_group'),
     validate(GroupPatch, checked),
-    responds({ status: 200, description: 'The group, changed.', schema: GroupJson }),
+    responds({ status: 200, description: 'The group, changed.', schema: GroupJson }, { summary: 'Change a group' }),
     async (ctx) => {
       ctx.body = presentGroup(await updateGroup(knex, currentUser(ctx), idParam(ctx), validatedBody(ctx, GroupPatch)));
     },
@@ -84,9 +94,10 @@ export function groupRoutes(deps: Deps): Router {
 
   router.delete(
     '/groups/:id/',
+    INTEGER_ID,
     auth,
     requirePermission('delete_group'),
-    responds({ status: 204, description: 'Deleted; its members lose what it granted.' }),
+    responds({ status: 204, description: 'Deleted; its members lose what it granted.' }, { summary: 'Delete a group' }),
     async (ctx) => {
       await deleteGroup(knex, idParam(ctx));
       ctx.status = 204;

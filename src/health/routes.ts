@@ -129,20 +129,32 @@ export function healthRoutes({ checks, readinessChecks, readiness }: HealthRoute
   };
   router.get(
     '/health/',
-    responds({
-      status: 200,
-      description: 'Everything answers; 503 with the same body when something is down.',
-      schema: HealthJson,
-    }),
+    responds(
+      {
+        status: 200,
+        description: 'Everything answers; 503 with the same body when something is down.',
+        schema: HealthJson,
+      },
+      {
+        summary: 'Check health',
+        description: 'Database and storage.',
+        others: [
+          { status: 503, description: 'Something is down: the same report, `status: "down"`.', schema: HealthJson },
+        ],
+      },
+    ),
     report(checks),
   );
   router.get(
     '/health/live/',
-    responds({
-      status: 200,
-      description: 'The process serves (liveness probe; checks no dependency).',
-      schema: LiveJson,
-    }),
+    responds(
+      {
+        status: 200,
+        description: 'The process serves (liveness probe; checks no dependency).',
+        schema: LiveJson,
+      },
+      { summary: 'Liveness probe' },
+    ),
     (ctx) => {
       ctx.set('Cache-Control', 'no-store');
       ctx.body = { status: 'ok' };
@@ -150,12 +162,18 @@ export function healthRoutes({ checks, readinessChecks, readiness }: HealthRoute
   );
   router.get(
     '/health/ready/',
-    responds({
-      status: 200,
-      description:
-        'Ready for traffic: database and storage answer, the schema is migrated, not draining; 503 with the same body otherwise.',
-      schema: HealthJson,
-    }),
+    responds(
+      {
+        status: 200,
+        description:
+          'Ready for traffic: database and storage answer, the schema is migrated, not draining; 503 with the same body otherwise.',
+        schema: HealthJson,
+      },
+      {
+        summary: 'Readiness probe',
+        others: [{ status: 503, description: 'Not ready: the same report, `status: "down"`.', schema: HealthJson }],
+      },
+    ),
     report([...checks, ...readinessChecks, readiness.check]),
   );
   return router;

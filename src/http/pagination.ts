@@ -10,12 +10,28 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { ApiError } from './errors.js';
 import { apiOrigin } from './origin.js';
-import { queryParam } from './params.js';
+import { queryParam, type QueryParameters } from './params.js';
 
 /** The page size when the client asks for none. */
 export const DEFAULT_PAGE_SIZE = 20;
 /** The largest page a client may ask for. */
 export const MAX_PAGE_SIZE = 100;
+
+/**
+ * The query parameters {@link paginate} reads: a paginated route declares them with
+ * `queryParameters(PAGINATION)` (spread into its own, when it has filters).
+ */
+export const PAGINATION = {
+  page: {
+    description:
+      'The 1-based page number, or `last`. One past the last page, or not a number, is the 404 `Invalid page.`.',
+    schema: z.union([z.int().min(1), z.literal('last')]).default(1),
+  },
+  page_size: {
+    description: `Results per page. Over ${MAX_PAGE_SIZE} is capped at ${MAX_PAGE_SIZE}; a value that is not a positive number gives the default.`,
+    schema: z.int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
+  },
+} as const satisfies QueryParameters;
 
 /** A page of results in DRF's shape. */
 export interface Page<T> {

@@ -7,7 +7,7 @@
  */
 import type { Context, Next } from 'koa';
 import type { z } from 'zod';
-import { declareRoute, type Declared } from './route-metadata.js';
+import { declareRoute, type Declared, type ErrorStatus } from './route-metadata.js';
 
 /** A route's success response. */
 export interface SuccessResponse {
@@ -21,6 +21,18 @@ export interface SuccessResponse {
   readonly mediaType?: string;
 }
 
+/** What the reference says of an operation, beside its responses. */
+export interface Operation {
+  /** A few words, imperative: `List users`. */
+  readonly summary: string;
+  /** More, when the summary is not enough: what it does, what it refuses. */
+  readonly description?: string;
+  /** Error statuses the generator cannot tell from the chain (see `RouteMetadata.errors`). */
+  readonly errors?: readonly ErrorStatus[];
+  /** Other answers with a body of the route's own (the health check's 503 with its report). */
+  readonly others?: readonly SuccessResponse[];
+}
+
 /** A pass-through middleware declaring the route's {@link SuccessResponse} for the OpenAPI generator. */
 export type RespondsMiddleware = Declared<(ctx: Context, next: Next) => Promise<void>>;
 
@@ -28,13 +40,19 @@ export type RespondsMiddleware = Declared<(ctx: Context, next: Next) => Promise<
  * Declares a route's success response; does nothing to the request.
  *
  * @param response - the status, description and body schema (or media type) of a success
- * @returns a pass-through middleware carrying `{ success: response }` as route metadata
+ * @param operation - the summary and description of the operation, and the error statuses it
+ *   gives that the chain does not show
+ * @returns a pass-through middleware carrying `{ success: response, operation }` as route metadata
  * @example
- * router.get('/users/me/', auth, responds({ status: 200, description: 'The user', schema: MeJson }), handler);
+ * router.get('/users/me/', auth, responds({ status: 200, description: 'The user', schema: MeJson }, { summary: 'Read the signed-in user' }), handler);
  */
-export function responds(response: SuccessResponse): RespondsMiddleware {
+export function responds(response: SuccessResponse, operation: Operation): RespondsMiddleware {
   const declared = async (_ctx: Context, next: Next): Promise<void> => {
     await next();
   };
-  return declareRoute(declared, { success: response });
+  const { errors, ...text } = operation;
+  return declareRoute(
+    declared,
+    errors ? { success: response, operation: text, errors } : { success: response, operation: text },
+  );
 }

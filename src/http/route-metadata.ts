@@ -7,7 +7,8 @@
  * @module
  */
 import type { z } from 'zod';
-import type { SuccessResponse } from './responds.js';
+import type { PathParameters, QueryParameters } from './params.js';
+import type { Operation, SuccessResponse } from './responds.js';
 
 /** The key under which a middleware carries its part of the route's metadata. */
 export const ROUTE_METADATA: unique symbol = Symbol('backoffice.routeMetadata');
@@ -20,9 +21,24 @@ export interface RouteMetadata {
   readonly permission?: string;
   /** The zod schema the request body must satisfy. */
   readonly body?: z.ZodType;
+  /** The path parameters of the route (`pathParameters(...)`). */
+  readonly path?: PathParameters;
+  /** The query parameters the route reads (`queryParameters(...)`). */
+  readonly query?: QueryParameters;
   /** What the route answers on success. */
   readonly success?: SuccessResponse;
+  /** The summary and description of the operation (`responds(..., operation)`). */
+  readonly operation?: Operation;
+  /**
+   * Error statuses the route gives that the generator cannot tell from the other parts (a 401 for
+   * bad credentials on a route that does not authenticate, a 405 for `users/me/`); several
+   * middleware may each add theirs.
+   */
+  readonly errors?: readonly ErrorStatus[];
 }
+
+/** The error statuses of the shared `components.responses` of the OpenAPI document. */
+export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 413 | 415 | 429 | 503;
 
 /** A function carrying route metadata under {@link ROUTE_METADATA}. */
 export type Declared<F> = F & { readonly [ROUTE_METADATA]: RouteMetadata };
@@ -62,7 +78,8 @@ export function metadataOf(fn: unknown): RouteMetadata | undefined {
  *
  * @param stack - the route's middleware and handler, in order
  * @returns the merged metadata (`{}` for a chain that declares nothing)
- * @throws Error when two middleware of the chain declare the same part (a wiring bug)
+ * @throws Error when two middleware of the chain declare the same part (a wiring bug); `errors`,
+ *   which several may add to, is their union
  * @example
  * routeMetadata([auth, requirePermission('add_user'), validate(UserCreate), responds(created), handler]);
  */
@@ -70,6 +87,12 @@ export function routeMetadata(stack: readonly unknown[]): RouteMetadata {
   const merged: Record<string, unknown> = {};
   for (const fn of stack) {
     for (const [part, value] of Object.entries(metadataOf(fn) ?? {})) {
+      if (part === 'errors') {
+        merged.errors = [
+          ...new Set([...((merged.errors as ErrorStatus[] | undefined) ?? []), ...(value as ErrorStatus[])]),
+        ];
+        continue;
+      }
       if (part in merged) throw new Error(`a route declares "${part}" twice in its chain`);
       merged[part] = value;
     }

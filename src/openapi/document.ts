@@ -2,23 +2,60 @@
  * The OpenAPI 3.1 document, generated from the API router itself: every route it serves, with what
  * its chain declares as route metadata (`src/http/route-metadata.ts`) — the request body schema of
  * its `validate(schema)`, converted by zod (the same schema that validates requests, so the
- * document and the validation cannot disagree), its success response from `responds(...)`, the
- * permission of its `requirePermission(codename)`, and whether `authenticate()` guards it. Nothing
- * is read from a function's name.
+ * document and the validation cannot disagree), the query parameters of its
+ * `queryParameters(...)` (the only ones its handler can read), its success response, summary and
+ * description from `responds(...)`, the permission of its `requirePermission(codename)`, and
+ * whether `authenticate()` guards it; the error answers follow from these (see
+ * {@link errorStatusesOf}). Nothing is read from a function's name.
  *
  * @module
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import type Router from '@koa/router';
 import { z } from 'zod';
+import { notFound, permissionDenied, serviceUnavailable, throttled } from '../errors.js';
+import { toHttpError } from '../http/error-writer.js';
+import { methodNotAllowed, notAuthenticated, payloadTooLarge, unsupportedMediaType } from '../http/errors.js';
+import { isUnsafeMethod } from '../http/origin.js';
+import type { QueryParameters } from '../http/params.js';
 import type { SuccessResponse } from '../http/responds.js';
-import { routeMetadata, type RouteMetadata } from '../http/route-metadata.js';
+import { routeMetadata, type ErrorStatus, type RouteMetadata } from '../http/route-metadata.js';
+import { projectRoot } from '../paths.js';
+
+/**
+ * The title of the API and its version, `package.json`'s.
+ *
+ * @example
+ * buildOpenApiDocument(router, apiInfo()); // info: { title: 'Backoffice API', version: '0.1.0' }
+ */
+export function apiInfo(): { title: string; version: string } {
+  let version = '0.0.0';
+  try {
+    const manifest = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as {
+      version?: string;
+    };
+    version = manifest.version ?? version;
+  } catch {
+    // a deployment without package.json still serves a document
+  }
+  return { title: 'Backoffice API', version };
+}
 
 /** An OpenAPI 3.1 document (the parts this generator writes are typed; the rest is open). */
 export interface OpenApiDocument {
   /** Always `3.1.0`. */
   readonly openapi: '3.1.0';
-  /** Title, version and description of the API. */
-  readonly info: { readonly title: string; readonly version: string; readonly description?: string };
+  /** Title, version, description and license of the API. */
+  readonly info: {
+    readonly title: string;
+    readonly version: string;
+    readonly description?: string;
+  };
+  /** Where the API is served: the document's own origin. */
+  readonly servers: readonly { readonly url: string; readonly description: string }[];
+  /** The tags of the operations, each with its description. */
+  readonly tags: readonly { readonly name: string; readonly description: string }[];
   /** Path template (`/api/users/{id}/`) → method (`get`, `post`, …) → operation. */
   readonly paths: Record<string, Record<string, unknown>>;
   /** Security schemes, shared responses and schemas. */
@@ -107,17 +144,193 @@ function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): Record<string,
   return jsonSchema;
 }
 
-const ERROR_SCHEMA = {
-  type: 'object',
-  description: 'DRF error body: `detail` (and `code` for token errors), or field errors `{"field": ["message"]}`.',
-  properties: { detail: { type: 'string' }, code: { type: 'string' } },
-  additionalProperties: true,
+/** The OpenAPI parameter objects of a route's declared query parameters. */
+function queryParametersOf(query: QueryParameters): Record<string, unknown>[] {
+  return Object.entries(query).map(([name, parameter]) => ({
+    name,
+    in: 'query',
+    required: false,
+    description: parameter.description,
+    schema: requestJsonSchema(parameter.schema),
+    ...(parameter.commaSeparated ? { style: 'form', explode: false } : {}),
+  }));
+}
+
+/** Methods whose requests carry a body: the JSON parser answers 400, 413 and 415 for them. */
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+
+/**
+ * The error statuses a route can answer, from what its chain declares: 400 for a body (or a text
+ * query parameter, which refuses NUL), 401 when it authenticates, 403 for a permission or an
+ * unsafe method with cookie credentials (the origin check), 404 for a path parameter or a page
+ * number, 413 and 415 for a body, 429 unless it is a health check (never throttled), 503 when it
+ * uses the database (credentials, a body, a page of rows), plus what the chain adds under `errors`.
+ *
+ * @param route - a route of {@link routesOf}
+ * @returns the statuses, ascending
+ * @example
+ * errorStatusesOf(route); // [401, 403, 404, 429, 503] for GET /api/users/{id}/
+ */
+export function errorStatusesOf(route: RouteInfo): ErrorStatus[] {
+  const { authenticated, permission, body, query = {}, errors = [] } = route.metadata;
+  const statuses = new Set<ErrorStatus>(errors);
+  const hasBody = body !== undefined || BODY_METHODS.has(route.method);
+  const pathParameters = /[:*]\w/.test(route.path);
+  if (hasBody || Object.values(query).some((parameter) => parameter.text)) statuses.add(400);
+  if (authenticated) statuses.add(401);
+  if (permission !== undefined || (authenticated && isUnsafeMethod(route.method))) statuses.add(403);
+  if (pathParameters || 'page' in query) statuses.add(404);
+  if (hasBody) {
+    statuses.add(413);
+    statuses.add(415);
+  }
+  if (!route.path.startsWith('/api/health/')) statuses.add(429);
+  if (authenticated || hasBody || 'page' in query) statuses.add(503);
+  return [...statuses].sort((a, b) => a - b);
+}
+
+/** The shared response of each error status, by name under `components.responses`. */
+export const ERROR_RESPONSES: Readonly<Record<ErrorStatus, string>> = {
+  400: 'ValidationError',
+  401: 'NotAuthenticated',
+  403: 'PermissionDenied',
+  404: 'NotFound',
+  405: 'MethodNotAllowed',
+  413: 'PayloadTooLarge',
+  415: 'UnsupportedMediaType',
+  429: 'Throttled',
+  503: 'ServiceUnavailable',
 };
 
-const errorResponse = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-});
+const DETAIL_SCHEMA = {
+  type: 'object',
+  description: 'A DRF error: `detail`, and for token errors `code` (and `messages` for an access token).',
+  properties: {
+    detail: { type: 'string' },
+    code: { type: 'string', examples: ['token_not_valid'] },
+    messages: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { token_class: { type: 'string' }, token_type: { type: 'string' }, message: { type: 'string' } },
+      },
+    },
+  },
+  required: ['detail'],
+  additionalProperties: false,
+};
+
+const FIELD_ERRORS_SCHEMA = {
+  type: 'object',
+  description:
+    "DRF's field errors: each field that failed, with its messages; `non_field_errors` for the body as a whole. A nested field (a list) maps its positions to their messages.",
+  additionalProperties: {
+    anyOf: [
+      { type: 'array', items: { type: 'string' } },
+      { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } },
+    ],
+  },
+};
+
+const HEADERS = {
+  'WWW-Authenticate': {
+    description: "simplejwt's challenge.",
+    schema: { type: 'string', examples: [notAuthenticated().headers['WWW-Authenticate']] },
+  },
+  'Retry-After': {
+    description: 'Seconds until the next request is allowed.',
+    schema: { type: 'integer', minimum: 0, examples: [60] },
+  },
+  Allow: {
+    description: 'The methods the path serves.',
+    schema: { type: 'string', examples: ['GET, PATCH, HEAD, OPTIONS'] },
+  },
+};
+
+/** An error response whose body is `{"detail": …}`, with its example (a real answer's body). */
+function detailResponse(
+  description: string,
+  example: Record<string, unknown>,
+  headers?: Record<string, unknown>,
+): Record<string, unknown> {
+  return {
+    description,
+    ...(headers ? { headers } : {}),
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/Detail' }, example } },
+  };
+}
+
+/**
+ * The shared error responses, each with its body schema, its headers and an example built by the
+ * code that writes the real answer (the tests hold real answers to both).
+ */
+function errorComponents(): Record<string, unknown> {
+  const headerRef = (name: keyof typeof HEADERS) => ({ $ref: `#/components/headers/${name}` });
+  return {
+    ValidationError: {
+      description:
+        'Invalid input: field errors (`{"field": ["message"]}`, `non_field_errors`), or `{"detail": "JSON parse error - …"}` for a body that is not JSON.',
+      content: {
+        'application/json': {
+          schema: { anyOf: [{ $ref: '#/components/schemas/FieldErrors' }, { $ref: '#/components/schemas/Detail' }] },
+          example: { username: ['This field is required.'], password: ['This field is required.'] },
+        },
+      },
+    },
+    NotAuthenticated: detailResponse(
+      'No credentials, or a token that is invalid, expired or revoked (then with `code: "token_not_valid"`).',
+      notAuthenticated().body,
+      { 'WWW-Authenticate': headerRef('WWW-Authenticate') },
+    ),
+    PermissionDenied: detailResponse(
+      'Authenticated, but without the permission; or a write with cookie credentials from an origin not allowed.',
+      toHttpError(permissionDenied()).body,
+    ),
+    NotFound: detailResponse(
+      'No such object, or a page past the last (`Invalid page.`).',
+      toHttpError(notFound()).body,
+    ),
+    MethodNotAllowed: detailResponse('The path does not serve this method.', methodNotAllowed('PUT').body, {
+      Allow: headerRef('Allow'),
+    }),
+    PayloadTooLarge: detailResponse(
+      'The body is over the limit (1 MiB of JSON, `UPLOAD_MAX_BYTES` for a file).',
+      payloadTooLarge().body,
+    ),
+    UnsupportedMediaType: detailResponse(
+      'The body is not JSON (nor `multipart/form-data` where a file is uploaded).',
+      unsupportedMediaType('text/plain').body,
+    ),
+    Throttled: detailResponse('Too many requests (`THROTTLE_*` rates).', toHttpError(throttled(60)).body, {
+      'Retry-After': headerRef('Retry-After'),
+    }),
+    ServiceUnavailable: detailResponse(
+      'The database or the object store does not answer.',
+      toHttpError(serviceUnavailable()).body,
+    ),
+  };
+}
+
+/** The tags of the document: the first path segment after `/api/`, described. */
+const TAGS: Readonly<Record<string, string>> = {
+  token: 'Logging in and out with simplejwt tokens: a pair in the body, and the same in HttpOnly cookies.',
+  'password-reset': 'Password reset by an emailed link.',
+  users: 'The signed-in user, and user management for holders of the user permissions.',
+  groups: 'Groups (roles) and the permissions they grant.',
+  permissions: 'The permissions that exist.',
+  files: 'Uploaded files: upload, list, download, delete.',
+  media: 'Signed, expiring download URLs of the local folder store.',
+  health: 'Health checks and the liveness and readiness probes; never throttled.',
+  schema: 'This OpenAPI document.',
+  docs: "Swagger UI, the counterpart of DRF's browsable API.",
+};
+
+/** The tag of a route: its first path segment after `/api/`. */
+function tagOf(route: RouteInfo): string {
+  const tag = route.path.split('/')[2] ?? '';
+  if (!Object.hasOwn(TAGS, tag)) throw new Error(`${route.method} ${route.path}: no tag "${tag}" in TAGS`);
+  return tag;
+}
 
 /**
  * Builds the OpenAPI document of a router.
@@ -133,32 +346,45 @@ const errorResponse = (description: string) => ({
  */
 export function buildOpenApiDocument(router: Router, info: { title: string; version: string }): OpenApiDocument {
   const paths: Record<string, Record<string, unknown>> = {};
+  const tags = new Set<string>();
   for (const route of routesOf(router)) {
     const method = route.method.toLowerCase();
     const template = openApiPath(route.path);
-    const parameters = [...template.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({
-      name,
-      in: 'path',
-      required: true,
-      schema: { type: 'string' },
-    }));
-    const { authenticated = false, permission, body } = route.metadata;
-    const guarded = permission !== undefined;
+    const parameters: Record<string, unknown>[] = [...template.matchAll(/\{(\w+)\}/g)].map(([, name]) => {
+      const declared = route.metadata.path?.[name!];
+      if (!declared) throw new Error(`${route.method} ${route.path}: no pathParameters(...) declares "${name}"`);
+      return {
+        name,
+        in: 'path',
+        required: true,
+        description: declared.description,
+        schema: requestJsonSchema(declared.schema),
+      };
+    });
+    if (route.metadata.query) parameters.push(...queryParametersOf(route.metadata.query));
+    const { authenticated = false, permission, body, operation: text } = route.metadata;
     const success = successOf(route);
+    if (!text) throw new Error(`${route.method} ${route.path}: responds(...) gives no summary`);
 
     const responses: Record<string, unknown> = { [String(success.status)]: successResponse(success) };
-    if (body) responses['400'] = { $ref: '#/components/responses/ValidationError' };
-    if (authenticated) responses['401'] = { $ref: '#/components/responses/NotAuthenticated' };
-    if (guarded) responses['403'] = { $ref: '#/components/responses/PermissionDenied' };
-    if (parameters.length) responses['404'] = { $ref: '#/components/responses/NotFound' };
+    for (const other of text.others ?? []) responses[String(other.status)] = successResponse(other);
+    for (const status of errorStatusesOf(route))
+      responses[String(status)] ??= { $ref: `#/components/responses/${ERROR_RESPONSES[status]}` };
 
+    const tag = tagOf(route);
+    tags.add(tag);
+    const description = [
+      text.description,
+      permission ? `Requires the \`${permission}\` permission (a superuser holds every one).` : undefined,
+    ].filter(Boolean);
     const operation: Record<string, unknown> = {
       operationId: `${method}${route.path.replace(/[^A-Za-z0-9]+/g, '_').replace(/_$/, '')}`,
-      tags: [route.path.split('/')[2] ?? 'api'],
+      summary: text.summary,
+      ...(description.length ? { description: description.join('\n\n') } : {}),
+      tags: [tag],
       security: authenticated ? [{ bearerAuth: [] }, { cookieAuth: [] }] : [],
       responses,
     };
-    if (permission) operation.description = `Requires the \`${permission}\` permission (a superuser holds every one).`;
     if (parameters.length) operation.parameters = parameters;
     if (body) {
       const schema = requestJsonSchema(body);
@@ -175,23 +401,31 @@ export function buildOpenApiDocument(router: Router, info: { title: string; vers
     info: {
       ...info,
       description:
-        'DRF-compatible REST API. Authenticate with `Authorization: Bearer <access>` or the `access_token` cookie set by `POST /api/token/`.',
+        'DRF-compatible REST API. Authenticate with `Authorization: Bearer <access>` or the `access_token` cookie set by `POST /api/token/`. Paths end with a slash, as Django routes them.',
     },
+    servers: [{ url: '/', description: 'The server that serves this document (paths start with `/api/`).' }],
+    tags: Object.entries(TAGS)
+      .filter(([name]) => tags.has(name))
+      .map(([name, description]) => ({ name, description })),
     paths,
     components: {
       securitySchemes: {
-        bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
-        cookieAuth: { type: 'apiKey', in: 'cookie', name: 'access_token' },
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'The `access` token of `POST /api/token/`.',
+        },
+        cookieAuth: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'access_token',
+          description: 'The HttpOnly cookie `POST /api/token/` sets; writes must pass the origin check.',
+        },
       },
-      schemas: { Error: ERROR_SCHEMA },
-      responses: {
-        ValidationError: errorResponse(
-          'Invalid input: field errors, `non_field_errors`, or `{"detail": "JSON parse error - …"}`.',
-        ),
-        NotAuthenticated: errorResponse('No credentials, or a token that is invalid, expired or revoked.'),
-        PermissionDenied: errorResponse('Authenticated, but without the permission (or a failed origin check).'),
-        NotFound: errorResponse('`{"detail": "Not found."}`'),
-      },
+      schemas: { Detail: DETAIL_SCHEMA, FieldErrors: FIELD_ERRORS_SCHEMA },
+      headers: HEADERS,
+      responses: errorComponents(),
     },
   };
 }

@@ -9,11 +9,12 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import Router from '@koa/router';
+import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { notFound } from '../errors.js';
+import { pathParameters } from '../http/params.js';
 import { responds } from '../http/responds.js';
-import { projectRoot } from '../paths.js';
-import { buildOpenApiDocument, type OpenApiDocument } from './document.js';
+import { apiInfo, buildOpenApiDocument, type OpenApiDocument } from './document.js';
 
 const SWAGGER_UI_DIR = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 
@@ -59,17 +60,6 @@ const ASSETS: Readonly<Record<string, { type: string; file?: string; text?: stri
   'init.js': { type: 'text/javascript; charset=utf-8', text: INIT_SCRIPT },
 };
 
-function apiVersion(): string {
-  try {
-    return (
-      (JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version?: string }).version ??
-      '0.0.0'
-    );
-  } catch {
-    return '0.0.0';
-  }
-}
-
 /**
  * The schema and docs router, mounted under `/api`; empty when `BROWSABLE_API` is off.
  *
@@ -86,9 +76,16 @@ export function openApiRoutes(deps: Deps, api: () => Router): Router {
 
   router.get(
     '/schema/',
-    responds({ status: 200, description: 'This document.', mediaType: 'application/vnd.oai.openapi+json;version=3.1' }),
+    responds(
+      { status: 200, description: 'This document.', mediaType: 'application/vnd.oai.openapi+json;version=3.1' },
+      {
+        summary: 'Read the OpenAPI document',
+        description:
+          'This document, as JSON. Absent (404) with `BROWSABLE_API=false`; the same document is published as `openapi.json` with the documentation.',
+      },
+    ),
     (ctx) => {
-      document ??= buildOpenApiDocument(api(), { title: 'Backoffice API', version: apiVersion() });
+      document ??= buildOpenApiDocument(api(), apiInfo());
       ctx.type = 'application/vnd.oai.openapi+json;version=3.1';
       ctx.body = JSON.stringify(document);
     },
@@ -96,7 +93,10 @@ export function openApiRoutes(deps: Deps, api: () => Router): Router {
 
   router.get(
     '/docs/',
-    responds({ status: 200, description: 'Swagger UI for this document.', mediaType: 'text/html' }),
+    responds(
+      { status: 200, description: 'Swagger UI for this document.', mediaType: 'text/html' },
+      { summary: 'Open Swagger UI' },
+    ),
     (ctx) => {
       ctx.type = 'text/html; charset=utf-8';
       ctx.body = PAGE;
@@ -105,7 +105,13 @@ export function openApiRoutes(deps: Deps, api: () => Router): Router {
 
   router.get(
     '/docs/:asset/',
-    responds({ status: 200, description: 'A file of Swagger UI (script or style sheet).', mediaType: 'text/*' }),
+    pathParameters({
+      asset: { description: 'The name of the file.', schema: z.enum(Object.keys(ASSETS) as [string, ...string[]]) },
+    }),
+    responds(
+      { status: 200, description: 'A file of Swagger UI (script or style sheet).', mediaType: 'text/*' },
+      { summary: 'Read a file of Swagger UI' },
+    ),
     (ctx) => {
       const asset = Object.hasOwn(ASSETS, ctx.params.asset ?? '') ? ASSETS[ctx.params.asset!] : undefined;
       if (!asset) throw notFound();

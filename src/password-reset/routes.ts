@@ -32,11 +32,18 @@ export function passwordResetRoutes(deps: Deps): Router {
       await next();
     },
     validate(PasswordResetRequest),
-    responds({
-      status: 200,
-      description: 'Always the same answer, whether or not an account has this address; the link leaves by email.',
-      schema: DetailJson,
-    }),
+    responds(
+      {
+        status: 200,
+        description: 'Always the same answer, whether or not an account has this address; the link leaves by email.',
+        schema: DetailJson,
+      },
+      {
+        summary: 'Request a password reset',
+        description:
+          'Sends a reset link to the address when an active account has it; the answer is the same either way. Throttled per address and per email.',
+      },
+    ),
     async (ctx) => {
       const { email } = validatedBody(ctx, PasswordResetRequest);
       // Counted under a digest: the throttle store holds no addresses.
@@ -50,11 +57,17 @@ export function passwordResetRoutes(deps: Deps): Router {
   router.post(
     '/password-reset/confirm/',
     validate(PasswordResetConfirm),
-    responds({
-      status: 200,
-      description: 'The password is set; every session of the user is logged out.',
-      schema: DetailJson,
-    }),
+    responds(
+      {
+        status: 200,
+        description: 'The password is set; every session of the user is logged out.',
+        schema: DetailJson,
+      },
+      {
+        summary: 'Confirm a password reset',
+        description: 'Sets the new password with the `uid` and `token` of the emailed link.',
+      },
+    ),
     async (ctx) => {
       await confirmPasswordReset(deps, validatedBody(ctx, PasswordResetConfirm));
       ctx.body = { detail: RESET_DONE };

@@ -8,7 +8,8 @@ import { authenticate } from '../auth/authenticate.js';
 import type { Deps } from '../deps.js';
 import { Permission } from '../db/models.js';
 import { z } from 'zod';
-import { pageOf, paginate } from '../http/pagination.js';
+import { PAGINATION, pageOf, paginate } from '../http/pagination.js';
+import { queryParameters } from '../http/params.js';
 import { responds } from '../http/responds.js';
 import { requirePermission } from './guard.js';
 
@@ -30,11 +31,15 @@ export function permissionRoutes(deps: Deps): Router {
     '/permissions/',
     authenticate(deps),
     requirePermission('view_permission'),
-    responds({
-      status: 200,
-      description: 'A page of permissions, by model and codename.',
-      schema: pageOf(PermissionJson),
-    }),
+    queryParameters(PAGINATION),
+    responds(
+      {
+        status: 200,
+        description: 'A page of permissions, by model and codename.',
+        schema: pageOf(PermissionJson),
+      },
+      { summary: 'List permissions', description: 'Every permission that exists, to build role editors from.' },
+    ),
     async (ctx) => {
       const query = Permission.query(deps.knex)
         .select('id', 'name', 'codename', 'model')

@@ -4,7 +4,7 @@
  * @module
  */
 import Router from '@koa/router';
-import type { Context, Middleware } from 'koa';
+import type { Context, Middleware, Next } from 'koa';
 import { z } from 'zod';
 import { authenticate, currentUser } from '../auth/authenticate.js';
 import { NoticedCache } from '../db/noticed-cache.js';
@@ -12,9 +12,10 @@ import type { Deps } from '../deps.js';
 import { notFound } from '../errors.js';
 import { methodNotAllowed } from '../http/errors.js';
 import { apiOrigin } from '../http/origin.js';
-import { pageOf, paginate } from '../http/pagination.js';
-import { idParam, optionalIdParam, queryParam } from '../http/params.js';
+import { PAGINATION, pageOf, paginate } from '../http/pagination.js';
+import { idParam, optionalIdParam, queryParam, queryParameters, INTEGER_ID } from '../http/params.js';
 import { responds } from '../http/responds.js';
+import { declareRoute } from '../http/route-metadata.js';
 import { validate, validatedBody } from '../http/validate.js';
 import { requirePermission } from '../permissions/guard.js';
 import { MeJson, presentUser, UserJson, type UserRow } from './presenter.js';
@@ -28,12 +29,42 @@ import {
   updateProfile,
   updateUser,
   userFieldErrors,
+  USER_ORDERING_FIELDS,
   usersQuery,
   type UserFilters,
 } from './service.js';
 
 /** `POST /api/users/{id}/logout-all/`: how many tokens the logout blacklisted. */
 const LogoutAllJson = z.strictObject({ blacklisted: z.number().int().nonnegative() });
+
+/**
+ * The query parameters of `GET /api/users/`, read as DRF reads them: `search` drops NUL characters
+ * (`SearchFilter`), `ordering` ignores unknown fields and `is_active` an unknown value, and
+ * `group`, a django-filter text field, refuses NUL with a 400.
+ */
+const USER_LIST_QUERY = queryParameters({
+  ...PAGINATION,
+  search: {
+    description:
+      'Terms separated by spaces or commas; a user matches when each term is in its username, email, first or last name (case-insensitive).',
+    schema: z.string(),
+  },
+  ordering: {
+    description:
+      'Fields to sort by, comma-separated, `-` before a field for descending; unknown fields are ignored. Ties are broken by `id`.',
+    schema: z.array(z.enum([...USER_ORDERING_FIELDS, ...USER_ORDERING_FIELDS.map((field) => `-${field}` as const)])),
+    commaSeparated: true,
+  },
+  is_active: {
+    description: 'Only active (`true`) or inactive (`false`) users; any other value is ignored.',
+    schema: z.boolean(),
+  },
+  group: {
+    description: 'Only members of the group of this name.',
+    schema: z.string(),
+    text: true,
+  },
+});
 
 /** The users router, mounted under `/api`. */
 export function userRoutes(deps: Deps): Router {
@@ -44,7 +75,13 @@ export function userRoutes(deps: Deps): Router {
   router.get(
     '/users/me/',
     auth,
-    responds({ status: 200, description: 'The signed-in user.', schema: MeJson }),
+    responds(
+      { status: 200, description: 'The signed-in user.', schema: MeJson },
+      {
+        summary: 'Read the signed-in user',
+        description: 'The user with its groups and the codenames of every permission it holds.',
+      },
+    ),
     (ctx) => {
       const user = currentUser(ctx);
       ctx.body = presentUser(user, { permissions: user.permissions });
@@ -55,7 +92,13 @@ export function userRoutes(deps: Deps): Router {
     '/users/me/',
     auth,
     validate(ProfilePatch),
-    responds({ status: 200, description: 'The signed-in user, changed.', schema: MeJson }),
+    responds(
+      { status: 200, description: 'The signed-in user, changed.', schema: MeJson },
+      {
+        summary: 'Change the signed-in user',
+        description: 'Changes the own profile fields (names, email); other fields are refused.',
+      },
+    ),
     async (ctx) => {
       const me = currentUser(ctx);
       const user = await updateProfile(knex, me.id, validatedBody(ctx, ProfilePatch));
@@ -67,7 +110,14 @@ export function userRoutes(deps: Deps): Router {
     '/users/me/password/',
     auth,
     validate(PasswordChange),
-    responds({ status: 204, description: "Changed; the user's other sessions are logged out." }),
+    responds(
+      { status: 204, description: "Changed; the user's other sessions are logged out." },
+      {
+        summary: 'Change the own password',
+        description:
+          'Checks the old password and the password validators; every other session of the user is logged out.',
+      },
+    ),
     async (ctx) => {
       await changePassword(knex, currentUser(ctx).id, ctx.state.sessionId ?? null, validatedBody(ctx, PasswordChange));
       ctx.status = 204;
@@ -87,7 +137,11 @@ export function userRoutes(deps: Deps): Router {
     '/users/',
     auth,
     requirePermission('view_user'),
-    responds({ status: 200, description: 'A page of users.', schema: pageOf(UserJson) }),
+    USER_LIST_QUERY,
+    responds(
+      { status: 200, description: 'A page of users.', schema: pageOf(UserJson) },
+      { summary: 'List users', description: 'Paginated, searchable, filterable by activity and group, and orderable.' },
+    ),
     async (ctx) => {
       // The links to the next and previous pages carry the origin.
       const key = `${apiOrigin(ctx)}${ctx.originalUrl}`;
@@ -112,7 +166,14 @@ export function userRoutes(deps: Deps): Router {
     auth,
     requirePermission('add_user'),
     validate(UserCreate, checked),
-    responds({ status: 201, description: 'The user created.', schema: UserJson }),
+    responds(
+      { status: 201, description: 'The user created.', schema: UserJson },
+      {
+        summary: 'Create a user',
+        description:
+          'Checks every field at once, the password validators included; the groups granted must not exceed what the actor holds.',
+      },
+    ),
     async (ctx) => {
       ctx.status = 201;
       ctx.body = presentUser(await createUser(knex, currentUser(ctx), validatedBody(ctx, UserCreate)));
@@ -121,9 +182,10 @@ export function userRoutes(deps: Deps): Router {
 
   router.get(
     '/users/:id/',
+    INTEGER_ID,
     auth,
     requirePermission('view_user'),
-    responds({ status: 200, description: 'The user.', schema: UserJson }),
+    responds({ status: 200, description: 'The user.', schema: UserJson }, { summary: 'Read a user' }),
     async (ctx) => {
       const user = await findUser(knex, idParam(ctx));
       if (!user) throw notFound();
@@ -133,11 +195,15 @@ export function userRoutes(deps: Deps): Router {
 
   router.put(
     '/users/:id/',
+    INTEGER_ID,
     auth,
     notMe,
     requirePermission('change_user'),
     validate(UserReplace, checked),
-    responds({ status: 200, description: 'The user, changed.', schema: UserJson }),
+    responds(
+      { status: 200, description: 'The user, changed.', schema: UserJson },
+      { summary: 'Replace a user', description: 'Every writable field; `me` is not a user id here (405).' },
+    ),
     async (ctx) => {
       ctx.body = presentUser(await updateUser(knex, currentUser(ctx), idParam(ctx), validatedBody(ctx, UserReplace)));
     },
@@ -145,10 +211,14 @@ export function userRoutes(deps: Deps): Router {
 
   router.patch(
     '/users/:id/',
+    INTEGER_ID,
     auth,
     requirePermission('change_user'),
     validate(UserPatch, checked),
-    responds({ status: 200, description: 'The user, changed.', schema: UserJson }),
+    responds(
+      { status: 200, description: 'The user, changed.', schema: UserJson },
+      { summary: 'Change a user', description: 'The fields sent; a password sent is validated and hashed.' },
+    ),
     async (ctx) => {
       ctx.body = presentUser(await updateUser(knex, currentUser(ctx), idParam(ctx), validatedBody(ctx, UserPatch)));
     },
@@ -156,10 +226,14 @@ export function userRoutes(deps: Deps): Router {
 
   router.delete(
     '/users/:id/',
+    INTEGER_ID,
     auth,
     notMe,
     requirePermission('delete_user'),
-    responds({ status: 204, description: 'Deleted.' }),
+    responds(
+      { status: 204, description: 'Deleted.' },
+      { summary: 'Delete a user', description: 'Not oneself; `me` is not a user id here (405).' },
+    ),
     async (ctx) => {
       await deleteUser(knex, currentUser(ctx), idParam(ctx));
       ctx.status = 204;
@@ -168,9 +242,13 @@ export function userRoutes(deps: Deps): Router {
 
   router.post(
     '/users/:id/logout-all/',
+    INTEGER_ID,
     auth,
     requirePermission('blacklist_token'),
-    responds({ status: 200, description: 'How many tokens were blacklisted.', schema: LogoutAllJson }),
+    responds(
+      { status: 200, description: 'How many tokens were blacklisted.', schema: LogoutAllJson },
+      { summary: 'Log a user out everywhere', description: 'Blacklists every outstanding refresh token of the user.' },
+    ),
     async (ctx) => {
       ctx.body = { blacklisted: await logoutEverywhere(knex, currentUser(ctx), idParam(ctx)) };
     },
@@ -183,22 +261,21 @@ export function userRoutes(deps: Deps): Router {
  * DRF routes `users/me/` ahead of `users/{pk}/`, so PUT or DELETE on it is 405 (once authenticated:
  * DRF checks permissions before it looks for the method), not a lookup of a user called "me".
  */
-const notMe: Middleware = (ctx, next) => {
-  if (ctx.params.id !== 'me') return next();
-  ctx.set('Allow', 'GET, PATCH, HEAD, OPTIONS');
-  throw methodNotAllowed(ctx.method);
-};
+const notMe: Middleware = declareRoute(
+  (ctx: Context, next: Next) => {
+    if (ctx.params.id !== 'me') return next();
+    ctx.set('Allow', 'GET, PATCH, HEAD, OPTIONS');
+    throw methodNotAllowed(ctx.method);
+  },
+  { errors: [405] },
+);
 
-/**
- * The list's filters, read as DRF reads them: `search` drops NUL characters (`SearchFilter`),
- * `ordering` ignores unknown fields and `is_active` an unknown value, and `group`, a django-filter
- * text field, refuses NUL with a 400.
- */
+/** The list's filters, as {@link USER_LIST_QUERY} declares them. */
 function userFilters(ctx: Context): UserFilters {
   return {
     search: queryParam(ctx, 'search'),
     ordering: queryParam(ctx, 'ordering'),
     is_active: queryParam(ctx, 'is_active'),
-    group: queryParam(ctx, 'group', { text: true }),
+    group: queryParam(ctx, 'group'),
   };
 }

@@ -32,7 +32,8 @@ export interface UserFilters {
 
 const DUPLICATE_USERNAME = 'A user with that username already exists.';
 const WRONG_OLD_PASSWORD = 'Your old password was entered incorrectly. Please enter it again.';
-const ORDERING_FIELDS = new Set([
+/** The fields `GET /api/users/?ordering=` sorts by (`-` before one for descending). */
+export const USER_ORDERING_FIELDS = [
   'id',
   'username',
   'email',
@@ -42,7 +43,8 @@ const ORDERING_FIELDS = new Set([
   'last_login',
   'is_active',
   'is_staff',
-]);
+] as const;
+const ORDERING_FIELDS = new Set<string>(USER_ORDERING_FIELDS);
 const SEARCH_FIELDS = ['u.username', 'u.email', 'u.first_name', 'u.last_name'];
 const TRUE = new Set(['true', 'True', '1']);
 const FALSE = new Set(['false', 'False', '0']);
