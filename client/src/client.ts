@@ -5,10 +5,11 @@
  *
  * @module
  */
-import createFetchClient, { type Client } from 'openapi-fetch';
+import createFetchClient from 'openapi-fetch';
 import { DrfError } from './errors.js';
 import { browserCrossTab, RefreshCoordinator, type CrossTab } from './refresh.js';
 import type { paths } from './schema.js';
+import { typedApi, type TypedApi } from './typed-api.js';
 
 /** A token pair as `POST /api/token/` answers it. */
 export interface TokenPair {
@@ -53,8 +54,8 @@ export interface BackofficeClientOptions {
 
 /** The typed API and the session around it. */
 export interface BackofficeClient {
-  /** The typed openapi-fetch client: `api.GET('/api/users/', { params: { query: { search } } })`. */
-  readonly api: Client<paths>;
+  /** The typed API (openapi-fetch): `api.GET('/api/users/', { params: { query: { search } } })`. */
+  readonly api: TypedApi;
   /**
    * Logs in with `POST /api/token/` (never retried).
    *
@@ -147,7 +148,7 @@ export function createBackofficeClient(options: BackofficeClientOptions): Backof
   }
 
   return {
-    api: createFetchClient<paths>({ baseUrl, credentials, fetch: sendWithRefresh }),
+    api: typedApi(createFetchClient<paths>({ baseUrl, credentials, fetch: sendWithRefresh })),
 
     async login(credentials) {
       const { data, response, error } = await plain.POST('/api/token/', { body: credentials });

@@ -24,4 +24,13 @@ export {
   type LockManagerLike,
   type ChannelLike,
 } from './refresh.js';
+export {
+  typedApi,
+  type TypedApi,
+  type TypedMethod,
+  type ApiMethod,
+  type ApiPath,
+  type ApiInit,
+  type ApiResult,
+} from './typed-api.js';
 export type { paths, components, operations } from './schema.js';
