@@ -99,7 +99,10 @@ export function createBackofficeClient(options: BackofficeClientOptions): Backof
   };
 
   // Token calls go straight out: not retried, and not waiting on the refresh they may be part of.
-  const plain = createFetchClient<paths>({ baseUrl, credentials, fetch: send });
+  // DRF reads a list parameter (`ordering`) comma-separated, as the document declares it (`style:
+  // form`, `explode: false`); openapi-fetch would repeat the name by default.
+  const querySerializer = { array: { style: 'form', explode: false } } as const;
+  const plain = createFetchClient<paths>({ baseUrl, credentials, fetch: send, querySerializer });
 
   async function sendRefresh(): Promise<boolean> {
     if (bearer) {
@@ -148,7 +151,7 @@ export function createBackofficeClient(options: BackofficeClientOptions): Backof
   }
 
   return {
-    api: typedApi(createFetchClient<paths>({ baseUrl, credentials, fetch: sendWithRefresh })),
+    api: typedApi(createFetchClient<paths>({ baseUrl, credentials, fetch: sendWithRefresh, querySerializer })),
 
     async login(credentials) {
       const { data, response, error } = await plain.POST('/api/token/', { body: credentials });

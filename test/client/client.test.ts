@@ -48,7 +48,7 @@ describe('client package against the real server (Bearer mode)', function () {
     const client = await loggedIn();
     for (const username of ['alice', 'alina', 'bob']) await makeUser({ username });
     const page = await unwrap(
-      client.api.GET('/api/users/', { params: { query: { search: 'ali', ordering: '-username', page_size: 1 } } }),
+      client.api.GET('/api/users/', { params: { query: { search: 'ali', ordering: ['-username'], page_size: 1 } } }),
     );
     expect(page.count).to.equal(2);
     expect(page.results.map((u) => u.username)).to.deep.equal(['alina']);

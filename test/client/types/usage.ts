@@ -10,11 +10,11 @@ const client = createBackofficeClient({ auth: 'cookie' });
 /** Right usage: compiles. */
 export async function rightUsage() {
   const page = await unwrap(
-    client.api.GET('/api/users/', { params: { query: { search: 'ann', ordering: '-username', page_size: 50 } } }),
+    client.api.GET('/api/users/', { params: { query: { search: 'ann', ordering: ['-username'], page_size: 50 } } }),
   );
   const names: string[] = page.results.map((user) => user.username);
   await client.api.POST('/api/users/', { body: { username: 'ann', password: 'correct-Horse-battery-9' } });
-  await client.api.GET('/api/users/{id}/', { params: { path: { id: '1' } } });
+  await client.api.GET('/api/users/{id}/', { params: { path: { id: 1 } } });
   await client.login({ username: 'ann', password: 'secret' });
   return names;
 }
