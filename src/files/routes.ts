@@ -106,7 +106,11 @@ export function fileRoutes(deps: Deps): Router {
         description: "The file's bytes, as an attachment with its own content type.",
         mediaType: '*/*',
       },
-      { summary: 'Download a file' },
+      {
+        summary: 'Download a file',
+        description:
+          'The bytes, streamed from the store, as an attachment (`Content-Disposition` with the file name) in the type it was uploaded with.',
+      },
     ),
     async (ctx) => {
       const file = await findVisibleFile(knex, currentUser(ctx), uuidParam(ctx));

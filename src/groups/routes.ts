@@ -28,7 +28,13 @@ export function groupRoutes(deps: Deps): Router {
     auth,
     requirePermission('view_group'),
     queryParameters(PAGINATION),
-    responds({ status: 200, description: 'A page of groups.', schema: pageOf(GroupJson) }, { summary: 'List groups' }),
+    responds(
+      { status: 200, description: 'A page of groups.', schema: pageOf(GroupJson) },
+      {
+        summary: 'List groups',
+        description: 'Paginated, in the order they were created; each group with the codenames of its permissions.',
+      },
+    ),
     async (ctx) => {
       ctx.body = await paginate(ctx, groupsQuery(knex), (row: GroupRow) => presentGroup(row));
     },
@@ -60,7 +66,10 @@ export function groupRoutes(deps: Deps): Router {
     INTEGER_ID,
     auth,
     requirePermission('view_group'),
-    responds({ status: 200, description: 'The group.', schema: GroupJson }, { summary: 'Read a group' }),
+    responds(
+      { status: 200, description: 'The group.', schema: GroupJson },
+      { summary: 'Read a group', description: 'The group with the codenames of its permissions.' },
+    ),
     async (ctx) => {
       const group = await findGroup(knex, idParam(ctx));
       if (!group) throw notFound();
@@ -74,7 +83,13 @@ export function groupRoutes(deps: Deps): Router {
     auth,
     requirePermission('change_group'),
     validate(GroupWrite, checked),
-    responds({ status: 200, description: 'The group, changed.', schema: GroupJson }, { summary: 'Replace a group' }),
+    responds(
+      { status: 200, description: 'The group, changed.', schema: GroupJson },
+      {
+        summary: 'Replace a group',
+        description: 'Its name and its whole set of permissions; the actor must hold every permission it grants.',
+      },
+    ),
     async (ctx) => {
       ctx.body = presentGroup(await updateGroup(knex, currentUser(ctx), idParam(ctx), validatedBody(ctx, GroupWrite)));
     },
@@ -86,7 +101,10 @@ export function groupRoutes(deps: Deps): Router {
     auth,
     requirePermission('change_group'),
     validate(GroupPatch, checked),
-    responds({ status: 200, description: 'The group, changed.', schema: GroupJson }, { summary: 'Change a group' }),
+    responds(
+      { status: 200, description: 'The group, changed.', schema: GroupJson },
+      { summary: 'Change a group', description: 'The fields sent; the actor must hold every permission it grants.' },
+    ),
     async (ctx) => {
       ctx.body = presentGroup(await updateGroup(knex, currentUser(ctx), idParam(ctx), validatedBody(ctx, GroupPatch)));
     },
@@ -97,7 +115,10 @@ export function groupRoutes(deps: Deps): Router {
     INTEGER_ID,
     auth,
     requirePermission('delete_group'),
-    responds({ status: 204, description: 'Deleted; its members lose what it granted.' }, { summary: 'Delete a group' }),
+    responds(
+      { status: 204, description: 'Deleted; its members lose what it granted.' },
+      { summary: 'Delete a group', description: 'Its members lose the permissions it granted.' },
+    ),
     async (ctx) => {
       await deleteGroup(knex, idParam(ctx));
       ctx.status = 204;

@@ -153,7 +153,11 @@ export function healthRoutes({ checks, readinessChecks, readiness }: HealthRoute
         description: 'The process serves (liveness probe; checks no dependency).',
         schema: LiveJson,
       },
-      { summary: 'Liveness probe' },
+      {
+        summary: 'Liveness probe',
+        description:
+          'Answers while the process serves; checks no dependency, so a database outage does not restart it.',
+      },
     ),
     (ctx) => {
       ctx.set('Cache-Control', 'no-store');
@@ -171,6 +175,8 @@ export function healthRoutes({ checks, readinessChecks, readiness }: HealthRoute
       },
       {
         summary: 'Readiness probe',
+        description:
+          'Database and storage answer, every migration is applied, and the process is not draining (SIGTERM).',
         others: [{ status: 503, description: 'Not ready: the same report, `status: "down"`.', schema: HealthJson }],
       },
     ),

@@ -25,8 +25,8 @@ export interface SuccessResponse {
 export interface Operation {
   /** A few words, imperative: `List users`. */
   readonly summary: string;
-  /** More, when the summary is not enough: what it does, what it refuses. */
-  readonly description?: string;
+  /** A sentence or two more: what it does, what it refuses. */
+  readonly description: string;
   /** Error statuses the generator cannot tell from the chain (see `RouteMetadata.errors`). */
   readonly errors?: readonly ErrorStatus[];
   /** Other answers with a body of the route's own (the health check's 503 with its report). */

@@ -95,7 +95,10 @@ export function openApiRoutes(deps: Deps, api: () => Router): Router {
     '/docs/',
     responds(
       { status: 200, description: 'Swagger UI for this document.', mediaType: 'text/html' },
-      { summary: 'Open Swagger UI' },
+      {
+        summary: 'Open Swagger UI',
+        description: 'The interactive browser of this document; absent (404) with `BROWSABLE_API=false`.',
+      },
     ),
     (ctx) => {
       ctx.type = 'text/html; charset=utf-8';
@@ -110,7 +113,10 @@ export function openApiRoutes(deps: Deps, api: () => Router): Router {
     }),
     responds(
       { status: 200, description: 'A file of Swagger UI (script or style sheet).', mediaType: 'text/*' },
-      { summary: 'Read a file of Swagger UI' },
+      {
+        summary: 'Read a file of Swagger UI',
+        description: 'A script or style sheet of the Swagger UI page, from this server.',
+      },
     ),
     (ctx) => {
       const asset = Object.hasOwn(ASSETS, ctx.params.asset ?? '') ? ASSETS[ctx.params.asset!] : undefined;

@@ -185,7 +185,10 @@ export function userRoutes(deps: Deps): Router {
     INTEGER_ID,
     auth,
     requirePermission('view_user'),
-    responds({ status: 200, description: 'The user.', schema: UserJson }, { summary: 'Read a user' }),
+    responds(
+      { status: 200, description: 'The user.', schema: UserJson },
+      { summary: 'Read a user', description: 'The user with the names of its groups.' },
+    ),
     async (ctx) => {
       const user = await findUser(knex, idParam(ctx));
       if (!user) throw notFound();

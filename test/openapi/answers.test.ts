@@ -308,7 +308,7 @@ describe('query parameters in the OpenAPI document', function () {
     extra.get(
       '/extra/',
       queryParameters({ shown: { description: 'declared', schema: z.string() } }),
-      responds({ status: 200, description: 'x', schema: z.object({}) }, { summary: 'x' }),
+      responds({ status: 200, description: 'x', schema: z.object({}) }, { summary: 'x', description: 'x' }),
       (ctx) => {
         ctx.body = { shown: ctx.query.shown, hidden: ctx.query.hidden };
       },
@@ -349,7 +349,7 @@ describe('path parameters as declared', () => {
     });
 
     const bare = new Router({ prefix: '/api' });
-    bare.get('/things/:id/', responds({ status: 204, description: 'x' }, { summary: 'x' }), (ctx) => {
+    bare.get('/things/:id/', responds({ status: 204, description: 'x' }, { summary: 'x', description: 'x' }), (ctx) => {
       ctx.status = 204;
     });
     expect(() => buildOpenApiDocument(bare, { title: 't', version: '0' })).to.throw(

@@ -107,6 +107,13 @@ describe('success responses in the OpenAPI document', () => {
       list.responses['200'].content['application/json'].schema.properties.results.items.properties,
     ).to.have.property('date_joined');
     expect(list.summary).to.equal('List users');
+    for (const [path, operations] of Object.entries(
+      document.paths as Record<string, Record<string, { summary?: string; description?: string }>>,
+    ))
+      for (const [method, operation] of Object.entries(operations)) {
+        expect(operation.summary, `${method} ${path}: a summary`).to.be.a('string').and.not.empty;
+        expect(operation.description, `${method} ${path}: a description`).to.be.a('string').and.not.empty;
+      }
     expect(list.description).to.match(/\n\nRequires the `view_user` permission \(a superuser holds every one\)\.$/);
   });
 
