@@ -205,7 +205,9 @@ export interface paths {
         };
         /**
          * Read a user
-         * @description Requires the `view_user` permission (a superuser holds every one).
+         * @description The user with the names of its groups.
+         *
+         *     Requires the `view_user` permission (a superuser holds every one).
          */
         get: operations["get_api_users_id"];
         /**
@@ -265,7 +267,9 @@ export interface paths {
         };
         /**
          * List groups
-         * @description Requires the `view_group` permission (a superuser holds every one).
+         * @description Paginated, in the order they were created; each group with the codenames of its permissions.
+         *
+         *     Requires the `view_group` permission (a superuser holds every one).
          */
         get: operations["get_api_groups"];
         put?: never;
@@ -291,25 +295,33 @@ export interface paths {
         };
         /**
          * Read a group
-         * @description Requires the `view_group` permission (a superuser holds every one).
+         * @description The group with the codenames of its permissions.
+         *
+         *     Requires the `view_group` permission (a superuser holds every one).
          */
         get: operations["get_api_groups_id"];
         /**
          * Replace a group
-         * @description Requires the `change_group` permission (a superuser holds every one).
+         * @description Its name and its whole set of permissions; the actor must hold every permission it grants.
+         *
+         *     Requires the `change_group` permission (a superuser holds every one).
          */
         put: operations["put_api_groups_id"];
         post?: never;
         /**
          * Delete a group
-         * @description Requires the `delete_group` permission (a superuser holds every one).
+         * @description Its members lose the permissions it granted.
+         *
+         *     Requires the `delete_group` permission (a superuser holds every one).
          */
         delete: operations["delete_api_groups_id"];
         options?: never;
         head?: never;
         /**
          * Change a group
-         * @description Requires the `change_group` permission (a superuser holds every one).
+         * @description The fields sent; the actor must hold every permission it grants.
+         *
+         *     Requires the `change_group` permission (a superuser holds every one).
          */
         patch: operations["patch_api_groups_id"];
         trace?: never;
@@ -393,7 +405,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Download a file */
+        /**
+         * Download a file
+         * @description The bytes, streamed from the store, as an attachment (`Content-Disposition` with the file name) in the type it was uploaded with.
+         */
         get: operations["get_api_files_id_download"];
         put?: never;
         post?: never;
@@ -450,7 +465,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness probe */
+        /**
+         * Liveness probe
+         * @description Answers while the process serves; checks no dependency, so a database outage does not restart it.
+         */
         get: operations["get_api_health_live"];
         put?: never;
         post?: never;
@@ -467,7 +485,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness probe */
+        /**
+         * Readiness probe
+         * @description Database and storage answer, every migration is applied, and the process is not draining (SIGTERM).
+         */
         get: operations["get_api_health_ready"];
         put?: never;
         post?: never;
@@ -504,7 +525,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Open Swagger UI */
+        /**
+         * Open Swagger UI
+         * @description The interactive browser of this document; absent (404) with `BROWSABLE_API=false`.
+         */
         get: operations["get_api_docs"];
         put?: never;
         post?: never;
@@ -521,7 +545,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read a file of Swagger UI */
+        /**
+         * Read a file of Swagger UI
+         * @description A script or style sheet of the Swagger UI page, from this server.
+         */
         get: operations["get_api_docs_asset"];
         put?: never;
         post?: never;
