@@ -35,6 +35,7 @@ function lockManager(): LockManagerLike {
   };
 }
 
+// Lifetimes are whole seconds (JWT exp), so 2s: a token issued late in a second still lives a second.
 describe('client package: Bearer mode, tabs sharing a token storage', function () {
   this.timeout(60_000);
   let server: AppServer;
@@ -46,7 +47,7 @@ describe('client package: Bearer mode, tabs sharing a token storage', function (
   });
 
   async function expireTogether(shareLock: boolean) {
-    server = await serveApp({ env: { ACCESS_TOKEN_LIFETIME: '1s' }, refreshDelayMs: 300 });
+    server = await serveApp({ env: { ACCESS_TOKEN_LIFETIME: '2s' }, refreshDelayMs: 300 });
     await makeUser({ username: 'ann' });
     let stored: TokenPair | null = null;
     const storage: TokenStorage = { load: () => stored, save: (tokens) => void (stored = tokens) };
@@ -70,7 +71,7 @@ describe('client package: Bearer mode, tabs sharing a token storage', function (
     const second = createBackofficeClient({ baseUrl: server.url, auth: 'bearer', storage, crossTab: tab() });
     clients[1]!.close();
     clients[1] = second;
-    await sleep(1_500);
+    await sleep(2_500);
     const statuses = await Promise.all(clients.map(async (c) => (await c.api.GET('/api/users/me/')).response.status));
     return { statuses, refreshes: server.count('POST', '/api/token/refresh/') };
   }
