@@ -43,9 +43,11 @@ export interface BackofficeClientOptions {
   readonly fetch?: (request: Request) => Promise<Response>;
   /**
    * Share refreshes with the other tabs of the origin through Web Locks and BroadcastChannel
-   * (default true; ignored where they are missing). `false` only for a page that is never open twice.
+   * (default true; ignored where they are missing). `false` only for a page that is never open
+   * twice; a {@link CrossTab} of your own where the browser's are not the ones to share (a worker
+   * pool, a test).
    */
-  readonly crossTab?: boolean;
+  readonly crossTab?: boolean | CrossTab;
   /** The lock and channel name; clients of one session must agree (default `backoffice-refresh`). */
   readonly lockName?: string;
   /** Called once when a refresh is refused: the session has ended, show the login screen. */
@@ -127,7 +129,11 @@ export function createBackofficeClient(options: BackofficeClientOptions): Backof
   }
 
   const crossTab: CrossTab | null =
-    options.crossTab === false ? null : browserCrossTab(options.lockName ?? 'backoffice-refresh');
+    typeof options.crossTab === 'object'
+      ? options.crossTab
+      : options.crossTab === false
+        ? null
+        : browserCrossTab(options.lockName ?? 'backoffice-refresh');
   const refresher = new RefreshCoordinator(sendRefresh, crossTab, () => {
     if (bearer && options.storage) tokens = options.storage.load();
   });

@@ -67,9 +67,9 @@ describe('client package against the real server (Bearer mode)', function () {
   });
 
   it('refreshes once for concurrent requests whose access token expired, and retries each once', async () => {
-    const client = await loggedIn({ ACCESS_TOKEN_LIFETIME: '1s' });
+    const client = await loggedIn({ ACCESS_TOKEN_LIFETIME: '2s' });
     const first = client.tokens!;
-    await sleep(1_500);
+    await sleep(2_500);
     const answers = await Promise.all(Array.from({ length: 5 }, () => client.api.GET('/api/users/me/')));
     expect(answers.map((a) => a.response.status)).to.deep.equal([200, 200, 200, 200, 200]);
     expect(server.count('POST', '/api/token/refresh/')).to.equal(1);
@@ -78,7 +78,7 @@ describe('client package against the real server (Bearer mode)', function () {
   });
 
   it('keeps the rotated pair in the storage hook', async () => {
-    server = await serveApp({ env: { ACCESS_TOKEN_LIFETIME: '1s' } });
+    server = await serveApp({ env: { ACCESS_TOKEN_LIFETIME: '2s' } });
     await makeUser({ username: 'boss' });
     const saved: Array<TokenPair | null> = [];
     const client = createBackofficeClient({
@@ -87,7 +87,7 @@ describe('client package against the real server (Bearer mode)', function () {
       storage: { load: () => saved.at(-1) ?? null, save: (tokens) => saved.push(tokens) },
     });
     await client.login({ username: 'boss', password: PASSWORD });
-    await sleep(1_500);
+    await sleep(2_500);
     await unwrap(client.api.GET('/api/users/me/'));
     expect(saved).to.have.length(2);
     expect(saved[1]!.refresh).to.not.equal(saved[0]!.refresh);
@@ -102,7 +102,7 @@ describe('client package against the real server (Bearer mode)', function () {
 
   it('gives up after one refused refresh: the 401 is the answer, the session ends, no loop', async () => {
     const ended: string[] = [];
-    server = await serveApp({ env: { ACCESS_TOKEN_LIFETIME: '1s' } });
+    server = await serveApp({ env: { ACCESS_TOKEN_LIFETIME: '2s' } });
     await makeUser({ username: 'boss' });
     const client = createBackofficeClient({
       baseUrl: server.url,
@@ -118,7 +118,7 @@ describe('client package against the real server (Bearer mode)', function () {
       body: JSON.stringify({ refresh: stolen }),
     });
     expect(other.status).to.equal(200);
-    await sleep(1_500);
+    await sleep(2_500);
     const { response, error } = await client.api.GET('/api/users/me/');
     expect(response.status).to.equal(401);
     expect(error).to.have.property('detail');

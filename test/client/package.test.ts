@@ -9,6 +9,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
+import type * as ClientModule from '../../client/src/index.js';
 import { makeUser, PASSWORD } from '../support/app.js';
 import { ROOT } from '../support/processes.js';
 import { serveApp } from './server.js';
@@ -31,9 +32,7 @@ describe('client package build', function () {
       for (const file of [entry.types, entry.import].filter(Boolean))
         expect(fs.existsSync(path.join(OUT, path.relative('./dist', file!))), file).to.equal(true);
 
-    const built = (await import(
-      pathToFileURL(path.join(OUT, 'index.js')).href
-    )) as typeof import('../../client/src/index.js');
+    const built = (await import(pathToFileURL(path.join(OUT, 'index.js')).href)) as typeof ClientModule;
     const server = await serveApp();
     try {
       await makeUser({ username: 'ann' });
