@@ -456,7 +456,7 @@ async function main(): Promise<void> {
     if (meResponse.status !== 200) throw new Error(`/me/: ${meResponse.status} ${meBody}`);
 
     const benchUserId = (await knex('auth_user').where({ username: BENCH_USER }).first('id')).id as number;
-    let mixUsers: string[] = [];
+    const mixUsers: string[] = [];
     let editableUserIds: number[] = [];
     if (wanted('mixed')) {
       // The readers of /me log in as users do (one argon2id each, two at a time).
