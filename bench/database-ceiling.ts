@@ -183,7 +183,7 @@ export async function recordCeilingTokens(
   for (let c = 0; c < options.clients; c++) {
     await knex.raw(
       `INSERT INTO ${OutstandingToken.tableName} (user_id, jti, token, created_at, expires_at, session_id)
-       SELECT ?, (? + i)::text, ?, ?, ?, gen_random_uuid() FROM generate_series(1, ?) AS i`,
+       SELECT ?, (CAST(? AS bigint) + i)::text, ?, ?, ?, gen_random_uuid() FROM generate_series(1, ?) AS i`,
       [options.userId, JTI_BASE + c * JTI_STRIDE, options.token, created, expires, options.perClient],
     );
   }

@@ -208,7 +208,7 @@ export function renderTable(results: BenchResults): string {
       String(k.errors + k.non2xx),
       '',
       '',
-      verdict({ ...k, ratio: 0 }, undefined).text,
+      verdict({ ...k, ratio: 0 }, {}).text,
     ]);
   const head = [
     'scenario',
