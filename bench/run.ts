@@ -13,13 +13,26 @@
  */
 import autocannon from 'autocannon';
 import { verify as argon2Verify } from '@node-rs/argon2';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Knex } from 'knex';
 import { ARGON2_PARAMS, hashPassword } from '../src/auth/passwords.js';
+import { signToken } from '../src/auth/tokens.js';
+import {
+  loginConstants,
+  loginScript,
+  pgbenchBinary,
+  recordCeilingTokens,
+  refreshConstants,
+  refreshScript,
+  runPgbench,
+  type DatabaseCeiling,
+} from './database-ceiling.js';
+import { hitRatio, MIX, mixedKinds, scrapeCounters } from './mixed.js';
 import {
   BENCH_ADMIN,
   BENCH_PASSWORD,
@@ -30,7 +43,14 @@ import {
   openBenchKnex,
 } from './dataset.js';
 import { childPids, cpuTimeMs, freePort, memoryOf, run, sampleMemory, stopChild, waitFor200 } from './processes.js';
-import { renderChart, renderTable, type BenchResults, type ScenarioResult } from './report.js';
+import {
+  renderChart,
+  renderTable,
+  type BenchResults,
+  type MixedResult,
+  type RunMachine,
+  type ScenarioResult,
+} from './report.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;
@@ -45,9 +65,25 @@ const settings = {
   only: env.BENCH_SCENARIOS ? new Set(env.BENCH_SCENARIOS.split(',').map((s) => s.trim())) : null,
   cpuProfile: env.BENCH_CPU_PROF === '1',
   output: path.resolve(env.BENCH_OUTPUT ?? path.join(ROOT, 'bench/results/latest.json')),
+  /** The mixed scenario's total offered rate (req/s), shared out as `MIX` states. */
+  mixRate: Number(env.BENCH_MIX_RATE ?? 2_000),
+  /** Connections of each worker's database pool (the app's DATABASE_POOL_MAX default). */
+  poolMax: 10,
 };
 const SECRET_KEY = 'bench-secret-key-0123456789abcdef-0123456789abcdef';
 const SEARCH = 'Smirnova';
+const SEARCHES = [
+  'Ivanova',
+  'Petrov',
+  'Smirnova',
+  'Kuznetsov',
+  'Popova',
+  'Sokolov',
+  'Lebedeva',
+  'Kozlov',
+  'Novikova',
+  'Morozov',
+];
 const UPLOAD_BYTES = 2 ** 20;
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
@@ -90,6 +126,160 @@ async function measure(scenario: Scenario, workerPids: readonly number[]): Promi
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
 
+/** Runs every kind of the mix at once (after a warm-up of all of them) and measures each. */
+async function measureMixed(
+  kinds: ReturnType<typeof mixedKinds>,
+  workerPids: readonly number[],
+  metricsPort: number,
+): Promise<MixedResult> {
+  if (settings.warmup > 0)
+    await Promise.all(kinds.map(({ options }) => autocannon({ ...options, duration: settings.warmup })));
+  const memory = sampleMemory(workerPids);
+  const cpuBefore = workerPids.reduce((sum, pid) => sum + cpuTimeMs(pid), 0);
+  const before = await scrapeCounters(metricsPort);
+  const measured = await Promise.all(
+    kinds.map(({ options }) => autocannon({ ...options, duration: settings.duration })),
+  );
+  const after = await scrapeCounters(metricsPort);
+  const cpuMs = workerPids.reduce((sum, pid) => sum + cpuTimeMs(pid), 0) - cpuBefore;
+  const peaks = memory.stop();
+  const delta = (name: string) => (after[name] ?? 0) - (before[name] ?? 0);
+  const total = measured.reduce((sum, r) => sum + r.requests.total, 0);
+  return {
+    durationS: settings.duration,
+    kinds: kinds.map(({ kind, options }, i) => {
+      const result = measured[i]!;
+      return {
+        name: kind.name,
+        label: kind.label,
+        offeredPerSecond: options.overallRate ?? null,
+        connections: kind.connections,
+        requestsPerSecond: Math.round(result.requests.average),
+        requests: result.requests.total,
+        latencyMs: {
+          p50: result.latency.p50,
+          p99: result.latency.p99,
+          mean: result.latency.mean,
+          max: result.latency.max,
+        },
+        errors: result.errors,
+        timeouts: result.timeouts,
+        non2xx: result.non2xx,
+        statusCodes: Object.fromEntries(
+          Object.entries(result.statusCodeStats ?? {}).map(([code, stat]) => [code, stat.count ?? 0]),
+        ),
+      };
+    }),
+    cacheHitRatio: {
+      principal: hitRatio(
+        delta('backoffice_principal_cache_hits_total'),
+        delta('backoffice_principal_cache_misses_total'),
+      ),
+      usersList: hitRatio(
+        delta('backoffice_users_page_cache_hits_total'),
+        delta('backoffice_users_page_cache_misses_total'),
+      ),
+    },
+    peakRssMiB: workerPids.map((pid) => round1(peaks.get(pid) ?? 0)),
+    workerCpuMsPerRequest: total ? Math.round((cpuMs / total) * 1000) / 1000 : 0,
+  };
+}
+
+/** The machine, the versions and the commit, as measured now. */
+async function runMachine(knex: Knex, loadAverageStart: number[], pgbench: string | null): Promise<RunMachine> {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+  let commit = 'unknown';
+  try {
+    commit =
+      git('rev-parse', '--short=12', 'HEAD') + (git('status', '--porcelain', '--untracked-files=no') ? '-dirty' : '');
+  } catch {
+    // not a git checkout
+  }
+  const { rows } = await knex.raw<{ rows: { server_version: string }[] }>('SHOW server_version');
+  return {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    kernel: `${os.type()} ${os.release()}`,
+    node: process.version,
+    postgres: `PostgreSQL ${rows[0]!.server_version}`,
+    pgbench: pgbench ? execFileSync(pgbench, ['--version'], { encoding: 'utf8' }).trim() : null,
+    commit,
+    loadAverageStart,
+    loadAverage: os.loadavg().map(round1),
+  };
+}
+
+const walLsn = (knex: Knex) => async () => {
+  const { rows } = await knex.raw<{ rows: { bytes: string }[] }>(
+    "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint AS bytes",
+  );
+  return BigInt(rows[0]!.bytes);
+};
+
+/**
+ * pgbench replaying one refresh's statement and one login's write against the bench database,
+ * with the app's pool size × workers client connections; null without pgbench.
+ */
+async function databaseCeilings(databaseUrl: string, knex: Knex, userId: number): Promise<DatabaseCeiling[]> {
+  const binary = pgbenchBinary();
+  if (!binary) {
+    log('pgbench not found (apt-get install postgresql): no database ceiling');
+    return [];
+  }
+  const clients = settings.workers * settings.poolMax;
+  // Generous budgets per client (a rate of 20,000/s); a client that would exceed one fails the run.
+  const budget = (seconds: number) => Math.ceil((20_000 * seconds) / clients);
+  const tokenSettings = { secretKey: SECRET_KEY, accessLifetime: 3600, refreshLifetime: 86_400 };
+  const token = signToken(tokenSettings, 'refresh', { userId, sessionId: randomUUID() }).token;
+  const common = {
+    binary,
+    url: databaseUrl,
+    clients,
+    threads: 1,
+    durationS: settings.duration,
+    warmupS: settings.warmup,
+    warmupBudget: budget(settings.warmup),
+    budget: budget(settings.duration),
+    walLsn: walLsn(knex),
+  };
+  const ceilings: DatabaseCeiling[] = [];
+  if (wanted('refresh') || wanted('mixed')) {
+    await recordCeilingTokens(knex, {
+      userId,
+      token,
+      clients,
+      perClient: common.warmupBudget + common.budget,
+      lifetimeS: 86_400,
+    });
+    log(`pgbench: refresh's statement, ${clients} clients (${settings.duration} s)`);
+    ceilings.push(
+      await runPgbench({
+        ...common,
+        name: 'refresh',
+        script: refreshScript(),
+        mode: 'prepared',
+        variables: refreshConstants({ userId, token, lifetimeS: 86_400 }),
+      }),
+    );
+  }
+  if (wanted('login') || wanted('mixed')) {
+    log(`pgbench: login's write, ${clients} clients (${settings.duration} s)`);
+    ceilings.push(
+      await runPgbench({
+        ...common,
+        name: 'login',
+        script: loginScript(knex, settings.users),
+        mode: 'extended',
+        variables: loginConstants({ token, sessionId: randomUUID(), lifetimeS: 86_400 }),
+      }),
+    );
+  }
+  return ceilings;
+}
+
+const wanted = (name: string) => !settings.only || settings.only.has(name);
+
 async function startCeiling(body: string): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/ceiling.ts')], {
@@ -105,8 +295,9 @@ async function startCeiling(body: string): Promise<{ child: ChildProcess; url: s
 async function startApp(
   databaseUrl: string,
   logFile: string,
-): Promise<{ child: ChildProcess; url: string; workers: number[] }> {
+): Promise<{ child: ChildProcess; url: string; workers: number[]; metricsPort: number }> {
   const port = await freePort();
+  const metricsPort = await freePort();
   const out = fs.openSync(logFile, 'w');
   const profileDir = path.join(ROOT, 'bench/results/profile.tmp');
   if (settings.cpuProfile) fs.mkdirSync(profileDir, { recursive: true });
@@ -127,6 +318,11 @@ async function startApp(
       THROTTLE_LOGIN_PER_USER: 'off',
       THROTTLE_USER: 'off',
       THROTTLE_ANON: 'off',
+      METRICS_PORT: String(metricsPort),
+      COOKIE_SECURE: 'true',
+      TRUST_PROXY: '1',
+      EMAIL_BACKEND: 'file',
+      EMAIL_FILE_PATH: 'mail',
       ...(env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: env.BENCH_NODE_OPTIONS } : {}),
     }),
     stdio: ['ignore', out, out],
@@ -138,7 +334,7 @@ async function startApp(
     await new Promise((r) => setTimeout(r, 100));
     workers = childPids(child.pid!);
   }
-  return { child, url, workers: settings.workers > 1 ? workers : [child.pid!] };
+  return { child, url, workers: settings.workers > 1 ? workers : [child.pid!], metricsPort };
 }
 
 async function login(url: string, username: string): Promise<{ access: string; refresh: string }> {
@@ -230,7 +426,7 @@ async function main(): Promise<void> {
     await run('npm', ['run', 'build', '--silent'], { cwd: ROOT });
   }
   fs.mkdirSync(path.dirname(settings.output), { recursive: true });
-  const wanted = (name: string) => !settings.only || settings.only.has(name);
+  const loadAverageStart = os.loadavg().map(round1);
 
   log(`scratch database ${new URL(settings.databaseUrl).pathname.slice(1)}; loading ${settings.users} users`);
   const database = await createScratchDatabase(settings.databaseUrl);
@@ -244,7 +440,12 @@ async function main(): Promise<void> {
     });
     const loadMs = await loadUsers(knex, settings.users);
     log(`users loaded in ${loadMs} ms`);
-    const refreshPool = wanted('refresh') ? Math.ceil((settings.duration + settings.warmup) * 5_000) : 0;
+    const mixShare = (name: string) => MIX.find((k) => k.name === name)!.share;
+    const refreshPool =
+      (wanted('refresh') ? Math.ceil((settings.duration + settings.warmup) * 5_000) : 0) +
+      (wanted('mixed')
+        ? Math.ceil((settings.duration + settings.warmup) * settings.mixRate * mixShare('refresh') * 1.2)
+        : 0);
     const tokenSettings = { secretKey: SECRET_KEY, accessLifetime: 3600, refreshLifetime: 86_400 };
     const refreshTokens = await issueRefreshTokens(knex, tokenSettings, refreshPool);
     if (refreshPool) log(`${refreshPool} refresh tokens issued`);
@@ -257,6 +458,19 @@ async function main(): Promise<void> {
     const meResponse = await fetch(`${app.url}/api/users/me/`, { headers: { Authorization: `Bearer ${user.access}` } });
     const meBody = await meResponse.text();
     if (meResponse.status !== 200) throw new Error(`/me/: ${meResponse.status} ${meBody}`);
+
+    const benchUserId = (await knex('auth_user').where({ username: BENCH_USER }).first('id')).id as number;
+    const mixUsers: string[] = [];
+    let editableUserIds: number[] = [];
+    if (wanted('mixed')) {
+      // The readers of /me log in as users do (one argon2id each, two at a time).
+      const names = Array.from({ length: 100 }, (_, i) => `bench${String(i + 1).padStart(5, '0')}`);
+      for (let i = 0; i < names.length; i += 2)
+        mixUsers.push(...(await Promise.all(names.slice(i, i + 2).map((n) => login(app.url, n)))).map((t) => t.access));
+      await knex('auth_group').insert({ name: 'reviewers' });
+      editableUserIds = await knex('auth_user').whereBetween('username', ['bench05001', 'bench05100']).pluck('id');
+      log(`mixed: ${mixUsers.length} users logged in`);
+    }
 
     const ceilingServer = await startCeiling(meBody);
     children.push(ceilingServer.child);
@@ -360,14 +574,42 @@ async function main(): Promise<void> {
     );
     await stopChild(ceilingServer.child);
 
+    // Against the same database, while the app idles: what PostgreSQL does with the writes' statements alone.
+    const dbCeilings = await databaseCeilings(database.url, knex, benchUserId);
+    const dbCeiling = (name: string) => dbCeilings.find((c) => c.name === name)?.transactionsPerSecond ?? null;
+
     const results: ScenarioResult[] = [];
     for (const scenario of scenarios) {
       log(`${scenario.label} (${settings.duration} s)`);
       const measured = await measure(scenario, app.workers);
+      const db = dbCeiling(scenario.name);
       results.push({
         ...measured,
         ratio: Math.round((measured.requestsPerSecond / ceiling.requestsPerSecond) * 1000) / 1000,
+        ...(scenario.name === 'refresh' || scenario.name === 'login'
+          ? { databaseRatio: db ? Math.round((measured.requestsPerSecond / db) * 1000) / 1000 : null }
+          : {}),
       });
+    }
+
+    let mixed: MixedResult | null = null;
+    if (wanted('mixed')) {
+      log(`mixed load, ${settings.mixRate} req/s offered (${settings.duration} s)`);
+      mixed = await measureMixed(
+        mixedKinds({
+          url: app.url,
+          userTokens: mixUsers,
+          adminToken: admin.access,
+          nextRefreshToken: () => refreshTokens[Math.min(refreshUsed++, refreshTokens.length - 1)]!,
+          nextLogin: () => `bench${String(100 + ((loginNext++ % (settings.users - 100)) + 1)).padStart(5, '0')}`,
+          password: BENCH_PASSWORD,
+          editableUserIds,
+          searches: SEARCHES,
+          rate: settings.mixRate,
+        }),
+        app.workers,
+        app.metricsPort,
+      );
     }
     if (refreshUsed > refreshTokens.length)
       log(`warning: the refresh token pool ran out (${refreshUsed} requests for ${refreshTokens.length} tokens)`);
@@ -386,13 +628,7 @@ async function main(): Promise<void> {
     const loginResult = results.find((r) => r.name === 'login');
     const output: BenchResults = {
       date: new Date().toISOString(),
-      machine: {
-        cpus: os.cpus().length,
-        cpuModel: os.cpus()[0]?.model ?? 'unknown',
-        memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-        node: process.version,
-        loadAverage: os.loadavg().map(round1),
-      },
+      machine: await runMachine(knex, loadAverageStart, pgbenchBinary()),
       settings: {
         durationS: settings.duration,
         warmupS: settings.warmup,
@@ -401,10 +637,13 @@ async function main(): Promise<void> {
         users: settings.users,
         logLevel: settings.logLevel,
         throttles: 'off',
-        database: 'PostgreSQL server (pg), pool 10 per worker',
+        database: `PostgreSQL server (pg), pool ${settings.poolMax} per worker`,
+        mixRate: settings.mixRate,
       },
       ceiling: { ...ceiling, ratio: 1 },
+      databaseCeilings: dbCeilings,
       scenarios: results,
+      mixed,
       hashing: {
         algorithm: 'argon2id',
         memoryKiB: ARGON2_PARAMS.memoryCost,

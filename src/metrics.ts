@@ -94,6 +94,20 @@ export const principalCacheMisses = new Counter({
   registers: [registry],
 });
 
+/** Pages of the users list answered from the cache. */
+export const usersPageCacheHits = new Counter({
+  name: 'backoffice_users_page_cache_hits_total',
+  help: 'Pages of GET /api/users/ answered from the cache.',
+  registers: [registry],
+});
+
+/** Pages of the users list read from the database. */
+export const usersPageCacheMisses = new Counter({
+  name: 'backoffice_users_page_cache_misses_total',
+  help: 'Pages of GET /api/users/ read from the database (not cached, evicted by a notice, or caching off).',
+  registers: [registry],
+});
+
 /**
  * 1 while the notice listener is connected. Aggregated as the minimum over workers: 0 as soon as
  * one worker's listener is down.

@@ -85,7 +85,6 @@ export async function refreshTokens(deps: Deps, refresh: string): Promise<Issued
     newToken: next?.token ?? '',
     createdAt: new Date((next?.claims.iat ?? 0) * 1000),
     expiresAt: new Date((next?.claims.exp ?? 0) * 1000),
-    sessionId,
   };
   // Kept as prepared SQL, not objection: a refresh is the hottest write, and this is one round trip
   // and one atomic statement where the query builder would need four statements in a transaction
@@ -117,9 +116,16 @@ interface RotationRow {
   issued: string | number;
 }
 
-const ROTATION_SQL = `
+/**
+ * The one statement of a refresh (check and rotate), with knex's named bindings: `jti` of the token
+ * spent, `userId`, the flags `checkBlacklist`, `blacklistOld`, `issue`, and the successor's `newJti`,
+ * `newToken`, `createdAt`, `expiresAt`. The successor joins the spent token's session (its row's
+ * `session_id`, which a token's `sid` always names). Exported for the benchmark's database ceiling,
+ * which replays it with pgbench (`bench/database-ceiling.ts`).
+ */
+export const ROTATION_SQL = `
 WITH old AS (
-  SELECT o.id, EXISTS (SELECT 1 FROM ${BLACKLISTED} b WHERE b.token_id = o.id) AS blacklisted
+  SELECT o.id, o.session_id, EXISTS (SELECT 1 FROM ${BLACKLISTED} b WHERE b.token_id = o.id) AS blacklisted
   FROM ${OUTSTANDING} o WHERE o.jti = :jti
 ), usable AS (
   SELECT 1 FROM auth_user u
@@ -132,8 +138,8 @@ WITH old AS (
   RETURNING token_id
 ), issued AS (
   INSERT INTO ${OUTSTANDING} (user_id, jti, token, created_at, expires_at, session_id)
-  SELECT CAST(:userId AS integer), :newJti, :newToken, CAST(:createdAt AS timestamptz), CAST(:expiresAt AS timestamptz), CAST(:sessionId AS uuid)
-  FROM usable WHERE :issue AND (NOT :blacklistOld OR EXISTS (SELECT 1 FROM blacklisted))
+  SELECT CAST(:userId AS integer), :newJti, :newToken, CAST(:createdAt AS timestamptz), CAST(:expiresAt AS timestamptz), old.session_id
+  FROM old, usable WHERE :issue AND (NOT :blacklistOld OR EXISTS (SELECT 1 FROM blacklisted))
   RETURNING id
 )
 SELECT (SELECT count(*) FROM old) AS recorded,

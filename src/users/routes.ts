@@ -8,6 +8,7 @@ import type { Context, Middleware, Next } from 'koa';
 import { z } from 'zod';
 import { authenticate, currentUser } from '../auth/authenticate.js';
 import { NoticedCache } from '../db/noticed-cache.js';
+import { usersPageCacheHits, usersPageCacheMisses } from '../metrics.js';
 import type { Deps } from '../deps.js';
 import { notFound } from '../errors.js';
 import { methodNotAllowed } from '../http/errors.js';
@@ -146,7 +147,9 @@ export function userRoutes(deps: Deps): Router {
       // The links to the next and previous pages carry the origin.
       const key = `${apiOrigin(ctx)}${ctx.originalUrl}`;
       let body = pages.get(key);
-      if (body === undefined) {
+      if (body !== undefined) usersPageCacheHits.inc();
+      else {
+        usersPageCacheMisses.inc();
         const since = pages.generation;
         body = JSON.stringify(
           await paginate(ctx, usersQuery(knex, userFilters(ctx)), (row: UserRow) => presentUser(row)),

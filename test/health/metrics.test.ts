@@ -180,6 +180,13 @@ describe('metrics: METRICS_PORT with WEB_CONCURRENCY=2', function () {
       });
       expect(me.status).to.equal(200);
     }
+    for (let i = 0; i < 4; i++) {
+      const list = await request(`${server!.url}/api/users/`, {
+        agent: false,
+        headers: { Authorization: `Bearer ${access}` },
+      });
+      expect(list.status).to.equal(200);
+    }
 
     const boundary = 'metrics-boundary';
     const content = 'hello metrics\n';
@@ -202,6 +209,11 @@ describe('metrics: METRICS_PORT with WEB_CONCURRENCY=2', function () {
     // Four lookups of one session over two workers: at most one miss per worker, the rest hits.
     expect(delta(now, 'backoffice_principal_cache_misses_total')).to.be.within(1, 2 + 1);
     expect(delta(now, 'backoffice_principal_cache_hits_total')).to.be.at.least(2);
+    // The same page four times over two workers: each worker reads it once, then answers from memory.
+    expect(delta(now, 'backoffice_users_page_cache_misses_total')).to.be.within(1, 2);
+    expect(
+      delta(now, 'backoffice_users_page_cache_hits_total') + delta(now, 'backoffice_users_page_cache_misses_total'),
+    ).to.equal(4);
     expect(delta(now, 'backoffice_uploads_total')).to.equal(1);
     expect(delta(now, 'backoffice_upload_bytes_total')).to.equal(Buffer.byteLength(content));
     for (const name of [
