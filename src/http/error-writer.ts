@@ -30,7 +30,7 @@ import {
   payloadTooLarge,
   type ErrorBody,
 } from './errors.js';
-import { translateBody, type Language } from '../i18n/messages.js';
+import { text, translateBody, type Language } from '../i18n/messages.js';
 import '../i18n/negotiate.js';
 
 /**
@@ -135,7 +135,7 @@ function toApiError(ctx: Context, thrown: unknown): ApiError {
     // Errors raised by Koa and body parsers (raw-body: too large, aborted, bad encoding).
     if (status === 413) return payloadTooLarge();
     const expose = (thrown as { expose?: boolean }).expose;
-    return new ApiError(status, { detail: expose ? (thrown as Error).message : 'Bad request.' });
+    return new ApiError(status, { detail: expose ? (thrown as Error).message : text('badRequest') });
   }
   ctx.log.error({ err: thrown }, 'unhandled error');
   return new ApiError(500, SERVER_ERROR_BODY);
