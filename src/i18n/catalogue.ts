@@ -51,3 +51,17 @@ export function render(template: Template, args: MessageArgs = {}): string {
       : (template.forms[template.plural(Number(args[template.count]))] ?? template.forms.at(-1) ?? '');
   return text.includes('{') ? text.replace(/\{(\w+)\}/g, (whole, name: string) => String(args[name] ?? whole)) : text;
 }
+
+/**
+ * A plural template.
+ *
+ * @param count - the argument that counts
+ * @param rule - the catalogue's `Plural-Forms` rule
+ * @param forms - the forms, in the catalogue's order
+ * @returns the template
+ * @example
+ * plural('wait', englishPlural, ['{wait} second.', '{wait} seconds.']);
+ */
+export function plural(count: string, rule: (n: number) => number, forms: readonly string[]): PluralTemplate {
+  return { count, forms, plural: rule };
+}

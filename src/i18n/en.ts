@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { englishPlural, type Template } from './catalogue.js';
+import { englishPlural, plural, type Template } from './catalogue.js';
 
 /** Every message, by key; placeholders are `{name}`. */
 export const en = {
@@ -38,14 +38,10 @@ export const en = {
   notFound: 'Not found.',
   methodNotAllowed: 'Method "{method}" not allowed.',
   unsupportedMediaType: 'Unsupported media type "{media_type}" in request.',
-  throttled: {
-    count: 'wait',
-    forms: [
-      'Request was throttled. Expected available in {wait} second.',
-      'Request was throttled. Expected available in {wait} seconds.',
-    ],
-    plural: englishPlural,
-  },
+  throttled: plural('wait', englishPlural, [
+    'Request was throttled. Expected available in {wait} second.',
+    'Request was throttled. Expected available in {wait} seconds.',
+  ]),
   invalidPage: 'Invalid page.',
   serverError: 'A server error occurred.',
   unavailable: 'Service temporarily unavailable.',
@@ -68,14 +64,10 @@ export const en = {
   passwordSimilarFirstName: 'The password is too similar to the first name.',
   passwordSimilarLastName: 'The password is too similar to the last name.',
   passwordSimilarEmail: 'The password is too similar to the email address.',
-  passwordTooShort: {
-    count: 'min_length',
-    forms: [
-      'This password is too short. It must contain at least {min_length} character.',
-      'This password is too short. It must contain at least {min_length} characters.',
-    ],
-    plural: englishPlural,
-  },
+  passwordTooShort: plural('min_length', englishPlural, [
+    'This password is too short. It must contain at least {min_length} character.',
+    'This password is too short. It must contain at least {min_length} characters.',
+  ]),
   passwordTooCommon: 'This password is too common.',
   passwordEntirelyNumeric: 'This password is entirely numeric.',
   wrongOldPassword: 'Your old password was entered incorrectly. Please enter it again.',

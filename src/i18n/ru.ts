@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { englishPlural, russianPlural } from './catalogue.js';
+import { englishPlural, plural, russianPlural } from './catalogue.js';
 import type { Catalogue } from './en.js';
 
 /** Every message in Russian, or `null` where the original sends it in English. */
@@ -42,14 +42,10 @@ export const ru: Catalogue = {
   unsupportedMediaType: 'Неподдерживаемый тип данных "{media_type}" в запросе.',
   // DRF formats "Expected available in {wait} seconds." before its ngettext() lookup, which then
   // misses: only "Request was throttled." is translated, the tail stays English (English plural).
-  throttled: {
-    count: 'wait',
-    forms: [
-      'Запрос был проигнорирован. Expected available in {wait} second.',
-      'Запрос был проигнорирован. Expected available in {wait} seconds.',
-    ],
-    plural: englishPlural,
-  },
+  throttled: plural('wait', englishPlural, [
+    'Запрос был проигнорирован. Expected available in {wait} second.',
+    'Запрос был проигнорирован. Expected available in {wait} seconds.',
+  ]),
   invalidPage: 'Неправильная страница',
   serverError: 'Ошибка сервера.',
   unavailable: null,
@@ -70,16 +66,12 @@ export const ru: Catalogue = {
   passwordSimilarFirstName: 'Введённый пароль слишком похож на имя.',
   passwordSimilarLastName: 'Введённый пароль слишком похож на фамилия.',
   passwordSimilarEmail: 'Введённый пароль слишком похож на адрес электронной почты.',
-  passwordTooShort: {
-    count: 'min_length',
-    forms: [
-      'Введённый пароль слишком короткий. Он должен содержать как минимум {min_length} символ.',
-      'Введённый пароль слишком короткий. Он должен содержать как минимум {min_length} символа.',
-      'Введённый пароль слишком короткий. Он должен содержать как минимум {min_length} символов.',
-      'Введённый пароль слишком короткий. Он должен содержать как минимум {min_length} символов.',
-    ],
-    plural: russianPlural,
-  },
+  passwordTooShort: plural('min_length', russianPlural, [
+    'Введённый пароль слишком короткий. Он должен содержать как минимум {min_length} символ.',
+    'Введённый пароль слишком короткий. Он должен содержать как минимум {min_length} символа.',
+    'Введённый пароль слишком короткий. Он должен содержать как минимум {min_length} символов.',
+    'Введённый пароль слишком короткий. Он должен содержать как минимум {min_length} символов.',
+  ]),
   passwordTooCommon: 'Введённый пароль слишком широко распространён.',
   passwordEntirelyNumeric: 'Введённый пароль состоит только из цифр.',
   wrongOldPassword: 'Ваш старый пароль введен неправильно. Пожалуйста, введите его снова.',
