@@ -23,7 +23,7 @@ export const LAYERS = [
   { type: 'db', pattern: 'src/db/**', mode: 'full' },
   {
     type: 'base',
-    pattern: ['src/{config,logger,paths,deps,errors,messages,network,metrics}.ts', 'src/config/**'],
+    pattern: ['src/{config,logger,paths,deps,errors,messages,network,metrics}.ts', 'src/config/**', 'src/i18n/**'],
     mode: 'full',
   },
 ];

@@ -18,6 +18,7 @@ import './http/context.js';
 import { domainErrorOfDatabase } from './db/errors.js';
 import { createErrorWriter } from './http/error-writer.js';
 import { fileRoutes } from './files/routes.js';
+import { negotiateLanguage } from './i18n/negotiate.js';
 import { requestLog } from './http/request-log.js';
 import { httpMetrics } from './metrics.js';
 import { createThrottles, throttleRequests } from './http/throttle.js';
@@ -57,7 +58,8 @@ export function createApp(deps: Deps): { app: Koa; api: Router; readiness: Readi
   // First, so that it times the whole chain and counts the status the error writer gives.
   app.use(httpMetrics);
   app.use(requestLog(deps.logger));
-  app.use(createErrorWriter({ classify: domainErrorOfDatabase }));
+  app.use(createErrorWriter({ classify: domainErrorOfDatabase, language: config.i18n.languageCode }));
+  if (config.i18n.languages.length) app.use(negotiateLanguage(config.i18n.languageCode, config.i18n.languages));
   // HSTS belongs to the TLS terminator (nginx/prod.conf sends it); two headers would conflict.
   app.use(helmet({ strictTransportSecurity: false }));
   app.use(

@@ -9,15 +9,16 @@
  *
  * @module
  */
+import { text } from './i18n/messages.js';
 
 /** Field errors in DRF's shape: a list of messages per field, or nested errors for list items. */
 export type FieldErrors = Record<string, string[] | Record<string, string[]>>;
 
 /** DRF's default wording of a refusal. */
-export const PERMISSION_DENIED = 'You do not have permission to perform this action.';
+export const PERMISSION_DENIED = text('permissionDenied');
 
 /** DRF's wording of a server that cannot reach what it depends on. */
-export const UNAVAILABLE = 'Service temporarily unavailable.';
+export const UNAVAILABLE = text('unavailable');
 
 /**
  * The base of every domain error: `detail` is the sentence a client or a form shows (the contract),
@@ -42,7 +43,7 @@ export abstract class DomainError extends Error {
 /** Nothing answers to the name: an unknown id, or an object the actor may not even see. */
 export class NotFoundError extends DomainError {
   /** @param detail - DRF's `Not found.` unless another wording is the contract */
-  constructor(detail = 'Not found.') {
+  constructor(detail = text('notFound')) {
     super(detail);
   }
 }
@@ -135,7 +136,7 @@ export class ThrottledError extends DomainError {
   /** @param waitSeconds - how long until the rate allows a request, in seconds */
   constructor(waitSeconds: number) {
     const wait = Math.max(1, Math.ceil(waitSeconds));
-    super(`Request was throttled. Expected available in ${wait} second${wait === 1 ? '' : 's'}.`);
+    super(text('throttled', { wait }));
     this.waitSeconds = wait;
   }
 }
@@ -221,8 +222,8 @@ export function authenticationFailed(detail: string, code?: string): Authenticat
  * @example
  * throw invalidAccessToken('Token is blacklisted');
  */
-export function invalidAccessToken(reason = 'Token is invalid or expired'): InvalidTokenError {
-  return new InvalidTokenError('Given token not valid for any token type', [
+export function invalidAccessToken(reason = text('tokenInvalid')): InvalidTokenError {
+  return new InvalidTokenError(text('tokenNotValidForAnyType'), [
     { token_class: 'AccessToken', token_type: 'access', message: reason },
   ]);
 }
@@ -235,7 +236,7 @@ export function invalidAccessToken(reason = 'Token is invalid or expired'): Inva
  * @example
  * throw invalidToken('Token is blacklisted');
  */
-export function invalidToken(detail = 'Token is invalid or expired'): InvalidTokenError {
+export function invalidToken(detail = text('tokenInvalid')): InvalidTokenError {
   return new InvalidTokenError(detail);
 }
 

@@ -5,27 +5,28 @@
  *
  * @module
  */
+import { text } from './i18n/messages.js';
 
 /** DRF's default messages, shared by every field. */
 export const MESSAGES = {
-  required: 'This field is required.',
-  null: 'This field may not be null.',
-  blank: 'This field may not be blank.',
-  string: 'Not a valid string.',
-  boolean: 'Must be a valid boolean.',
-  email: 'Enter a valid email address.',
+  required: text('required'),
+  null: text('null'),
+  blank: text('blank'),
+  string: text('string'),
+  boolean: text('boolean'),
+  email: text('email'),
   /** DRF's `max_length` message for a limit of `n` characters. */
-  maxLength: (n: number) => `Ensure this field has no more than ${n} characters.`,
+  maxLength: (n: number) => text('maxLength', { max_length: n }),
   /** DRF's `not_a_list` message naming the Python type of what came instead. */
-  notAList: (input: unknown) => `Expected a list of items but got type "${pythonType(input)}".`,
-  invalidValue: 'Invalid value.',
+  notAList: (input: unknown) => text('notAList', { input_type: pythonType(input) }),
+  invalidValue: text('invalidValue'),
   /** Django's `ProhibitNullCharactersValidator`, which every DRF `CharField` carries. */
-  nullCharacters: 'Null characters are not allowed.',
+  nullCharacters: text('nullCharacters'),
   /** DRF's `ProhibitSurrogateCharactersValidator` for a lone UTF-16 surrogate, e.g. `U+D800`. */
   surrogateCharacters: (codePoint: number) =>
-    `Surrogate characters are not allowed: U+${codePoint.toString(16).toUpperCase()}.`,
+    text('surrogateCharacters', { code_point: codePoint.toString(16).toUpperCase() }),
   /** `SlugRelatedField`'s `does_not_exist` message, e.g. `Object with name=x does not exist.` */
-  doesNotExist: (slug: string, value: string) => `Object with ${slug}=${value} does not exist.`,
+  doesNotExist: (slug: string, value: string) => text('doesNotExist', { slug_name: slug, value }),
 } as const;
 
 /**

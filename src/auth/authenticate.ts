@@ -15,6 +15,7 @@ import { ACCESS_COOKIE } from './cookies.js';
 import { legacyTokenRevoked } from './legacy.js';
 import type { AuthUser } from './principal.js';
 import { TokenError, tokenSettings, verifyToken } from './tokens.js';
+import { text } from '../i18n/messages.js';
 
 export type { AuthUser } from './principal.js';
 
@@ -48,10 +49,7 @@ export function readCredentials(ctx: Context): Credentials | null {
     const parts = header.split(' ');
     if (parts[0] === 'Bearer') {
       if (parts.length !== 2 || !parts[1]) {
-        throw authenticationFailed(
-          'Authorization header must contain two space-delimited values',
-          'bad_authorization_header',
-        );
+        throw authenticationFailed(text('badAuthorizationHeader'), 'bad_authorization_header');
       }
       return { token: parts[1], via: 'bearer' };
     }
@@ -116,11 +114,11 @@ export async function authenticateToken(
   }
   const { blacklistEnabled } = deps.config.jwt;
   const found = await deps.principals.load(deps.knex, claims.user_id, blacklistEnabled ? claims.sid : null);
-  if (!found) throw authenticationFailed('User not found', 'user_not_found');
-  if (!found.user.is_active) throw authenticationFailed('User is inactive', 'user_inactive');
-  if (!found.sessionLive) throw invalidAccessToken('Token is blacklisted');
+  if (!found) throw authenticationFailed(text('userNotFound'), 'user_not_found');
+  if (!found.user.is_active) throw authenticationFailed(text('userInactive'), 'user_inactive');
+  if (!found.sessionLive) throw invalidAccessToken(text('tokenBlacklisted'));
   if (blacklistEnabled && claims.sid === null && (await legacyTokenRevoked(deps.knex, claims)))
-    throw invalidAccessToken('Token is blacklisted');
+    throw invalidAccessToken(text('tokenBlacklisted'));
   return { user: found.user, sessionId: claims.sid };
 }
 

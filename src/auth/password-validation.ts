@@ -6,13 +6,15 @@
  */
 import fs from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import { text } from '../i18n/messages.js';
+import type { MessageKey } from '../i18n/en.js';
 
 /** The user attributes a password must not resemble, with Django's verbose names. */
 const SIMILARITY_ATTRIBUTES = [
-  ['username', 'username'],
-  ['first_name', 'first name'],
-  ['last_name', 'last name'],
-  ['email', 'email address'],
+  ['username', 'passwordSimilarUsername'],
+  ['first_name', 'passwordSimilarFirstName'],
+  ['last_name', 'passwordSimilarLastName'],
+  ['email', 'passwordSimilarEmail'],
 ] as const;
 
 const MAX_SIMILARITY = 0.7;
@@ -53,16 +55,16 @@ function loadCommonPasswords(): Set<string> {
 export function validatePassword(password: string, user: PasswordUserAttributes = {}): string[] {
   const errors: string[] = [];
   const similar = similarAttribute(password, user);
-  if (similar) errors.push(`The password is too similar to the ${similar}.`);
+  if (similar) errors.push(text(similar));
   if ([...password].length < MIN_LENGTH) {
-    errors.push(`This password is too short. It must contain at least ${MIN_LENGTH} characters.`);
+    errors.push(text('passwordTooShort', { min_length: MIN_LENGTH }));
   }
-  if (loadCommonPasswords().has(password.toLowerCase().trim())) errors.push('This password is too common.');
-  if (/^\d+$/.test(password)) errors.push('This password is entirely numeric.');
+  if (loadCommonPasswords().has(password.toLowerCase().trim())) errors.push(text('passwordTooCommon'));
+  if (/^\d+$/.test(password)) errors.push(text('passwordEntirelyNumeric'));
   return errors;
 }
 
-function similarAttribute(password: string, user: PasswordUserAttributes): string | null {
+function similarAttribute(password: string, user: PasswordUserAttributes): MessageKey | null {
   const lower = password.toLowerCase();
   for (const [attribute, verboseName] of SIMILARITY_ATTRIBUTES) {
     const value = user[attribute];

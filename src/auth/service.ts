@@ -13,6 +13,7 @@ import { tokenReuseRefused, tokenRotations } from '../metrics.js';
 import { legacySession, legacyTokenRevoked, revokeLegacyTokens } from './legacy.js';
 import { hashPassword, verifyDummyPassword, verifyPassword } from './passwords.js';
 import { signToken, TokenError, tokenSettings, verifyToken, type TokenClaims } from './tokens.js';
+import { text } from '../i18n/messages.js';
 
 /** The tokens a login or refresh answers with; `refresh` is absent when a refresh does not rotate. */
 export interface IssuedTokens {
@@ -23,7 +24,7 @@ export interface IssuedTokens {
 const OUTSTANDING = OutstandingToken.tableName;
 const BLACKLISTED = BlacklistedToken.tableName;
 
-const NO_ACTIVE_ACCOUNT = 'No active account found with the given credentials';
+const NO_ACTIVE_ACCOUNT = text('noActiveAccount');
 
 /**
  * Logs a user in: checks the password, updates `last_login`, re-hashes a legacy hash, and issues a
@@ -98,12 +99,12 @@ export async function refreshTokens(deps: Deps, refresh: string): Promise<Issued
   if (jwt.blacklistEnabled && Number(outcome.recorded) === 0) throw invalidToken();
   if (jwt.blacklistEnabled && outcome.was_blacklisted) {
     tokenReuseRefused.inc();
-    throw invalidToken('Token is blacklisted');
+    throw invalidToken(text('tokenBlacklisted'));
   }
-  if (Number(outcome.active) === 0) throw authenticationFailed('No active account found for the given token.');
+  if (Number(outcome.active) === 0) throw authenticationFailed(text('noActiveAccountForToken'));
   if (next && Number(outcome.issued) === 0) {
     tokenReuseRefused.inc();
-    throw invalidToken('Token is blacklisted'); // a concurrent use won
+    throw invalidToken(text('tokenBlacklisted')); // a concurrent use won
   }
   if (next) tokenRotations.inc();
   return next ? { access: access.token, refresh: next.token } : { access: access.token };
@@ -161,7 +162,7 @@ export async function verifyAnyToken(deps: Deps, token: string): Promise<void> {
   } else if (claims.token_type === 'refresh') {
     await assertNotBlacklisted(deps.knex, claims);
   } else if (!(await isSessionLive(deps.knex, claims.sid))) {
-    throw invalidToken('Token is blacklisted');
+    throw invalidToken(text('tokenBlacklisted'));
   }
 }
 
@@ -293,7 +294,7 @@ async function legacyRefreshSession(
   token: string,
 ): Promise<string> {
   if (!deps.config.jwt.blacklistEnabled) return randomUUID();
-  if (await legacyTokenRevoked(db, claims)) throw invalidToken('Token is blacklisted');
+  if (await legacyTokenRevoked(db, claims)) throw invalidToken(text('tokenBlacklisted'));
   const sessionId = await legacySession(db, claims, token);
   if (sessionId === null) throw invalidToken();
   return sessionId;
@@ -301,7 +302,7 @@ async function legacyRefreshSession(
 
 /** Refuses a session-less (Django) token revoked by its user's cut-off, or a blacklisted refresh token. */
 async function assertLegacyTokenUsable(knex: Knex, claims: TokenClaims): Promise<void> {
-  if (await legacyTokenRevoked(knex, claims)) throw invalidToken('Token is blacklisted');
+  if (await legacyTokenRevoked(knex, claims)) throw invalidToken(text('tokenBlacklisted'));
   if (claims.token_type !== 'refresh') return;
   const row = await OutstandingToken.query(knex)
     .where('jti', claims.jti)
@@ -309,7 +310,7 @@ async function assertLegacyTokenUsable(knex: Knex, claims: TokenClaims): Promise
     .castTo<{ id: number; blacklisted_id: number | null }>()
     .first();
   // Unrecorded is valid: simplejwt does not record the refresh tokens it issues by rotation.
-  if (row && row.blacklisted_id !== null) throw invalidToken('Token is blacklisted');
+  if (row && row.blacklisted_id !== null) throw invalidToken(text('tokenBlacklisted'));
 }
 
 async function assertNotBlacklisted(db: Knex | Knex.Transaction, claims: TokenClaims): Promise<{ id: number }> {
@@ -321,7 +322,7 @@ async function assertNotBlacklisted(db: Knex | Knex.Transaction, claims: TokenCl
     .first();
   // A token signed with our key but never recorded (its rows were flushed, or the database was reset).
   if (!row) throw invalidToken();
-  if (row.blacklisted_id !== null) throw invalidToken('Token is blacklisted');
+  if (row.blacklisted_id !== null) throw invalidToken(text('tokenBlacklisted'));
   return { id: row.id };
 }
 

@@ -127,6 +127,11 @@ export interface Config {
   readonly trustProxy: number;
   /** `UPLOAD_MAX_BYTES`: the largest accepted upload. */
   readonly uploadMaxBytes: number;
+  /**
+   * `LANGUAGE_CODE` and `LANGUAGES`: the language of the messages, and the languages a client may
+   * choose with `Accept-Language` (empty: no negotiation, every answer in `languageCode`).
+   */
+  readonly i18n: { readonly languageCode: 'en' | 'ru'; readonly languages: readonly ('en' | 'ru')[] };
   /** `LOG_LEVEL`: pino level. */
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** `REDIS_URL`: optional shared store for throttling. */
@@ -292,6 +297,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     metrics: { port: e.METRICS_PORT || null, host: e.METRICS_HOST },
     trustProxy: e.TRUST_PROXY,
     uploadMaxBytes: e.UPLOAD_MAX_BYTES,
+    i18n: { languageCode: e.LANGUAGE_CODE, languages: e.LANGUAGES },
     logLevel: e.LOG_LEVEL,
     redisUrl: e.REDIS_URL,
     cacheTtl: e.CACHE_TTL,

@@ -155,6 +155,28 @@ const choice = <const T extends readonly [string, ...string[]]>(
     .default(fallback)
     .pipe(z.enum(values, { error: message }));
 
+const LANGUAGE_CODES = ['en', 'ru'] as const;
+
+/** `LANGUAGES`: a comma-separated subset of the languages; unset or empty turns negotiation off. */
+const languages = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    const list = (value ?? '')
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean);
+    const unknown = list.find((language) => !(LANGUAGE_CODES as readonly string[]).includes(language));
+    if (unknown !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must list languages among ${LANGUAGE_CODES.join(', ')}, got "${unknown}"`,
+      });
+      return z.NEVER;
+    }
+    return [...new Set(list)] as (typeof LANGUAGE_CODES)[number][];
+  });
+
 const origins = z
   .string()
   .optional()
@@ -227,6 +249,8 @@ export const EnvSchema = z.object({
   METRICS_HOST: text('127.0.0.1'),
   TRUST_PROXY: trustProxy,
   UPLOAD_MAX_BYTES: int(50 * 1024 * 1024, 1),
+  LANGUAGE_CODE: choice(LANGUAGE_CODES, 'en', (issue) => `must be en or ru, ${got(issue)}`),
+  LANGUAGES: languages,
   LOG_LEVEL: choice(LOG_LEVELS, 'info', (issue) => `must be one of ${LOG_LEVELS.join(', ')}, ${got(issue)}`),
   REDIS_URL: url(['redis', 'rediss']),
   CACHE_TTL: duration('1m', { allowOff: true }),

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { text } from '../i18n/messages.js';
 /** The form field that carries the file. */
 export const FILE_FIELD = 'file';
 
@@ -13,13 +14,12 @@ export const MAX_FILE_NAME_LENGTH = 255;
 
 /** DRF's `FileField` messages, to the letter. */
 export const FILE_MESSAGES = {
-  required: 'No file was submitted.',
-  invalid: 'The submitted data was not a file. Check the encoding type on the form.',
-  noName: 'No filename could be determined.',
-  empty: 'The submitted file is empty.',
+  required: text('fileRequired'),
+  invalid: text('fileInvalid'),
+  noName: text('fileNoName'),
+  empty: text('fileEmpty'),
   /** A file name over the limit; `length` is the name's length. */
-  maxLength: (length: number) =>
-    `Ensure this filename has at most ${MAX_FILE_NAME_LENGTH} characters (it has ${length}).`,
+  maxLength: (length: number) => text('fileNameTooLong', { max_length: MAX_FILE_NAME_LENGTH, length }),
 } as const;
 
 /**

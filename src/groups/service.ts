@@ -11,8 +11,9 @@ import { MESSAGES } from '../messages.js';
 import { authorize, type Actor } from '../permissions/policy.js';
 import type { GroupRow } from './presenter.js';
 import type { GroupPatch, GroupWrite } from './schema.js';
+import { text } from '../i18n/messages.js';
 
-const DUPLICATE_NAME = 'group with this name already exists.';
+const DUPLICATE_NAME = text('groupNameTaken');
 
 /**
  * Groups (`g`) with their sorted permission codenames, by id, in one statement: the `permissions`

@@ -4,7 +4,8 @@
  * Whatever a route throws — a domain error (`src/errors.ts`), an {@link ApiError}, a Koa HTTP
  * error from a body parser, a database that went away, a bug — leaves here as DRF-shaped JSON.
  * Unknown errors become the bare 500 and are logged with the request id; their message never
- * reaches the client.
+ * reaches the client. Messages are worded in English everywhere below and translated here, into
+ * the request's language (`LANGUAGE_CODE`, or the one `Accept-Language` negotiated).
  *
  * @module
  */
@@ -29,6 +30,8 @@ import {
   payloadTooLarge,
   type ErrorBody,
 } from './errors.js';
+import { text, translateBody, type Language } from '../i18n/messages.js';
+import '../i18n/negotiate.js';
 
 /**
  * Recognises an error of a layer the HTTP code does not import (a database that cannot be reached)
@@ -40,6 +43,11 @@ export type ErrorClassifier = (thrown: unknown) => DomainError | undefined;
 export interface ErrorWriterOptions {
   /** The application's classifier; `createApp` passes the database's. */
   readonly classify?: ErrorClassifier;
+  /**
+   * `LANGUAGE_CODE`: the language of the messages when the request has no negotiated one
+   * (`ctx.state.language`); English when omitted, and then bodies leave untouched.
+   */
+  readonly language?: Language;
 }
 
 /**
@@ -54,6 +62,7 @@ export interface ErrorWriterOptions {
  */
 export function createErrorWriter(options: ErrorWriterOptions = {}) {
   const classify = options.classify ?? (() => undefined);
+  const language = options.language ?? 'en';
   return async function errorWriterMiddleware(ctx: Context, next: Next): Promise<void> {
     try {
       await next();
@@ -66,7 +75,7 @@ export function createErrorWriter(options: ErrorWriterOptions = {}) {
       const error = toApiError(ctx, thrown instanceof DomainError ? thrown : (classify(thrown) ?? thrown));
       ctx.status = error.status;
       ctx.set(error.headers);
-      ctx.body = error.body satisfies ErrorBody;
+      ctx.body = translateBody(error.body, ctx.state.language ?? language) satisfies ErrorBody;
     }
   };
 }
@@ -126,7 +135,7 @@ function toApiError(ctx: Context, thrown: unknown): ApiError {
     // Errors raised by Koa and body parsers (raw-body: too large, aborted, bad encoding).
     if (status === 413) return payloadTooLarge();
     const expose = (thrown as { expose?: boolean }).expose;
-    return new ApiError(status, { detail: expose ? (thrown as Error).message : 'Bad request.' });
+    return new ApiError(status, { detail: expose ? (thrown as Error).message : text('badRequest') });
   }
   ctx.log.error({ err: thrown }, 'unhandled error');
   return new ApiError(500, SERVER_ERROR_BODY);

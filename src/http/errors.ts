@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { text } from '../i18n/messages.js';
 
 /** A response body of DRF's shape: `{"detail": …}` or field errors. */
 export type ErrorBody = Record<string, unknown>;
@@ -40,42 +41,38 @@ export const WWW_AUTHENTICATE = 'Bearer realm="api"';
 
 /** 400 for a body that is not valid JSON; `reason` is the parser's message. */
 export function parseError(reason: string): ApiError {
-  return new ApiError(400, { detail: `JSON parse error - ${reason}` });
+  return new ApiError(400, { detail: text('jsonParseError', { detail: reason }) });
 }
 
 /** 400 for a multipart body that cannot be parsed; `reason` is the parser's message (DRF's `MultiPartParser` wording). */
 export function multipartParseError(reason: string): ApiError {
-  return new ApiError(400, { detail: `Multipart form parse error - ${reason}` });
+  return new ApiError(400, { detail: text('multipartParseError', { detail: reason }) });
 }
 
 /** 401: no usable credentials came with the request. */
 export function notAuthenticated(): ApiError {
-  return new ApiError(
-    401,
-    { detail: 'Authentication credentials were not provided.' },
-    { 'WWW-Authenticate': WWW_AUTHENTICATE },
-  );
+  return new ApiError(401, { detail: text('notAuthenticated') }, { 'WWW-Authenticate': WWW_AUTHENTICATE });
 }
 
 /** 405 for a method the route does not serve. */
 export function methodNotAllowed(method: string): ApiError {
-  return new ApiError(405, { detail: `Method "${method}" not allowed.` });
+  return new ApiError(405, { detail: text('methodNotAllowed', { method }) });
 }
 
 /** 413 for a body over the limit. */
-export function payloadTooLarge(detail = 'Request body is too large.'): ApiError {
+export function payloadTooLarge(detail = text('payloadTooLarge')): ApiError {
   return new ApiError(413, { detail });
 }
 
 /** 403 for a signed file URL that was altered, forged or has expired (S3 answers presigned URLs alike). */
 export function invalidSignature(): ApiError {
-  return new ApiError(403, { detail: 'This link is invalid or has expired.' });
+  return new ApiError(403, { detail: text('invalidSignature') });
 }
 
 /** 415 for a body whose media type the endpoint does not parse. */
 export function unsupportedMediaType(mediaType: string): ApiError {
-  return new ApiError(415, { detail: `Unsupported media type "${mediaType}" in request.` });
+  return new ApiError(415, { detail: text('unsupportedMediaType', { media_type: mediaType }) });
 }
 
 /** 500 body; the cause is logged with the request id, never sent. */
-export const SERVER_ERROR_BODY: ErrorBody = Object.freeze({ detail: 'A server error occurred.' });
+export const SERVER_ERROR_BODY: ErrorBody = Object.freeze({ detail: text('serverError') });

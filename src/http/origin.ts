@@ -6,6 +6,7 @@
  */
 import type { Context } from 'koa';
 import { permissionDenied } from '../errors.js';
+import { text } from '../i18n/messages.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 
@@ -36,9 +37,9 @@ export function apiOrigin(ctx: Context): string {
 export function assertTrustedOrigin(ctx: Context, allowedOrigins: readonly string[]): void {
   if (!isUnsafeMethod(ctx.method)) return;
   const origin = requestOrigin(ctx);
-  if (origin === null) throw permissionDenied('CSRF Failed: Origin checking failed - no Origin or Referer header.');
+  if (origin === null) throw permissionDenied(text('csrfNoOrigin'));
   if (origin === apiOrigin(ctx) || allowedOrigins.includes(origin)) return;
-  throw permissionDenied(`CSRF Failed: Origin checking failed - ${origin} does not match any trusted origins.`);
+  throw permissionDenied(text('csrfUntrustedOrigin', { origin }));
 }
 
 function requestOrigin(ctx: Context): string | null {

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { ApiError } from './errors.js';
 import { apiOrigin } from './origin.js';
 import { queryParam, type QueryParameters } from './params.js';
+import { text } from '../i18n/messages.js';
 
 /** The page size when the client asks for none. */
 export const DEFAULT_PAGE_SIZE = 20;
@@ -77,7 +78,7 @@ export function pageRequest(ctx: Context): PageRequest {
 }
 
 function invalidPage(): ApiError {
-  return new ApiError(404, { detail: 'Invalid page.' });
+  return new ApiError(404, { detail: text('invalidPage') });
 }
 
 /**

@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import { validationError, type FieldErrors } from '../errors.js';
 import { pythonType } from '../messages.js';
 import { declareRoute, type Declared } from './route-metadata.js';
+import { text } from '../i18n/messages.js';
 
 /** A validation middleware, declaring its schema as the route's request body (the OpenAPI generator reads it). */
 export type ValidateMiddleware = Declared<(ctx: Context, next: Next) => Promise<void>>;
@@ -67,7 +68,7 @@ export async function parseInputChecked<S extends z.ZodObject>(
 /** The body as an object, or DRF's 400 for JSON that is not one. */
 function asDictionary(data: unknown): Record<string, unknown> {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw validationError({ non_field_errors: [`Invalid data. Expected a dictionary, but got ${pythonType(data)}.`] });
+    throw validationError({ non_field_errors: [text('invalidData', { datatype: pythonType(data) })] });
   }
   return data as Record<string, unknown>;
 }

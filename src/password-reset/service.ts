@@ -20,6 +20,7 @@ import { userSubject } from '../users/service.js';
 import { renderMail } from '../mail/templates.js';
 import type { PasswordResetConfirm } from './schema.js';
 import { checkResetToken, decodeUid, encodeUid, makeResetToken, secondsSince2001 } from './tokens.js';
+import { text } from '../i18n/messages.js';
 
 /** dj-rest-auth's answer to a reset request, whatever the address. */
 export const RESET_REQUESTED = 'Password reset e-mail has been sent.';
@@ -28,7 +29,7 @@ export const RESET_REQUESTED = 'Password reset e-mail has been sent.';
 export const RESET_DONE = 'Password has been reset with the new password.';
 
 /** dj-rest-auth's message for a uid or token that does not check out. */
-export const INVALID_VALUE = 'Invalid value';
+export const INVALID_VALUE = text('resetInvalidValue');
 
 type ResetUser = Pick<User, 'id' | 'username' | 'email' | 'password' | 'last_login' | 'is_active'>;
 const COLUMNS = ['id', 'username', 'email', 'password', 'last_login', 'is_active'] as const;

@@ -11,6 +11,7 @@
  */
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { TooLargeError, UnavailableError } from '../errors.js';
+import { text } from '../i18n/messages.js';
 
 /** What the store knows about one object. */
 export interface ObjectInfo {
@@ -120,7 +121,7 @@ export class ObjectTooLargeError extends TooLargeError {
   override name = 'ObjectTooLargeError';
   /** @param maxBytes - the limit that was exceeded */
   constructor(readonly maxBytes: number) {
-    super(`The file exceeds the upload limit of ${maxBytes} bytes.`, `the object exceeds ${maxBytes} bytes`);
+    super(text('fileTooLarge', { max_bytes: maxBytes }), `the object exceeds ${maxBytes} bytes`);
   }
 }
 

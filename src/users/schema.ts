@@ -6,12 +6,13 @@
  */
 import { z } from 'zod';
 import { booleanField, charField, emailField, passwordField, slugListField } from '../http/fields.js';
+import { text } from '../i18n/messages.js';
 
 /** Django's `UnicodeUsernameValidator`: letters, digits and `@.+-_`. */
 const USERNAME = /^[\p{L}\p{N}_.@+-]+$/u;
 
 const username = charField({ maxLength: 150 }).regex(USERNAME, {
-  error: 'Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.',
+  error: text('invalidUsername'),
 });
 const name = charField({ maxLength: 150, allowBlank: true });
 

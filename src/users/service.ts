@@ -16,6 +16,7 @@ import { notFound, serviceUnavailable, validationError, fieldError, type FieldEr
 import { authorize, NO_CHANGE, type Actor, type UserChange, type UserSubject } from '../permissions/policy.js';
 import type { UserRow } from './presenter.js';
 import type { PasswordChange, ProfilePatch, UserCreate, UserPatch } from './schema.js';
+import { text } from '../i18n/messages.js';
 
 export { SYSTEM_ACTOR, type Actor } from '../permissions/policy.js';
 
@@ -30,8 +31,8 @@ export interface UserFilters {
   readonly group?: string;
 }
 
-const DUPLICATE_USERNAME = 'A user with that username already exists.';
-const WRONG_OLD_PASSWORD = 'Your old password was entered incorrectly. Please enter it again.';
+const DUPLICATE_USERNAME = text('usernameTaken');
+const WRONG_OLD_PASSWORD = text('wrongOldPassword');
 /** The fields `GET /api/users/?ordering=` sorts by (`-` before one for descending). */
 export const USER_ORDERING_FIELDS = [
   'id',

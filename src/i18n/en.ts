@@ -1,0 +1,85 @@
+/**
+ * The English catalogue: every message the API sends, keyed, in the words of DRF, Django and
+ * simplejwt (their msgids) or, for the few that are this project's own, in English. The key set
+ * is the catalogue's type: the other languages must give every key.
+ *
+ * @module
+ */
+import { englishPlural, plural, type Template } from './catalogue.js';
+
+/** Every message, by key; placeholders are `{name}`. */
+export const en = {
+  // DRF's field messages.
+  required: 'This field is required.',
+  null: 'This field may not be null.',
+  blank: 'This field may not be blank.',
+  string: 'Not a valid string.',
+  boolean: 'Must be a valid boolean.',
+  email: 'Enter a valid email address.',
+  maxLength: 'Ensure this field has no more than {max_length} characters.',
+  notAList: 'Expected a list of items but got type "{input_type}".',
+  invalidValue: 'Invalid value.',
+  nullCharacters: 'Null characters are not allowed.',
+  surrogateCharacters: 'Surrogate characters are not allowed: U+{code_point}.',
+  doesNotExist: 'Object with {slug_name}={value} does not exist.',
+  invalidData: 'Invalid data. Expected a dictionary, but got {datatype}.',
+  // DRF's `FileField`.
+  fileRequired: 'No file was submitted.',
+  fileInvalid: 'The submitted data was not a file. Check the encoding type on the form.',
+  fileNoName: 'No filename could be determined.',
+  fileEmpty: 'The submitted file is empty.',
+  fileNameTooLong: 'Ensure this filename has at most {max_length} characters (it has {length}).',
+  fileTooLarge: 'The file exceeds the upload limit of {max_bytes} bytes.',
+  // DRF's exceptions and parsers.
+  jsonParseError: 'JSON parse error - {detail}',
+  multipartParseError: 'Multipart form parse error - {detail}',
+  notAuthenticated: 'Authentication credentials were not provided.',
+  permissionDenied: 'You do not have permission to perform this action.',
+  notFound: 'Not found.',
+  methodNotAllowed: 'Method "{method}" not allowed.',
+  unsupportedMediaType: 'Unsupported media type "{media_type}" in request.',
+  throttled: plural('wait', englishPlural, [
+    'Request was throttled. Expected available in {wait} second.',
+    'Request was throttled. Expected available in {wait} seconds.',
+  ]),
+  invalidPage: 'Invalid page.',
+  serverError: 'A server error occurred.',
+  unavailable: 'Service temporarily unavailable.',
+  badRequest: 'Bad request.',
+  payloadTooLarge: 'Request body is too large.',
+  invalidSignature: 'This link is invalid or has expired.',
+  csrfNoOrigin: 'CSRF Failed: Origin checking failed - no Origin or Referer header.',
+  csrfUntrustedOrigin: 'CSRF Failed: Origin checking failed - {origin} does not match any trusted origins.',
+  // simplejwt.
+  noActiveAccount: 'No active account found with the given credentials',
+  noActiveAccountForToken: 'No active account found for the given token.',
+  tokenInvalid: 'Token is invalid or expired',
+  tokenBlacklisted: 'Token is blacklisted',
+  tokenNotValidForAnyType: 'Given token not valid for any token type',
+  userNotFound: 'User not found',
+  userInactive: 'User is inactive',
+  badAuthorizationHeader: 'Authorization header must contain two space-delimited values',
+  // Django's auth: password validators, forms, the user and group models.
+  passwordSimilarUsername: 'The password is too similar to the username.',
+  passwordSimilarFirstName: 'The password is too similar to the first name.',
+  passwordSimilarLastName: 'The password is too similar to the last name.',
+  passwordSimilarEmail: 'The password is too similar to the email address.',
+  passwordTooShort: plural('min_length', englishPlural, [
+    'This password is too short. It must contain at least {min_length} character.',
+    'This password is too short. It must contain at least {min_length} characters.',
+  ]),
+  passwordTooCommon: 'This password is too common.',
+  passwordEntirelyNumeric: 'This password is entirely numeric.',
+  wrongOldPassword: 'Your old password was entered incorrectly. Please enter it again.',
+  invalidUsername: 'Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.',
+  usernameTaken: 'A user with that username already exists.',
+  groupNameTaken: 'group with this name already exists.',
+  // The password reset (dj-rest-auth's wording).
+  resetInvalidValue: 'Invalid value',
+} as const satisfies Record<string, Template>;
+
+/** The key of a message. */
+export type MessageKey = keyof typeof en;
+
+/** A catalogue of another language: every key, `null` where no source catalogue translates it. */
+export type Catalogue = { readonly [K in MessageKey]: Template | null };
