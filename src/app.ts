@@ -67,8 +67,9 @@ export function createApp(deps: Deps): { app: Koa; api: Router; readiness: Readi
       origin: (ctx) => (allowed.has(ctx.get('Origin')) ? ctx.get('Origin') : ''),
       credentials: true,
       maxAge: 600,
-      // A frontend that downloads with fetch() reads the file name from here.
-      exposeHeaders: ['Content-Disposition'],
+      // A frontend that downloads with fetch() reads the file name from the first; a throttled one
+      // reads how long to wait from the second, and the language of the messages from the third.
+      exposeHeaders: ['Content-Disposition', 'Retry-After', 'Content-Language'],
     }),
   );
   // The admin panel reads urlencoded forms and answers HTML, so it sits before the API's JSON parser.

@@ -17,6 +17,10 @@ describe('CORS', () => {
     const actual = await api().get('/api/health/').set('Origin', FRONTEND_ORIGIN).expect(200);
     expect(actual.headers['access-control-allow-origin']).to.equal(FRONTEND_ORIGIN);
     expect(actual.headers['access-control-allow-credentials']).to.equal('true');
+    // What a script on that origin may read beyond the safelisted headers.
+    expect(actual.headers['access-control-expose-headers']).to.equal(
+      'Content-Disposition,Retry-After,Content-Language',
+    );
   });
 
   it('gives any other origin no Access-Control-Allow-Origin, never *', async () => {
