@@ -64,7 +64,7 @@ export const IMPORT_RULE = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/', 'client/dist/', 'site/', 'data/', 'node_modules/', 'docs/', 'coverage/'] },
+  { ignores: ['dist/', 'client/dist/', 'site/', 'data/', 'node_modules/', 'docs/', 'coverage/', 'test-artifacts/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
