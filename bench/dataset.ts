@@ -15,7 +15,8 @@ export const BENCH_USER = 'bench00001';
 export const BENCH_ADMIN = 'benchadmin';
 
 const FIRST = ['Anna', 'Boris', 'Clara', 'Dmitri', 'Elena', 'Fedor', 'Galina', 'Igor', 'Jana', 'Kirill'];
-const LAST = [
+/** The users' last names, in turn: every one is a search term of the mixed scenario. */
+export const LAST_NAMES = [
   'Ivanova',
   'Petrov',
   'Smirnova',
@@ -85,7 +86,7 @@ export async function loadUsers(knex: Knex, count: number): Promise<number> {
       password,
       email: `bench${n}@example.com`,
       first_name: FIRST[i % FIRST.length]!,
-      last_name: LAST[Math.floor(i / FIRST.length) % LAST.length]!,
+      last_name: LAST_NAMES[Math.floor(i / FIRST.length) % LAST_NAMES.length]!,
       is_active: true,
     };
   });

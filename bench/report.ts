@@ -7,7 +7,8 @@ import type { DatabaseCeiling } from './database-ceiling.js';
 export type { DatabaseCeiling } from './database-ceiling.js';
 
 /** One measured scenario. */
-export interface ScenarioResult {
+/** What autocannon measured of one kind of request: rate, latency and every answer that was not a 2xx. */
+export interface Measured {
   name: string;
   label: string;
   /** Mean requests per second over the measured window. */
@@ -19,6 +20,10 @@ export interface ScenarioResult {
   timeouts: number;
   non2xx: number;
   statusCodes: Record<string, number>;
+}
+
+/** One scenario: what was measured, plus the workers' memory and CPU and the ratios to the ceilings. */
+export interface ScenarioResult extends Measured {
   /** The largest resident memory sampled during the scenario, per worker (MiB). */
   peakRssMiB: number[];
   /** CPU time the workers spent per request (ms, user + system): robust to other load on the machine. */
@@ -30,19 +35,10 @@ export interface ScenarioResult {
 }
 
 /** One kind of request of the mixed scenario. */
-export interface MixedKind {
-  name: string;
-  label: string;
+export interface MixedKind extends Measured {
   /** The rate offered (autocannon's `overallRate`), req/s; `null` for as fast as it goes. */
   offeredPerSecond: number | null;
   connections: number;
-  requestsPerSecond: number;
-  requests: number;
-  latencyMs: { p50: number; p99: number; mean: number; max: number };
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-  statusCodes: Record<string, number>;
 }
 
 /** The mixed scenario: every kind at once against the same workers. */

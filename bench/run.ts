@@ -37,6 +37,7 @@ import {
   BENCH_ADMIN,
   BENCH_PASSWORD,
   BENCH_USER,
+  LAST_NAMES,
   createScratchDatabase,
   issueRefreshTokens,
   loadUsers,
@@ -72,18 +73,6 @@ const settings = {
 };
 const SECRET_KEY = 'bench-secret-key-0123456789abcdef-0123456789abcdef';
 const SEARCH = 'Smirnova';
-const SEARCHES = [
-  'Ivanova',
-  'Petrov',
-  'Smirnova',
-  'Kuznetsov',
-  'Popova',
-  'Sokolov',
-  'Lebedeva',
-  'Kozlov',
-  'Novikova',
-  'Morozov',
-];
 const UPLOAD_BYTES = 2 ** 20;
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
@@ -604,7 +593,7 @@ async function main(): Promise<void> {
           nextLogin: () => `bench${String(100 + ((loginNext++ % (settings.users - 100)) + 1)).padStart(5, '0')}`,
           password: BENCH_PASSWORD,
           editableUserIds,
-          searches: SEARCHES,
+          searches: LAST_NAMES,
           rate: settings.mixRate,
         }),
         app.workers,
