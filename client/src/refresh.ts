@@ -44,7 +44,11 @@ export function browserCrossTab(name: string): CrossTab | null {
   const locks = scope.navigator?.locks;
   if (!locks || typeof scope.BroadcastChannel !== 'function') return null;
   const Channel = scope.BroadcastChannel as new (name: string) => ChannelLike;
-  return { locks, channel: new Channel(name), name };
+  const channel = new Channel(name);
+  // Node.js (22 and later has Web Locks) would stay alive for an open channel: a client must not
+  // keep a script or a test run from exiting. Browsers have no unref().
+  (channel as { unref?: () => void }).unref?.();
+  return { locks, channel, name };
 }
 
 /**
