@@ -50,6 +50,9 @@ describe('ops/ scripts', () => {
   describe('with a stand-in docker', function () {
     this.timeout(20_000);
     let world: ReturnType<typeof standInWorld>;
+    before(function () {
+      requireTools(this, 'bash');
+    });
     beforeEach(() => {
       world = standInWorld();
     });

@@ -31,8 +31,13 @@ export function postgresBinDir(): string | null {
  */
 export function requirePostgresBinaries(ctx: Mocha.Context): string {
   const bin = postgresBinDir();
-  if (bin) return bin;
-  const reason = 'needs the PostgreSQL server binaries in /usr/lib/postgresql/*/bin (apt-get install -y postgresql)';
+  // As root the server runs as `postgres` through runuser (see `as` below): that is needed too.
+  const runuser =
+    process.getuid?.() !== 0 || spawnSync('sh', ['-c', 'command -v runuser'], { stdio: 'ignore' }).status === 0;
+  if (bin && runuser) return bin;
+  const reason = bin
+    ? 'needs runuser to start PostgreSQL as postgres (apt-get install -y util-linux)'
+    : 'needs the PostgreSQL server binaries in /usr/lib/postgresql/*/bin (apt-get install -y postgresql)';
   if (process.env.CI === 'true') throw new Error(`CI: ${reason}`);
   process.stdout.write(`      skipped: ${reason}\n`);
   ctx.skip();
