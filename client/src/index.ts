@@ -20,9 +20,12 @@ export { DrfError, unwrap, type DrfErrorBody } from './errors.js';
 export {
   RefreshCoordinator,
   browserCrossTab,
+  indexedDbCounter,
   type CrossTab,
   type LockManagerLike,
   type ChannelLike,
+  type SharedCounter,
+  type IndexedDbLike,
 } from './refresh.js';
 export {
   typedApi,

@@ -10,30 +10,14 @@ import {
   type BackofficeClient,
   type ChannelLike,
   type CrossTab,
-  type LockManagerLike,
   type TokenPair,
   type TokenStorage,
 } from '../../client/src/index.js';
 import { makeUser, PASSWORD } from '../support/app.js';
+import { lockManager } from './cross-tab.js';
 import { serveApp, type AppServer } from './server.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Exclusive locks by name, granted in order of request. */
-function lockManager(): LockManagerLike {
-  const tails = new Map<string, Promise<unknown>>();
-  return {
-    request<T>(name: string, callback: () => Promise<T>): Promise<T> {
-      const previous = tails.get(name) ?? Promise.resolve();
-      const run = previous.then(callback, callback);
-      tails.set(
-        name,
-        run.catch(() => undefined),
-      );
-      return run;
-    },
-  };
-}
 
 // Lifetimes are whole seconds (JWT exp), so 2s: a token issued late in a second still lives a second.
 describe('client package: Bearer mode, tabs sharing a token storage', function () {

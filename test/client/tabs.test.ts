@@ -1,8 +1,8 @@
 /**
  * Two tabs of one origin in headless Chromium (Debian's, driven by playwright-core), the page and
  * the API on the same origin, cookie mode, access tokens that expire together: both tabs stay
- * logged in, because the tabs take turns to refresh (Web Locks) and the second retries with the
- * cookie the first one's refresh set. The control runs the same page with the lock turned off and
+ * logged in, because the tabs take turns to refresh (Web Locks) and the second, reading the first
+ * one's refresh in the count the tabs keep in IndexedDB, retries with the cookie it set. The control runs the same page with the lock turned off and
  * expects a tab to be logged out — the refresh token is rotated and blacklisted after rotation —
  * so the first case cannot pass by luck of timing.
  */
@@ -75,18 +75,21 @@ describe('client package in two browser tabs (cookie mode)', function () {
     await sleep(2_500);
     const answers = await Promise.all(tabs.map((tab) => tab.evaluate(() => backoffice.me())));
     const ends = await Promise.all(tabs.map((tab) => tab.evaluate(() => backoffice.sessionEnds())));
+    const counted = await Promise.all(tabs.map((tab) => tab.evaluate(() => backoffice.sharedRefreshes())));
     expect(browser.offHost).to.deep.equal([]);
-    return { answers, ends, refreshes: server.count('POST', '/api/token/refresh/') };
+    return { answers, ends, counted, refreshes: server.count('POST', '/api/token/refresh/') };
   }
 
   it('keeps both tabs logged in: one refresh, the other tab retries with its cookie', async () => {
-    const { answers, ends, refreshes } = await expireTogether('');
+    const { answers, ends, counted, refreshes } = await expireTogether('');
     expect(answers).to.deep.equal([
       { status: 200, username: 'ann' },
       { status: 200, username: 'ann' },
     ]);
     expect(ends).to.deep.equal([0, 0]);
     expect(refreshes).to.equal(1);
+    // The refreshing tab counted it in IndexedDB before the lock went, and both tabs read it.
+    expect(counted).to.deep.equal([1, 1]);
   });
 
   it('control: without the cross-tab lock the second refresh spends a rotated token and a tab is logged out', async () => {

@@ -3,7 +3,7 @@
  * on the API's origin uses it, exposed to the test as `globalThis.backoffice`. `?crossTab=off`
  * turns the cross-tab lock off (the control that shows the test notices its absence).
  */
-import { createBackofficeClient } from '../../../client/src/index.js';
+import { createBackofficeClient, indexedDbCounter, type IndexedDbLike } from '../../../client/src/index.js';
 
 const { search } = (globalThis as unknown as { location: { search: string } }).location;
 let sessionEnds = 0;
@@ -22,6 +22,8 @@ export interface PageApi {
   me(): Promise<{ status: number; username: string | null }>;
   /** How many times the client said the session ended. */
   sessionEnds(): number;
+  /** The refreshes the origin's tabs have counted in IndexedDB. */
+  sharedRefreshes(): Promise<number>;
 }
 
 const api: PageApi = {
@@ -31,5 +33,7 @@ const api: PageApi = {
     return { status: response.status, username: data?.username ?? null };
   },
   sessionEnds: () => sessionEnds,
+  sharedRefreshes: () =>
+    indexedDbCounter('backoffice-refresh', (globalThis as unknown as { indexedDB: IndexedDbLike }).indexedDB)!.read(),
 };
 Object.assign(globalThis, { backoffice: api });
