@@ -408,11 +408,12 @@ describe('the image, built and run by podman with the compose files', function (
       const before = await fetch(`http://127.0.0.1:${port}/api/no-such-route/`);
       expect(before.status).to.equal(404);
       expect(await before.json()).to.deep.equal({ detail: 'Not found.' });
-      const file = path.join(dir, 'src/errors.ts');
-      fs.writeFileSync(
-        file,
-        fs.readFileSync(file, 'utf8').replace("detail = 'Not found.'", "detail = 'Not found (reloaded).'"),
-      );
+      // The English messages live in the catalogue; the edit must change it, or the wait below is for nothing.
+      const file = path.join(dir, 'src/i18n/en.ts');
+      const source = fs.readFileSync(file, 'utf8');
+      const edited = source.replace("notFound: 'Not found.'", "notFound: 'Not found (reloaded).'");
+      expect(edited, `${file} no longer holds the 404 message`).not.to.equal(source);
+      fs.writeFileSync(file, edited);
       const deadline = Date.now() + 60_000;
       let detail = '';
       while (Date.now() < deadline) {
