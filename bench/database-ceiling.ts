@@ -243,7 +243,8 @@ export async function runPgbench(options: {
     const url = new URL(options.url);
     const env = {
       PATH: process.env.PATH,
-      PGHOST: url.hostname,
+      // A Unix socket's directory comes percent-encoded in the host (postgres://user@%2Fvar%2Frun%2Fpostgresql/db).
+      PGHOST: decodeURIComponent(url.hostname),
       PGPORT: url.port || '5432',
       PGUSER: decodeURIComponent(url.username) || 'postgres',
       ...(url.password ? { PGPASSWORD: decodeURIComponent(url.password) } : {}),

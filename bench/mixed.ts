@@ -2,7 +2,7 @@
  * The mixed scenario: many users logging in, reading `/me`, listing and searching users,
  * refreshing, and an admin changing users and their groups, all at once against the same workers.
  * Each kind is its own autocannon instance with a fixed share of the total offered rate
- * (`BENCH_MIX_RATE`, 2,000 req/s by default) and of the connections, so that each kind's rate and
+ * (`BENCH_MIX_RATE`, 600 req/s by default) and of the connections, so that each kind's rate and
  * p99 are measured on their own while the others run; a login's `last_login` and every admin write
  * send the notices that empty the users-list cache (and evict a principal), as in production.
  *

@@ -6,7 +6,6 @@ import type { DatabaseCeiling } from './database-ceiling.js';
 
 export type { DatabaseCeiling } from './database-ceiling.js';
 
-/** One measured scenario. */
 /** What autocannon measured of one kind of request: rate, latency and every answer that was not a 2xx. */
 export interface Measured {
   name: string;
@@ -130,7 +129,8 @@ export interface Verdict {
   readonly text: string;
 }
 
-const pct = (ratio: number) => `${(ratio * 100).toFixed(1)} %`;
+/** A ratio as a percentage with one decimal: `0.376` → `'37.6 %'`. */
+export const pct = (ratio: number) => `${(ratio * 100).toFixed(1)} %`;
 
 /**
  * Judges one scenario. Any connection error, timeout or non-2xx answer fails it whatever its rate
@@ -163,6 +163,32 @@ export function verdict(
   if (target?.p99Ms !== undefined && !(result.latencyMs.p99 <= target.p99Ms)) misses.push(`p99 > ${target.p99Ms} ms`);
   const pass = misses.length === 0;
   return { pass, misses, text: pass ? (target ? 'ok' : 'ok (no target)') : `FAIL (${misses.join(', ')})` };
+}
+
+/** The least share of its offered rate a kind of the mixed scenario must be served at. */
+export const MIXED_RATE_TARGET = 0.95;
+
+/**
+ * Judges one kind of the mixed scenario: as {@link verdict} without targets (any error or non-2xx
+ * fails it), and served at {@link MIXED_RATE_TARGET} of the rate offered — a kind the app fell
+ * behind on would report a p99 of the requests it managed, not of the load it was given.
+ *
+ * @example
+ * mixedVerdict({ ...kind, offeredPerSecond: 1200, requestsPerSecond: 900 }).text; // 'FAIL (served 75.0 % of 1200 req/s offered)'
+ */
+export function mixedVerdict(
+  kind: Pick<
+    MixedKind,
+    'name' | 'requests' | 'errors' | 'timeouts' | 'non2xx' | 'latencyMs' | 'requestsPerSecond' | 'offeredPerSecond'
+  >,
+): Verdict {
+  const base = verdict({ ...kind, ratio: 0 }, {});
+  const misses = [...base.misses];
+  const offered = kind.offeredPerSecond;
+  if (offered !== null && offered > 0 && !(kind.requestsPerSecond >= MIXED_RATE_TARGET * offered))
+    misses.push(`served ${pct(kind.requestsPerSecond / offered)} of ${offered} req/s offered`);
+  const pass = misses.length === 0;
+  return { pass, misses, text: pass ? 'ok' : `FAIL (${misses.join(', ')})` };
 }
 
 /** The terminal table. */
@@ -204,7 +230,7 @@ export function renderTable(results: BenchResults): string {
       String(k.errors + k.non2xx),
       '',
       '',
-      verdict({ ...k, ratio: 0 }, {}).text,
+      mixedVerdict(k).text,
     ]);
   const head = [
     'scenario',

@@ -44,6 +44,7 @@ import {
   openBenchKnex,
 } from './dataset.js';
 import { childPids, cpuTimeMs, freePort, memoryOf, run, sampleMemory, stopChild, waitFor200 } from './processes.js';
+import { BENCHMARKS_PAGE, writeResultsPage } from './page.js';
 import {
   renderChart,
   renderTable,
@@ -65,9 +66,13 @@ const settings = {
   logLevel: env.BENCH_LOG_LEVEL ?? 'info',
   only: env.BENCH_SCENARIOS ? new Set(env.BENCH_SCENARIOS.split(',').map((s) => s.trim())) : null,
   cpuProfile: env.BENCH_CPU_PROF === '1',
-  output: path.resolve(env.BENCH_OUTPUT ?? path.join(ROOT, 'bench/results/latest.json')),
+  // A run of some scenarios only does not replace the committed full run.
+  output: path.resolve(
+    env.BENCH_OUTPUT ??
+      path.join(ROOT, env.BENCH_SCENARIOS ? 'bench/results/partial.json.tmp' : 'bench/results/latest.json'),
+  ),
   /** The mixed scenario's total offered rate (req/s), shared out as `MIX` states. */
-  mixRate: Number(env.BENCH_MIX_RATE ?? 2_000),
+  mixRate: Number(env.BENCH_MIX_RATE ?? 600),
   /** Connections of each worker's database pool (the app's DATABASE_POOL_MAX default). */
   poolMax: 10,
 };
@@ -650,7 +655,10 @@ async function main(): Promise<void> {
       const svg = path.join(ROOT, 'docs/md/img/bench.svg');
       fs.mkdirSync(path.dirname(svg), { recursive: true });
       fs.writeFileSync(svg, renderChart(output));
-      log(`wrote ${path.relative(ROOT, settings.output)} and ${path.relative(ROOT, svg)}`);
+      writeResultsPage(output);
+      log(
+        `wrote ${path.relative(ROOT, settings.output)}, ${path.relative(ROOT, svg)} and the results of ${path.relative(ROOT, BENCHMARKS_PAGE)}`,
+      );
     } else {
       log(`wrote ${path.relative(ROOT, settings.output)}`);
     }

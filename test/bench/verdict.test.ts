@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { percentile, parsePgbenchSummary, withVariables } from '../../bench/database-ceiling.js';
 import { counterTotals, hitRatio } from '../../bench/mixed.js';
-import { TARGETS, verdict } from '../../bench/report.js';
+import { MIXED_RATE_TARGET, mixedVerdict, TARGETS, verdict } from '../../bench/report.js';
 
 const clean = {
   name: 'me-bearer',
@@ -39,6 +39,36 @@ describe('bench verdicts', () => {
     expect(verdict({ ...refresh, databaseRatio: 0.69 }).misses).to.deep.equal(['database ratio < 70.0 %']);
     expect(verdict({ ...refresh, databaseRatio: null }).misses).to.deep.equal(['no database ceiling']);
     expect(verdict({ ...refresh, databaseRatio: Number.NaN }).pass).to.equal(false);
+  });
+});
+
+describe('mixed-scenario verdicts', () => {
+  const kind = {
+    name: 'me',
+    requests: 12_000,
+    requestsPerSecond: 1_200,
+    offeredPerSecond: 1_200,
+    errors: 0,
+    timeouts: 0,
+    non2xx: 0,
+    latencyMs: { p50: 1, p99: 3, mean: 1, max: 9 },
+  };
+
+  it('passes a kind served at its offered rate with no error', () => {
+    expect(mixedVerdict(kind)).to.deep.equal({ pass: true, misses: [], text: 'ok' });
+    expect(mixedVerdict({ ...kind, requestsPerSecond: MIXED_RATE_TARGET * 1_200 }).pass).to.equal(true);
+    expect(mixedVerdict({ ...kind, offeredPerSecond: null }).pass).to.equal(true);
+  });
+
+  it('fails a kind the app fell behind on, or one with errors', () => {
+    expect(mixedVerdict({ ...kind, requestsPerSecond: 900 }).text).to.equal(
+      'FAIL (served 75.0 % of 1200 req/s offered)',
+    );
+    expect(mixedVerdict({ ...kind, non2xx: 2 }).misses).to.deep.equal(['2 non-2xx']);
+    expect(mixedVerdict({ ...kind, requests: 0, requestsPerSecond: 0 }).misses).to.deep.equal([
+      'no request answered',
+      'served 0.0 % of 1200 req/s offered',
+    ]);
   });
 });
 
