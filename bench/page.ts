@@ -75,7 +75,7 @@ export function renderResultsSection(results: BenchResults): string {
   const lines = [
     BEGIN,
     '',
-    `Run of ${when}, commit \`${machine.commit}\`: ${machine.cpus} × ${machine.cpuModel} (${machine.memoryGiB} GiB, Linux ${machine.kernel}), Node.js ${machine.node}, ${machine.postgres}${machine.pgbench ? `, ${machine.pgbench}` : ''}. Load average ${machine.loadAverageStart.join(' ')} at the start, ${machine.loadAverage.join(' ')} at the end. ${settings.workers} workers, ${settings.connections} connections, ${settings.durationS} s measured per scenario after ${settings.warmupS} s of warm-up, ${count(settings.users)} users, \`LOG_LEVEL=${settings.logLevel}\`, throttles ${settings.throttles}; ${settings.database}.`,
+    `Run of ${when}, commit \`${machine.commit}\`: ${machine.cpus} × ${machine.cpuModel} (${machine.memoryGiB} GiB, ${machine.kernel}), Node.js ${machine.node}, ${machine.postgres}${machine.pgbench ? `, ${machine.pgbench}` : ''}. Load average ${machine.loadAverageStart.join(' ')} at the start, ${machine.loadAverage.join(' ')} at the end. ${settings.workers} workers, ${settings.connections} connections, ${settings.durationS} s measured per scenario after ${settings.warmupS} s of warm-up, ${count(settings.users)} users, \`LOG_LEVEL=${settings.logLevel}\`, throttles ${settings.throttles}; ${settings.database}.`,
     '',
     '| scenario | req/s | of ceiling | of db | p50 ms | p99 ms | errors / non-2xx | worker CPU ms/req | peak RSS MiB (w1 / w2) | SPEC §9 |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
