@@ -29,6 +29,22 @@ export const MESSAGES = {
   doesNotExist: (slug: string, value: string) => text('doesNotExist', { slug_name: slug, value }),
 } as const;
 
+/** A UTF-16 surrogate that is not half of a pair (the `u` flag reads pairs as one code point). */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+/**
+ * The first lone UTF-16 surrogate of a string, as the code point DRF's
+ * `ProhibitSurrogateCharactersValidator` names, or null. A JSON body can carry one (`"\udfff"`),
+ * and no database text can hold or match it: UTF-8 has no encoding for it.
+ *
+ * @example
+ * loneSurrogate('a\udfff'); // 0xdfff
+ * loneSurrogate('😀'); // null: a pair
+ */
+export function loneSurrogate(value: string): number | null {
+  return LONE_SURROGATE.exec(value)?.[0].charCodeAt(0) ?? null;
+}
+
 /**
  * The name Python would give a JSON value's type, as DRF puts it in messages.
  *

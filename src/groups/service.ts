@@ -7,7 +7,7 @@ import type { Knex } from 'knex';
 import { isUniqueViolation } from '../db/errors.js';
 import { Group, Permission } from '../db/models.js';
 import { notFound, validationError, type FieldErrors } from '../errors.js';
-import { MESSAGES } from '../messages.js';
+import { loneSurrogate, MESSAGES } from '../messages.js';
 import { authorize, type Actor } from '../permissions/policy.js';
 import type { GroupRow } from './presenter.js';
 import type { GroupPatch, GroupWrite } from './schema.js';
@@ -93,10 +93,13 @@ async function resolveSlugs(
   // PostgreSQL cannot compare text with NUL; DRF's field reports the lookup's ValueError so.
   if (values.some((v) => v.includes('\0'))) return { error: MESSAGES.invalidValue };
   const unique = [...new Set(values)];
-  const rows: Array<{ id: number; slug: string }> = unique.length
+  // A lone surrogate (a JSON escape such as "\udfff") names nothing: no text in the database can
+  // hold it, and the driver cannot send it. It is reported as missing, unlooked-up.
+  const storable = unique.filter((v) => loneSurrogate(v) === null);
+  const rows: Array<{ id: number; slug: string }> = storable.length
     ? await model
         .query(db)
-        .whereIn(column, unique)
+        .whereIn(column, storable)
         .select('id', `${column} as slug`)
         .castTo<Array<{ id: number; slug: string }>>()
     : [];

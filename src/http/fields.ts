@@ -7,16 +7,13 @@
  * @module
  */
 import { z } from 'zod';
-import { MESSAGES } from '../messages.js';
+import { loneSurrogate, MESSAGES } from '../messages.js';
 
 /** An error map answering "required" for an absent value, "may not be null" for null, else `message`. */
 function typeError(message: string) {
   return (issue: { input?: unknown }) =>
     issue.input === undefined ? MESSAGES.required : issue.input === null ? MESSAGES.null : message;
 }
-
-/** A UTF-16 surrogate that is not half of a pair (the `u` flag reads pairs as one code point). */
-const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 
 /**
  * The validators every DRF `CharField` appends after its length checks: no NUL (which
@@ -27,9 +24,8 @@ function textValidators(schema: z.ZodString): z.ZodString {
   return schema.check(
     z.refine((v: string) => !v.includes('\0'), { error: MESSAGES.nullCharacters }),
     z.superRefine((v: string, ctx) => {
-      const lone = LONE_SURROGATE.exec(v);
-      if (lone)
-        ctx.addIssue({ code: 'custom', message: MESSAGES.surrogateCharacters(lone[0].charCodeAt(0)), input: v });
+      const lone = loneSurrogate(v);
+      if (lone !== null) ctx.addIssue({ code: 'custom', message: MESSAGES.surrogateCharacters(lone), input: v });
     }),
   );
 }

@@ -49,6 +49,27 @@ describe('/api/groups/', () => {
     expect(missing.body).to.deep.equal({ name: ['This field is required.'] });
   });
 
+  it('names a lone surrogate in a codename or group name as missing, not a 500 (no database text can hold one)', async () => {
+    const authorization = await adminWith('add_group', 'view_user', 'add_user');
+    // Raw JSON: "\udfff" is an escape JSON.parse turns into a lone surrogate (a JS string sent by
+    // supertest would be re-encoded as U+FFFD on the way). After a BOM, PGlite's encoder sent bytes
+    // PostgreSQL refused as invalid UTF-8 (the fuzzer's find).
+    const group = await api()
+      .post('/api/groups/')
+      .set('Authorization', authorization)
+      .set('Content-Type', 'application/json')
+      .send('{"name":"x","permissions":["view_user","%\uFEFF\\udfff"]}')
+      .expect(400);
+    expect(group.body).to.deep.equal({ permissions: ['Object with codename=%\uFEFF\udfff does not exist.'] });
+    const user = await api()
+      .post('/api/users/')
+      .set('Authorization', authorization)
+      .set('Content-Type', 'application/json')
+      .send('{"username":"surrogate","password":"Long-enough-pass-2026","groups":["\\ud800"]}')
+      .expect(400);
+    expect(user.body).to.deep.equal({ groups: ['Object with name=\ud800 does not exist.'] });
+  });
+
   it('reports malformed fields and what the database finds in the others in one 400, as DRF does', async () => {
     const group = await makeGroup('editors', []);
     await makeGroup('viewers', []);
