@@ -122,24 +122,28 @@ export function renderResultsSection(results: BenchResults): string {
   return lines.join('\n');
 }
 
+/** Where the results section starts and ends in a page, markers included; null without both markers. */
+function sectionBounds(page: string): { start: number; end: number } | null {
+  const start = page.indexOf(BEGIN);
+  const end = page.indexOf(END);
+  return start === -1 || end < start ? null : { start, end: end + END.length };
+}
+
 /**
  * The page with its results section replaced by `section`.
  *
  * @throws when the page has no section markers (they were edited away)
  */
 export function withResultsSection(page: string, section: string): string {
-  const start = page.indexOf(BEGIN);
-  const end = page.indexOf(END);
-  if (start === -1 || end < start)
-    throw new Error(`${path.relative(ROOT, BENCHMARKS_PAGE)} has no results section markers`);
-  return page.slice(0, start) + section + page.slice(end + END.length);
+  const bounds = sectionBounds(page);
+  if (!bounds) throw new Error(`${path.relative(ROOT, BENCHMARKS_PAGE)} has no results section markers`);
+  return page.slice(0, bounds.start) + section + page.slice(bounds.end);
 }
 
-/** The results section the page holds now. */
+/** The results section the page holds now, or '' when it has none. */
 export function currentResultsSection(page: string): string {
-  const start = page.indexOf(BEGIN);
-  const end = page.indexOf(END);
-  return start === -1 || end < start ? '' : page.slice(start, end + END.length);
+  const bounds = sectionBounds(page);
+  return bounds ? page.slice(bounds.start, bounds.end) : '';
 }
 
 /** Rewrites the page's results section from a result file. */
