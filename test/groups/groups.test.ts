@@ -65,9 +65,9 @@ describe('/api/groups/', () => {
       .post('/api/users/')
       .set('Authorization', authorization)
       .set('Content-Type', 'application/json')
-      .send('{"username":"surrogate","password":"Long-enough-pass-2026","groups":["\\ud800"]}')
+      .send('{"username":"surrogate","password":"Long-enough-pass-2026","groups":["\uFEFF\\udfff"]}')
       .expect(400);
-    expect(user.body).to.deep.equal({ groups: ['Object with name=\ud800 does not exist.'] });
+    expect(user.body).to.deep.equal({ groups: ['Object with name=\uFEFF\udfff does not exist.'] });
   });
 
   it('reports malformed fields and what the database finds in the others in one 400, as DRF does', async () => {
