@@ -1,15 +1,9 @@
 import { expect } from 'chai';
-import { pbkdf2Sync } from 'node:crypto';
 import os from 'node:os';
 import { validatePassword, similarityRatio } from '../../src/auth/password-validation.js';
 import { hashPassword, limitPasswordWork, passwordWork, verifyPassword } from '../../src/auth/passwords.js';
-import { api, makeUser } from '../support/app.js';
+import { api, djangoPbkdf2, makeUser } from '../support/app.js';
 import { testKnex } from '../support/hooks.js';
-
-/** A hash exactly as Django's PBKDF2PasswordHasher writes it. */
-function djangoPbkdf2(password: string, salt = 'seasalt123', iterations = 1000): string {
-  return `pbkdf2_sha256$${iterations}$${salt}$${pbkdf2Sync(password, salt, iterations, 32, 'sha256').toString('base64')}`;
-}
 
 /**
  * Hashes written by the `argon2` package (0.45, node-gyp) this project hashed with before

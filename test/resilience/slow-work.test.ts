@@ -18,7 +18,7 @@ import { openDatabase, type Database } from '../../src/db/database.js';
 import { ValidationFailedError } from '../../src/errors.js';
 import { S3Storage } from '../../src/storage/s3.js';
 import { changePassword, SYSTEM_ACTOR, updateUser } from '../../src/users/service.js';
-import { bearer, makeUser, PASSWORD, testDeps } from '../support/app.js';
+import { bearer, djangoPbkdf2, makeUser, PASSWORD, testDeps } from '../support/app.js';
 import { testConfig } from '../support/config.js';
 import { testKnex } from '../support/hooks.js';
 
@@ -130,8 +130,13 @@ describe('resilience: slow work holds no database connection', function () {
 
   it('a password change re-checks the stored hash it verified: a change made meanwhile is not overwritten', async () => {
     const user = await makeUser({ username: 'raced' });
-    // The change reads the hash and queues its verification; the admin's new password is hashed
-    // and written in between (one computation at a time, in order).
+    // A Django hash of many iterations: checking the old password takes most of a second, and the
+    // admin's change (two computations may run at once here) is written while it runs.
+    await testKnex()('auth_user')
+      .where({ id: user.id })
+      .update({ password: djangoPbkdf2(PASSWORD, 'racedsalt', 2_000_000) });
+    limitPasswordWork(2);
+    let settled = false;
     const change = changePassword(knex, user.id, null, {
       old_password: PASSWORD,
       new_password: 'users-Own-choice-31',
@@ -139,8 +144,12 @@ describe('resilience: slow work holds no database connection', function () {
       () => 'changed',
       (error: unknown) => error,
     );
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    void change.finally(() => (settled = true));
+    // The change has read the hash once its check runs.
+    for (const started = Date.now(); passwordWork().running === 0 && Date.now() - started < 5_000;)
+      await new Promise((resolve) => setTimeout(resolve, 1));
     await updateUser(knex, SYSTEM_ACTOR, user.id, { password: 'admin-Chosen-pass-77' });
+    expect(settled, 'the admin’s change was written while the old password was checked').to.equal(false);
     const outcome = await change;
     expect(outcome).to.be.instanceOf(ValidationFailedError);
     expect((outcome as ValidationFailedError).errors).to.deep.equal({

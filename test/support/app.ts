@@ -1,6 +1,7 @@
 /**
  * The app under test, its HTTP client and factories for the rows tests need.
  */
+import { pbkdf2Sync } from 'node:crypto';
 import type { Knex } from 'knex';
 import { pino } from 'pino';
 import supertest from 'supertest';
@@ -44,6 +45,14 @@ export function api(env: Record<string, string | undefined> = {}) {
 
 /** A password that passes every validator. */
 export const PASSWORD = 'correct-Horse-battery-9';
+
+/**
+ * A hash exactly as Django's PBKDF2PasswordHasher writes it. Many `iterations` make a check of it
+ * slow: a window a test can act in while the check runs.
+ */
+export function djangoPbkdf2(password: string, salt = 'seasalt123', iterations = 1000): string {
+  return `pbkdf2_sha256$${iterations}$${salt}$${pbkdf2Sync(password, salt, iterations, 32, 'sha256').toString('base64')}`;
+}
 
 let sequence = 0;
 
