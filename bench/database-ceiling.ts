@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Knex } from 'knex';
-import { ROTATION_SQL } from '../src/auth/service.js';
+import { ROTATION_SQL } from '../src/auth/rotation.js';
 import { OutstandingToken, User } from '../src/db/models.js';
 
 const execFileAsync = promisify(execFile);

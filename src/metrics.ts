@@ -147,6 +147,17 @@ export const tokenReuseRefused = new Counter({
   registers: [registry],
 });
 
+/**
+ * Refreshes per rotation statement: concurrent refreshes of one worker share a statement (one
+ * round trip and one commit), so under load the sizes grow above 1.
+ */
+export const tokenRotationBatchSize = new Histogram({
+  name: 'backoffice_token_rotation_batch_size',
+  help: 'Refreshes checked and rotated by one database statement.',
+  buckets: [1, 2, 4, 8, 16, 32, 64],
+  registers: [registry],
+});
+
 /** Files uploaded (stored). */
 export const uploads = new Counter({
   name: 'backoffice_uploads_total',

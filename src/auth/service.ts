@@ -12,6 +12,7 @@ import { authenticationFailed, invalidToken } from '../errors.js';
 import { tokenReuseRefused, tokenRotations } from '../metrics.js';
 import { legacySession, legacyTokenRevoked, revokeLegacyTokens } from './legacy.js';
 import { hashPassword, verifyDummyPassword, verifyPassword } from './passwords.js';
+import { listable, rotate } from './rotation.js';
 import { signToken, TokenError, tokenSettings, verifyToken, type TokenClaims } from './tokens.js';
 import { text } from '../i18n/messages.js';
 
@@ -21,7 +22,6 @@ export interface IssuedTokens {
   readonly refresh?: string;
 }
 
-const OUTSTANDING = OutstandingToken.tableName;
 const BLACKLISTED = BlacklistedToken.tableName;
 
 const NO_ACTIVE_ACCOUNT = text('noActiveAccount');
@@ -73,80 +73,41 @@ export async function refreshTokens(deps: Deps, refresh: string): Promise<Issued
   const access = signToken(settings, 'access', subject);
   const next = jwt.rotateRefreshTokens ? signToken(settings, 'refresh', subject) : null;
 
-  // Check and rotate in one statement (one round trip, atomic): nothing is written unless the
-  // token is usable and the user active; of two concurrent uses one blacklists it, the other
-  // finds the conflict and issues nothing.
-  const bindings = {
-    jti: claims.jti,
-    userId: claims.user_id,
+  if (!listable(claims.jti)) throw invalidToken();
+
+  // Check and rotate in one statement (one round trip, atomic), shared with the refreshes that
+  // arrive meanwhile (./rotation.ts): nothing is written unless the token is usable and the user
+  // active; of two concurrent uses one blacklists it, the other finds the conflict and issues
+  // nothing. Kept as prepared SQL, not objection: a refresh is the hottest write, and the query
+  // builder would need four statements in a transaction (look up, check, blacklist, insert) and a
+  // row lock against a concurrent second use; docs/md/architecture.md, "Data access", has the
+  // measurement.
+  const rules = {
     checkBlacklist: jwt.blacklistEnabled,
     blacklistOld: jwt.blacklistEnabled && next !== null && jwt.blacklistAfterRotation,
     issue: next !== null,
+  };
+  const outcome = await rotate(deps.knex, rules, {
+    jti: claims.jti,
+    userId: claims.user_id,
     newJti: next?.claims.jti ?? '',
     newToken: next?.token ?? '',
     createdAt: new Date((next?.claims.iat ?? 0) * 1000),
     expiresAt: new Date((next?.claims.exp ?? 0) * 1000),
-  };
-  // Kept as prepared SQL, not objection: a refresh is the hottest write, and this is one round trip
-  // and one atomic statement where the query builder would need four statements in a transaction
-  // (look up, check, blacklist, insert) and a row lock against a concurrent second use. A named
-  // statement, planned once per connection (as the principal query); docs/md/architecture.md,
-  // "Data access", has the measurement.
-  const { rows } = await deps.knex
-    .raw<{ rows: RotationRow[] }>(ROTATION_SQL, bindings)
-    .options({ name: 'auth_rotate' });
-  const outcome = rows[0]!;
-  if (jwt.blacklistEnabled && Number(outcome.recorded) === 0) throw invalidToken();
-  if (jwt.blacklistEnabled && outcome.was_blacklisted) {
+  });
+  if (jwt.blacklistEnabled && !outcome.recorded) throw invalidToken();
+  if (jwt.blacklistEnabled && outcome.wasBlacklisted) {
     tokenReuseRefused.inc();
     throw invalidToken(text('tokenBlacklisted'));
   }
-  if (Number(outcome.active) === 0) throw authenticationFailed(text('noActiveAccountForToken'));
-  if (next && Number(outcome.issued) === 0) {
+  if (!outcome.active) throw authenticationFailed(text('noActiveAccountForToken'));
+  if (next && !outcome.issued) {
     tokenReuseRefused.inc();
     throw invalidToken(text('tokenBlacklisted')); // a concurrent use won
   }
   if (next) tokenRotations.inc();
   return next ? { access: access.token, refresh: next.token } : { access: access.token };
 }
-
-interface RotationRow {
-  recorded: string | number;
-  was_blacklisted: boolean | null;
-  active: string | number;
-  issued: string | number;
-}
-
-/**
- * The one statement of a refresh (check and rotate), with knex's named bindings: `jti` of the token
- * spent, `userId`, the flags `checkBlacklist`, `blacklistOld`, `issue`, and the successor's `newJti`,
- * `newToken`, `createdAt`, `expiresAt`. The successor joins the spent token's session (its row's
- * `session_id`, which a token's `sid` always names). Exported for the benchmark's database ceiling,
- * which replays it with pgbench (`bench/database-ceiling.ts`).
- */
-export const ROTATION_SQL = `
-WITH old AS (
-  SELECT o.id, o.session_id, EXISTS (SELECT 1 FROM ${BLACKLISTED} b WHERE b.token_id = o.id) AS blacklisted
-  FROM ${OUTSTANDING} o WHERE o.jti = :jti
-), usable AS (
-  SELECT 1 FROM auth_user u
-  WHERE u.id = CAST(:userId AS integer) AND u.is_active
-    AND (NOT :checkBlacklist OR EXISTS (SELECT 1 FROM old WHERE NOT old.blacklisted))
-), blacklisted AS (
-  INSERT INTO ${BLACKLISTED} (token_id, blacklisted_at)
-  SELECT old.id, now() FROM old, usable WHERE :blacklistOld
-  ON CONFLICT (token_id) DO NOTHING
-  RETURNING token_id
-), issued AS (
-  INSERT INTO ${OUTSTANDING} (user_id, jti, token, created_at, expires_at, session_id)
-  SELECT CAST(:userId AS integer), :newJti, :newToken, CAST(:createdAt AS timestamptz), CAST(:expiresAt AS timestamptz), old.session_id
-  FROM old, usable WHERE :issue AND (NOT :blacklistOld OR EXISTS (SELECT 1 FROM blacklisted))
-  RETURNING id
-)
-SELECT (SELECT count(*) FROM old) AS recorded,
-       (SELECT bool_or(old.blacklisted) FROM old) AS was_blacklisted,
-       (SELECT count(*) FROM auth_user WHERE id = CAST(:userId AS integer) AND is_active) AS active,
-       (SELECT count(*) FROM issued) AS issued`;
 
 /**
  * Checks any token (access or refresh), as simplejwt's verify endpoint does; also refuses a token
