@@ -32,6 +32,9 @@ const DATABASE_FIELDS = ['code', 'severity', 'constraint', 'table', 'schema', 'c
 const CODE = /^[A-Za-z0-9_.-]{1,64}$/;
 const NESTING = 3;
 
+/** How long a buffered log line may wait for a quiet process to write it. */
+export const FLUSH_INTERVAL_MS = 1000;
+
 /**
  * The one way an error reaches a log line (pino's `err` serializer): its type, its message with
  * every quoted value and byte sequence masked, its stack frames, and of a database error the
@@ -120,7 +123,17 @@ export function createLogger(config: Pick<Config, 'logLevel' | 'debug'>, destina
       transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } },
     });
   }
-  // Asynchronous writes: under load, lines queue while a write is in flight and leave together (one
-  // system call instead of one per line); pino flushes what is queued when the process exits.
-  return pino(options, pino.destination({ dest: 1, sync: false }));
+  // Buffered asynchronous writes, as pino's "Asynchronous Logging" page sets them: lines gather up to
+  // 4 KiB and leave in one system call (one per request cost 5 % of a worker's CPU under load,
+  // docs/md/benchmarks.md). A quiet process flushes every FLUSH_INTERVAL_MS, so that a line waits
+  // at most that long; pino flushes the rest when the process exits.
+  const stdout = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  setInterval(() => {
+    try {
+      stdout.flush();
+    } catch {
+      // Closed: the process is exiting, and pino has written what was left.
+    }
+  }, FLUSH_INTERVAL_MS).unref();
+  return pino(options, stdout);
 }

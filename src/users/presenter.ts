@@ -4,6 +4,7 @@
  * @module
  */
 import { z } from 'zod';
+import type { AuthUser } from '../auth/principal.js';
 
 /** A user's public columns with its group names, as list and detail queries select them. */
 export interface UserRow {
@@ -69,4 +70,23 @@ export function presentUser(
     groups: [...user.groups],
     ...(options.permissions ? { permissions: [...options.permissions].sort() } : {}),
   };
+}
+
+const meBodies = new WeakMap<AuthUser, string>();
+
+/**
+ * The `/me/` answer of a signed-in user as JSON text, presented and serialized once per user
+ * object: the principal cache hands out the same immutable object to every request of the user
+ * until the user changes, so only the first of them pays for it.
+ *
+ * @param user - the request's user ({@link "auth/authenticate".currentUser})
+ * @returns the JSON of {@link MeJson}
+ */
+export function meBody(user: AuthUser): string {
+  let body = meBodies.get(user);
+  if (body === undefined) {
+    body = JSON.stringify(presentUser(user, { permissions: user.permissions }));
+    meBodies.set(user, body);
+  }
+  return body;
 }

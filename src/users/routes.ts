@@ -19,7 +19,7 @@ import { responds } from '../http/responds.js';
 import { declareRoute } from '../http/route-metadata.js';
 import { validate, validatedBody } from '../http/validate.js';
 import { requirePermission } from '../permissions/guard.js';
-import { MeJson, presentUser, UserJson, type UserRow } from './presenter.js';
+import { meBody, MeJson, presentUser, UserJson, type UserRow } from './presenter.js';
 import { PasswordChange, ProfilePatch, UserCreate, UserPatch, UserReplace } from './schema.js';
 import {
   changePassword,
@@ -84,8 +84,8 @@ export function userRoutes(deps: Deps): Router {
       },
     ),
     (ctx) => {
-      const user = currentUser(ctx);
-      ctx.body = presentUser(user, { permissions: user.permissions });
+      ctx.type = 'json';
+      ctx.body = meBody(currentUser(ctx));
     },
   );
 

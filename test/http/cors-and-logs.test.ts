@@ -1,7 +1,9 @@
 import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import supertest from 'supertest';
 import { createApp } from '../../src/app.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger, FLUSH_INTERVAL_MS } from '../../src/logger.js';
 import { FRONTEND_ORIGIN, makeUser, PASSWORD, api, testDeps } from '../support/app.js';
 
 describe('CORS', () => {
@@ -93,5 +95,63 @@ describe('request log', () => {
       for (const secret of secrets) expect(all, logLevel).not.to.include(secret);
       expect(all.match(/\[redacted\]/g), logLevel).to.have.length(9);
     }
+  });
+});
+
+describe('log output on standard output (buffered)', () => {
+  /** Runs `script` with the process logger as `logger`; resolves with its stdout lines as they come. */
+  function loggingProcess(script: string) {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        `import { createLogger } from './src/logger.ts';
+         const logger = createLogger({ logLevel: 'info', debug: false });
+         ${script}`,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const lines: { at: number; msg: string }[] = [];
+    let rest = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      const parts = (rest + chunk).split('\n');
+      rest = parts.pop()!;
+      for (const part of parts) lines.push({ at: performance.now(), msg: (JSON.parse(part) as { msg: string }).msg });
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    return { child, lines, stderr: () => stderr };
+  }
+
+  it('writes a line of a quiet process within the flush interval, while it runs', async function () {
+    this.timeout(30_000);
+    // The line is logged, then the process idles: only the periodic flush can write it in time.
+    const run = loggingProcess(
+      `logger.info('one line'); process.stderr.write('logged\\n'); setTimeout(() => {}, 20_000);`,
+    );
+    try {
+      const logged = await new Promise<number>((resolve) => {
+        run.child.stderr.on('data', () => run.stderr().includes('logged') && resolve(performance.now()));
+      });
+      while (run.lines.length === 0 && performance.now() - logged < FLUSH_INTERVAL_MS * 4) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(run.lines.map((l) => l.msg)).to.deep.equal(['one line']);
+      expect(run.lines[0]!.at - logged).to.be.below(FLUSH_INTERVAL_MS * 3);
+      expect(run.child.exitCode, 'still running').to.equal(null);
+    } finally {
+      run.child.kill('SIGKILL');
+    }
+  });
+
+  it('loses no line of a burst when the process exits at once', async function () {
+    this.timeout(30_000);
+    const run = loggingProcess(`for (let i = 0; i < 5000; i++) logger.info('line ' + i); process.exit(0);`);
+    const [code] = (await once(run.child, 'close')) as [number];
+    expect(code, run.stderr()).to.equal(0);
+    expect(run.lines.map((l) => l.msg)).to.deep.equal(Array.from({ length: 5000 }, (_, i) => `line ${i}`));
   });
 });

@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { createApp } from '../../src/app.js';
 import { openDatabase } from '../../src/db/database.js';
 import { errorWriter } from '../../src/http/error-writer.js';
+import { useRequestLog } from '../../src/http/request-log.js';
 import { createStorage } from '../../src/storage/factory.js';
 import { api, bearer, makeUser, testDeps } from '../support/app.js';
 import { testConfig } from '../support/config.js';
@@ -69,18 +70,22 @@ describe('HTTP errors', () => {
     const lines: string[] = [];
     const logger = pino({ level: 'error' }, { write: (line: string) => void lines.push(line) });
     const app = new Koa();
-    app.use(async (ctx, next) => {
-      ctx.log = logger.child({ reqId: 'req-1' });
-      await next();
-    });
+    useRequestLog(app, logger);
     app.use(errorWriter);
     app.use(() => {
       throw new Error('secret internals');
     });
-    const res = await supertest(app.callback()).get('/').expect(500);
+    const client = supertest(app.callback());
+    const res = await client.get('/').set('X-Request-Id', 'req-1').expect(500);
+    await client.get('/').set('X-Request-Id', 'req-2').expect(500);
     expect(res.body).to.deep.equal({ detail: 'A server error occurred.' });
     expect(JSON.stringify(res.body)).not.to.include('secret');
-    expect(lines.join('')).to.include('req-1').and.to.include('secret internals');
+    // Each request's line carries its own id: the child logger is made per request, on first use.
+    const logged = lines.map((line) => JSON.parse(line) as { reqId?: string; msg: string; err?: { message: string } });
+    expect(logged.map((l) => [l.reqId, l.msg, l.err?.message])).to.deep.equal([
+      ['req-1', 'unhandled error', 'secret internals'],
+      ['req-2', 'unhandled error', 'secret internals'],
+    ]);
   });
 
   it('echoes a well-formed X-Request-Id and generates one otherwise', async () => {
