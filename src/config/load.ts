@@ -147,6 +147,11 @@ export interface Config {
   readonly superuserPassword: string | null;
   /** `MALLOC_ARENA_MAX`: glibc's memory arenas per worker process (`1`: see `src/server.ts`). */
   readonly mallocArenaMax: string;
+  /**
+   * `WORKER_MAX_SEMI_SPACE_MB`: V8's `--max-semi-space-size` for the workers the server starts
+   * (`0`: V8's own default; see `src/server.ts`).
+   */
+  readonly workerMaxSemiSpaceMb: number;
   /** `EMAIL_*` and `DEFAULT_FROM_EMAIL`: the mail backend. */
   readonly mail: MailConfig;
   /** Password recovery by email. */
@@ -313,6 +318,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     passwordReset: { url: e.PASSWORD_RESET_URL, timeoutSeconds: e.PASSWORD_RESET_TIMEOUT },
     superuserPassword: e.SUPERUSER_PASSWORD,
     mallocArenaMax: e.MALLOC_ARENA_MAX,
+    workerMaxSemiSpaceMb: e.WORKER_MAX_SEMI_SPACE_MB,
   });
 }
 

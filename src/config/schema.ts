@@ -282,6 +282,7 @@ export const EnvSchema = z.object({
   THROTTLE_PASSWORD_RESET_PER_IP: rate('10/h'),
   THROTTLE_PASSWORD_RESET_PER_EMAIL: rate('3/h'),
   MALLOC_ARENA_MAX: text('1'),
+  WORKER_MAX_SEMI_SPACE_MB: int(8, 0, 1024),
 });
 
 /** Every environment variable the application reads, for documentation and drift tests. */

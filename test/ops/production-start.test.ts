@@ -189,6 +189,11 @@ describe('production start: node dist/server.js', function () {
       .split('\n')
       .filter(Boolean);
     expect(workers, 'worker processes').to.have.length(2);
+    // The young generation the workers start with (WORKER_MAX_SEMI_SPACE_MB, default 8).
+    for (const pid of workers) {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      expect(argv, `worker ${pid}`).to.include('--max-semi-space-size=8');
+    }
   });
 
   it('on SIGTERM under load answers every accepted request and exits 0', async function () {
