@@ -11,6 +11,7 @@ import knexFactory, { type Knex } from 'knex';
 import { Client as PgClient } from 'pg';
 import { MIGRATION_LOCK_KEY } from '../../src/db/database.js';
 import { migrationsDir } from '../../src/paths.js';
+import { FLUSH_INTERVAL_MS } from '../../src/logger.js';
 import { productionServerEnv } from '../support/config.js';
 import { runCli, startServer, type ServerProcess } from '../support/processes.js';
 import { request } from '../ops/support.js';
@@ -107,8 +108,12 @@ describe('probes: four replicas started at once on an empty database', function 
     const rows = (await knex!('knex_migrations').select('name', 'batch')) as Array<{ name: string; batch: number }>;
     expect(rows.map((r) => r.name)).to.have.members(migrations.map((f) => f.replace(/\.ts$/, '')));
     expect(new Set(rows.map((r) => r.batch)), 'all in one batch: one process applied them').to.deep.equal(new Set([1]));
-    const migrated = servers.filter((s) => s.output().stdout.includes('database migrated'));
-    expect(migrated, 'exactly one process logs that it migrated').to.have.length(1);
+    // Log lines leave in batches, at most FLUSH_INTERVAL_MS after they are written.
+    const migrated = () => servers.filter((s) => s.output().stdout.includes('database migrated'));
+    const logDeadline = Date.now() + FLUSH_INTERVAL_MS * 3;
+    while (migrated().length === 0 && Date.now() < logDeadline) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((resolve) => setTimeout(resolve, FLUSH_INTERVAL_MS * 2)); // a second one would be out by now
+    expect(migrated(), 'exactly one process logs that it migrated').to.have.length(1);
     for (const server of servers) expect(server.output().stderr).to.not.match(/already locked|Error/);
   });
 
