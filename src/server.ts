@@ -92,7 +92,8 @@ async function prepareDatabase(config: Config): Promise<void> {
  * - V8's young generation grows to two 16 MiB semi-spaces, all of it resident once a busy worker
  *   has used it; requests' garbage dies young in far less. `--max-semi-space-size` of
  *   `WORKER_MAX_SEMI_SPACE_MB` (default 8) keeps 13–20 MiB per worker off its peak, with no
- *   measured change in CPU per `/me/` or refresh (uploads: more frequent young collections). It follows the process's own flags and `NODE_OPTIONS`, so it
+ *   measured change in CPU per `/me/` or refresh (uploads pay for more frequent young
+ *   collections). The flag comes after the process's own flags and `NODE_OPTIONS`, so it
  *   decides; `0` leaves V8's default.
  */
 function superviseWorkers(count: number, config: Config): void {
