@@ -1,5 +1,6 @@
 /**
- * Outgoing mail through nodemailer, with Django's three backends chosen by `EMAIL_BACKEND`: the
+ * Outgoing mail through nodemailer (loaded with the first message, so that a process that sends
+ * none does not hold it), with Django's three backends chosen by `EMAIL_BACKEND`: the
  * console (each message's headers and plain text written to standard output), a folder of message
  * files, or an SMTP relay. One {@link Mailer} per process sends now ({@link Mailer.send}, for the CLI's test
  * message) or in the background with bounded retries ({@link Mailer.sendInBackground}, so that a
@@ -12,7 +13,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ConnectionOptions } from 'node:tls';
 import type { Writable } from 'node:stream';
-import nodemailer from 'nodemailer';
+import type nodemailer from 'nodemailer';
 import type { Config, MailConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 
@@ -151,24 +152,6 @@ interface Transport {
 }
 
 function transportOf(config: MailConfig, options: MailerOptions): Transport {
-  if (config.backend === 'smtp') {
-    const timeout = config.timeoutSeconds * 1000;
-    const transport = nodemailer.createTransport({
-      host: config.host,
-      port: config.port,
-      secure: config.useSsl,
-      requireTLS: config.useTls,
-      auth: config.user ? { user: config.user, pass: config.password } : undefined,
-      connectionTimeout: timeout,
-      greetingTimeout: timeout,
-      socketTimeout: timeout,
-      tls: options.tls,
-    });
-    return {
-      send: async (message) => void (await transport.sendMail(message)),
-      close: () => transport.close(),
-    };
-  }
   if (config.backend === 'console') {
     const out = options.stdout ?? process.stdout;
     return {
@@ -176,10 +159,30 @@ function transportOf(config: MailConfig, options: MailerOptions): Transport {
       close: () => undefined,
     };
   }
+  if (config.backend === 'smtp') {
+    const timeout = config.timeoutSeconds * 1000;
+    const smtp = lazily((mailer) =>
+      mailer.createTransport({
+        host: config.host,
+        port: config.port,
+        secure: config.useSsl,
+        requireTLS: config.useTls,
+        auth: config.user ? { user: config.user, pass: config.password } : undefined,
+        connectionTimeout: timeout,
+        greetingTimeout: timeout,
+        socketTimeout: timeout,
+        tls: options.tls,
+      }),
+    );
+    return {
+      send: async (message) => void (await (await smtp.get()).sendMail(message)),
+      close: () => smtp.whenMade((transport) => transport.close()),
+    };
+  }
   // The file backend keeps the whole RFC 5322 message, headers and every part, as a relay would receive it.
-  const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  const composer = lazily((mailer) => mailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' }));
   const compose = async (message: MailMessage & { from: string }): Promise<Buffer> =>
-    (await composer.sendMail(message)).message as Buffer;
+    (await (await composer.get()).sendMail(message)).message as Buffer;
   return {
     async send(message) {
       await fs.mkdir(config.filePath, { recursive: true });
@@ -188,6 +191,18 @@ function transportOf(config: MailConfig, options: MailerOptions): Transport {
       await fs.writeFile(file, await compose(message), { mode: 0o600 });
     },
     close: () => undefined,
+  };
+}
+
+/** A nodemailer transport made on first use, with nodemailer imported then. */
+function lazily<T>(make: (module: typeof nodemailer) => T) {
+  let made: Promise<T> | null = null;
+  return {
+    get: (): Promise<T> => (made ??= import('nodemailer').then((module) => make(module.default))),
+    /** Runs `use` on the transport once made, if it was asked for: closing never loads nodemailer. */
+    whenMade(use: (transport: T) => void): void {
+      made?.then(use, () => undefined);
+    },
   };
 }
 
