@@ -1,9 +1,14 @@
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { loadConfig } from '../../src/config.js';
 import { createStorage } from '../../src/storage/factory.js';
 import { LocalStorage } from '../../src/storage/local.js';
 import { S3Storage } from '../../src/storage/s3.js';
 import { mediaSigningKey, signMediaUrl, verifyMediaUrl } from '../../src/storage/signed-urls.js';
+import { TEST_MEDIA_ROOT } from '../support/config.js';
+import { ROOT } from '../support/processes.js';
 
 const SECRET = 'x'.repeat(40);
 const S3_ENV = { MINIO_SERVER_URL: 'http://minio:9000', MINIO_ROOT_USER: 'app', MINIO_ROOT_PASSWORD: 'secret-secret' };
@@ -33,6 +38,59 @@ describe('Storage configuration', () => {
     });
     expect(createStorage(config)).to.be.instanceOf(S3Storage);
     expect(config.fileUrlLifetime).to.equal(300);
+  });
+
+  it('loads the minio client only for the S3 store (16 MiB of RSS a worker on the local folder does without)', function () {
+    this.timeout(60_000);
+    // A module resolution hook, ahead of tsx's, reports each request for the `minio` package.
+    const hooks = `import { writeSync } from 'node:fs';
+      export async function resolve(specifier, context, next) {
+        if (specifier === 'minio') writeSync(1, 'minio requested\\n');
+        return next(specifier, context);
+      }`;
+    const register = `import { register } from 'node:module';
+      register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hooks)}));`;
+    // The app's modules that src/server.ts imports (importing it would start a server), read from
+    // its source; then a local store made and used, then an S3 store made.
+    const serverImports = [
+      ...readFileSync(path.join(ROOT, 'src/server.ts'), 'utf8').matchAll(/^import .* from '\.\/(.+)\.js';$/gm),
+    ].map((match) => match[1]!);
+    expect(serverImports).to.include.members(['app', 'runtime']);
+    const program = `import { writeSync } from 'node:fs';
+      for (const module of ${JSON.stringify(serverImports)}) {
+        await import('./src/' + module + '.ts');
+      }
+      const { loadConfig } = await import('./src/config.ts');
+      const { createStorage } = await import('./src/storage/factory.ts');
+      const local = createStorage(loadConfig({ SECRET_KEY: '${SECRET}', DATA_DIR: process.env.SCRATCH }));
+      await local.check();
+      writeSync(1, 'local store used\\n');
+      createStorage(loadConfig({ SECRET_KEY: '${SECRET}', ${Object.entries(S3_ENV)
+        .map(([k, v]) => `${k}: '${v}'`)
+        .join(', ')} }));
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      writeSync(1, 'S3 store made\\n');
+      process.exit(0);`;
+    const child = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--import',
+        `data:text/javascript,${encodeURIComponent(register)}`,
+        '--input-type=module',
+        '-e',
+        program,
+      ],
+      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, SCRATCH: TEST_MEDIA_ROOT, WEB_CONCURRENCY: '1' } },
+    );
+    expect(child.status, child.stderr).to.equal(0);
+    const lines = child.stdout
+      .split('\n')
+      .filter((line) => /^(minio requested|local store used|S3 store made)$/.test(line));
+    expect(lines[0], child.stdout).to.equal('local store used');
+    expect(lines.slice(1, -1), child.stdout).to.include('minio requested');
+    expect(lines.at(-1)).to.equal('S3 store made');
   });
 
   it('stops on a malformed storage variable, naming it', () => {
