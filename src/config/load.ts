@@ -152,6 +152,12 @@ export interface Config {
    * (`0`: V8's own default; see `src/server.ts`).
    */
   readonly workerMaxSemiSpaceMb: number;
+  /**
+   * `WORKER_HEAP_GROWING_PERCENT`: V8's `--heap-growing-percent` for the workers the server starts,
+   * how far the old generation may grow past what the last full collection kept before the next
+   * one (`0`: V8's own, adaptive factor; see `src/server.ts`).
+   */
+  readonly workerHeapGrowingPercent: number;
   /** `EMAIL_*` and `DEFAULT_FROM_EMAIL`: the mail backend. */
   readonly mail: MailConfig;
   /** Password recovery by email. */
@@ -319,6 +325,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     superuserPassword: e.SUPERUSER_PASSWORD,
     mallocArenaMax: e.MALLOC_ARENA_MAX,
     workerMaxSemiSpaceMb: e.WORKER_MAX_SEMI_SPACE_MB,
+    workerHeapGrowingPercent: e.WORKER_HEAP_GROWING_PERCENT,
   });
 }
 

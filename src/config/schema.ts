@@ -282,7 +282,8 @@ export const EnvSchema = z.object({
   THROTTLE_PASSWORD_RESET_PER_IP: rate('10/h'),
   THROTTLE_PASSWORD_RESET_PER_EMAIL: rate('3/h'),
   MALLOC_ARENA_MAX: text('1'),
-  WORKER_MAX_SEMI_SPACE_MB: int(8, 0, 1024),
+  WORKER_MAX_SEMI_SPACE_MB: int(4, 0, 1024),
+  WORKER_HEAP_GROWING_PERCENT: int(10, 0, 1000),
 });
 
 /** Every environment variable the application reads, for documentation and drift tests. */

@@ -189,10 +189,11 @@ describe('production start: node dist/server.js', function () {
       .split('\n')
       .filter(Boolean);
     expect(workers, 'worker processes').to.have.length(2);
-    // The young generation the workers start with (WORKER_MAX_SEMI_SPACE_MB, default 8).
+    // The heap settings the workers start with: WORKER_MAX_SEMI_SPACE_MB (default 4) and
+    // WORKER_HEAP_GROWING_PERCENT (default 10).
     for (const pid of workers) {
       const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      expect(argv, `worker ${pid}`).to.include('--max-semi-space-size=8');
+      expect(argv, `worker ${pid}`).to.include.members(['--max-semi-space-size=4', '--heap-growing-percent=10']);
     }
   });
 
