@@ -29,6 +29,14 @@ const BEGIN = '<!-- bench:results — written by bench/page.ts from bench/result
 const END = '<!-- /bench:results -->';
 
 const count = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/** Says which of the app's settings the run changed (`BENCH_NODE_OPTIONS`, `BENCH_APP_ENV`), so that it is not read as the defaults'. */
+const appEnvNote = (appEnv: Record<string, string> | undefined): string =>
+  appEnv && Object.keys(appEnv).length > 0
+    ? ` The app ran with ${Object.entries(appEnv)
+        .map(([name, value]) => `\`${name}=${value}\``)
+        .join(', ')} beyond the bench's own settings.`
+    : '';
 const ms = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
 const mib = (values: readonly number[]) => values.map((m) => m.toFixed(0)).join(' / ');
 
@@ -75,7 +83,7 @@ export function renderResultsSection(results: BenchResults): string {
   const lines = [
     BEGIN,
     '',
-    `Run of ${when}, commit \`${machine.commit}\`: ${machine.cpus} × ${machine.cpuModel} (${machine.memoryGiB} GiB, ${machine.kernel}), Node.js ${machine.node}, ${machine.postgres}${machine.pgbench ? `, ${machine.pgbench}` : ''}. Load average ${machine.loadAverageStart.join(' ')} at the start, ${machine.loadAverage.join(' ')} at the end. ${settings.workers} workers, ${settings.connections} connections, ${settings.durationS} s measured per scenario after ${settings.warmupS} s of warm-up, ${count(settings.users)} users, \`LOG_LEVEL=${settings.logLevel}\`, throttles ${settings.throttles}; ${settings.database}.`,
+    `Run of ${when}, commit \`${machine.commit}\`: ${machine.cpus} × ${machine.cpuModel} (${machine.memoryGiB} GiB, ${machine.kernel}), Node.js ${machine.node}, ${machine.postgres}${machine.pgbench ? `, ${machine.pgbench}` : ''}. Load average ${machine.loadAverageStart.join(' ')} at the start, ${machine.loadAverage.join(' ')} at the end. ${settings.workers} workers, ${settings.connections} connections, ${settings.durationS} s measured per scenario after ${settings.warmupS} s of warm-up, ${count(settings.users)} users, \`LOG_LEVEL=${settings.logLevel}\`, throttles ${settings.throttles}; ${settings.database}.${appEnvNote(settings.appEnv)}`,
     '',
     '| scenario | req/s | of ceiling | of db | p50 ms | p99 ms | errors / non-2xx | worker CPU ms/req | peak RSS MiB (w1 / w2) | SPEC §9 |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',

@@ -81,6 +81,8 @@ export interface BenchResults {
     database: string;
     /** The mixed scenario's total offered rate (req/s). */
     mixRate: number;
+    /** What `BENCH_NODE_OPTIONS` and `BENCH_APP_ENV` set in the app's environment, when anything. */
+    appEnv?: Record<string, string>;
   };
   ceiling: ScenarioResult;
   /** pgbench replaying the refresh's and the login's statements (absent when pgbench is). */

@@ -7,7 +7,8 @@
  *
  * Settings (environment): BENCH_DATABASE_URL, BENCH_DURATION (s per scenario), BENCH_WARMUP (s),
  * BENCH_CONNECTIONS, BENCH_WORKERS, BENCH_USERS, BENCH_LOG_LEVEL, BENCH_NODE_OPTIONS (the app's
- * NODE_OPTIONS, e.g. V8 heap flags), BENCH_SCENARIOS (comma list of
+ * NODE_OPTIONS, e.g. V8 heap flags), BENCH_APP_ENV (more of the app's environment, space-separated
+ * NAME=value, e.g. WORKER_MAX_SEMI_SPACE_MB=8), BENCH_SCENARIOS (comma list of
  * names), BENCH_SKIP_BUILD=1, BENCH_SKIP_STARTUP=1, BENCH_CPU_PROF=1 (CPU profiles of the workers
  * into bench/results/profile.tmp/), BENCH_OUTPUT (the JSON file).
  */
@@ -71,6 +72,11 @@ const settings = {
     env.BENCH_OUTPUT ??
       path.join(ROOT, env.BENCH_SCENARIOS ? 'bench/results/partial.json.tmp' : 'bench/results/latest.json'),
   ),
+  /** The app's environment beyond what the bench sets: BENCH_NODE_OPTIONS, then BENCH_APP_ENV. */
+  appEnv: {
+    ...(env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: env.BENCH_NODE_OPTIONS } : {}),
+    ...appEnvOf(env.BENCH_APP_ENV ?? ''),
+  },
   /** The mixed scenario's total offered rate (req/s), shared out as `MIX` states. */
   mixRate: Number(env.BENCH_MIX_RATE ?? 600),
   /** Connections of each worker's database pool (the app's DATABASE_POOL_MAX default). */
@@ -80,6 +86,17 @@ const SECRET_KEY = 'bench-secret-key-0123456789abcdef-0123456789abcdef';
 const SEARCH = 'Smirnova';
 const UPLOAD_BYTES = 2 ** 20;
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+/** `BENCH_APP_ENV`'s space-separated `NAME=value` pairs; anything else stops the run before it starts. */
+function appEnvOf(pairs: string): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const pair of pairs.split(/\s+/).filter(Boolean)) {
+    const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(pair);
+    if (!match) throw new Error(`BENCH_APP_ENV: "${pair}" is not NAME=value`);
+    vars[match[1]!] = match[2]!;
+  }
+  return vars;
+}
 
 /** A child environment: PATH and HOME only, plus the given variables (no .env is read: cwd is scratch). */
 function childEnv(vars: Record<string, string>): NodeJS.ProcessEnv {
@@ -286,6 +303,9 @@ async function startCeiling(body: string): Promise<{ child: ChildProcess; url: s
   return { child, url };
 }
 
+/** The app's working folders (its local file store among them: gigabytes after the upload scenario), removed at the end. */
+const appFolders: string[] = [];
+
 async function startApp(
   databaseUrl: string,
   logFile: string,
@@ -297,8 +317,10 @@ async function startApp(
   if (settings.cpuProfile) fs.mkdirSync(profileDir, { recursive: true });
   // Cluster workers inherit the primary's execArgv, so each writes its own profile on exit.
   const profile = settings.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-app-'));
+  appFolders.push(cwd);
   const child = spawn(process.execPath, [...profile, path.join(ROOT, 'dist/server.js')], {
-    cwd: fs.mkdtempSync(path.join(os.tmpdir(), 'bench-app-')),
+    cwd,
     env: childEnv({
       DEBUG: 'false',
       HOST: '127.0.0.1',
@@ -317,7 +339,7 @@ async function startApp(
       TRUST_PROXY: '1',
       EMAIL_BACKEND: 'file',
       EMAIL_FILE_PATH: 'mail',
-      ...(env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: env.BENCH_NODE_OPTIONS } : {}),
+      ...settings.appEnv,
     }),
     stdio: ['ignore', out, out],
   });
@@ -633,6 +655,7 @@ async function main(): Promise<void> {
         throttles: 'off',
         database: `PostgreSQL server (pg), pool ${settings.poolMax} per worker`,
         mixRate: settings.mixRate,
+        ...(Object.keys(settings.appEnv).length > 0 ? { appEnv: settings.appEnv } : {}),
       },
       ceiling: { ...ceiling, ratio: 1 },
       databaseCeilings: dbCeilings,
@@ -664,6 +687,7 @@ async function main(): Promise<void> {
     }
   } finally {
     for (const child of children) await stopChild(child).catch(() => undefined);
+    for (const folder of appFolders) fs.rmSync(folder, { recursive: true, force: true });
     await knex.destroy();
     await database.drop().catch((error: Error) => log(`could not drop the scratch database: ${error.message}`));
   }

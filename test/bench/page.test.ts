@@ -36,6 +36,16 @@ describe('benchmarks page', () => {
     expect(renderResultsSection(broken)).to.match(/\*\*FAIL \([^)]*7 non-2xx/);
   });
 
+  it("names the app settings a run changed, so that it does not read as the defaults'", () => {
+    const results = latest();
+    delete results.settings.appEnv;
+    expect(renderResultsSection(results)).not.to.include('beyond the bench');
+    results.settings.appEnv = { WORKER_MAX_SEMI_SPACE_MB: '8', NODE_OPTIONS: '--max-old-space-size=256' };
+    expect(renderResultsSection(results)).to.include(
+      'The app ran with `WORKER_MAX_SEMI_SPACE_MB=8`, `NODE_OPTIONS=--max-old-space-size=256` beyond the bench',
+    );
+  });
+
   it('replaces the section only, and refuses a page without its markers', () => {
     const section = renderResultsSection(latest());
     const page = `# Title\n\nbefore\n\n${section}\n\nafter\n`;
