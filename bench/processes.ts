@@ -6,21 +6,43 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 
-/** The ids of the processes whose parent is `pid`. */
-export function childPids(pid: number): number[] {
-  const children: number[] = [];
+/**
+ * The worker processes of a cluster primary: its children that run its own executable. A primary
+ * started through tsx also has esbuild's service as a child (until tsx's cache holds every
+ * module), which is not a worker.
+ */
+export function clusterWorkerPids(pid: number): number[] {
+  const executable = (of: number | string) => fs.readlinkSync(`/proc/${of}/exe`);
+  const node = executable(pid);
+  const workers: number[] = [];
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
       // The command name (field 2) may hold spaces and parentheses: the fields after the last ')' are fixed.
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) children.push(Number(entry));
+      if (ppid === pid && executable(entry) === node) workers.push(Number(entry));
     } catch {
       // the process ended while we looked
     }
   }
-  return children.sort((a, b) => a - b);
+  return workers.sort((a, b) => a - b);
+}
+
+/**
+ * Waits up to 5 s for a cluster primary to have `count` workers (a primary answers its first
+ * request as soon as one listens).
+ *
+ * @returns the workers' ids; the primary's own when it runs without workers (`count` 1)
+ */
+export async function waitForWorkers(pid: number, count: number): Promise<number[]> {
+  if (count <= 1) return [pid];
+  let workers = clusterWorkerPids(pid);
+  for (let i = 0; i < 50 && workers.length < count; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    workers = clusterWorkerPids(pid);
+  }
+  return workers;
 }
 
 /** Resident memory of a process in MiB: current (`VmRSS`) and peak since it started (`VmHWM`). */

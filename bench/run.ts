@@ -44,7 +44,16 @@ import {
   loadUsers,
   openBenchKnex,
 } from './dataset.js';
-import { childPids, cpuTimeMs, freePort, memoryOf, run, sampleMemory, stopChild, waitFor200 } from './processes.js';
+import {
+  cpuTimeMs,
+  freePort,
+  memoryOf,
+  run,
+  sampleMemory,
+  stopChild,
+  waitFor200,
+  waitForWorkers,
+} from './processes.js';
 import { BENCHMARKS_PAGE, writeResultsPage } from './page.js';
 import {
   renderChart,
@@ -345,12 +354,7 @@ async function startApp(
   });
   const url = `http://127.0.0.1:${port}`;
   await waitFor200(`${url}/api/health/`, child, 60_000);
-  let workers = childPids(child.pid!);
-  for (let i = 0; i < 50 && workers.length < settings.workers; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    workers = childPids(child.pid!);
-  }
-  return { child, url, workers: settings.workers > 1 ? workers : [child.pid!], metricsPort };
+  return { child, url, workers: await waitForWorkers(child.pid!, settings.workers), metricsPort };
 }
 
 async function login(url: string, username: string): Promise<{ access: string; refresh: string }> {
@@ -579,14 +583,13 @@ async function main(): Promise<void> {
     const scenarios = all.filter((s) => wanted(s.name));
 
     log(`ceiling on ${ceilingServer.url} (${settings.duration} s)`);
-    const ceilingWorkers = childPids(ceilingServer.child.pid!);
     const ceiling = await measure(
       {
         name: 'ceiling',
         label: 'bare node:http, same JSON from memory',
         options: { ...base, url: `${ceilingServer.url}/api/users/me/` },
       },
-      ceilingWorkers.length ? ceilingWorkers : [ceilingServer.child.pid!],
+      await waitForWorkers(ceilingServer.child.pid!, settings.workers),
     );
     await stopChild(ceilingServer.child);
 
