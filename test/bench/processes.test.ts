@@ -10,12 +10,13 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { clusterWorkerPids, waitForWorkers } from '../../bench/processes.js';
 
-/** A cluster primary with two workers and a child that is not node (`sleep`), as esbuild's service is not. */
+/** A cluster primary with two workers and a child that is not node (a shell), as esbuild's service is not. */
 const PRIMARY = `
   import cluster from 'node:cluster';
   import { spawn } from 'node:child_process';
   if (cluster.isPrimary) {
-    const other = spawn('sleep', ['60'], { stdio: 'ignore' });
+    // A shell waiting on its input: /bin/sh is on every Linux, where the bench runs (it reads /proc).
+    const other = spawn('/bin/sh', ['-c', 'read line'], { stdio: ['pipe', 'ignore', 'ignore'] });
     process.on('SIGTERM', () => other.once('exit', () => process.exit(0)).kill());
     let ready = 0;
     for (let i = 0; i < 2; i++) {
@@ -48,7 +49,10 @@ describe('bench: the workers of a cluster primary', function () {
     const script = path.join(folder, 'primary.mjs');
     fs.writeFileSync(script, PRIMARY);
     primary = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const [line] = (await once(primary.stdout!, 'data')) as [Buffer];
+    // Its line, or its exit (a primary that failed must not leave the test waiting).
+    const started = await Promise.race([once(primary.stdout!, 'data'), once(primary, 'exit').then(() => null)]);
+    expect(started, 'the primary exited before its workers were ready').not.to.equal(null);
+    const line = (started as [Buffer])[0];
     const other = Number(/other (\d+)/.exec(line.toString())![1]);
 
     const workers = await waitForWorkers(primary.pid!, 2);
