@@ -12,7 +12,7 @@ import { limitPasswordWork } from './auth/passwords.js';
 import { servingProblem, type Config } from './config.js';
 import { DatabaseLockedError, migrateLatest } from './db/database.js';
 import { observeDatabasePool, serveMetrics, startProcessMetrics, type PoolSource } from './metrics.js';
-import { configFromEnvironment, describeDatabase, exitWithError, openDeps } from './runtime.js';
+import { configFromEnvironment, describeDatabase, exitWithError, openDeps, workerV8Flags } from './runtime.js';
 import { setupProject } from './setup/service.js';
 
 /** How long in-flight requests get to finish after SIGTERM before the process exits anyway. */
@@ -108,10 +108,7 @@ async function prepareDatabase(config: Config): Promise<void> {
  */
 function superviseWorkers(count: number, config: Config): void {
   const WORKER_ENV = { MALLOC_ARENA_MAX: config.mallocArenaMax };
-  const v8Flags = [
-    config.workerMaxSemiSpaceMb > 0 ? `--max-semi-space-size=${config.workerMaxSemiSpaceMb}` : null,
-    config.workerHeapGrowingPercent > 0 ? `--heap-growing-percent=${config.workerHeapGrowingPercent}` : null,
-  ].filter((flag) => flag !== null);
+  const v8Flags = workerV8Flags(config);
   if (v8Flags.length) cluster.setupPrimary({ execArgv: [...process.execArgv, ...v8Flags] });
   let stopping = false;
   for (let i = 0; i < count; i++) cluster.fork(WORKER_ENV);

@@ -8,6 +8,7 @@ import {
   parseRate,
   servingProblem,
 } from '../src/config.js';
+import { workerV8Flags } from '../src/runtime.js';
 
 const BASE = { SECRET_KEY: 'k'.repeat(40) };
 
@@ -176,6 +177,20 @@ describe('configuration', () => {
     expect(errorOf({ PASSWORD_RESET_URL: 'javascript:{uid}{token}' })).to.equal(
       'PASSWORD_RESET_URL must be an http:// or https:// URL',
     );
+  });
+
+  it("gives the workers V8's heap flags, each left out at 0 for V8's own default", () => {
+    expect(workerV8Flags(loadConfig(BASE))).to.deep.equal(['--max-semi-space-size=4', '--heap-growing-percent=10']);
+    expect(workerV8Flags(loadConfig({ ...BASE, WORKER_MAX_SEMI_SPACE_MB: '0' }))).to.deep.equal([
+      '--heap-growing-percent=10',
+    ]);
+    expect(workerV8Flags(loadConfig({ ...BASE, WORKER_HEAP_GROWING_PERCENT: '0' }))).to.deep.equal([
+      '--max-semi-space-size=4',
+    ]);
+    expect(
+      workerV8Flags(loadConfig({ ...BASE, WORKER_MAX_SEMI_SPACE_MB: '0', WORKER_HEAP_GROWING_PERCENT: '0' })),
+    ).to.deep.equal([]);
+    expect(errorOf({ WORKER_HEAP_GROWING_PERCENT: '1001' })).to.match(/^WORKER_HEAP_GROWING_PERCENT /);
   });
 
   it('lists every variable it reads', () => {
