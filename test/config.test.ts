@@ -35,8 +35,13 @@ describe('configuration', () => {
       rotateRefreshTokens: true,
       blacklistAfterRotation: true,
       blacklistEnabled: true,
+      reuseLeeway: 5,
+      sessionMaxLifetime: 30 * 86400,
     });
     expect(config.corsAllowedOrigins).to.deep.equal([]);
+    expect(config.host, 'loopback unless HOST says otherwise').to.equal('127.0.0.1');
+    expect(config.allowedHosts, 'no host without DEBUG until ALLOWED_HOSTS names one').to.deep.equal([]);
+    expect(config.useXForwardedHost).to.equal(false);
   });
 
   it('names the variable of a missing or malformed value', () => {
@@ -73,8 +78,11 @@ describe('configuration', () => {
   });
 
   it('a server with DEBUG off needs Secure cookies and a trusted proxy (it serves plain HTTP)', () => {
-    const production = { ...BASE, COOKIE_SECURE: 'true', TRUST_PROXY: '1' };
+    const production = { ...BASE, COOKIE_SECURE: 'true', TRUST_PROXY: '1', ALLOWED_HOSTS: 'api.example.com' };
     expect(servingProblem(loadConfig(production))).to.equal(null);
+    expect(servingProblem(loadConfig({ ...production, ALLOWED_HOSTS: '' }))).to.match(
+      /^ALLOWED_HOSTS must name the host names the site is served under when DEBUG is off/,
+    );
     expect(servingProblem(loadConfig({ ...production, COOKIE_SECURE: 'false' }))).to.match(
       /^COOKIE_SECURE must be true when DEBUG is off/,
     );
@@ -160,8 +168,30 @@ describe('configuration', () => {
     );
   });
 
+  it("takes ALLOWED_HOSTS as Django's patterns, localhost and the loopback addresses in debug when empty", () => {
+    expect(
+      loadConfig({ ...BASE, ALLOWED_HOSTS: ' API.example.com, .example.org ,*,[::1],10.0.0.1' }).allowedHosts,
+    ).to.deep.equal(['api.example.com', '.example.org', '*', '[::1]', '10.0.0.1']);
+    expect(loadConfig({ ...BASE, DEBUG: 'true' }).allowedHosts).to.deep.equal(['.localhost', '127.0.0.1', '[::1]']);
+    expect(loadConfig({ ...BASE, DEBUG: 'true', ALLOWED_HOSTS: 'app.test' }).allowedHosts).to.deep.equal(['app.test']);
+    expect(errorOf({ ALLOWED_HOSTS: 'https://api.example.com' })).to.match(
+      /^ALLOWED_HOSTS "https:\/\/api\.example\.com" is not a host name/,
+    );
+    expect(errorOf({ ALLOWED_HOSTS: 'api.example.com:443' })).to.match(/^ALLOWED_HOSTS "api\.example\.com:443" is not/);
+  });
+
+  it('refuses a session lifetime shorter than a refresh token; the reuse leeway and statement timeout may be off', () => {
+    expect(errorOf({ SESSION_MAX_LIFETIME: '12h' })).to.match(
+      /^SESSION_MAX_LIFETIME must be at least REFRESH_TOKEN_LIFETIME/,
+    );
+    expect(loadConfig({ ...BASE, REFRESH_REUSE_LEEWAY: '0' }).jwt.reuseLeeway).to.equal(0);
+    const server = loadConfig({ ...BASE, DATABASE_URL: 'postgres://u@db/app', DATABASE_STATEMENT_TIMEOUT: 'off' });
+    expect(server.database).to.include({ kind: 'postgres', statementTimeout: 0 });
+    expect(loadConfig({ ...BASE, DATABASE_URL: 'postgres://u@db/app' }).database).to.include({ statementTimeout: 30 });
+  });
+
   it('a server with DEBUG off refuses the console mail backend (reset links would land in the logs)', () => {
-    const production = { ...BASE, COOKIE_SECURE: 'true', TRUST_PROXY: '1' };
+    const production = { ...BASE, COOKIE_SECURE: 'true', TRUST_PROXY: '1', ALLOWED_HOSTS: 'api.example.com' };
     expect(servingProblem(loadConfig({ ...production, EMAIL_BACKEND: 'console' }))).to.match(
       /^EMAIL_BACKEND=console writes password reset links into the logs/,
     );

@@ -10,6 +10,12 @@ import { EnvSchema, type ThrottleRate } from './schema.js';
 /** The development default of `SECRET_KEY` shipped in `.env`; refused when `DEBUG` is off. */
 export const DEV_SECRET_KEY = 'dev-insecure-secret-key-change-me-in-production-0000';
 
+/**
+ * The hosts a development server answers when `ALLOWED_HOSTS` is empty, as Django's with `DEBUG`:
+ * `localhost` and its subdomains, and the loopback addresses.
+ */
+export const DEBUG_ALLOWED_HOSTS: readonly string[] = Object.freeze(['.localhost', '127.0.0.1', '[::1]']);
+
 /** Where the relational data lives. */
 export type DatabaseConfig =
   | {
@@ -23,6 +29,12 @@ export type DatabaseConfig =
       readonly connectionString: string;
       /** Upper bound of the connection pool per process. */
       readonly poolMax: number;
+      /**
+       * `DATABASE_STATEMENT_TIMEOUT`: seconds a statement of the server's may run before PostgreSQL
+       * cancels it (a 503 to the client); `0` lets statements run as long as they take. The CLI
+       * (migrations, imports) runs without it.
+       */
+      readonly statementTimeout: number;
     };
 
 /** Where uploaded files live. */
@@ -82,8 +94,16 @@ export type MailConfig = {
 export interface Config {
   /** `DEBUG`: development conveniences (pretty logs, demo credentials printed); never in production. */
   readonly debug: boolean;
-  /** `HOST`: the address to listen on. */
+  /** `HOST`: the address to listen on (loopback unless set; the image sets `0.0.0.0`). */
   readonly host: string;
+  /**
+   * `ALLOWED_HOSTS`: the host patterns a request's `Host` must match (Django's semantics: exact
+   * names, `.domain` for the domain and its subdomains, `*`). With `DEBUG` and an empty variable,
+   * Django's development default: `localhost`, `127.0.0.1`, `[::1]` and their subdomains of `localhost`.
+   */
+  readonly allowedHosts: readonly string[];
+  /** `USE_X_FORWARDED_HOST`: a trusted proxy's `X-Forwarded-Host` names the host instead of `Host`. */
+  readonly useXForwardedHost: boolean;
   /** `PORT`: the TCP port to listen on. */
   readonly port: number;
   /** `SECRET_KEY`: signs JWTs; at least 32 characters and not the development default outside debug. */
@@ -108,6 +128,14 @@ export interface Config {
     readonly blacklistAfterRotation: boolean;
     /** `TOKEN_BLACKLIST`: the blacklist feature (logout, logout-all, blacklist after rotation). */
     readonly blacklistEnabled: boolean;
+    /**
+     * `REFRESH_REUSE_LEEWAY`: seconds after a rotation during which presenting the rotated refresh
+     * token again is refused without ending the session (two tabs racing); past it, the reuse
+     * revokes the whole session. `0`: every reuse revokes.
+     */
+    readonly reuseLeeway: number;
+    /** `SESSION_MAX_LIFETIME`: seconds after login past which a session's refresh token no longer rotates. */
+    readonly sessionMaxLifetime: number;
   };
   /** `BROWSABLE_API`: the OpenAPI document and the interactive API browser. */
   readonly browsableApi: boolean;
@@ -214,13 +242,24 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
   // S3 refuses presigned URLs valid for longer than a week.
   if (e.FILE_URL_LIFETIME > 7 * 86400) fail('FILE_URL_LIFETIME', 'must be at most 7d');
+  if (e.SESSION_MAX_LIFETIME < e.REFRESH_TOKEN_LIFETIME) {
+    fail(
+      'SESSION_MAX_LIFETIME',
+      'must be at least REFRESH_TOKEN_LIFETIME (a session outlives each of its refresh tokens)',
+    );
+  }
   if (e.COOKIE_SAMESITE === 'none' && !e.COOKIE_SECURE) {
     fail('COOKIE_SAMESITE', 'None requires COOKIE_SECURE=true (browsers drop such cookies otherwise)');
   }
 
   const dataDir = path.resolve(e.DATA_DIR);
   const database: DatabaseConfig = e.DATABASE_URL
-    ? { kind: 'postgres', connectionString: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX }
+    ? {
+        kind: 'postgres',
+        connectionString: e.DATABASE_URL,
+        poolMax: e.DATABASE_POOL_MAX,
+        statementTimeout: e.DATABASE_STATEMENT_TIMEOUT,
+      }
     : e.POSTGRES_HOST
       ? {
           kind: 'postgres',
@@ -232,6 +271,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
             e.POSTGRES_PASSWORD,
           ),
           poolMax: e.DATABASE_POOL_MAX,
+          statementTimeout: e.DATABASE_STATEMENT_TIMEOUT,
         }
       : { kind: 'pglite', dataDir: e.DATA_DIR === ':memory:' ? null : path.join(dataDir, 'pglite') };
 
@@ -288,6 +328,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   return Object.freeze({
     debug: e.DEBUG,
     host: e.HOST,
+    allowedHosts: e.ALLOWED_HOSTS.length || !e.DEBUG ? e.ALLOWED_HOSTS : DEBUG_ALLOWED_HOSTS,
+    useXForwardedHost: e.USE_X_FORWARDED_HOST,
     port: e.PORT,
     secretKey: e.SECRET_KEY,
     dataDir,
@@ -302,6 +344,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       rotateRefreshTokens: e.ROTATE_REFRESH_TOKENS,
       blacklistAfterRotation: e.BLACKLIST_AFTER_ROTATION,
       blacklistEnabled: e.TOKEN_BLACKLIST,
+      reuseLeeway: e.REFRESH_REUSE_LEEWAY,
+      sessionMaxLifetime: e.SESSION_MAX_LIFETIME,
     },
     browsableApi: e.BROWSABLE_API,
     webConcurrency: e.WEB_CONCURRENCY,
@@ -347,6 +391,9 @@ export function servingProblem(config: Config): string | null {
   if (!config.cookies.secure) return 'COOKIE_SECURE must be true when DEBUG is off (production is served over HTTPS)';
   if (config.trustProxy === 0) {
     return 'TRUST_PROXY must be the number of proxies in front of the app when DEBUG is off (1 behind the shipped nginx): the app serves plain HTTP, so HTTPS reaches it through a proxy';
+  }
+  if (config.allowedHosts.length === 0) {
+    return 'ALLOWED_HOSTS must name the host names the site is served under when DEBUG is off (compose.env sets it from BACKOFFICE_DOMAIN)';
   }
   if (config.mail.backend === 'console') {
     return 'EMAIL_BACKEND=console writes password reset links into the logs; use smtp (or file) when DEBUG is off';

@@ -195,6 +195,31 @@ const origins = z
     return list.map((o) => o.replace(/\/$/, ''));
   });
 
+/**
+ * `ALLOWED_HOSTS`: Django's host patterns, comma-separated — an exact name (`api.example.com`, an
+ * address, `[::1]`), a leading-dot pattern (`.example.com`: the domain and every subdomain), or `*`.
+ * Lower-cased; a port is not part of a pattern.
+ */
+const allowedHosts = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    const list = (value ?? '')
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean);
+    for (const pattern of list) {
+      if (pattern !== '*' && !/^(?:\.?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.?|\[[a-f0-9:.]+\])$/.test(pattern)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${pattern}" is not a host name, .domain pattern or * (no scheme, no port)`,
+        });
+        return z.NEVER;
+      }
+    }
+    return list;
+  });
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** `TRUST_PROXY`'s old boolean spelling: `true` is the one proxy of the shipped setup. */
@@ -215,12 +240,13 @@ const trustProxy = z
 /** The environment's schema; its keys are every variable the application reads. */
 export const EnvSchema = z.object({
   DEBUG: bool(false),
-  HOST: text('0.0.0.0'),
+  HOST: text('127.0.0.1'),
   PORT: int(8000, 0, 65535),
   SECRET_KEY: z.string({ error: 'is required (generate one with `npm run cli -- generate-secret-key`)' }),
   DATA_DIR: text('./data'),
   DATABASE_URL: url(['postgres', 'postgresql']),
   DATABASE_POOL_MAX: int(10, 1, 1000),
+  DATABASE_STATEMENT_TIMEOUT: duration('30s', { allowOff: true }),
   POSTGRES_HOST: optionalText(),
   POSTGRES_PORT: int(5432, 1, 65535),
   POSTGRES_DB: text('postgres'),
@@ -243,11 +269,15 @@ export const EnvSchema = z.object({
   ROTATE_REFRESH_TOKENS: bool(true),
   BLACKLIST_AFTER_ROTATION: bool(true),
   TOKEN_BLACKLIST: bool(true),
+  REFRESH_REUSE_LEEWAY: duration('5s', { allowOff: true }),
+  SESSION_MAX_LIFETIME: duration('30d'),
   BROWSABLE_API: bool(true),
   WEB_CONCURRENCY: int(1, 1, 64),
   METRICS_PORT: int(0, 0, 65535),
   METRICS_HOST: text('127.0.0.1'),
   TRUST_PROXY: trustProxy,
+  ALLOWED_HOSTS: allowedHosts,
+  USE_X_FORWARDED_HOST: bool(false),
   UPLOAD_MAX_BYTES: int(50 * 1024 * 1024, 1),
   LANGUAGE_CODE: choice(LANGUAGE_CODES, 'en', (issue) => `must be en or ru, ${got(issue)}`),
   LANGUAGES: languages,
