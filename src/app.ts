@@ -14,9 +14,10 @@ import type { Deps } from './deps.js';
 import { groupRoutes } from './groups/routes.js';
 import { healthRoutes, migrationsCheck, Readiness, type HealthCheck } from './health/routes.js';
 import { jsonBody } from './http/body.js';
+import { noStoreByDefault } from './http/cache-control.js';
 import './http/context.js';
 import { domainErrorOfDatabase } from './db/errors.js';
-import { createErrorWriter } from './http/error-writer.js';
+import { answerLateErrors, createErrorWriter } from './http/error-writer.js';
 import { fileRoutes } from './files/routes.js';
 import { negotiateLanguage } from './i18n/negotiate.js';
 import { useRequestLog } from './http/request-log.js';
@@ -52,6 +53,7 @@ export function createApp(deps: Deps): { app: Koa; api: Router; readiness: Readi
   // Trust exactly TRUST_PROXY hops: ctx.ip is the X-Forwarded-For entry the outermost of them added.
   const app = new Koa({ proxy: config.trustProxy > 0, maxIpsCount: config.trustProxy });
   app.silent = true; // errors are logged by the error writer with their request id
+  answerLateErrors(app);
   app.context.throttles = createThrottles(deps);
 
   const allowed = new Set(config.corsAllowedOrigins);
@@ -76,6 +78,7 @@ export function createApp(deps: Deps): { app: Koa; api: Router; readiness: Readi
   // other paths skip its router's matching (a measurable cost on every API request).
   const admin: Koa.Middleware = adminRoutes(deps).routes() as Koa.Middleware; // the router sets its params itself
   app.use((ctx, next) => (ctx.path === '/admin' || ctx.path.startsWith('/admin/') ? admin(ctx, next) : next()));
+  app.use((ctx, next) => (ctx.path.startsWith('/api/') ? noStoreByDefault(ctx, next) : next()));
   app.use(jsonBody({ passthrough: ['multipart/form-data'] }));
   app.use(canonicalPath);
   app.use(throttleRequests(app.context.throttles, identifyRequest(deps)));

@@ -1,6 +1,8 @@
 /**
  * Rendering the admin pages: eta templates from `views/`, auto-escaped, with what every page needs
  * (the user, the CSRF token, a permission test), and the stylesheets served from `node_modules`.
+ * Lookups keyed by request data use maps, never plain objects, whose prototype answers to
+ * `constructor` or `toString`.
  *
  * @module
  */
@@ -20,10 +22,10 @@ const eta = new Eta({ views: path.join(here, 'views'), cache: true, autoEscape: 
  * The stylesheets of the panel: Pico CSS from its npm package and the panel's few own rules. Read
  * once; no request leaves the machine.
  */
-export const STYLESHEETS: Readonly<Record<string, string>> = Object.freeze({
-  'pico.min.css': fs.readFileSync(createRequire(import.meta.url).resolve('@picocss/pico/css/pico.min.css'), 'utf8'),
-  'admin.css': fs.readFileSync(path.join(here, 'static/admin.css'), 'utf8'),
-});
+export const STYLESHEETS: ReadonlyMap<string, string> = new Map([
+  ['pico.min.css', fs.readFileSync(createRequire(import.meta.url).resolve('@picocss/pico/css/pico.min.css'), 'utf8')],
+  ['admin.css', fs.readFileSync(path.join(here, 'static/admin.css'), 'utf8')],
+]);
 
 /**
  * The admin pages' Content-Security-Policy: nothing but this origin's stylesheets and forms, no
@@ -32,19 +34,22 @@ export const STYLESHEETS: Readonly<Record<string, string>> = Object.freeze({
 export const ADMIN_CSP =
   "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-/** Fixed notices shown after a redirect (`?notice=`), so no text from the URL reaches the page. */
-const NOTICES: Readonly<Record<string, string>> = {
-  created: 'The object was added successfully.',
-  saved: 'The changes were saved.',
-  deleted: 'The object was deleted.',
-  password: 'The password was changed; the user was logged out everywhere.',
-  deactivated: 'The user was deactivated; their sessions stopped working.',
-  'logged-out': 'Every token of the user was blacklisted; their next API request is refused.',
-  blacklisted: 'The selected tokens and their sessions were blacklisted.',
-  'reset-sent': 'A password reset link is on its way to the user’s email address.',
-  'reset-not-sent': 'No reset link was sent: the user is inactive, has no email address or no usable password.',
-  'none-selected': 'Items must be selected in order to perform actions on them. No items have been changed.',
-};
+/**
+ * Fixed notices shown after a redirect (`?notice=`), so no text from the URL reaches the page. A
+ * map, not an object: a name such as `constructor` must find nothing.
+ */
+const NOTICES: ReadonlyMap<string, string> = new Map([
+  ['created', 'The object was added successfully.'],
+  ['saved', 'The changes were saved.'],
+  ['deleted', 'The object was deleted.'],
+  ['password', 'The password was changed; the user was logged out everywhere.'],
+  ['deactivated', 'The user was deactivated; their sessions stopped working.'],
+  ['logged-out', 'Every token of the user was blacklisted; their next API request is refused.'],
+  ['blacklisted', 'The selected tokens and their sessions were blacklisted.'],
+  ['reset-sent', 'A password reset link is on its way to the user’s email address.'],
+  ['reset-not-sent', 'No reset link was sent: the user is inactive, has no email address or no usable password.'],
+  ['none-selected', 'Items must be selected in order to perform actions on them. No items have been changed.'],
+]);
 
 /**
  * Renders a page into the response.
@@ -57,7 +62,7 @@ const NOTICES: Readonly<Record<string, string>> = {
  */
 export function render(ctx: Context, view: string, data: Record<string, unknown> = {}, status = 200): void {
   const user = ctx.state.user;
-  const notice = typeof ctx.query.notice === 'string' ? NOTICES[ctx.query.notice] : undefined;
+  const notice = typeof ctx.query.notice === 'string' ? NOTICES.get(ctx.query.notice) : undefined;
   ctx.status = status;
   ctx.type = 'text/html; charset=utf-8';
   ctx.body = eta.render(`./${view}`, {

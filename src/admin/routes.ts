@@ -52,7 +52,7 @@ export function adminRoutes(deps: Deps): Router {
   router.use(adminHeaders, adminErrors, refuseNullQuery, parseForm);
 
   router.get('/static/:name', (ctx) => {
-    const css = STYLESHEETS[ctx.params.name ?? ''];
+    const css = STYLESHEETS.get(ctx.params.name ?? '');
     if (css === undefined) return renderNotFound(ctx);
     ctx.type = 'text/css; charset=utf-8';
     ctx.set('Cache-Control', 'public, max-age=3600');

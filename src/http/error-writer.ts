@@ -9,6 +9,8 @@
  *
  * @module
  */
+import { Stream } from 'node:stream';
+import type Koa from 'koa';
 import type { Context, Next } from 'koa';
 import {
   AuthenticationFailedError,
@@ -70,6 +72,8 @@ export function createErrorWriter(options: ErrorWriterOptions = {}) {
         if (ctx.status === 404) throw new NotFoundError();
         // The router's allowedMethods() sets 405 (or 501 for an unknown method) and `Allow`, no body.
         if (ctx.status === 405 || ctx.status === 501) throw methodNotAllowed(ctx.method);
+      } else {
+        serializeBody(ctx);
       }
     } catch (thrown) {
       const error = toApiError(ctx, thrown instanceof DomainError ? thrown : (classify(thrown) ?? thrown));
@@ -77,6 +81,54 @@ export function createErrorWriter(options: ErrorWriterOptions = {}) {
       ctx.set(error.headers);
       ctx.body = translateBody(error.body, ctx.state.language ?? language) satisfies ErrorBody;
     }
+  };
+}
+
+/**
+ * Turns an object body into its JSON text here, inside the writer, rather than in Koa's `respond`
+ * after every middleware returned, where a failure (a `BigInt`, a cycle) would escape the writer,
+ * the log and the metrics; a body Koa cannot send at all (a function) is a bug, answered so.
+ */
+function serializeBody(ctx: Context): void {
+  const body: unknown = ctx.body;
+  if (typeof body === 'string' || Buffer.isBuffer(body) || body instanceof Stream) return;
+  if (body instanceof Blob || body instanceof ReadableStream || body instanceof Response) return;
+  if (typeof body !== 'object') throw new TypeError(`a response body of type ${typeof body} cannot be sent`);
+  ctx.body = JSON.stringify(body);
+}
+
+/**
+ * Handles an error that arises after the writer, while Koa sends the body — a stream that fails
+ * (Koa calls `ctx.onerror`, which the app keeps silent): logged once with the request id, and, if
+ * the response can still be answered, answered as the writer would, with DRF's 500 body and the
+ * headers already set (security headers, request id) kept where Koa's own handler drops them all
+ * for plain text. A stream Koa pipes has usually closed the connection by then; the log line stays.
+ *
+ * @param app - the application whose context's `onerror` this replaces
+ * @example
+ * answerLateErrors(app);
+ */
+export function answerLateErrors(app: Koa): void {
+  const seen = new WeakSet<object>();
+  app.context.onerror = function onLateError(this: Context, thrown: unknown): void {
+    if (thrown === null || thrown === undefined) return;
+    if (typeof thrown === 'object') {
+      if (seen.has(thrown)) return; // Koa reports a failed stream twice: its error event, then the pipeline
+      seen.add(thrown);
+    }
+    this.log.error({ err: thrown }, 'error while sending the response');
+    const { res } = this;
+    if (this.headerSent || !this.writable) {
+      res.destroy();
+      return;
+    }
+    for (const name of ['content-type', 'content-length', 'content-disposition', 'content-encoding', 'etag'])
+      res.removeHeader(name);
+    const body = JSON.stringify(SERVER_ERROR_BODY);
+    res.statusCode = 500;
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.setHeader('Content-Length', Buffer.byteLength(body));
+    res.end(body);
   };
 }
 

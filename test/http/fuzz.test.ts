@@ -1,7 +1,7 @@
 /**
  * Fuzzing every operation of the OpenAPI document, over real HTTP: valid, boundary and malformed
  * bodies, path and query parameters (NUL and other control characters, lone surrogates, invalid
- * percent-encoding, very long values) and headers, as a superuser, a limited staff user, a cookie
+ * percent-encoding, prototype names such as `constructor`, very long values) and headers, as a superuser, a limited staff user, a cookie
  * without an origin, junk credentials and nobody. Every answer must be below 500; every refusal a
  * DRF-shaped JSON body; every success the declared status and valid against the declared schema;
  * and a refused write must leave every table as it was.
@@ -92,7 +92,10 @@ const NASTY = [
   '-',
 ];
 
-/** Strings: ordinary, nasty pieces, the fixture names the app knows, and very long ones. */
+/** Names an object's prototype answers to: a lookup in a plain object would find a function. */
+const PROTOTYPE_NAMES = ['constructor', '__proto__', 'toString', 'valueOf', 'hasOwnProperty', 'prototype'];
+
+/** Strings: ordinary, nasty pieces, the fixture names the app knows, prototype names, and very long ones. */
 function textOf(known: readonly string[]): fc.Arbitrary<string> {
   return fc.oneof(
     { weight: 4, arbitrary: fc.string({ maxLength: 16 }) },
@@ -103,6 +106,7 @@ function textOf(known: readonly string[]): fc.Arbitrary<string> {
         .map((parts) => parts.join('')),
     },
     { weight: 3, arbitrary: fc.constantFrom(...known) },
+    { weight: 1, arbitrary: fc.constantFrom(...PROTOTYPE_NAMES) },
     { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 12 }) },
     { weight: 1, arbitrary: fc.constantFrom(150, 151, 254, 255, 4096, 4097).map((n) => 'x'.repeat(n)) },
   );
