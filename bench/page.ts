@@ -40,7 +40,7 @@ const appEnvNote = (appEnv: Record<string, string> | undefined): string =>
 const ms = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
 const mib = (values: readonly number[]) => values.map((m) => m.toFixed(0)).join(' / ');
 
-/** SPEC §9's bounds of a scenario in words, or '' when it has none. */
+/** The performance targets' bounds of a scenario in words (the page's "Targets"), or '' when it has none. */
 function targetText(name: string): string {
   const target = TARGETS[name];
   if (!target) return '';
@@ -85,7 +85,7 @@ export function renderResultsSection(results: BenchResults): string {
     '',
     `Run of ${when}, commit \`${machine.commit}\`: ${machine.cpus} × ${machine.cpuModel} (${machine.memoryGiB} GiB, ${machine.kernel}), Node.js ${machine.node}, ${machine.postgres}${machine.pgbench ? `, ${machine.pgbench}` : ''}. Load average ${machine.loadAverageStart.join(' ')} at the start, ${machine.loadAverage.join(' ')} at the end. ${settings.workers} workers, ${settings.connections} connections, ${settings.durationS} s measured per scenario after ${settings.warmupS} s of warm-up, ${count(settings.users)} users, \`LOG_LEVEL=${settings.logLevel}\`, throttles ${settings.throttles}; ${settings.database}.${appEnvNote(settings.appEnv)}`,
     '',
-    '| scenario | req/s | of ceiling | of db | p50 ms | p99 ms | errors / non-2xx | worker CPU ms/req | peak RSS MiB (w1 / w2) | SPEC §9 |',
+    '| scenario | req/s | of ceiling | of db | p50 ms | p99 ms | errors / non-2xx | worker CPU ms/req | peak RSS MiB (w1 / w2) | target |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
     scenarioRow(results.ceiling, true),
     ...results.scenarios.map((r) => scenarioRow(r, false)),
@@ -120,11 +120,11 @@ export function renderResultsSection(results: BenchResults): string {
   lines.push(
     '',
     `- **Password hash**: ${hashing.algorithm}, m = ${count(hashing.memoryKiB)} KiB, t = ${hashing.iterations}, p = ${hashing.parallelism}: ${hashing.singleThreadHashesPerSecond} hashes/s in one thread${hashing.loginRequestsPerSecond === null ? '' : `; the login endpoint ${hashing.loginRequestsPerSecond} req/s with ${settings.workers} workers`}.`,
-    `- **Peak RSS per worker** (\`VmHWM\` over the whole run): ${results.peakRssMiBPerWorker.map((m) => `${m} MiB`).join(', ')} — ${worst <= RSS_TARGET_MIB ? 'within' : '**above**'} the ${RSS_TARGET_MIB} MiB of SPEC §9.`,
+    `- **Peak RSS per worker** (\`VmHWM\` over the whole run): ${results.peakRssMiBPerWorker.map((m) => `${m} MiB`).join(', ')} — ${worst <= RSS_TARGET_MIB ? 'within' : '**above**'} the target of ${RSS_TARGET_MIB} MiB.`,
   );
   if (startup)
     lines.push(
-      `- **Embedded start-up**, spawn to the first 200 (PGlite): \`node dist/server.js\` ${startup.firstStartMs} ms on a fresh \`DATA_DIR\`, ${startup.warmStartMs} ms warm; through tsx as \`npm start\` runs it, ${startup.firstStartTsxMs} ms and ${startup.warmStartTsxMs} ms warm (SPEC §9: warm ≤ 3 s).`,
+      `- **Embedded start-up**, spawn to the first 200 (PGlite): \`node dist/server.js\` ${startup.firstStartMs} ms on a fresh \`DATA_DIR\`, ${startup.warmStartMs} ms warm; through tsx as \`npm start\` runs it, ${startup.firstStartTsxMs} ms and ${startup.warmStartTsxMs} ms warm (the target: ≤ 3 s warm).`,
     );
   lines.push('', END);
   return lines.join('\n');

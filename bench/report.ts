@@ -1,6 +1,7 @@
 /**
  * The benchmark's outputs: the result layout (`bench/results/latest.json`), the terminal table and
- * the SVG chart of the docs page, with SPEC §9's targets beside each number.
+ * the SVG chart of the docs page, with the performance targets (the page's "Targets") beside each
+ * number.
  */
 import type { DatabaseCeiling } from './database-ceiling.js';
 
@@ -104,7 +105,7 @@ export interface BenchResults {
 }
 
 /**
- * SPEC §9 per scenario: the least ratio to the `node:http` ceiling (`ratio`) or to the database
+ * The performance targets per scenario: the least ratio to the `node:http` ceiling (`ratio`) or to the database
  * ceiling (`databaseRatio`), and the p99 bound.
  */
 export const TARGETS: Record<string, ScenarioTarget> = {
@@ -112,7 +113,7 @@ export const TARGETS: Record<string, ScenarioTarget> = {
   'users-list': { ratio: 0.15 },
   refresh: { databaseRatio: 0.7, p99Ms: 50 },
 };
-/** SPEC §9: resident memory per worker. */
+/** The performance target of peak resident memory per worker (MiB), in every scenario. */
 export const RSS_TARGET_MIB = 150;
 
 /** What a scenario must reach; every bound is optional. */
@@ -244,7 +245,7 @@ export function renderTable(results: BenchResults): string {
     'errors',
     'CPU ms/req',
     'RSS MiB',
-    'SPEC §9',
+    'target',
   ];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) =>
@@ -301,7 +302,7 @@ export function renderChart(results: BenchResults): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="13">`,
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
     `<text x="12" y="22" font-size="15" font-weight="bold">Share of the bare node:http ceiling (${results.ceiling.requestsPerSecond} req/s), ${results.settings.workers} workers, ${results.settings.connections} connections</text>`,
-    `<text x="12" y="42" fill="#555">${escape(results.date.slice(0, 16).replace('T', ' '))} UTC, ${results.machine.cpus} cores, ${escape(results.machine.node)}; dashed line: SPEC §9 target</text>`,
+    `<text x="12" y="42" fill="#555">${escape(results.date.slice(0, 16).replace('T', ' '))} UTC, ${results.machine.cpus} cores, ${escape(results.machine.node)}; dashed line: the target</text>`,
   ];
   for (const [i, r] of bars.entries()) {
     const y = top + i * rowHeight;
