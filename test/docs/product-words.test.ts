@@ -34,7 +34,7 @@ const RULES: readonly Rule[] = [
   },
   { pattern: /\bthe brief\b/i, instead: 'who asked: give the reason itself' },
   {
-    pattern: /\bCI run (?:saw|found|showed|caught|failed)\b|\bone CI run\b|\bthe CI (?:run )?of\b/i,
+    pattern: /\bCI run (?:saw|found|showed|caught|failed)\b|\bone CI run\b|\bthe CI (?:run )?of\b|\bin a (?:loaded |slow |busy )?CI run\b/i,
     instead: 'a run of the project’s CI: state the behaviour it showed',
   },
   {
@@ -103,6 +103,7 @@ describe('docs speak of the product only', () => {
       'one CI run saw a request answered late',
       'the CI run saw it',
       'the CI of the last stop',
+      'the order that made a second refresh in a loaded CI run',
       'Findings of the first pass',
       'session 3 run',
     ];
