@@ -18,6 +18,7 @@ import { noStoreByDefault } from './http/cache-control.js';
 import './http/context.js';
 import { domainErrorOfDatabase } from './db/errors.js';
 import { answerLateErrors, createErrorWriter } from './http/error-writer.js';
+import { allowedHosts } from './http/hosts.js';
 import { fileRoutes } from './files/routes.js';
 import { negotiateLanguage } from './i18n/negotiate.js';
 import { useRequestLog } from './http/request-log.js';
@@ -64,6 +65,9 @@ export function createApp(deps: Deps): { app: Koa; api: Router; readiness: Readi
   if (config.i18n.languages.length) app.use(negotiateLanguage(config.i18n.languageCode, config.i18n.languages));
   // HSTS belongs to the TLS terminator (nginx/prod.conf sends it); two headers would conflict.
   app.use(helmet({ strictTransportSecurity: false }));
+  // Before anything reads the host (CORS, the admin, the API's links and origin check); after the
+  // writer, the metrics and the log, so that a refused host is answered, counted and logged.
+  app.use(allowedHosts(config));
   app.use(
     cors({
       origin: (ctx) => (allowed.has(ctx.get('Origin')) ? ctx.get('Origin') : ''),

@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { once } from 'node:events';
+import net from 'node:net';
 import { DEV_SECRET_KEY } from '../src/config.js';
 import { scratchDir, startServer } from './support/processes.js';
 
@@ -38,6 +40,30 @@ describe('the server process (embedded mode)', function () {
     } finally {
       again.child.kill('SIGTERM');
       await again.exited;
+    }
+  });
+
+  it('listens on loopback unless HOST says otherwise: another local address finds nothing', async () => {
+    // The control: on this machine 127.0.0.2 reaches a socket bound to every address.
+    const wildcard = net.createServer((socket) => socket.end()).listen(0, '0.0.0.0');
+    await once(wildcard, 'listening');
+    try {
+      const reached = net.connect((wildcard.address() as net.AddressInfo).port, '127.0.0.2');
+      await once(reached, 'connect');
+      reached.destroy();
+    } finally {
+      wildcard.close();
+    }
+    const server = await startServer({ SECRET_KEY: DEV_SECRET_KEY, DEBUG: 'true', DATA_DIR: scratchDir(), HOST: '' });
+    try {
+      const { port } = new URL(server.url);
+      expect((await fetch(`http://127.0.0.1:${port}/api/health/`)).status).to.equal(200);
+      const elsewhere = await fetch(`http://127.0.0.2:${port}/api/health/`).catch((error: Error) => error);
+      expect(elsewhere).to.be.instanceOf(Error);
+      expect(((elsewhere as Error).cause as NodeJS.ErrnoException).code).to.equal('ECONNREFUSED');
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
     }
   });
 

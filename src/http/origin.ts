@@ -5,6 +5,7 @@
  * @module
  */
 import type { Context } from 'koa';
+import './hosts.js';
 import { permissionDenied } from '../errors.js';
 import { text } from '../i18n/messages.js';
 
@@ -18,19 +19,26 @@ export function isUnsafeMethod(method: string): boolean {
 }
 
 /**
- * The API's own origin as the client addressed it: scheme and `Host` (the forwarded ones behind a
- * trusted proxy).
+ * The API's own origin as the client addressed it: the scheme (`X-Forwarded-Proto` behind a
+ * trusted proxy) and the host that passed `ALLOWED_HOSTS` (`ctx.state.host`, set by
+ * {@link "http/hosts".allowedHosts}). Links, file URLs and the origin check use it, so a host the
+ * allowlist refused can appear in none of them.
  *
+ * @throws Error when the request's host was never validated: the host middleware must run before
+ *   any code that builds a URL or checks an origin
  * @example
  * apiOrigin(ctx); // 'https://backoffice.example.com'
  */
 export function apiOrigin(ctx: Context): string {
-  return `${ctx.protocol}://${ctx.host || 'localhost'}`;
+  const host = ctx.state.host;
+  if (host === undefined) throw new Error("the request's host was not validated against ALLOWED_HOSTS");
+  return `${ctx.protocol}://${host}`;
 }
 
 /**
  * Refuses an unsafe request whose `Origin` (or, without it, `Referer`) is neither the API's own
- * origin (from `Host`, or the forwarded host behind a trusted proxy) nor in `allowedOrigins`.
+ * origin (see {@link apiOrigin}: the validated host, so a rebound `Host` never makes an attacker's
+ * page the API's own) nor in `allowedOrigins`.
  *
  * @throws {@link PermissionDeniedError} (403) with DRF's CSRF wording
  */

@@ -1,7 +1,7 @@
 /**
  * DRF's `PageNumberPagination`: `?page=&page_size=` in, `{count, next, previous, results}` out, with
- * absolute `next`/`previous` URLs built from the request (the forwarded host and scheme behind a
- * trusted proxy).
+ * absolute `next`/`previous` URLs built from the request's path on the API's origin: the host that
+ * passed `ALLOWED_HOSTS`, and the forwarded scheme behind a trusted proxy.
  *
  * @module
  */
@@ -114,8 +114,13 @@ export async function paginate<Row, T>(
   };
 }
 
+/** The request's own URL on the API's validated origin, with another page number. */
 function pageUrl(ctx: Context, page: number): string {
-  const url = new URL(ctx.originalUrl, apiOrigin(ctx));
+  // Path and query only: a target such as `//other.example/…` must not name the link's host.
+  const url = new URL(apiOrigin(ctx));
+  const query = ctx.originalUrl.indexOf('?');
+  url.pathname = query < 0 ? ctx.originalUrl : ctx.originalUrl.slice(0, query);
+  url.search = query < 0 ? '' : ctx.originalUrl.slice(query);
   if (page === 1) url.searchParams.delete('page');
   else url.searchParams.set('page', String(page));
   return url.toString();

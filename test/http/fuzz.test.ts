@@ -1,7 +1,7 @@
 /**
  * Fuzzing every operation of the OpenAPI document, over real HTTP: valid, boundary and malformed
  * bodies, path and query parameters (NUL and other control characters, lone surrogates, invalid
- * percent-encoding, prototype names such as `constructor`, very long values) and headers, as a superuser, a limited staff user, a cookie
+ * percent-encoding, prototype names such as `constructor`, very long values) and headers (hostile `Host` values among them), as a superuser, a limited staff user, a cookie
  * without an origin, junk credentials and nobody. Every answer must be below 500; every refusal a
  * DRF-shaped JSON body; every success the declared status and valid against the declared schema;
  * and a refused write must leave every table as it was.
@@ -10,7 +10,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { request as httpRequest, type Server } from 'node:http';
 import { createApp } from '../../src/app.js';
 import { PrincipalCache } from '../../src/auth/principal-cache.js';
 import { buildOpenApiDocument } from '../../src/openapi/document.js';
@@ -216,6 +216,56 @@ const CONTENT_TYPES = [
   '',
 ];
 
+/**
+ * `Host` values besides the server's own address (fetch always sends that one): hostile ones —
+ * another name, userinfo, a list, a bad port or address, no host at all — refused with 400 before
+ * any route, and allowed ones in odd spellings, which links must carry.
+ */
+const HOSTS = [
+  'rebind.attacker.example',
+  'x@y',
+  '127.0.0.1@evil.example',
+  'evil.example,127.0.0.1',
+  'a b',
+  '[::1',
+  '[zz::1]',
+  'localhost:99999',
+  'localhost:abc',
+  '1.2.3.4.5',
+  '.',
+  '\u00e9.localhost',
+  'LOCALHOST.:8000',
+  'api.localhost',
+  '[::1]:1',
+];
+
+/** A request with its own `Host` header, answered as fetch answers. */
+function sendWithHost(
+  url: string,
+  host: string,
+  init: { method: string; headers: Record<string, string>; body?: string },
+) {
+  return new Promise<Response>((resolve, reject) => {
+    // Content-Length as fetch sets it: node:http sends a DELETE's body without one.
+    const length = init.body === undefined ? {} : { 'Content-Length': String(Buffer.byteLength(init.body)) };
+    const headers = { ...init.headers, ...length, Host: host };
+    const req = httpRequest(url, { method: init.method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const body = Buffer.concat(chunks);
+        const answered = new Headers();
+        for (const [name, value] of Object.entries(res.headers))
+          if (typeof value === 'string') answered.set(name, value);
+        resolve(new Response(body.length ? body : null, { status: res.statusCode, headers: answered }));
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}
+
 describe('fuzzing every operation of the OpenAPI document', function () {
   let server: Server;
   this.timeout(TIME_LIMIT_MS + 60_000);
@@ -343,11 +393,12 @@ describe('fuzzing every operation of the OpenAPI document', function () {
         contentType: fc.constantFrom(...CONTENT_TYPES),
         who: fc.constantFrom(...Object.keys(identities)),
         origin: fc.constantFrom(undefined, 'http://localhost:5173', 'https://evil.example'),
+        host: fc.option(fc.constantFrom(...HOSTS), { freq: 8 }),
       }),
     );
 
     await fc.assert(
-      fc.asyncProperty(request, async ({ name, params, query: q, body, contentType, who, origin }) => {
+      fc.asyncProperty(request, async ({ name, params, query: q, body, contentType, who, origin, host }) => {
         let i = 0;
         const path = byName.get(name)!.template.replace(/\{\w+\}/g, () => params[i++]!);
         // `/api/users/{id}/` with id `me` is the operation `/api/users/me/`, declared on its own.
@@ -360,15 +411,17 @@ describe('fuzzing every operation of the OpenAPI document', function () {
         const unsafe = operation.method !== 'GET';
         const before = unsafe ? (lastFingerprint ??= await fingerprint()) : null;
 
-        const res = await fetch(url, {
-          method: operation.method,
-          headers,
-          body: sendsBody ? body : undefined,
-          redirect: 'manual',
-        });
+        const res = host
+          ? await sendWithHost(url, host, { method: operation.method, headers, body: sendsBody ? body : undefined })
+          : await fetch(url, {
+              method: operation.method,
+              headers,
+              body: sendsBody ? body : undefined,
+              redirect: 'manual',
+            });
         const raw = Buffer.from(await res.arrayBuffer());
         const type = res.headers.get('content-type') ?? '';
-        const what = `${operation.method} ${url.slice(0, 300)} as ${who} (${contentType}) ${String(body).slice(0, 200)} → ${res.status} ${raw.toString('utf8', 0, 300)}`;
+        const what = `${operation.method} ${url.slice(0, 300)} as ${who}${host ? ` to Host ${host}` : ''} (${contentType}) ${String(body).slice(0, 200)} → ${res.status} ${raw.toString('utf8', 0, 300)}`;
         tally.requests += 1;
         tally.statuses.set(res.status, (tally.statuses.get(res.status) ?? 0) + 1);
         tally.requested.add(`${operation.method} ${operation.template}`);

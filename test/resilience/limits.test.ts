@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { TEST_SECRET_KEY } from '../support/config.js';
+import { TEST_ALLOWED_HOSTS, TEST_SECRET_KEY } from '../support/config.js';
 import { scratchDir, startServer, type ServerProcess } from '../support/processes.js';
 import { request } from '../ops/support.js';
 
@@ -60,6 +60,7 @@ describe('resilience: slow clients and oversized requests', function () {
       DEBUG: 'false',
       COOKIE_SECURE: 'true',
       TRUST_PROXY: '1',
+      ALLOWED_HOSTS: TEST_ALLOWED_HOSTS,
       SECRET_KEY: TEST_SECRET_KEY,
       DATA_DIR: path.join(scratchDir(), 'data'),
       THROTTLE_ANON: 'off',

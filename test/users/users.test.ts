@@ -205,7 +205,7 @@ describe('GET /api/users/', () => {
     expect(past.body).to.deep.equal({ detail: 'Invalid page.' });
   });
 
-  it('honours X-Forwarded-Proto/Host in links only with TRUST_PROXY', async () => {
+  it('honours X-Forwarded-Proto in links only with TRUST_PROXY, X-Forwarded-Host only with USE_X_FORWARDED_HOST too', async () => {
     const viewer = await userWith('view_user');
     await makeUser();
     const headers = {
@@ -213,8 +213,13 @@ describe('GET /api/users/', () => {
       'X-Forwarded-Proto': 'https',
       'X-Forwarded-Host': 'backoffice.example.com',
     };
+    const forwarded = await api({ TRUST_PROXY: 'true', USE_X_FORWARDED_HOST: 'true' })
+      .get('/api/users/?page_size=1')
+      .set(headers)
+      .expect(200);
+    expect(forwarded.body.next).to.match(/^https:\/\/backoffice\.example\.com\/api\/users\//);
     const trusted = await api({ TRUST_PROXY: 'true' }).get('/api/users/?page_size=1').set(headers).expect(200);
-    expect(trusted.body.next).to.match(/^https:\/\/backoffice\.example\.com\/api\/users\//);
+    expect(trusted.body.next).to.match(/^https:\/\/127\.0\.0\.1:\d+\/api\/users\//);
     const untrusted = await api().get('/api/users/?page_size=1').set(headers).expect(200);
     expect(untrusted.body.next).not.to.include('backoffice.example.com');
   });
