@@ -9,9 +9,11 @@ import type { Context } from 'koa';
 import { liveTokenCount } from '../auth/service.js';
 import type { Deps } from '../deps.js';
 import { groupNames } from '../groups/service.js';
-import { notFound, validationError, type FieldErrors } from '../errors.js';
+import { notFound, validationError, ValidationFailedError, type FieldErrors } from '../errors.js';
+import { ApiError } from '../http/errors.js';
 import { idParam } from '../http/params.js';
 import { parseInput, parseInputChecked } from '../http/validate.js';
+import { parseUserFilters, type UserFilters } from '../users/filters.js';
 import type { UserRow } from '../users/presenter.js';
 import { UserCreate, UserPatch } from '../users/schema.js';
 import {
@@ -60,11 +62,7 @@ export function adminUserRoutes(deps: Deps, session: AdminGuard): Router {
       is_staff: bool(q.is_staff),
       group: str(q.group),
     };
-    const query = usersQuery(knex, {
-      search: filters.q,
-      is_active: filters.is_active,
-      group: filters.group || undefined,
-    });
+    const query = usersQuery(knex, adminUserFilters(filters));
     if (filters.is_staff) query.where('u.is_staff', filters.is_staff === 'true');
     const page = await fetchHtmlPage<UserRow>(query, q.page);
     const groups = await groupNames(knex);
@@ -269,6 +267,28 @@ function userFormValues(form: URLSearchParams, actorIsSuperuser: boolean): Recor
     ...(actorIsSuperuser ? { is_superuser: checked(form, 'is_superuser') } : {}),
     groups: form.getAll('groups'),
   };
+}
+
+/** The admin's names of the list's parameters, for its 400 page. */
+const FILTER_LABELS: Readonly<Record<string, string>> = { search: 'Search', group: 'Group', is_active: 'Active' };
+
+/**
+ * The list's filters from the admin's form, within the bounds of the API's list: a value past
+ * them is a 400 page naming the field, as a query with NUL is.
+ *
+ * @throws {@link ApiError} (400) naming each field past its bound and why
+ */
+function adminUserFilters(form: { q: string; is_active: string; group: string }): UserFilters {
+  try {
+    return parseUserFilters({ search: form.q, is_active: form.is_active, group: form.group });
+  } catch (error) {
+    if (!(error instanceof ValidationFailedError)) throw error;
+    // The list's filters are flat values: their errors are lists of messages.
+    const reasons = Object.entries(error.errors as Record<string, string[]>).map(
+      ([field, messages]) => `${FILTER_LABELS[field] ?? field}: ${messages.join(' ')}`,
+    );
+    throw new ApiError(400, { detail: reasons.join(' ') });
+  }
 }
 
 function passwordMismatch(field: string) {

@@ -19,15 +19,15 @@ import { sweepOrphansCommand } from './sweep-orphans.js';
 import { flushExpiredTokensCommand, generateSecretKey } from './tokens.js';
 import { parseDuration, type Config } from '../config.js';
 import type { Deps } from '../deps.js';
-import { createLogger } from '../logger.js';
+import { createLogger, type Logger } from '../logger.js';
 import { configFromEnvironment, openDeps } from '../runtime.js';
 
 /** Opens the database for one command, runs it, closes the database. */
-async function withDatabase(work: (knex: Knex, config: Config) => Promise<void>): Promise<void> {
+async function withDatabase(work: (knex: Knex, config: Config, logger: Logger) => Promise<void>): Promise<void> {
   const config = configFromEnvironment();
   const deps = await openDeps(config);
   try {
-    await work(deps.knex, config);
+    await work(deps.knex, config, deps.logger);
   } finally {
     await deps.close();
   }
@@ -87,7 +87,9 @@ export function buildProgram(): Command {
     .addArgument(
       new Command().createArgument('[action]', 'up, down or status').choices(['up', 'down', 'status']).default('up'),
     )
-    .action((action: MigrateAction) => withDatabase((knex) => migrate(knex, action, stdoutOutput)));
+    .action((action: MigrateAction) =>
+      withDatabase((knex, _config, logger) => migrate(knex, action, stdoutOutput, logger)),
+    );
 
   program
     .command('setup-project')

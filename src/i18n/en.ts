@@ -18,6 +18,7 @@ export const en = {
   email: 'Enter a valid email address.',
   maxLength: 'Ensure this field has no more than {max_length} characters.',
   notAList: 'Expected a list of items but got type "{input_type}".',
+  listMaxLength: 'Ensure this field has no more than {max_length} elements.',
   invalidValue: 'Invalid value.',
   nullCharacters: 'Null characters are not allowed.',
   surrogateCharacters: 'Surrogate characters are not allowed: U+{code_point}.',

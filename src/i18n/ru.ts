@@ -22,6 +22,7 @@ export const ru: Catalogue = {
   email: 'Введите правильный адрес электронной почты.',
   maxLength: 'Убедитесь, что это значение содержит не более {max_length} символов.',
   notAList: 'Ожидался list со значениями, но был получен "{input_type}".',
+  listMaxLength: null,
   invalidValue: 'Введите правильное значение.',
   nullCharacters: 'Данные содержат запрещённый символ: ноль-байт',
   surrogateCharacters: null,

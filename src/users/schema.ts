@@ -7,13 +7,19 @@
 import { z } from 'zod';
 import { booleanField, charField, emailField, passwordField, slugListField } from '../http/fields.js';
 import { text } from '../i18n/messages.js';
+import { normalizeUsername, USERNAME_MAX_LENGTH } from './service.js';
 
 /** Django's `UnicodeUsernameValidator`: letters, digits and `@.+-_`. */
 const USERNAME = /^[\p{L}\p{N}_.@+-]+$/u;
 
-const username = charField({ maxLength: 150 }).regex(USERNAME, {
-  error: text('invalidUsername'),
-});
+/**
+ * A username, trimmed and NFKC-normalised (Django's `UsernameField.to_python`) before its length,
+ * characters and `UnicodeUsernameValidator` are checked: the rules hold for the name as stored.
+ */
+const username = z.preprocess(
+  (value) => (typeof value === 'string' ? normalizeUsername(value.trim()) : value),
+  charField({ maxLength: USERNAME_MAX_LENGTH }).regex(USERNAME, { error: text('invalidUsername') }),
+);
 const name = charField({ maxLength: 150, allowBlank: true });
 
 /** `POST /api/users/`: username and password required. */

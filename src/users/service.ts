@@ -14,41 +14,42 @@ import { User } from '../db/models.js';
 import { groupPermissions, resolveGroups, resolvePermissions } from '../groups/service.js';
 import { notFound, serviceUnavailable, validationError, fieldError, type FieldErrors } from '../errors.js';
 import { authorize, NO_CHANGE, type Actor, type UserChange, type UserSubject } from '../permissions/policy.js';
+import type { UserFilters } from './filters.js';
 import type { UserRow } from './presenter.js';
 import type { PasswordChange, ProfilePatch, UserCreate, UserPatch } from './schema.js';
 import { text } from '../i18n/messages.js';
 
 export { SYSTEM_ACTOR, type Actor } from '../permissions/policy.js';
 
-/** Filters of `GET /api/users/`. */
-export interface UserFilters {
-  /** Terms (split on spaces and commas), each matching username, email, first or last name. */
-  readonly search?: string;
-  /** Comma-separated fields, `-` for descending. */
-  readonly ordering?: string;
-  readonly is_active?: string;
-  /** A group name. */
-  readonly group?: string;
-}
-
 const DUPLICATE_USERNAME = text('usernameTaken');
 const WRONG_OLD_PASSWORD = text('wrongOldPassword');
-/** The fields `GET /api/users/?ordering=` sorts by (`-` before one for descending). */
-export const USER_ORDERING_FIELDS = [
-  'id',
-  'username',
-  'email',
-  'first_name',
-  'last_name',
-  'date_joined',
-  'last_login',
-  'is_active',
-  'is_staff',
-] as const;
-const ORDERING_FIELDS = new Set<string>(USER_ORDERING_FIELDS);
 const SEARCH_FIELDS = ['u.username', 'u.email', 'u.first_name', 'u.last_name'];
-const TRUE = new Set(['true', 'True', '1']);
-const FALSE = new Set(['false', 'False', '0']);
+
+/** Django's `max_length` of `AbstractUser.username`: the longest username there can be. */
+export const USERNAME_MAX_LENGTH = 150;
+
+/**
+ * A username in the one form it is stored and looked up in: NFKC, as Django's
+ * `AbstractBaseUser.normalize_username` makes it, so that look-alike spellings (fullwidth
+ * `ａｄｍｉｎ`, the Kelvin sign `K` (U+212A) for `K`) are one name.
+ *
+ * @param username - as typed
+ * @returns its NFKC form
+ * @example
+ * normalizeUsername('ａｄｍｉｎ'); // 'admin'
+ */
+export function normalizeUsername(username: string): string {
+  return username.normalize('NFKC');
+}
+
+/**
+ * A username folded as uniqueness compares it: NFKC, then lower case (Django's `username__iexact`
+ * after `normalize_username`). The migration `auth_user_username_folded` indexes this expression.
+ */
+const FOLDED_USERNAME = 'lower(normalize(username, NFKC))';
+
+/** The first key of the advisory locks that serialise taking a username; the second is the folded name's hash. */
+const USERNAME_LOCK = 0x75736572;
 
 /** The public columns of a user (everything but the password hash), as `auth_user` names them. */
 export const PUBLIC_COLUMNS = [
@@ -96,29 +97,23 @@ export async function findUser(db: Knex | Knex.Transaction, id: number): Promise
 /**
  * Builds the filtered, ordered query of `GET /api/users/` (DRF's `SearchFilter`, `OrderingFilter`
  * and django-filter semantics); pagination runs it.
+ *
+ * @param filters - parsed and bounded by {@link "users/filters".parseUserFilters}: a few terms
+ *   ({@link "users/filters".USER_LIST_LIMITS}), four `ILIKE` conditions each
  */
 export function usersQuery(db: Knex, filters: UserFilters): Knex.QueryBuilder {
   const users = selectUsers(db);
-  if (filters.group !== undefined) users.whereExists(User.relatedQuery('groups').where('name', filters.group));
+  if (filters.group) users.whereExists(User.relatedQuery('groups').where('name', filters.group));
   // A knex builder: the shared paginators count and slice it.
   const query = users.toKnexQuery();
-  for (const term of (filters.search ?? '')
-    .replaceAll('\0', '')
-    .split(/[\s,]+/)
-    .filter(Boolean)) {
+  for (const term of filters.terms) {
     const pattern = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     query.where((q) => {
       for (const column of SEARCH_FIELDS) q.orWhereRaw(`?? ILIKE ? ESCAPE '\\'`, [column, pattern]);
     });
   }
-  if (filters.is_active !== undefined && (TRUE.has(filters.is_active) || FALSE.has(filters.is_active))) {
-    query.where('u.is_active', TRUE.has(filters.is_active));
-  }
-  const orderings = (filters.ordering ?? '')
-    .split(',')
-    .map((f) => f.trim())
-    .filter((f) => ORDERING_FIELDS.has(f.replace(/^-/, '')));
-  for (const field of orderings) query.orderBy(`u.${field.replace(/^-/, '')}`, field.startsWith('-') ? 'desc' : 'asc');
+  if (filters.isActive !== undefined) query.where('u.is_active', filters.isActive);
+  for (const { field, descending } of filters.ordering) query.orderBy(`u.${field}`, descending ? 'desc' : 'asc');
   return query.orderBy('u.id', 'asc');
 }
 
@@ -133,10 +128,12 @@ export function usersQuery(db: Knex, filters: UserFilters): Knex.QueryBuilder {
  *   weak password); then 403 when the actor may not grant what the user would get (the groups'
  *   permissions, staff or superuser status: {@link authorize})
  */
-export async function createUser(knex: Knex, actor: Actor, input: UserCreate): Promise<UserRow> {
+export async function createUser(knex: Knex, actor: Actor, given: UserCreate): Promise<UserRow> {
+  const input = { ...given, username: normalizeUsername(given.username) };
   await authorizeCreate(knex, actor, input);
   const password = await hashPassword(input.password);
   return knex.transaction(async (trx) => {
+    await lockUsername(trx, input.username);
     const groupIds = await authorizeCreate(trx, actor, input);
     const row = await User.query(trx)
       .insert({
@@ -165,13 +162,16 @@ export async function createUser(knex: Knex, actor: Actor, input: UserCreate): P
  *   when {@link authorize} refuses (a user with rights the actor lacks, a grant it may not give,
  *   its own privileges)
  */
-export async function updateUser(knex: Knex, actor: Actor, id: number, input: UserPatch): Promise<UserRow> {
+export async function updateUser(knex: Knex, actor: Actor, id: number, given: UserPatch): Promise<UserRow> {
+  const input = given.username === undefined ? given : { ...given, username: normalizeUsername(given.username) };
   let passwordHash: string | undefined;
   if (input.password !== undefined) {
     await authorizeUpdate(knex, actor, id, input, await User.query(knex).findById(id));
     passwordHash = await hashPassword(input.password);
   }
   return knex.transaction(async (trx) => {
+    // The name first, then the row: every transaction that takes both takes them in this order.
+    if (input.username !== undefined) await lockUsername(trx, input.username);
     const groupIds = await authorizeUpdate(trx, actor, id, input, await User.query(trx).findById(id).forUpdate());
     const { groups: _groups, password: _password, ...columns } = input;
     const changes: Record<string, unknown> = { ...columns };
@@ -375,13 +375,13 @@ export async function userFieldErrors(knex: Knex, fields: UserPatch, id?: number
 async function checkUserFields(
   db: Knex | Knex.Transaction,
   fields: UserPatch,
-  target?: { username: string } & PasswordUserAttributes,
+  target?: { id: number; username: string } & PasswordUserAttributes,
 ) {
   const errors: FieldErrors = {};
-  if (fields.username !== undefined && fields.username !== target?.username) {
-    if ((await User.query(db).where({ username: fields.username }).select('id').first()) !== undefined)
-      errors.username = [DUPLICATE_USERNAME];
-  }
+  const username = fields.username === undefined ? undefined : normalizeUsername(fields.username);
+  // A name kept as it is stays, even when it looks like another's (a pair `migrate` reports).
+  if (username !== undefined && username !== target?.username && (await usernameTaken(db, username, target?.id)))
+    errors.username = [DUPLICATE_USERNAME];
   let groupIds: number[] | undefined;
   if (fields.groups !== undefined) {
     const resolved = await resolveGroups(db, fields.groups);
@@ -423,6 +423,56 @@ async function userChange(
     makesSuperuser: input.is_superuser === true && !target.is_superuser,
     altersPrivileges: groupsChanged || staffChanged || superuserChanged,
   };
+}
+
+/**
+ * Whether a user other than `exceptId` has a username that folds like `username` — the same name
+ * once NFKC-normalised and lower-cased, as Django's `UserCreationForm` refuses an `iexact` match.
+ */
+async function usernameTaken(db: Knex | Knex.Transaction, username: string, exceptId?: number): Promise<boolean> {
+  const query = User.query(db).whereRaw(`${FOLDED_USERNAME} = lower(normalize(?, NFKC))`, [username]).select('id');
+  if (exceptId !== undefined) query.whereNot('id', exceptId);
+  return (await query.first()) !== undefined;
+}
+
+/**
+ * Holds, until the transaction ends, the right to take a username in every spelling that folds
+ * like `username`: of two creates or renames to `Admin` and `admin` at once, the second checks
+ * after the first has written, and is refused. A unique index on the folded name would do the
+ * same, but could not be built on a database that already holds look-alikes (`migrate` reports them).
+ */
+async function lockUsername(trx: Knex.Transaction, username: string): Promise<void> {
+  await trx.raw('SELECT pg_advisory_xact_lock(?::int, hashtext(lower(normalize(?, NFKC))))', [USERNAME_LOCK, username]);
+}
+
+/** What `migrate` reports of the usernames already stored. */
+export interface UsernameReport {
+  /** Usernames that are one name once NFKC-normalised and lower-cased: groups of two or more, each in id order. */
+  readonly lookAlikes: string[][];
+  /** Usernames not in NFKC form, in id order: logins look names up in that form, so these cannot log in until renamed. */
+  readonly unnormalized: string[];
+}
+
+/**
+ * Finds the stored usernames that the rules of new names would refuse: look-alikes (fullwidth,
+ * Kelvin-sign or case variants of one name) and names not in NFKC form — written before the rules,
+ * or imported. It changes nothing: which account keeps a name is for an administrator to decide.
+ *
+ * @returns the look-alike groups and the unnormalised names (both empty on a clean database)
+ * @example
+ * await usernameReport(knex); // { lookAlikes: [['admin', 'Admin']], unnormalized: [] }
+ */
+export async function usernameReport(db: Knex | Knex.Transaction): Promise<UsernameReport> {
+  const groups: Array<{ usernames: string[] }> = await db(User.tableName)
+    .select(db.raw('array_agg(username ORDER BY id) AS usernames'))
+    .groupByRaw(FOLDED_USERNAME)
+    .havingRaw('count(*) > 1')
+    .orderByRaw('min(id)');
+  const unnormalized: string[] = await db(User.tableName)
+    .whereRaw('username <> normalize(username, NFKC)')
+    .orderBy('id')
+    .pluck('username');
+  return { lookAlikes: groups.map((g) => g.usernames), unnormalized };
 }
 
 async function setGroups(trx: Knex.Transaction, userId: number, groupIds: number[] | undefined): Promise<void> {
