@@ -676,3 +676,72 @@ describe('admin panel: tokens', () => {
     expect(log.text).to.include('logout_everywhere').and.include('target');
   });
 });
+
+describe('admin panel: usernames and bounded search', () => {
+  const TAKEN = 'A user with that username already exists.';
+
+  it('refuses a search of 3,800 terms with a 400 page naming the bounds, and answers ten terms', async () => {
+    await superuser();
+    await makeUser({ username: 'anna', first_name: 'Anna', email: 'anna@corp.example' });
+    const admin = await adminLogin({ username: 'root' });
+    const started = performance.now();
+    const refused = await admin.get(`/admin/users/?q=${Array(3_800).fill('a').join(',')}`);
+    expect(refused.status).to.equal(400);
+    expect(refused.type).to.equal('text/html');
+    expect(refused.text).to.include(
+      'Search: Ensure this field has no more than 200 characters. Ensure this field has no more than 10 elements.',
+    );
+    expect(performance.now() - started).to.be.below(5_000);
+    const eleven = await admin.get(`/admin/users/?q=${Array(11).fill('a').join('+')}`);
+    expect(eleven.status).to.equal(400);
+    expect(eleven.text).to.include('Search: Ensure this field has no more than 10 elements.');
+    const group = await admin.get(`/admin/users/?group=${'g'.repeat(201)}`);
+    expect(group.status).to.equal(400);
+    expect(group.text).to.include('Group: Ensure this field has no more than 200 characters.');
+    const ten = await admin.get('/admin/users/?q=anna+ANNA+corp+example+a+n+@+.+c+o');
+    expect(ten.status).to.equal(200);
+    expect([...ten.text.matchAll(/<a href="\/admin\/users\/\d+\/">([^<]+)<\/a>/g)].map((m) => m[1])).to.deep.equal([
+      'anna',
+    ]);
+  });
+
+  it('stores an added user’s name in NFKC form and refuses one that is an existing name in another case', async () => {
+    await superuser();
+    await makeUser({ username: 'admin' });
+    const admin = await adminLogin({ username: 'root' });
+    const form = (username: string) => ({ username, password: PASSWORD, password2: PASSWORD, is_active: 'on' });
+    for (const username of ['Admin', 'ａｄｍｉｎ']) {
+      const refused = await admin.post('/admin/users/add/', form(username));
+      expect(refused.status, username).to.equal(400);
+      expect(refused.text, username).to.include(TAKEN);
+    }
+    const added = await admin.post('/admin/users/add/', form('ｎｅｗｂｉｅ'));
+    expect(added.status, added.text).to.equal(302);
+    expect(await testKnex()('auth_user').where({ username: 'newbie' }).pluck('username')).to.deep.equal(['newbie']);
+  });
+
+  it('refuses renaming a user onto another’s name in another case or spelling', async () => {
+    await superuser();
+    await makeUser({ username: 'admin' });
+    const target = await makeUser({ username: 'target' });
+    const admin = await adminLogin({ username: 'root' });
+    for (const username of ['ADMIN', 'ａｄｍｉｎ']) {
+      const refused = await admin.post(`/admin/users/${target.id}/`, { username, is_active: 'on' });
+      expect(refused.status, username).to.equal(400);
+      expect(refused.text, username).to.include(TAKEN);
+    }
+    expect((await testKnex()('auth_user').where({ id: target.id }).first('username')).username).to.equal('target');
+  });
+
+  it('logs a staff user in by a fullwidth spelling of its name', async () => {
+    await superuser();
+    const res = await api()
+      .post('/admin/login/')
+      .set(ORIGIN)
+      .type('form')
+      .send(encodeForm({ username: 'ｒｏｏｔ', password: PASSWORD, next: '/admin/' }));
+    expect(res.status).to.equal(302);
+    const me = await api().get('/api/users/me/').set('Cookie', cookieHeader(res)).expect(200);
+    expect(me.body.username).to.equal('root');
+  });
+});

@@ -2,10 +2,14 @@ import { expect } from 'chai';
 import { generateKeyPairSync } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { Redis } from 'ioredis';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import supertest from 'supertest';
 import { createApp } from '../../src/app.js';
 import { AUTH_CHANNEL, PrincipalCache } from '../../src/auth/principal-cache.js';
+import { throttledLogin } from '../../src/auth/login.js';
 import { NoticeHub } from '../../src/db/notifications.js';
+import { AuthenticationFailedError } from '../../src/errors.js';
+import type { Throttles } from '../../src/http/throttle.js';
 import { api, bearer, makeUser, PASSWORD, testDeps, tokensFor } from '../support/app.js';
 import { TEST_SECRET_KEY } from '../support/config.js';
 import { testDatabase, testKnex } from '../support/hooks.js';
@@ -373,5 +377,88 @@ describe('deactivation', () => {
     const { refresh } = await tokensFor(user);
     await testKnex()('auth_user').where({ id: user.id }).update({ is_active: false });
     await api().post('/api/token/refresh/').send({ refresh }).expect(401);
+  });
+});
+
+describe('login usernames: NFKC form and a bounded length', () => {
+  const NO_ACCOUNT = { detail: 'No active account found with the given credentials' };
+
+  /** A limiter that records every key it is asked about, and never refuses. */
+  function recordingLimiter(keys: string[]) {
+    const record = async (key: string) => {
+      keys.push(key);
+      return null;
+    };
+    return { points: 5, consume: record, get: record, delete: record } as unknown as RateLimiterAbstract;
+  }
+
+  it('looks the NFKC form up: fullwidth and Kelvin-sign spellings log into their accounts, case still counts', async () => {
+    await makeUser({ username: 'admin' });
+    await makeUser({ username: 'Kelvin' });
+    const client = api();
+    for (const [typed, account] of [
+      ['ａｄｍｉｎ', 'admin'],
+      ['\u212Aelvin', 'Kelvin'],
+    ]) {
+      const login = await client.post('/api/token/').send({ username: typed, password: PASSWORD }).expect(200);
+      const me = await client.get('/api/users/me/').set('Authorization', `Bearer ${login.body.access}`).expect(200);
+      expect(me.body.username, typed).to.equal(account);
+    }
+    // As Django's ModelBackend, the lookup is exact once normalised: another case is another name.
+    const other = await client.post('/api/token/').send({ username: 'ADMIN', password: PASSWORD }).expect(401);
+    expect(other.body).to.deep.equal(NO_ACCOUNT);
+  });
+
+  it('counts failed logins per username in NFKC form: no spelling escapes the rate', async () => {
+    await makeUser({ username: 'admin' });
+    const client = api({ THROTTLE_LOGIN_PER_USER: '2/h' });
+    await client.post('/api/token/').send({ username: 'admin', password: 'wrong-1' }).expect(401);
+    await client.post('/api/token/').send({ username: 'ａｄｍｉｎ', password: 'wrong-2' }).expect(401);
+    await client.post('/api/token/').send({ username: 'ａｄｍｉｎ', password: PASSWORD }).expect(429);
+  });
+
+  it('answers a 1 MB username with the ordinary 401, at once, keying no throttle on it', async () => {
+    const client = api({ THROTTLE_LOGIN_PER_USER: '5/m', THROTTLE_LOGIN_PER_IP: '100/m' });
+    const started = performance.now();
+    for (const username of ['a'.repeat(1_000_000), '\uFDFA'.repeat(300_000)]) {
+      const res = await client.post('/api/token/').send({ username, password: PASSWORD }).expect(401);
+      expect(res.body).to.deep.equal(NO_ACCOUNT);
+    }
+    expect(performance.now() - started).to.be.below(10_000);
+    if (process.env.TEST_DATABASE_URL) {
+      // On a server database the counts are rows: the address's, and nothing keyed on the name
+      // (in embedded mode they are in memory: the next test watches the keys themselves).
+      const keys: string[] = await testKnex()('throttle').pluck('key');
+      expect(keys.filter((key) => key.startsWith('throttle:login-user'))).to.deep.equal([]);
+      expect(keys.filter((key) => key.startsWith('throttle:login-ip'))).to.have.length(1);
+    }
+  });
+
+  it('keys the per-username rate on a name that an account can have only', async () => {
+    const keys: string[] = [];
+    const limiter = recordingLimiter(keys);
+    const client = {
+      throttles: { loginPerIp: limiter, loginPerUser: limiter } as unknown as Throttles,
+      ip: '10.9.9.9',
+    };
+    const login = (username: string) => throttledLogin(client, testDeps(), { username, password: 'wrong-password-1' });
+    for (const username of ['x'.repeat(151), 'x'.repeat(1_201), '\uFB03'.repeat(51)]) {
+      keys.length = 0;
+      const refused = await login(username).then(
+        () => null,
+        (error: unknown) => error,
+      );
+      expect(refused).to.be.instanceOf(AuthenticationFailedError);
+      // The address is counted; the name is not even looked at.
+      expect(keys, username.slice(0, 10)).to.deep.equal(['10.9.9.9']);
+    }
+    // 150 decomposed accents typed are 75 letters stored: within the bound, keyed as stored.
+    keys.length = 0;
+    await login('e\u0301'.repeat(75)).catch(() => undefined);
+    expect(keys.slice(0, 2)).to.deep.equal(['10.9.9.9', '\u00E9'.repeat(75)]);
+    // A name that lower-casing lengthens past 150 (İ is two characters in lower case) is keyed by its hash.
+    keys.length = 0;
+    await login('\u0130'.repeat(150)).catch(() => undefined);
+    expect(keys[1]).to.match(/^sha256:[0-9a-f]{64}$/);
   });
 });

@@ -146,3 +146,54 @@ describe('command line', function () {
     }
   });
 });
+
+describe('migrate: usernames that look alike', function () {
+  this.timeout(120_000);
+
+  it('reports existing look-alike and unnormalised usernames, changes nothing, and succeeds', async () => {
+    const env = embedded();
+    const clean = await runCli(['migrate'], env);
+    expect(clean.code, clean.stderr).to.equal(0);
+    expect(clean.stdout).not.to.include('Warning');
+    const dataDir = path.join(env.DATA_DIR, 'pglite');
+    const names = ['admin', 'bob', 'Admin', 'ａｄｍｉｎ', 'BOB', 'carol', '\u212Aelvin'];
+    let db = await openDatabase({ kind: 'pglite', dataDir });
+    try {
+      // Written behind the rules' back, as an older version or an import could have.
+      await db.knex('auth_user').insert(names.map((username) => ({ username, password: '!' })));
+    } finally {
+      await db.close();
+    }
+    const res = await runCli(['migrate'], env);
+    expect(res.code, res.stderr).to.equal(0);
+    const lines = res.stdout.split('\n');
+    expect(lines).to.include.members([
+      'Warning: 2 group(s) of usernames are one name once NFKC-normalised and lower-cased (look-alikes):',
+      '  admin, Admin, ａｄｍｉｎ',
+      '  bob, BOB',
+      'Warning: 2 username(s) are not in NFKC form and cannot log in until renamed:',
+      '  ａｄｍｉｎ (as admin)',
+      '  \u212Aelvin (as Kelvin)',
+    ]);
+    expect(res.stdout).to.include('Rename all but one account of each group');
+    // Logged as a warning too, for whoever reads the logs rather than the terminal.
+    const warnings = lines
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { level: number; msg: string; groups?: string[][] })
+      .filter((entry) => entry.level === 40);
+    expect(warnings.map((w) => w.msg)).to.deep.equal([
+      'look-alike usernames: rename all but one of each group',
+      'usernames not in NFKC form cannot log in: rename them',
+    ]);
+    expect(warnings[0]!.groups).to.deep.equal([
+      ['admin', 'Admin', 'ａｄｍｉｎ'],
+      ['bob', 'BOB'],
+    ]);
+    db = await openDatabase({ kind: 'pglite', dataDir });
+    try {
+      expect(await db.knex('auth_user').orderBy('id').pluck('username')).to.deep.equal(names);
+    } finally {
+      await db.close();
+    }
+  });
+});

@@ -620,3 +620,187 @@ describe('POST /api/users/{id}/logout-all/', () => {
     }
   });
 });
+
+describe('GET /api/users/: bounded filters', () => {
+  const MAX_LENGTH = (n: number) => `Ensure this field has no more than ${n} characters.`;
+  const MAX_ITEMS = (n: number) => `Ensure this field has no more than ${n} elements.`;
+
+  async function list(query: string, expected: number) {
+    const viewer = await userWith('view_user');
+    return api()
+      .get(`/api/users/?${query}`)
+      .set('Authorization', await bearer(viewer))
+      .expect(expected);
+  }
+
+  it('refuses a search of 3,800 terms at once, with both bounds it breaks', async () => {
+    const started = performance.now();
+    const res = await list(`search=${Array(3_800).fill('a').join(',')}`, 400);
+    expect(res.body).to.deep.equal({ search: [MAX_LENGTH(200), MAX_ITEMS(10)] });
+    expect(performance.now() - started).to.be.below(5_000);
+  });
+
+  it('refuses an eleventh term and a 201st character; a term is whatever whitespace or commas separate', async () => {
+    expect((await list(`search=${Array(11).fill('a').join('%20')}`, 400)).body).to.deep.equal({
+      search: [MAX_ITEMS(10)],
+    });
+    expect((await list(`search=${'a'.repeat(201)}`, 400)).body).to.deep.equal({ search: [MAX_LENGTH(200)] });
+    // Separators alone make no term; NUL is removed before the terms are counted.
+    await list(`search=${',%20'.repeat(60)}a`, 200);
+    await list(`search=${Array(10).fill('a').join('%00,')}`, 200);
+  });
+
+  it('answers a search of ten terms, every term matching one of the fields', async () => {
+    const viewer = await userWith('view_user');
+    await makeUser({ username: 'jdoe', first_name: 'John', last_name: 'Doe', email: 'john@corp.example' });
+    await makeUser({ username: 'jane', first_name: 'Jane', last_name: 'Doe', email: 'jane@corp.example' });
+    const names = async (search: string) =>
+      (
+        await api()
+          .get(`/api/users/?search=${encodeURIComponent(search)}`)
+          .set('Authorization', await bearer(viewer))
+          .expect(200)
+      ).body.results.map((u: { username: string }) => u.username);
+    const ten = 'jdoe JOHN doe corp example john@ j,o,h,n';
+    expect(ten.split(/[\s,]+/)).to.have.length(10);
+    expect(await names(ten)).to.deep.equal(['jdoe']);
+    expect(await names('doe corp example j e @ . m p l')).to.deep.equal(['jdoe', 'jane']);
+    expect(await names('doe corp example j e @ . m p zz')).to.deep.equal([]);
+  });
+
+  it('refuses more ordering fields than there are to sort by; a repeated field sorts once', async () => {
+    const viewer = await userWith('view_user');
+    await makeUser({ username: 'bob' });
+    await makeUser({ username: 'carol' });
+    const authorization = await bearer(viewer);
+    const get = (ordering: string) => api().get(`/api/users/?ordering=${ordering}`).set('Authorization', authorization);
+    const nine = [
+      '-username',
+      'id',
+      'email',
+      'first_name',
+      'last_name',
+      'date_joined',
+      'last_login',
+      'is_active',
+      'is_staff',
+    ];
+    const res = await get(nine.join(',')).expect(200);
+    expect(res.body.results.map((u: { username: string }) => u.username)).to.deep.equal([
+      viewer.username,
+      'carol',
+      'bob',
+    ]);
+    // Unknown fields are still ignored, but count: the bound is on what the client sends.
+    expect((await get([...nine, 'password'].join(',')).expect(400)).body).to.deep.equal({ ordering: [MAX_ITEMS(9)] });
+    expect((await get(Array(50).fill('id').join(',')).expect(400)).body).to.deep.equal({ ordering: [MAX_ITEMS(9)] });
+    const twice = await get('-username,username').expect(200);
+    expect(twice.body.results.map((u: { username: string }) => u.username)).to.deep.equal([
+      viewer.username,
+      'carol',
+      'bob',
+    ]);
+  });
+
+  it('bounds group and is_active too; an empty group filters nothing, as django-filter skips it', async () => {
+    expect((await list(`group=${'g'.repeat(201)}`, 400)).body).to.deep.equal({ group: [MAX_LENGTH(200)] });
+    expect((await list(`is_active=${'t'.repeat(201)}`, 400)).body).to.deep.equal({ is_active: [MAX_LENGTH(200)] });
+    expect((await list(`ordering=${'x'.repeat(201)}`, 400)).body).to.deep.equal({ ordering: [MAX_LENGTH(200)] });
+    const all = await list('group=', 200);
+    expect(all.body.count).to.equal((await testKnex()('auth_user').pluck('id')).length);
+  });
+});
+
+describe('usernames: NFKC and case-insensitive uniqueness', () => {
+  const TAKEN = { username: ['A user with that username already exists.'] };
+
+  async function manager() {
+    return bearer(await userWith('add_user', 'change_user', 'view_user'));
+  }
+
+  it('stores fullwidth and Kelvin-sign names in NFKC form', async () => {
+    const authorization = await manager();
+    const fullwidth = await api()
+      .post('/api/users/')
+      .set('Authorization', authorization)
+      .send({ username: 'ａｄｍｉｎ', password: PASSWORD })
+      .expect(201);
+    expect(fullwidth.body.username).to.equal('admin');
+    const kelvin = await api()
+      .post('/api/users/')
+      .set('Authorization', authorization)
+      .send({ username: '\u212Aelvin', password: PASSWORD })
+      .expect(201);
+    expect(kelvin.body.username).to.equal('Kelvin');
+    expect(await testKnex()('auth_user').whereIn('username', ['admin', 'Kelvin']).pluck('username')).to.have.members([
+      'admin',
+      'Kelvin',
+    ]);
+  });
+
+  it('checks length and characters on the normalised name', async () => {
+    const authorization = await manager();
+    // U+FB03 (the ffi ligature) is three letters once normalised: 51 of them are 153.
+    const long = await api()
+      .post('/api/users/')
+      .set('Authorization', authorization)
+      .send({ username: '\uFB03'.repeat(51), password: PASSWORD })
+      .expect(400);
+    expect(long.body).to.deep.equal({ username: ['Ensure this field has no more than 150 characters.'] });
+    // The ideographic space is a space once normalised, which a username may not hold.
+    const spaced = await api()
+      .post('/api/users/')
+      .set('Authorization', authorization)
+      .send({ username: 'ａ\u3000ｂ', password: PASSWORD })
+      .expect(400);
+    expect(spaced.body).to.deep.equal({
+      username: ['Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.'],
+    });
+  });
+
+  it('refuses a create whose name is an existing one in another case or spelling', async () => {
+    await makeUser({ username: 'admin' });
+    const authorization = await manager();
+    for (const username of ['Admin', 'ADMIN', 'ＡＤＭＩＮ', 'admin']) {
+      const res = await api()
+        .post('/api/users/')
+        .set('Authorization', authorization)
+        .send({ username, password: PASSWORD })
+        .expect(400);
+      expect(res.body, username).to.deep.equal(TAKEN);
+    }
+    expect(await testKnex()('auth_user').whereRaw('lower(username) = ?', ['admin']).pluck('username')).to.deep.equal([
+      'admin',
+    ]);
+  });
+
+  it('refuses a rename (PUT and PATCH) onto another user’s name in any case; a user may change its own case', async () => {
+    await makeUser({ username: 'admin' });
+    const target = await makeUser({ username: 'target' });
+    const authorization = await manager();
+    const patch = (username: string) =>
+      api().patch(`/api/users/${target.id}/`).set('Authorization', authorization).send({ username });
+    expect((await patch('Admin').expect(400)).body).to.deep.equal(TAKEN);
+    expect((await patch('ａｄｍｉｎ').expect(400)).body).to.deep.equal(TAKEN);
+    const put = await api()
+      .put(`/api/users/${target.id}/`)
+      .set('Authorization', authorization)
+      .send({ username: 'ADMIN' })
+      .expect(400);
+    expect(put.body).to.deep.equal(TAKEN);
+    expect((await patch('TARGET').expect(200)).body.username).to.equal('TARGET');
+    expect((await patch('ｔａｒｇｅｔ').expect(200)).body.username).to.equal('target');
+  });
+
+  it('lets exactly one of concurrent creates of Admin, admin and their look-alikes through', async () => {
+    const authorization = await manager();
+    const create = (username: string) =>
+      api().post('/api/users/').set('Authorization', authorization).send({ username, password: PASSWORD });
+    const answers = await Promise.all(['Admin', 'admin', 'ＡＤＭＩＮ', 'aDmin', 'adMIN'].map(create));
+    expect(answers.map((r) => r.status).sort()).to.deep.equal([201, 400, 400, 400, 400]);
+    for (const refused of answers.filter((r) => r.status === 400)) expect(refused.body).to.deep.equal(TAKEN);
+    expect(await testKnex()('auth_user').whereRaw('lower(username) = ?', ['admin']).pluck('username')).to.have.length(
+      1,
+    );
+  });
+});
