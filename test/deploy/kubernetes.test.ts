@@ -8,7 +8,9 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
+import { loadConfig } from '../../src/config.js';
 import { CONFIG_VARIABLES } from '../../src/config/schema.js';
+import { allowedHost } from '../../src/http/hosts.js';
 import { buildProgram } from '../../src/commands/program.js';
 import { registry } from '../../src/metrics.js';
 import { requireTool } from '../support/browser.js';
@@ -279,6 +281,8 @@ describe('Kubernetes manifests (deploy/kubernetes/)', function () {
           expect(data, `${secret} is not in the ConfigMap`).not.to.have.property(secret);
         expect(data.DEBUG).to.equal('false');
         expect(data.METRICS_HOST).to.equal('0.0.0.0');
+        // The server listens on loopback unless told otherwise; in a pod the kubelet and ingress-nginx come from outside.
+        expect(data.HOST).to.equal('0.0.0.0');
         for (const { container } of containersOf(objects()))
           expect(container.envFrom).to.deep.equal([
             { configMapRef: { name: config.metadata.name } },
@@ -304,6 +308,17 @@ describe('Kubernetes manifests (deploy/kubernetes/)', function () {
         expect(matches(spec(only(objects(), 'PodDisruptionBudget')).selector.matchLabels, labels)).to.equal(true);
         // HPA's CPU target is a share of the request: each pod has one.
         expect(quantity(app.resources.requests.cpu)).to.be.greaterThan(0);
+      });
+
+      it("ALLOWED_HOSTS names exactly the Ingress's hosts, without a wildcard", () => {
+        const ingress = spec(only(objects(), 'Ingress'));
+        const { DEBUG, ALLOWED_HOSTS } = only(objects(), 'ConfigMap').data as Record<string, string>;
+        // The app's own reading of the variable (the Secret's values do not matter to it).
+        const allowed = loadConfig({ SECRET_KEY: 'k'.repeat(40), DEBUG, ALLOWED_HOSTS }).allowedHosts;
+        const hosts = ingress.rules.map((r: { host: string }) => r.host);
+        expect(allowed).to.deep.equal(hosts);
+        for (const host of hosts) expect(allowedHost(host, allowed), host).to.equal(host);
+        expect(allowedHost('rebind.attacker.example', allowed)).to.equal(null);
       });
 
       it('the Ingress: ingress-nginx, TLS from the cert-manager Certificate, uploads as large as UPLOAD_MAX_BYTES', () => {

@@ -14,6 +14,8 @@ import {
   projectEnvironment,
   serviceEnvironment,
 } from '../support/compose.js';
+import { loadConfig, servingProblem } from '../../src/config.js';
+import { allowedHost } from '../../src/http/hosts.js';
 import { ROOT } from './support.js';
 
 describe('Compose model (test/support/compose.ts)', () => {
@@ -157,6 +159,40 @@ describe('Compose model (test/support/compose.ts)', () => {
       expect(env.PORT).to.equal('8123');
       expect(env.POSTGRES_HOST, 'compose.env').to.equal('postgres');
       expect(env.LOG_LEVEL, '.env').to.equal('info');
+    });
+
+    it('production from prod.env.example: ALLOWED_HOSTS is BACKOFFICE_DOMAIN, the app listens on every interface, and it may serve', () => {
+      const model = loadCompose(['compose.yml', '_compose.override.yml'], { dir: ROOT });
+      const example = readFileSync(path.join(ROOT, 'prod.env.example'), 'utf8')
+        .replace(/=CHANGE-ME$/gm, '=changed-by-the-operator')
+        .replace(/^SECRET_KEY=.*$/m, `SECRET_KEY=${'k'.repeat(48)}`);
+      const environment = (prodEnv: string) =>
+        serviceEnvironment(model, 'app', {
+          dir: ROOT,
+          readFile: (file) => (file === 'prod.env' ? prodEnv : readFileSync(path.join(ROOT, file), 'utf8')),
+        });
+      const env = environment(example);
+      expect(env.ALLOWED_HOSTS).to.equal(env.BACKOFFICE_DOMAIN).and.to.equal('backoffice.example.com');
+      expect(env.HOST, 'compose.env').to.equal('0.0.0.0');
+      const config = loadConfig(env);
+      expect(config.allowedHosts).to.deep.equal(['backoffice.example.com']);
+      expect(config.useXForwardedHost, 'nginx passes the client Host on').to.equal(false);
+      expect(servingProblem(config)).to.equal(null);
+      // One line to change for another domain.
+      const moved = environment(example.replace(/^BACKOFFICE_DOMAIN=.*$/m, 'BACKOFFICE_DOMAIN=api.example.org'));
+      expect(moved.ALLOWED_HOSTS).to.equal('api.example.org');
+      // A prod.env without the line is refused at start, naming the variable.
+      const without = loadConfig(environment(example.replace(/^ALLOWED_HOSTS=.*$/m, '')));
+      expect(servingProblem(without)).to.match(/^ALLOWED_HOSTS must name/);
+    });
+
+    it('local mode: the app listens on every interface of its container and answers localhost (DEBUG)', () => {
+      const env = serviceEnvironment(loadCompose(['compose.yml'], { dir: ROOT }), 'app', { dir: ROOT });
+      expect(env.HOST).to.equal('0.0.0.0');
+      expect(env.DEBUG).to.equal('true');
+      expect(allowedHost('localhost:8080', loadConfig(env).allowedHosts), 'nginx/local.conf forwards Host').to.equal(
+        'localhost:8080',
+      );
     });
 
     it('nginx gets NGINX_ENVSUBST_FILTER with $$ turned into $', () => {

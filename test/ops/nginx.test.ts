@@ -33,12 +33,12 @@ function renderConfig(file: string, dir: string, ports: { app: number; http: num
     file === 'prod.conf' ? 'set $backoffice_app http://app:8000;' : 'server app:8000;',
     file === 'prod.conf' ? `set $backoffice_app http://127.0.0.1:${ports.app};` : `server 127.0.0.1:${ports.app};`,
   );
-  replace('listen 80 default_server;', `listen 127.0.0.1:${ports.http} default_server;`);
+  replace(/listen 80( default_server)?;/g, `listen 127.0.0.1:${ports.http}$1;`);
   replace('/var/log/nginx/', `${dir}/logs/`);
   replace('/usr/share/nginx/backoffice', `${dir}/www`);
   if (ports.https) {
     replace('${BACKOFFICE_DOMAIN}', 'localhost');
-    replace('listen 443 ssl default_server;', `listen 127.0.0.1:${ports.https} ssl default_server;`);
+    replace(/listen 443 ssl( default_server)?;/g, `listen 127.0.0.1:${ports.https} ssl$1;`);
     replace(/^\s*listen \[::\]:\d+.*$/gm, '');
     replace('/etc/letsencrypt/', `${dir}/letsencrypt/`);
   }
@@ -82,7 +82,8 @@ function sharedFolder(): string {
 const OVERSIZE = Buffer.alloc(2 * 1024 * 1024, 'x');
 
 describe('nginx in front of the app', function () {
-  this.timeout(60_000);
+  // The app's first start (migrations, demo users) takes 20–30 s on a loaded two-core machine.
+  this.timeout(150_000);
   let dir: string;
   let app: Running;
   let appPort: number;
@@ -109,7 +110,7 @@ describe('nginx in front of the app', function () {
         THROTTLE_ANON: 'off',
       }),
     });
-    await waitForStatus(`http://127.0.0.1:${appPort}/api/health/`, { timeoutMs: 30_000, child: app.child }).catch(
+    await waitForStatus(`http://127.0.0.1:${appPort}/api/health/`, { timeoutMs: 120_000, child: app.child }).catch(
       (error: Error) => {
         throw new Error(`${error.message}\n${app.output()}`);
       },
@@ -232,6 +233,43 @@ describe('nginx in front of the app', function () {
       const res = await request(`${http}/api/users/?page=2`, { headers: { Host: 'localhost' } });
       expect(res.status).to.equal(301);
       expect(res.headers.location).to.equal('https://localhost/api/users/?page=2');
+    });
+
+    it('answers nothing on port 80 for a host that is not the domain: the connection is closed', async () => {
+      for (const host of [
+        'rebind.attacker.example',
+        '127.0.0.1',
+        `127.0.0.1:${new URL(http).port}`,
+        'localhost.evil',
+      ]) {
+        const outcome = await request(`${http}/api/health/`, { headers: { Host: host } }).catch((e: Error) => e);
+        expect(outcome, host).to.be.instanceOf(Error);
+        expect((outcome as NodeJS.ErrnoException).code, host).to.equal('ECONNRESET');
+      }
+      // The container health check calls nginx by address, and is still answered.
+      expect((await request(`${http}/nginx-health`)).status).to.equal(200);
+    });
+
+    it('refuses the TLS handshake for another name, or none, and closes a request for another host', async () => {
+      const port = new URL(https).port;
+      for (const servername of ['rebind.attacker.example', undefined]) {
+        const outcome = await request(`https://127.0.0.1:${port}/api/health/`, {
+          ca,
+          servername,
+          headers: { Host: servername ?? '127.0.0.1' },
+        }).catch((e: Error) => e);
+        expect(outcome, String(servername)).to.be.instanceOf(Error);
+        expect((outcome as Error).message, String(servername)).to.match(/unrecognized name/i);
+      }
+      // A connection made for the domain, then a request naming another host.
+      const rebound = await request(`${https}/api/health/`, {
+        ca,
+        headers: { Host: 'rebind.attacker.example' },
+      }).catch((e: Error) => e);
+      expect(rebound).to.be.instanceOf(Error);
+      // Closed without an answer; OpenSSL 3 calls a close without close_notify an EOF error (EPROTO).
+      expect((rebound as NodeJS.ErrnoException).code, (rebound as Error).message).to.be.oneOf(['ECONNRESET', 'EPROTO']);
+      expect((await request(`${https}/api/health/`, { ca })).status).to.equal(200);
     });
 
     it('serves HTTPS with HSTS, and a login yields the token cookies', async () => {

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
-import type { ClientRequest } from 'node:http';
+import http, { type ClientRequest } from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import { loadConfig, servingProblem } from '../../src/config.js';
@@ -389,6 +389,67 @@ describe(`production rehearsal (${DOMAIN}, through nginx over HTTPS)`, function 
     expect(own.status, own.text).to.equal(200);
     expect((await patch('https://evil.example')).status).to.equal(403);
     expect((await patch(`http://${DOMAIN}`)).status, 'plain-HTTP origin of the same host').to.equal(403);
+  });
+
+  it('another host name gets no answer from nginx, and a 400 from the app itself (ALLOWED_HOSTS from BACKOFFICE_DOMAIN)', async () => {
+    const REBOUND = 'rebind.attacker.example';
+    /** One request that must end without an answer; resolves with the error it ended with. */
+    const unanswered = (module: typeof http | typeof https, options: https.RequestOptions) =>
+      new Promise<Error>((resolve, reject) => {
+        const req = module.request(
+          { localAddress: CLIENT.main, ca, agent: false, timeout: 10_000, ...options },
+          (res) => reject(new Error(`answered ${res.statusCode}`)),
+        );
+        req.on('timeout', () => req.destroy(new Error('timeout')));
+        req.on('error', resolve);
+        req.end();
+      });
+    const address = { host: '127.0.0.1', path: '/api/health/' };
+    expect((await unanswered(http, { ...address, port: 80, headers: { Host: REBOUND } })).message).to.match(
+      /socket hang up/,
+    );
+    expect((await unanswered(http, { ...address, port: 80 })).message, 'by address').to.match(/socket hang up/);
+    expect(
+      (await unanswered(https, { ...address, port: 443, servername: REBOUND, headers: { Host: REBOUND } })).message,
+    ).to.match(/unrecognized name/i);
+    expect(
+      (await unanswered(https, { ...address, port: 443, servername: DOMAIN, headers: { Host: REBOUND } })).message,
+      'TLS for the domain, then another Host',
+    ).to.match(/socket hang up|unexpected eof|ECONNRESET/i);
+    // The app behind nginx checks the host again, and takes no X-Forwarded-Host from anyone.
+    const direct = (headers: Record<string, string>, urlPath = '/api/users/?page_size=1') =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = http.request(
+          {
+            host: production.appAddress(),
+            port: 8000,
+            path: urlPath,
+            headers,
+            localAddress: CLIENT.main,
+            agent: false,
+          },
+          (res) => {
+            let body = '';
+            res.setEncoding('utf8');
+            res.on('data', (c: string) => (body += c));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    const refused = await direct({ Host: REBOUND, Authorization: `Bearer ${adminAccess}` });
+    expect(refused.status).to.equal(400);
+    expect(JSON.parse(refused.body)).to.deep.equal({ detail: 'Invalid host header.' });
+    const forged = await direct({
+      Host: DOMAIN,
+      'X-Forwarded-Host': REBOUND,
+      'X-Forwarded-Proto': 'https',
+      Authorization: `Bearer ${adminAccess}`,
+    });
+    expect(forged.status, forged.body).to.equal(200);
+    expect(String(JSON.parse(forged.body).next)).to.match(new RegExp(`^https://${DOMAIN.replaceAll('.', '\\.')}/`));
+    expect((await direct({ Host: '10.1.2.3:8000' }, '/api/health/')).status, 'a probe by address').to.equal(200);
   });
 
   it('an oversize body gets the JSON 413 from nginx, with HSTS once', async () => {
