@@ -60,9 +60,6 @@ export interface UserFilters {
   readonly group?: string;
 }
 
-/** No filter: every user, by id. */
-export const NO_USER_FILTERS: UserFilters = { terms: [], ordering: [] };
-
 const ORDERING_FIELDS = new Set<string>(USER_ORDERING_FIELDS);
 const TRUE = new Set(['true', 'True', '1']);
 const FALSE = new Set(['false', 'False', '0']);
