@@ -84,6 +84,7 @@ export function refreshConstants(options: {
     checkBlacklist: 'true',
     blacklistOld: 'true',
     issue: 'true',
+    sessionMaxLifetime: String(30 * 86_400), // SESSION_MAX_LIFETIME's default
     newToken: options.token,
     createdAt: asText(now),
     expiresAt: asText(new Date(now.getTime() + options.lifetimeS * 1000)),

@@ -140,10 +140,16 @@ export const tokenRotations = new Counter({
   registers: [registry],
 });
 
-/** Refreshes refused because the refresh token was already used or revoked. */
+/**
+ * Refreshes refused because the refresh token was already spent, by what the reuse did to the
+ * session (`outcome`): `revoked` (a reuse after `REFRESH_REUSE_LEEWAY`: the session is ended),
+ * `within_leeway` (two tabs racing: the session lives on), `session_ended` (logged out or revoked
+ * before).
+ */
 export const tokenReuseRefused = new Counter({
   name: 'backoffice_token_reuse_refused_total',
-  help: 'Refreshes refused because the token was blacklisted (reused after rotation, or logged out).',
+  help: 'Refreshes refused because the token was blacklisted, by outcome: revoked (the session ended), within_leeway, session_ended (logged out before).',
+  labelNames: ['outcome'] as const,
   registers: [registry],
 });
 

@@ -1,6 +1,7 @@
 /**
  * The token cookies of the original Django views: `access_token` and `refresh_token`, httpOnly,
- * `Path=/`, `Max-Age` = the token's lifetime, SameSite and Secure from configuration.
+ * `Path=/`, `Max-Age` = the token's lifetime (the refresh token's: until its `exp`, which a
+ * session's absolute lifetime may bring forward), SameSite and Secure from configuration.
  *
  * @module
  */
@@ -35,16 +36,22 @@ function append(ctx: Context, header: string): void {
 /**
  * Sets the token cookies for the tokens in a response.
  *
- * @param tokens - `access` always; `refresh` when one was issued
+ * @param tokens - `access` always; `refresh` when one was issued, with its `exp` when known: the
+ *   refresh cookie then expires with the token (near a session's end, before
+ *   `REFRESH_TOKEN_LIFETIME` has passed)
  */
 export function setTokenCookies(
   ctx: Context,
   config: CookieSettings,
-  tokens: { access: string; refresh?: string },
+  tokens: { access: string; refresh?: string; refreshExpiresAt?: number },
 ): void {
   append(ctx, serialize(ACCESS_COOKIE, tokens.access, attributes(config, config.jwt.accessLifetime)));
-  if (tokens.refresh)
-    append(ctx, serialize(REFRESH_COOKIE, tokens.refresh, attributes(config, config.jwt.refreshLifetime)));
+  if (!tokens.refresh) return;
+  const maxAge =
+    tokens.refreshExpiresAt === undefined
+      ? config.jwt.refreshLifetime
+      : Math.max(0, Math.min(config.jwt.refreshLifetime, tokens.refreshExpiresAt - Math.floor(Date.now() / 1000)));
+  append(ctx, serialize(REFRESH_COOKIE, tokens.refresh, attributes(config, maxAge)));
 }
 
 /** Expires both token cookies (logout). */

@@ -30,6 +30,8 @@ export interface RotationRules {
   readonly blacklistOld: boolean;
   /** Record the successor (`ROTATE_REFRESH_TOKENS`). */
   readonly issue: boolean;
+  /** `SESSION_MAX_LIFETIME` in seconds: a session older than this no longer rotates. */
+  readonly sessionMaxLifetime: number;
 }
 
 /** What the statement found and did for one rotation. */
@@ -42,6 +44,13 @@ export interface RotationOutcome {
   readonly active: boolean;
   /** The successor was recorded (false: nothing written, or a concurrent use of the token won). */
   readonly issued: boolean;
+  /** The token's session is older than `SESSION_MAX_LIFETIME` (nothing was written). */
+  readonly sessionEnded: boolean;
+  /**
+   * When the token's session ends (whole seconds since the epoch), or `null` when the token is not
+   * recorded. The successor's row expires then at the latest; its token must not outlive it either.
+   */
+  readonly sessionEndsAt: number | null;
 }
 
 /**
@@ -56,17 +65,20 @@ const BLACKLISTED = BlacklistedToken.tableName;
 /**
  * The one statement of a batch of refreshes (check and rotate), with knex's named bindings: the
  * lists `jti` (tokens spent), `userId`, `newJti`, `newToken`, `createdAt`, `expiresAt` (the
- * successors), their items joined with U+001F, and the flags `checkBlacklist`, `blacklistOld`,
- * `issue` of {@link RotationRules}. It answers one row per item, in order: `recorded`,
- * `was_blacklisted`, `active`, `issued` ({@link RotationOutcome}).
+ * successors), their items joined with U+001F, and the rules `checkBlacklist`, `blacklistOld`,
+ * `issue`, `sessionMaxLifetime` of {@link RotationRules}. It answers one row per item, in order:
+ * `recorded`, `was_blacklisted`, `active`, `issued`, `session_ended`, `session_ends_at`
+ * ({@link RotationOutcome}).
  *
  * A successor joins the spent token's session (its row's `session_id`, which a token's `sid` always
- * names). Nothing is written for an item unless its token is usable and its user active; of two uses
- * of one token, in one batch or in two concurrent ones, only the first blacklists it and issues a
- * successor (the blacklist's unique key decides between statements; `copy` within one). The
- * blacklist rows are inserted in the order of their ids, so concurrent batches lock in one order and
- * cannot deadlock. A single value per list is a batch of one: the benchmark's database ceiling
- * replays the statement so with pgbench (`bench/database-ceiling.ts`).
+ * names) and keeps the session's start; its row expires at the session's end at the latest (whole
+ * seconds, as a token's `exp`). Nothing is written for an item unless its token is usable, its user
+ * active and its session younger than `sessionMaxLifetime`; of two uses of one token, in one batch
+ * or in two concurrent ones, only the first blacklists it and issues a successor (the blacklist's
+ * unique key decides between statements; `copy` within one). The blacklist rows are inserted in the
+ * order of their ids, so concurrent batches lock in one order and cannot deadlock. A single value
+ * per list is a batch of one: the benchmark's database ceiling replays the statement so with
+ * pgbench (`bench/database-ceiling.ts`).
  */
 export const ROTATION_SQL = `
 WITH r AS (
@@ -80,12 +92,15 @@ WITH r AS (
     CAST(string_to_array(:expiresAt, chr(31)) AS timestamptz[])
   ) WITH ORDINALITY AS r(jti, user_id, new_jti, new_token, created_at, expires_at, n)
 ), old AS (
-  SELECT r.n, o.id, o.session_id, EXISTS (SELECT 1 FROM ${BLACKLISTED} b WHERE b.token_id = o.id) AS blacklisted
+  SELECT r.n, o.id, o.session_id, o.session_started_at,
+         date_trunc('second', o.session_started_at + CAST(:sessionMaxLifetime AS float8) * interval '1 second') AS session_ends_at,
+         EXISTS (SELECT 1 FROM ${BLACKLISTED} b WHERE b.token_id = o.id) AS blacklisted
   FROM r JOIN ${OUTSTANDING} o ON o.jti = r.jti
 ), usable AS (
   SELECT r.n FROM r JOIN auth_user u ON u.id = r.user_id AND u.is_active
   WHERE (r.copy = 1 OR NOT :blacklistOld)
     AND (NOT :checkBlacklist OR EXISTS (SELECT 1 FROM old WHERE old.n = r.n AND NOT old.blacklisted))
+    AND NOT EXISTS (SELECT 1 FROM old WHERE old.n = r.n AND old.session_ends_at <= now())
 ), blacklisted AS (
   INSERT INTO ${BLACKLISTED} (token_id, blacklisted_at)
   SELECT old.id, now() FROM old JOIN usable USING (n) WHERE :blacklistOld
@@ -93,8 +108,9 @@ WITH r AS (
   ON CONFLICT (token_id) DO NOTHING
   RETURNING token_id
 ), issued AS (
-  INSERT INTO ${OUTSTANDING} (user_id, jti, token, created_at, expires_at, session_id)
-  SELECT r.user_id, r.new_jti, r.new_token, r.created_at, r.expires_at, old.session_id
+  INSERT INTO ${OUTSTANDING} (user_id, jti, token, created_at, expires_at, session_id, session_started_at)
+  SELECT r.user_id, r.new_jti, r.new_token, r.created_at, least(r.expires_at, old.session_ends_at), old.session_id,
+         old.session_started_at
   FROM r JOIN old USING (n) JOIN usable USING (n)
   WHERE :issue AND (NOT :blacklistOld OR EXISTS (SELECT 1 FROM blacklisted WHERE blacklisted.token_id = old.id))
   RETURNING jti
@@ -102,7 +118,9 @@ WITH r AS (
 SELECT old.id IS NOT NULL AS recorded,
        coalesce(old.blacklisted, false) AS was_blacklisted,
        EXISTS (SELECT 1 FROM auth_user u WHERE u.id = r.user_id AND u.is_active) AS active,
-       EXISTS (SELECT 1 FROM issued WHERE issued.jti = r.new_jti) AS issued
+       EXISTS (SELECT 1 FROM issued WHERE issued.jti = r.new_jti) AS issued,
+       coalesce(old.session_ends_at <= now(), false) AS session_ended,
+       CAST(extract(epoch FROM old.session_ends_at) AS float8) AS session_ends_at
 FROM r LEFT JOIN old USING (n)
 ORDER BY r.n`;
 
@@ -178,7 +196,7 @@ const batchers = new WeakMap<Knex, Map<string, RotationBatcher>>();
 export function rotate(knex: Knex, rules: RotationRules, rotation: Rotation): Promise<RotationOutcome> {
   let byRules = batchers.get(knex);
   if (!byRules) batchers.set(knex, (byRules = new Map()));
-  const key = `${rules.checkBlacklist}${rules.blacklistOld}${rules.issue}`;
+  const key = `${rules.checkBlacklist}${rules.blacklistOld}${rules.issue}${rules.sessionMaxLifetime}`;
   let batcher = byRules.get(key);
   if (!batcher) byRules.set(key, (batcher = new RotationBatcher(knex, rules)));
   return batcher.rotate(rotation);
@@ -189,6 +207,8 @@ interface RotationRow {
   was_blacklisted: boolean;
   active: boolean;
   issued: boolean;
+  session_ended: boolean;
+  session_ends_at: number | null;
 }
 
 /** Runs {@link ROTATION_SQL} for `rotations`, as one named statement (planned once per connection). */
@@ -209,6 +229,8 @@ async function runRotations(knex: Knex, rules: RotationRules, rotations: Rotatio
     wasBlacklisted: row.was_blacklisted,
     active: row.active,
     issued: row.issued,
+    sessionEnded: row.session_ended,
+    sessionEndsAt: row.session_ends_at,
   }));
 }
 

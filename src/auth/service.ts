@@ -13,14 +13,27 @@ import { tokenReuseRefused, tokenRotations } from '../metrics.js';
 import { legacySession, legacyTokenRevoked, revokeLegacyTokens } from './legacy.js';
 import { hashPassword, verifyDummyPassword, verifyPassword } from './passwords.js';
 import { listable, rotate } from './rotation.js';
-import { signToken, TokenError, tokenSettings, verifyToken, type TokenClaims } from './tokens.js';
+import { signToken, TokenError, tokenSettings, verifyToken, withExpiry, type TokenClaims } from './tokens.js';
 import { text } from '../i18n/messages.js';
 
 /** The tokens a login or refresh answers with; `refresh` is absent when a refresh does not rotate. */
 export interface IssuedTokens {
   readonly access: string;
   readonly refresh?: string;
+  /**
+   * The refresh token's `exp` (seconds since the epoch) when one was issued: its cookie lives as
+   * long, which near the session's end is less than `REFRESH_TOKEN_LIFETIME`.
+   */
+  readonly refreshExpiresAt?: number;
 }
+
+/**
+ * What presenting a spent refresh token again did (the `outcome` label of
+ * `backoffice_token_reuse_refused_total`): `revoked` ended its session, `within_leeway` left it
+ * alive (the rotation was less than `REFRESH_REUSE_LEEWAY` ago: two tabs racing), `session_ended`
+ * found it over already (logged out, revoked before, expired).
+ */
+export type ReuseOutcome = 'revoked' | 'within_leeway' | 'session_ended';
 
 const BLACKLISTED = BlacklistedToken.tableName;
 
@@ -62,7 +75,14 @@ export async function obtainTokenPair(
  * Exchanges a refresh token for a new access token, and with rotation for a new refresh token; with
  * blacklist-after-rotation the old one is dead at once (a concurrent second use loses the race).
  *
- * @throws {@link InvalidTokenError} (401) for an invalid, expired or blacklisted token, or an inactive user
+ * A spent token presented again more than `REFRESH_REUSE_LEEWAY` after its rotation was stolen or
+ * replayed: its whole session is blacklisted, the successors and their access tokens included
+ * (RFC 9700 §4.14.2). A session older than `SESSION_MAX_LIFETIME` no longer rotates, and the new
+ * refresh token never outlives the session's end.
+ *
+ * @throws {@link InvalidTokenError} (401) for an invalid, expired or blacklisted token, a reused
+ *   one, or a session past its lifetime
+ * @throws {@link AuthenticationFailedError} (401) for an inactive user
  */
 export async function refreshTokens(deps: Deps, refresh: string): Promise<IssuedTokens> {
   const claims = verifyOrThrow(deps, refresh, 'refresh');
@@ -76,16 +96,17 @@ export async function refreshTokens(deps: Deps, refresh: string): Promise<Issued
   if (!listable(claims.jti)) throw invalidToken();
 
   // Check and rotate in one statement (one round trip, atomic), shared with the refreshes that
-  // arrive meanwhile (./rotation.ts): nothing is written unless the token is usable and the user
-  // active; of two concurrent uses one blacklists it, the other finds the conflict and issues
-  // nothing. Kept as prepared SQL, not objection: a refresh is the hottest write, and the query
-  // builder would need four statements in a transaction (look up, check, blacklist, insert) and a
-  // row lock against a concurrent second use; docs/md/architecture.md, "Data access", has the
-  // measurement.
+  // arrive meanwhile (./rotation.ts): nothing is written unless the token is usable, the user
+  // active and the session within its lifetime; of two concurrent uses one blacklists it, the
+  // other finds the conflict and issues nothing. Kept as prepared SQL, not objection: a refresh is
+  // the hottest write, and the query builder would need four statements in a transaction (look
+  // up, check, blacklist, insert) and a row lock against a concurrent second use;
+  // docs/md/architecture.md, "Data access", has the measurement.
   const rules = {
     checkBlacklist: jwt.blacklistEnabled,
     blacklistOld: jwt.blacklistEnabled && next !== null && jwt.blacklistAfterRotation,
     issue: next !== null,
+    sessionMaxLifetime: jwt.sessionMaxLifetime,
   };
   const outcome = await rotate(deps.knex, rules, {
     jti: claims.jti,
@@ -96,17 +117,56 @@ export async function refreshTokens(deps: Deps, refresh: string): Promise<Issued
     expiresAt: new Date((next?.claims.exp ?? 0) * 1000),
   });
   if (jwt.blacklistEnabled && !outcome.recorded) throw invalidToken();
-  if (jwt.blacklistEnabled && outcome.wasBlacklisted) {
-    tokenReuseRefused.inc();
-    throw invalidToken(text('tokenBlacklisted'));
-  }
+  // The rare paths below run outside the batch, each in statements of its own.
+  if (jwt.blacklistEnabled && outcome.wasBlacklisted) return refuseReuse(deps, claims);
   if (!outcome.active) throw authenticationFailed(text('noActiveAccountForToken'));
-  if (next && !outcome.issued) {
-    tokenReuseRefused.inc();
-    throw invalidToken(text('tokenBlacklisted')); // a concurrent use won
+  if (outcome.sessionEnded) {
+    // Over for good: whatever the session still holds (an access token's session check) ends too.
+    await blacklistWhere(deps.knex, { session_id: sessionId });
+    throw invalidToken();
   }
-  if (next) tokenRotations.inc();
-  return next ? { access: access.token, refresh: next.token } : { access: access.token };
+  if (next && !outcome.issued) return refuseReuse(deps, claims); // a concurrent use won
+  if (!next) return { access: access.token };
+  tokenRotations.inc();
+  const successor = await capAtSessionEnd(deps, next, outcome.sessionEndsAt);
+  return { access: access.token, refresh: successor.token, refreshExpiresAt: successor.claims.exp };
+}
+
+/**
+ * Decides what presenting a spent (blacklisted) refresh token again does to its session: past
+ * `leewaySeconds` after the token was blacklisted, every live token of the session is blacklisted —
+ * the successors a rotation issued, and with them the session's access tokens; within it nothing
+ * changes (two tabs refreshing at once). A token blacklisted by a logout belongs to a session that
+ * is over already, whatever the time.
+ *
+ * @param db - the knex instance or a transaction
+ * @param jti - the `jti` of the token presented
+ * @param leewaySeconds - `REFRESH_REUSE_LEEWAY`; `0` revokes on any reuse
+ * @returns what it did ({@link ReuseOutcome})
+ * @example
+ * const outcome = await revokeReusedSession(knex, claims.jti, config.jwt.reuseLeeway);
+ */
+export async function revokeReusedSession(
+  db: Knex | Knex.Transaction,
+  jti: string,
+  leewaySeconds: number,
+): Promise<ReuseOutcome> {
+  // The blacklist row's time is the rotation's: the statement that blacklisted the token issued its
+  // successor. Both ends of the comparison are the database's clock.
+  const spent = await OutstandingToken.query(db)
+    .alias('o')
+    .joinRelated('blacklisted', { alias: 'b' })
+    .where('o.jti', jti)
+    .select(
+      'o.session_id',
+      db.raw(`now() - b.blacklisted_at >= CAST(? AS float8) * interval '1 second' AS past_leeway`, [leewaySeconds]),
+    )
+    .castTo<{ session_id: string; past_leeway: boolean }>()
+    .first();
+  // No blacklist row any more: the nightly flush removed the expired token meanwhile.
+  if (!spent) return 'session_ended';
+  if (!spent.past_leeway) return (await isSessionLive(db, spent.session_id)) ? 'within_leeway' : 'session_ended';
+  return (await blacklistWhere(db, { session_id: spent.session_id })) > 0 ? 'revoked' : 'session_ended';
 }
 
 /**
@@ -215,6 +275,34 @@ export async function flushExpiredTokens(knex: Knex): Promise<{ outstanding: num
   });
 }
 
+/** Refuses a spent refresh token presented again, ending its session unless within the leeway. */
+async function refuseReuse(deps: Deps, claims: TokenClaims): Promise<never> {
+  const outcome = await revokeReusedSession(deps.knex, claims.jti, deps.config.jwt.reuseLeeway);
+  tokenReuseRefused.inc({ outcome });
+  if (outcome === 'revoked') {
+    deps.logger.warn(
+      { userId: claims.user_id, jti: claims.jti },
+      'a rotated refresh token was presented again: its session is revoked',
+    );
+  }
+  throw invalidToken(text('tokenBlacklisted'));
+}
+
+/**
+ * The successor of a rotation, signed again to expire at its session's end when it would outlive
+ * it; the rotation already recorded its row with that expiry, and now gets the token's text.
+ */
+async function capAtSessionEnd(
+  deps: Deps,
+  successor: { token: string; claims: TokenClaims },
+  sessionEndsAt: number | null,
+): Promise<{ token: string; claims: TokenClaims }> {
+  if (sessionEndsAt === null || successor.claims.exp <= sessionEndsAt) return successor;
+  const capped = withExpiry(tokenSettings(deps), successor.claims, sessionEndsAt);
+  await OutstandingToken.query(deps.knex).where('jti', capped.claims.jti).patch({ token: capped.token });
+  return capped;
+}
+
 async function issueTokens(
   deps: Deps,
   trx: Knex.Transaction,
@@ -232,7 +320,7 @@ async function issueTokens(
     expires_at: new Date(refresh.claims.exp * 1000),
     session_id: sessionId,
   });
-  return { access: access.token, refresh: refresh.token };
+  return { access: access.token, refresh: refresh.token, refreshExpiresAt: refresh.claims.exp };
 }
 
 function verifyOrThrow(deps: Deps, token: string, type: 'access' | 'refresh' | null): TokenClaims {
@@ -287,7 +375,7 @@ async function assertNotBlacklisted(db: Knex | Knex.Transaction, claims: TokenCl
   return { id: row.id };
 }
 
-async function isSessionLive(knex: Knex, sessionId: string | null): Promise<boolean> {
+async function isSessionLive(knex: Knex | Knex.Transaction, sessionId: string | null): Promise<boolean> {
   if (sessionId === null) return false;
   const row = await OutstandingToken.query(knex)
     .where('session_id', sessionId)

@@ -112,6 +112,24 @@ export function signToken(
 }
 
 /**
+ * Signs a token again with an earlier expiry and every other claim unchanged (its `jti` included).
+ *
+ * @param claims - the claims of a token {@link signToken} made
+ * @param exp - the new expiry, seconds since the epoch
+ * @returns the encoded token with its claims
+ * @example
+ * const capped = withExpiry(settings, next.claims, sessionEndsAt); // never past the session's end
+ */
+export function withExpiry(
+  settings: TokenSettings,
+  claims: TokenClaims,
+  exp: number,
+): { token: string; claims: TokenClaims } {
+  const capped: TokenClaims = { ...claims, exp };
+  return { token: jwt.sign(capped, keyOf(settings.secretKey), { algorithm: ALGORITHM }), claims: capped };
+}
+
+/**
  * Verifies a token's signature, algorithm, expiry and claims.
  *
  * Only HS256 is accepted, so `alg: none` and algorithm-confusion tokens fail here.

@@ -2,7 +2,8 @@
  * The Prometheus metrics of a production server with two workers, scraped from `METRICS_PORT`
  * and read with a Prometheus text-format parser: one answer for the whole process tree
  * (the workers' registries aggregated by the primary), every `backoffice_` family present,
- * routes labelled by template, and the auth, upload and pool counters moving as the traffic does.
+ * routes labelled by template, and the auth, upload and pool counters moving as the traffic does
+ * (reuse refusals by outcome).
  */
 import { expect } from 'chai';
 import knexFactory, { type Knex } from 'knex';
@@ -206,6 +207,11 @@ describe('metrics: METRICS_PORT with WEB_CONCURRENCY=2', function () {
     expect(delta(now, 'backoffice_logins_throttled_total')).to.equal(1);
     expect(delta(now, 'backoffice_token_rotations_total')).to.equal(1);
     expect(delta(now, 'backoffice_token_reuse_refused_total')).to.equal(1);
+    expect(
+      valueOf(now, 'backoffice_token_reuse_refused_total', { outcome: 'within_leeway' }) -
+        valueOf(start, 'backoffice_token_reuse_refused_total', { outcome: 'within_leeway' }),
+      'a reuse right after the rotation is within REFRESH_REUSE_LEEWAY',
+    ).to.equal(1);
     // Four lookups of one session over two workers: at most one miss per worker, the rest hits.
     expect(delta(now, 'backoffice_principal_cache_misses_total')).to.be.within(1, 2 + 1);
     expect(delta(now, 'backoffice_principal_cache_hits_total')).to.be.at.least(2);
@@ -225,5 +231,22 @@ describe('metrics: METRICS_PORT with WEB_CONCURRENCY=2', function () {
       expect(family?.type, name).to.equal('GAUGE');
       expect(Number(family!.metrics[0]!.value)).to.be.at.least(0);
     }
+  });
+
+  it('labels a reuse after the leeway as revoked, and the session ends', async () => {
+    const reuses = async (outcome: string) =>
+      valueOf(await scrape(), 'backoffice_token_reuse_refused_total', { outcome });
+    const before = await reuses('revoked');
+    const login = await post('/api/token/', { username: 'root', password: PASSWORD });
+    const { refresh } = JSON.parse(login.body) as { refresh: string };
+    const rotated = await post('/api/token/refresh/', { refresh });
+    const successor = JSON.parse(rotated.body) as { access: string; refresh: string };
+    // The rotation was a minute ago, as far as the database knows: past the 5 s leeway.
+    await knex!('token_blacklist_blacklistedtoken').update({
+      blacklisted_at: knex!.raw("now() - interval '1 minute'"),
+    });
+    expect((await post('/api/token/refresh/', { refresh })).status).to.equal(401);
+    expect(await reuses('revoked')).to.equal(before + 1);
+    expect((await post('/api/token/refresh/', { refresh: successor.refresh })).status).to.equal(401);
   });
 });
