@@ -7,10 +7,11 @@ import Router from '@koa/router';
 import type { Context, Middleware, Next } from 'koa';
 import { z } from 'zod';
 import { authenticate, currentUser } from '../auth/authenticate.js';
+import { throttledPasswordCheck } from '../auth/password-attempts.js';
 import { NoticedCache } from '../db/noticed-cache.js';
 import { usersPageCacheHits, usersPageCacheMisses } from '../metrics.js';
 import type { Deps } from '../deps.js';
-import { notFound } from '../errors.js';
+import { notFound, ValidationFailedError } from '../errors.js';
 import { methodNotAllowed } from '../http/errors.js';
 import { apiOrigin } from '../http/origin.js';
 import { PAGINATION, pageOf, paginate } from '../http/pagination.js';
@@ -117,11 +118,19 @@ export function userRoutes(deps: Deps): Router {
       {
         summary: 'Change the own password',
         description:
-          'Checks the old password and the password validators; every other session of the user is logged out.',
+          'Checks the old password and the password validators; every other session of the user is logged out. A wrong old password counts against the per-user password throttle, with failed logins.',
+        errors: [429],
       },
     ),
     async (ctx) => {
-      await changePassword(knex, currentUser(ctx).id, ctx.state.sessionId ?? null, validatedBody(ctx, PasswordChange));
+      const me = currentUser(ctx);
+      const input = validatedBody(ctx, PasswordChange);
+      await throttledPasswordCheck(
+        ctx.throttles,
+        me.username,
+        () => changePassword(knex, me.id, ctx.state.sessionId ?? null, input),
+        (error) => error instanceof ValidationFailedError && 'old_password' in error.errors,
+      );
       ctx.status = 204;
     },
   );

@@ -174,6 +174,49 @@ describe('admin panel: login and access', () => {
   });
 });
 
+describe('admin panel: password throttling', () => {
+  const env = { THROTTLE_LOGIN_PER_USER: '5/m' };
+
+  it("refuses a username's login after five failures, with the throttled message, 429 and Retry-After", async () => {
+    await superuser();
+    const client = api(env);
+    const login = (password: string) =>
+      client
+        .post('/admin/login/')
+        .set(ORIGIN)
+        .type('form')
+        .send(encodeForm({ username: 'root', password }));
+    for (let i = 0; i < 5; i++) expect((await login(`wrong-${i}`)).status).to.equal(200);
+    const refused = await login(PASSWORD);
+    expect(refused.status).to.equal(429);
+    expect(refused.text).to.match(/Request was throttled\. Expected available in \d+ seconds?\./);
+    expect(Number(refused.headers['retry-after'])).to.be.within(1, 60);
+    expect(refused.headers['set-cookie']).to.equal(undefined);
+  });
+
+  it('counts in the bucket the API password change uses', async () => {
+    const root = await superuser();
+    const client = api(env);
+    const authorization = await bearer(root);
+    for (let i = 0; i < 3; i++) {
+      await client
+        .post('/api/users/me/password/')
+        .set('Authorization', authorization)
+        .send({ old_password: `wrong-${i}`, new_password: 'a-Brand-new-secret-7' })
+        .expect(400);
+    }
+    const login = (password: string) =>
+      client
+        .post('/admin/login/')
+        .set(ORIGIN)
+        .type('form')
+        .send(encodeForm({ username: 'root', password }));
+    expect((await login('wrong-a')).status).to.equal(200);
+    expect((await login('wrong-b')).status).to.equal(200);
+    expect((await login(PASSWORD)).status).to.equal(429);
+  });
+});
+
 describe('admin panel: permissions', () => {
   it('shows a staff user without permissions only the home page', async () => {
     await makeUser({ username: 'plain', is_staff: true });

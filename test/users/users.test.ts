@@ -170,6 +170,53 @@ describe('POST /api/users/me/password/', () => {
   });
 });
 
+describe('POST /api/users/me/password/: the per-user password throttle', () => {
+  const THROTTLED = /^Request was throttled\. Expected available in \d+ seconds?\.$/;
+  const env = { THROTTLE_LOGIN_PER_USER: '5/m' };
+
+  /** One app (its in-memory counters) for the whole test, and a way to post a password change. */
+  async function changer(username = 'alice') {
+    const user = await makeUser({ username });
+    const client = api(env);
+    const authorization = await bearer(user);
+    const change = (oldPassword: string, newPassword = 'a-Brand-new-secret-7') =>
+      client
+        .post('/api/users/me/password/')
+        .set('Authorization', authorization)
+        .send({ old_password: oldPassword, new_password: newPassword });
+    return { client, change };
+  }
+
+  it('refuses the sixth attempt after five wrong old passwords with 429 and Retry-After, the right one too', async () => {
+    const { change } = await changer();
+    for (let i = 0; i < 5; i++) await change(`wrong-${i}`).expect(400);
+    const refused = await change(PASSWORD).expect(429);
+    expect(refused.body.detail).to.match(THROTTLED);
+    expect(Number(refused.headers['retry-after'])).to.be.within(1, 60);
+    await api().post('/api/token/').send({ username: 'alice', password: PASSWORD }).expect(200);
+  });
+
+  it('shares the bucket with failed logins, whichever comes first', async () => {
+    const { client, change } = await changer();
+    for (let i = 0; i < 3; i++)
+      await client.post('/api/token/').send({ username: 'alice', password: 'nope' }).expect(401);
+    await change('wrong-1').expect(400);
+    await change('wrong-2').expect(400);
+    await change(PASSWORD).expect(429);
+    await client.post('/api/token/').send({ username: 'alice', password: PASSWORD }).expect(429);
+  });
+
+  it('counts neither a weak new password nor another user, and a success clears the count', async () => {
+    const { change } = await changer();
+    const other = await changer('bob');
+    for (let i = 0; i < 4; i++) await change(`wrong-${i}`).expect(400);
+    for (let i = 0; i < 3; i++) await change(PASSWORD, '1234567').expect(400);
+    await other.change('wrong').expect(400);
+    await change(PASSWORD).expect(204);
+    for (let i = 0; i < 5; i++) await change(`wrong-again-${i}`).expect(400);
+  });
+});
+
 describe('GET /api/users/', () => {
   it('requires authentication and view_user', async () => {
     await api().get('/api/users/').expect(401);
