@@ -28,7 +28,7 @@ export const RESET_REQUESTED = 'Password reset e-mail has been sent.';
 /** dj-rest-auth's answer to a successful confirmation. */
 export const RESET_DONE = 'Password has been reset with the new password.';
 
-/** dj-rest-auth's message for a uid or token that does not check out. */
+/** dj-rest-auth's message for a token that does not check out, given here for a bad uid too. */
 export const INVALID_VALUE = text('resetInvalidValue');
 
 type ResetUser = Pick<User, 'id' | 'username' | 'email' | 'password' | 'last_login' | 'is_active'>;
@@ -88,10 +88,14 @@ export async function sendPasswordResetLink(
  * one link cannot both succeed. Every session of the user is then blacklisted (their access tokens
  * die at once) and the change is written to the audit log.
  *
+ * A bad uid and a bad token get one answer, after the same work (a lookup and a token check, against
+ * a stand-in for a user that does not exist), as Django's `PasswordResetConfirmView` shows one
+ * "invalid link" page for both: which ids name a user is not for a link's holder to learn.
+ *
  * @param now - the moment of the check (the request's)
  * @returns the user whose password was reset
- * @throws {@link "errors".ValidationFailedError} (400) `{uid: ["Invalid value"]}`, `{token: ["Invalid value"]}`
- *   or `{new_password: [...]}` for a weak password
+ * @throws {@link "errors".ValidationFailedError} (400) `{token: ["Invalid value"]}` for a link that
+ *   does not check out (its uid or its token), or `{new_password: [...]}` for a weak password
  */
 export async function confirmPasswordReset(
   deps: Deps,
@@ -104,14 +108,13 @@ export async function confirmPasswordReset(
   const valid = (user: ResetUser | undefined): user is ResetUser =>
     user !== undefined && user.is_active && checkResetToken(secretKey, user, input.token, timeoutSeconds, now);
 
-  const user =
-    id === null
-      ? undefined
-      : await User.query(deps.knex)
-          .findById(id)
-          .select(...COLUMNS);
-  if (!user) throw fieldError('uid', INVALID_VALUE);
-  if (!valid(user)) throw fieldError('token', INVALID_VALUE);
+  // Id 0 is never a user's: an undecodable uid costs the same lookup as an unknown one.
+  const user = await User.query(deps.knex)
+    .findById(id ?? 0)
+    .select(...COLUMNS);
+  // Checked against the stand-in too when the uid names nobody: both refusals take the same work.
+  const tokenValid = checkResetToken(secretKey, user ?? NOBODY, input.token, timeoutSeconds, now);
+  if (!user || !user.is_active || !tokenValid) throw invalidLink();
   const weak = validatePassword(input.new_password, user);
   if (weak.length) throw validationError({ new_password: weak });
   const password = await hashPassword(input.new_password);
@@ -122,7 +125,7 @@ export async function confirmPasswordReset(
       .findById(user.id)
       .forUpdate()
       .select(...COLUMNS);
-    if (!valid(locked)) throw fieldError('token', INVALID_VALUE);
+    if (!valid(locked)) throw invalidLink();
     await User.query(trx).findById(user.id).patch({ password });
     const blacklisted = await blacklistUserTokens(trx, user.id);
     await recordAction(
@@ -134,6 +137,14 @@ export async function confirmPasswordReset(
     );
     return { id: user.id, username: user.username };
   });
+}
+
+/** The stand-in a token is checked against when the uid names no user (the check then fails). */
+const NOBODY: ResetUser = { id: 0, username: '', email: '', password: '!', last_login: null, is_active: false };
+
+/** The one answer to a link that does not check out, its uid or its token: dj-rest-auth's wording. */
+function invalidLink() {
+  return fieldError('token', INVALID_VALUE);
 }
 
 /** The reset link of a user now, as `PASSWORD_RESET_URL` spells it. */

@@ -202,13 +202,54 @@ describe('password recovery by email', function () {
           .post('/api/password-reset/confirm/')
           .send({ uid, token: 'abc-123', new_password: NEW_PASSWORD });
         expect(res.status, uid).to.equal(400);
-        expect(res.body).to.deep.equal({ uid: [INVALID_VALUE] });
+        expect(res.body).to.deep.equal({ token: [INVALID_VALUE] });
       }
       const user = await makeUser();
       const res = await client
         .post('/api/password-reset/confirm/')
         .send({ uid: encodeUid(user.id), token: 'not-a-token', new_password: NEW_PASSWORD });
       expect(res.body).to.deep.equal({ token: [INVALID_VALUE] });
+    });
+
+    it('answers a bad uid and a bad token alike: one status, one body, the same queries', async () => {
+      const { client, deps } = resetApp(
+        { EMAIL_BACKEND: 'console' },
+        { stdout: new Writable({ write: (_c, _e, done) => done() }) },
+      );
+      const user = await makeUser();
+      const other = await makeUser();
+      const inactive = await makeUser({ is_active: false });
+      const row = (await User.query(testKnex()).findById(user.id))!;
+      const now = secondsSince2001(new Date());
+      const goodToken = makeResetToken(deps.config.secretKey, row, now);
+      const expired = makeResetToken(deps.config.secretKey, row, now - deps.config.passwordReset.timeoutSeconds - 60);
+      const inactiveRow = (await User.query(testKnex()).findById(inactive.id))!;
+      const cases: Record<string, { uid: string; token: string }> = {
+        'uid not base 64 of an id': { uid: '!!', token: goodToken },
+        'uid of no user': { uid: encodeUid(999999), token: goodToken },
+        "another user's uid": { uid: encodeUid(other.id), token: goodToken },
+        'malformed token': { uid: encodeUid(user.id), token: 'not-a-token' },
+        'token of another moment': { uid: encodeUid(user.id), token: expired },
+        'inactive user': {
+          uid: encodeUid(inactive.id),
+          token: makeResetToken(deps.config.secretKey, inactiveRow, now),
+        },
+      };
+      const answers = new Map<string, string>();
+      const queries = new Map<string, number>();
+      for (const [name, link] of Object.entries(cases)) {
+        let count = 0;
+        const listener = () => void count++;
+        testKnex().on('query', listener);
+        // A weak password too: the link is judged first, as dj-rest-auth does.
+        const res = await client.post('/api/password-reset/confirm/').send({ ...link, new_password: 'x' });
+        testKnex().off('query', listener);
+        answers.set(name, `${res.status} ${res.type} ${JSON.stringify(res.body)}`);
+        queries.set(name, count);
+      }
+      expect(new Set(answers.values()), JSON.stringify(Object.fromEntries(answers))).to.have.length(1);
+      expect([...answers.values()][0]).to.equal(`400 application/json ${JSON.stringify({ token: [INVALID_VALUE] })}`);
+      expect(new Set(queries.values()), JSON.stringify(Object.fromEntries(queries))).to.have.length(1);
     });
   });
 
