@@ -13,6 +13,7 @@ import { servingProblem, type Config } from './config.js';
 import { DatabaseLockedError, migrateLatest } from './db/database.js';
 import { observeDatabasePool, serveMetrics, startProcessMetrics, type PoolSource } from './metrics.js';
 import { configFromEnvironment, describeDatabase, exitWithError, openDeps, workerV8Flags } from './runtime.js';
+import { publishedPasswordProblem } from './setup/published-passwords.js';
 import { setupProject } from './setup/service.js';
 
 /** How long in-flight requests get to finish after SIGTERM before the process exits anyway. */
@@ -55,9 +56,13 @@ async function main(): Promise<void> {
   await serve(config, workers);
 }
 
-/** Migrates, and on the first start in debug mode loads roles and demo users. */
+/**
+ * Migrates, and on the first start in debug mode loads roles and demo users; in production
+ * (`DEBUG=false`) refuses to go on while a password the repository publishes opens an account.
+ */
 async function prepareDatabase(config: Config): Promise<void> {
   const deps = await openDeps(config);
+  let refusal: string | null = null;
   try {
     const applied = await migrateLatest(deps.knex, {
       onWait: () => deps.logger.info('another process is migrating the database; waiting for it'),
@@ -75,10 +80,12 @@ async function prepareDatabase(config: Config): Promise<void> {
         ].join('\n') + '\n',
       );
     }
+    if (!config.debug) refusal = await publishedPasswordProblem(deps.knex);
   } finally {
     // Workers (and the in-process server) open their own connections.
     await deps.close();
   }
+  if (refusal) exitWithError(refusal);
 }
 
 /**

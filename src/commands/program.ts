@@ -8,6 +8,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import type { Knex } from 'knex';
+import { changePasswordCommand } from './change-password.js';
 import { createSuperuserCommand } from './create-superuser.js';
 import { importDjangoCommand } from './import-django.js';
 import { migrate, type MigrateAction } from './migrate.js';
@@ -68,8 +69,20 @@ async function superuserPassword(given: string | undefined): Promise<string> {
   if (fromEnvironment) return fromEnvironment;
   if (!process.stdin.isTTY)
     throw new Error('no password: pass --password, set SUPERUSER_PASSWORD, or run on a terminal');
-  const first = await promptHidden('Password: ');
-  const again = await promptHidden('Password (again): ');
+  return promptTwice('Password');
+}
+
+/** The new password of `change-password`: the option, else typed twice on a terminal. */
+async function changedPassword(given: string | undefined): Promise<string> {
+  if (given) return given;
+  if (!process.stdin.isTTY) throw new Error('no password: pass --password, or run on a terminal');
+  return promptTwice('New password');
+}
+
+/** A password typed twice without echo; the two must match. */
+async function promptTwice(label: string): Promise<string> {
+  const first = await promptHidden(`${label}: `);
+  const again = await promptHidden(`${label} (again): `);
   if (first !== again) throw new Error("the passwords didn't match");
   return first;
 }
@@ -122,6 +135,16 @@ export function buildProgram(): Command {
       await withDatabase((knex) =>
         createSuperuserCommand(knex, { username: options.username, email: options.email, password }, stdoutOutput),
       );
+    });
+
+  program
+    .command('change-password')
+    .description("set a user's password (Django's changepassword); every session of the user is logged out")
+    .requiredOption('--username <username>', 'login name')
+    .option('--password <password>', 'the new password (else a prompt on a terminal)')
+    .action(async (options: { username: string; password?: string }) => {
+      const password = await changedPassword(options.password);
+      await withDatabase((knex) => changePasswordCommand(knex, { username: options.username, password }, stdoutOutput));
     });
 
   program

@@ -93,6 +93,18 @@ export async function fillGroups(knex: Knex, definition: RoleDefinition = loadRo
 }
 
 /**
+ * The demo accounts `seeds/demo-users.json` defines, with the passwords it publishes.
+ *
+ * @returns each account's username and password, in the file's order
+ * @throws Error naming the file and the first problem when it does not parse
+ * @example
+ * demoCredentials().map((u) => u.username); // ['admin', 'manager', 'viewer']
+ */
+export function demoCredentials(): Array<{ username: string; password: string }> {
+  return readSeed('demo-users.json', DemoUsersFile).users.map(({ username, password }) => ({ username, password }));
+}
+
+/**
  * Creates the demo users that do not exist yet (after the roles, whose groups they join).
  *
  * @returns the accounts that were created, with their passwords, to print once

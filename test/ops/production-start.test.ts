@@ -1,13 +1,16 @@
 /**
  * The production start the image runs (`node dist/server.js`), outside Docker: a build, the
  * compiled output with production dependencies only in a clean folder, PostgreSQL, two workers;
- * then SIGTERM under load: every accepted request is answered and the process exits 0.
+ * then SIGTERM under load: every accepted request is answered and the process exits 0. A database
+ * holding an account a published password opens (the demo data) is refused at the start, until
+ * `change-password` has replaced it.
  */
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { publishedCredentials } from '../../src/setup/published-passwords.js';
 import {
   cleanEnv,
   freePort,
@@ -22,6 +25,21 @@ import {
 } from './support.js';
 
 const SECRET_KEY = 'ops-test-secret-key-0123456789abcdef-0123456789abcdef';
+
+/** Waits for a child process to exit, up to `timeoutMs`; resolves with its exit code. */
+function exitOf(running: Running, timeoutMs: number): Promise<number | null> {
+  if (running.child.exitCode !== null) return Promise.resolve(running.child.exitCode);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`still running after ${timeoutMs} ms\n${running.output()}`)),
+      timeoutMs,
+    );
+    running.child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
+}
 
 /**
  * What one stage of the Dockerfile copies from the build context (`COPY` without `--from`),
@@ -46,6 +64,13 @@ function contextCopies(stage: string): string[] {
         .slice(0, -1),
     ),
   ];
+}
+
+/** The Markdown files under a folder, at any depth. */
+function markdownFiles(folder: string): string[] {
+  return readdirSync(folder, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.md'))
+    .map((entry) => path.join(entry.parentPath, entry.name));
 }
 
 /** Outcome of the load: answers, refused connections, and requests that got no answer (by id). */
@@ -116,6 +141,33 @@ describe('production start: node dist/server.js', function () {
     folder = mkdtempSync(path.join(tmpdir(), 'ops-prod-'));
   });
 
+  /** The environment of `node dist/server.js` as production runs it, on `port`. */
+  const productionEnv = (port: number) =>
+    cleanEnv({
+      NODE_ENV: 'production',
+      DATABASE_URL: database.url,
+      HOST: '127.0.0.1',
+      ALLOWED_HOSTS: '127.0.0.1,localhost',
+      PORT: String(port),
+      DEBUG: 'false',
+      COOKIE_SECURE: 'true',
+      TRUST_PROXY: '1',
+      SECRET_KEY,
+      WEB_CONCURRENCY: '2',
+      LOG_LEVEL: 'info',
+      THROTTLE_ANON: 'off',
+      DATA_DIR: path.join(folder, 'app/data'),
+    });
+
+  /** Runs the built CLI in the app folder against the test's database. */
+  const cli = (args: string[], env: Record<string, string> = {}) =>
+    spawnSync(process.execPath, ['dist/cli.js', ...args], {
+      cwd: path.join(folder, 'app'),
+      env: { ...productionEnv(8000), LOG_LEVEL: 'warn', ...env }, // the CLI listens on no port
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+
   after(async () => {
     await server?.stop('SIGKILL');
     await database?.drop();
@@ -161,23 +213,7 @@ describe('production start: node dist/server.js', function () {
   it('migrates, starts WEB_CONCURRENCY=2 workers with DEBUG=false and answers GET /api/health/', async () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    server = start(process.execPath, ['dist/server.js'], {
-      cwd: path.join(folder, 'app'),
-      env: cleanEnv({
-        NODE_ENV: 'production',
-        DATABASE_URL: database.url,
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        DEBUG: 'false',
-        COOKIE_SECURE: 'true',
-        TRUST_PROXY: '1',
-        SECRET_KEY,
-        WEB_CONCURRENCY: '2',
-        LOG_LEVEL: 'info',
-        THROTTLE_ANON: 'off',
-        DATA_DIR: path.join(folder, 'app/data'),
-      }),
-    });
+    server = start(process.execPath, ['dist/server.js'], { cwd: path.join(folder, 'app'), env: productionEnv(port) });
     await waitForStatus(`${base}/api/health/`, { timeoutMs: 30_000, child: server.child }).catch((error: Error) => {
       throw new Error(`${error.message}\n${server!.output()}`);
     });
@@ -228,5 +264,65 @@ describe('production start: node dist/server.js', function () {
     expect(code, server.output()).to.equal(0);
     expect(elapsed, 'ms from SIGTERM to exit').to.be.lessThan(15_000);
     server = undefined;
+  });
+
+  it('refuses to start with DEBUG=false while a demo account keeps its published password, naming the fix', async function () {
+    if (!existsSync(path.join(folder, 'app/dist/server.js'))) this.skip();
+    // The probe's path: the demo data loaded in debug, then the same database served in production.
+    const setup = cli(['setup-project'], { DEBUG: 'true' });
+    expect(setup.status, setup.stdout + setup.stderr).to.equal(0);
+    const port = await freePort();
+    const refused = start(process.execPath, ['dist/server.js'], {
+      cwd: path.join(folder, 'app'),
+      env: productionEnv(port),
+    });
+    expect(await exitOf(refused, 30_000), refused.output()).to.equal(1);
+    const output = refused.output();
+    for (const username of ['admin', 'manager', 'viewer']) {
+      expect(output).to.include(`account '${username}' still has the demo password from seeds/demo-users.json`);
+      expect(output).to.include(`node dist/cli.js change-password --username ${username}`);
+    }
+    expect(output).not.to.include('listening');
+  });
+
+  it('starts once change-password has replaced every published password', async function () {
+    if (!existsSync(path.join(folder, 'app/dist/server.js'))) this.skip();
+    for (const username of ['admin', 'manager', 'viewer']) {
+      const run = cli(['change-password', '--username', username, '--password', `Fresh-${username}-Secret-2027`]);
+      expect(run.status, run.stdout + run.stderr).to.equal(0);
+      expect(run.stdout).to.include(`Password changed successfully for user '${username}'.`);
+    }
+    const weak = cli(['change-password', '--username', 'admin', '--password', '12345678']);
+    expect(weak.status).to.equal(1);
+    expect(weak.stderr).to.include('This password is too common.');
+    const unknown = cli(['change-password', '--username', 'nobody', '--password', 'Fresh-nobody-Secret-2027']);
+    expect(unknown.stderr.trim()).to.equal("error: user 'nobody' does not exist");
+
+    const port = await freePort();
+    server = start(process.execPath, ['dist/server.js'], { cwd: path.join(folder, 'app'), env: productionEnv(port) });
+    await waitForStatus(`http://127.0.0.1:${port}/api/health/`, { timeoutMs: 30_000, child: server.child }).catch(
+      (error: Error) => {
+        throw new Error(`${error.message}\n${server!.output()}`);
+      },
+    );
+    expect(await server.stop('SIGTERM'), server.output()).to.equal(0);
+    server = undefined;
+  });
+});
+
+describe('published passwords', () => {
+  it('knows every password the documentation and the seeds publish', () => {
+    const pages = [path.join(ROOT, 'README.md'), ...markdownFiles(path.join(ROOT, 'docs/md'))];
+    const examples =
+      /"(?:old_|new_)?password": ?"([^"]+)"|--password '([^']+)'|SUPERUSER_PASSWORD='([^']+)'|\b(demo-[A-Za-z]+-\d{4}!?)/g;
+    const found = new Set<string>();
+    for (const page of pages)
+      for (const match of readFileSync(page, 'utf8').matchAll(examples)) found.add(match.slice(1).find(Boolean)!);
+    expect(found.size).to.be.greaterThan(3);
+    const known = new Set(publishedCredentials().map((c) => c.password));
+    expect(
+      [...found].filter((password) => !known.has(password)),
+      'published passwords the start check does not try',
+    ).to.deep.equal([]);
   });
 });
