@@ -18,7 +18,9 @@ import { PUBLIC_COLUMNS } from '../src/users/service.js';
 const N = Number(process.env.N ?? 500);
 const url = process.env.DATABASE_URL;
 const db = await openDatabase(
-  url ? { kind: 'postgres', connectionString: url, poolMax: 4, statementTimeout: 0 } : { kind: 'pglite', dataDir: null },
+  url
+    ? { kind: 'postgres', connectionString: url, poolMax: 4, statementTimeout: 0 }
+    : { kind: 'pglite', dataDir: null },
 );
 const knex = db.knex;
 await migrateLatest(knex);
