@@ -41,12 +41,18 @@ export interface OpenDeps extends Deps {
  * commands (the object store connects on first use).
  *
  * @param options.serving - a server process: also listen for the notices that keep its caches
- *   current (who a token is, pages of users); commands serve no requests and leave it off
+ *   current (who a token is, pages of users), and bound its statements by
+ *   `DATABASE_STATEMENT_TIMEOUT`; commands (and the migrations a server runs before it serves)
+ *   leave it off, and their statements run to the end
  * @returns the dependencies, the open database, and `close()` releasing all of it
  */
 export async function openDeps(config: Config, options: { serving?: boolean } = {}): Promise<OpenDeps> {
   const logger = createLogger(config);
-  const db = await openDatabase(config.database, logger);
+  const database =
+    config.database.kind === 'postgres' && !options.serving
+      ? { ...config.database, statementTimeout: 0 }
+      : config.database;
+  const db = await openDatabase(database, logger);
   const redis = config.redisUrl ? await openRedis(config.redisUrl, logger) : undefined;
   const notices = new NoticeHub();
   const principals = new PrincipalCache({ ttlMs: config.cacheTtl * 1000 });

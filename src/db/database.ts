@@ -1,7 +1,8 @@
 /**
  * Opens the database chosen by configuration — a PostgreSQL server through `pg`, or embedded
- * PostgreSQL (PGlite) through `knex-pglite` — behind one knex instance. The objection models are
- * bound to none: each query is given the knex instance or transaction it runs on (`src/db/models.ts`).
+ * PostgreSQL (PGlite, in a worker thread: `src/db/pglite-thread.ts`) through `knex-pglite` —
+ * behind one knex instance. The objection models are bound to none: each query is given the knex
+ * instance or transaction it runs on (`src/db/models.ts`).
  *
  * @module
  */
@@ -16,6 +17,7 @@ import type { Logger } from '../logger.js';
 import { ConflictError } from '../errors.js';
 import { migrationsDir, isCompiled } from '../paths.js';
 import { listenPglite, listenPostgres, type Listener, type NoticeHandler } from './notifications.js';
+import type { PgliteThread } from './pglite-thread.js';
 
 /** An open database: the knex instance and how to close it (releasing the embedded lock). */
 export interface Database {
@@ -76,10 +78,16 @@ export const migrationConfig: Knex.MigratorConfig = { migrationSource, tableName
 /**
  * Opens the configured database.
  *
- * For PGlite with a data directory, the directory is locked first: PGlite is single-process, and a
- * second process writing the same files would corrupt them.
+ * On a server, every connection of the pool is given the configuration's `statement_timeout`
+ * (`0`: none), set once when the connection is made; a statement cancelled by it fails with
+ * SQLSTATE 57014, which the edges answer as "unavailable" (`src/db/errors.ts`).
  *
- * @param config - the `database` part of the configuration
+ * PGlite runs in a worker thread, so that a slow statement holds that thread and not the event
+ * loop. With a data directory, the directory is locked first, from this thread: PGlite is
+ * single-process, and a second process writing the same files would corrupt them.
+ *
+ * @param config - the `database` part of the configuration; a process that serves no requests
+ *   (the CLI, migrations at start-up) passes `statementTimeout: 0`
  * @param logger - receives knex's own warnings (pool errors); without one they are dropped
  * @returns the open database; call `close()` when done
  * @throws {@link DatabaseLockedError} when another process holds the embedded data directory
@@ -93,13 +101,14 @@ export async function openDatabase(config: DatabaseConfig, logger?: Logger): Pro
   };
   let knex: Knex;
   let release: (() => Promise<void>) | null = null;
+  let embedded: PgliteThread | null = null;
   let listen: Database['listen'];
 
   if (config.kind === 'postgres') {
     knex = knexFactory({
       client: 'pg',
       connection: config.connectionString,
-      pool: { min: 0, max: config.poolMax },
+      pool: { min: 0, max: config.poolMax, ...boundedStatements(config.statementTimeout) },
       acquireConnectionTimeout: 10_000,
       // knex otherwise writes the statement with its values into a failed query's message.
       compileSqlOnError: false,
@@ -110,11 +119,11 @@ export async function openDatabase(config: DatabaseConfig, logger?: Logger): Pro
   } else {
     if (config.dataDir) release = await lockDataDir(config.dataDir);
     // Loaded only here: a server-mode process does not carry the embedded database's code.
-    const [{ PGlite }, { default: ClientPgLite }] = await Promise.all([
-      import('@electric-sql/pglite'),
+    const [{ PgliteThread }, { default: ClientPgLite }] = await Promise.all([
+      import('./pglite-thread.js'),
       import('knex-pglite'),
     ]);
-    const pglite = new PGlite(config.dataDir ?? undefined);
+    const pglite = (embedded = PgliteThread.start(config.dataDir, logger));
     knex = knexFactory({
       client: ClientPgLite as unknown as typeof knexFactory.Client,
       dialect: 'postgres',
@@ -133,8 +142,32 @@ export async function openDatabase(config: DatabaseConfig, logger?: Logger): Pro
       try {
         await knex.destroy();
       } finally {
-        await release?.();
+        try {
+          // knex closes the database only if it ever used it; the thread must end either way.
+          await embedded?.close();
+        } finally {
+          await release?.();
+        }
       }
+    },
+  };
+}
+
+/**
+ * The pool hook that sets `statement_timeout` on each new server connection: a `SET`, which a
+ * connection pooler in session mode carries, where a startup parameter would be refused.
+ *
+ * @param seconds - `DATABASE_STATEMENT_TIMEOUT`; `0` leaves the server's own setting
+ */
+function boundedStatements(seconds: number): Pick<Knex.PoolConfig, 'afterCreate'> {
+  if (seconds <= 0) return {};
+  const milliseconds = Math.round(seconds * 1000);
+  return {
+    afterCreate(connection: pg.Client, done: (error: Error | null, connection: pg.Client) => void) {
+      connection.query(`SET statement_timeout = ${milliseconds}`).then(
+        () => done(null, connection),
+        (error: Error) => done(error, connection),
+      );
     },
   };
 }

@@ -1,6 +1,6 @@
 /**
  * Classifies errors raised by `pg`, PGlite and knex, so that the edges can tell an unreachable
- * database (the domain's "unavailable") from a bug.
+ * database or a statement cut short by `statement_timeout` (the domain's "unavailable") from a bug.
  *
  * @module
  */
@@ -30,6 +30,17 @@ function isUnavailable(error: unknown): boolean {
 }
 
 /**
+ * Whether a statement was cancelled (SQLSTATE 57014 `query_canceled`): it ran past
+ * `statement_timeout` (`DATABASE_STATEMENT_TIMEOUT`), or an operator cancelled it
+ * (`pg_cancel_backend`). The request did nothing wrong; the database would not give it more time.
+ *
+ * @param error - anything thrown by a query
+ */
+function isStatementCancelled(error: unknown): boolean {
+  return (driverError(error) as { code?: unknown } | null)?.code === '57014';
+}
+
+/**
  * Whether an error is a unique-constraint violation (SQLSTATE 23505), optionally on one constraint.
  *
  * @param error - anything thrown by a query
@@ -51,8 +62,9 @@ function driverError(error: unknown): unknown {
 
 /**
  * The domain error a database failure stands for: {@link UnavailableError} when the database
- * cannot be reached, `undefined` for anything else. The HTTP writer, the admin and the CLI are
- * handed this, so that none of them needs to know `pg`'s codes.
+ * cannot be reached or cancelled the statement (a 503, logged as a warning), `undefined` for
+ * anything else. The HTTP writer, the admin and the CLI are handed this, so that none of them
+ * needs to know `pg`'s codes.
  *
  * @param error - anything thrown by a query
  * @returns the domain error, or `undefined`
@@ -60,7 +72,9 @@ function driverError(error: unknown): unknown {
  * app.use(createErrorWriter({ classify: domainErrorOfDatabase }));
  */
 export function domainErrorOfDatabase(error: unknown): DomainError | undefined {
-  return isDatabaseUnavailable(error)
-    ? new UnavailableError('database unavailable', { cause: error, service: 'database' })
-    : undefined;
+  if (isDatabaseUnavailable(error))
+    return new UnavailableError('database unavailable', { cause: error, service: 'database' });
+  if (isStatementCancelled(error))
+    return new UnavailableError('statement cancelled by the database', { cause: error, service: 'database' });
+  return undefined;
 }

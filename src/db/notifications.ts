@@ -4,7 +4,6 @@
  *
  * @module
  */
-import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import type { Logger } from '../logger.js';
 import { noticeListenerConnected } from '../metrics.js';
@@ -118,11 +117,24 @@ export async function listenPostgres(
   };
 }
 
+/** What listening needs of the embedded database: PGlite's `listen` and `closed` (`PgliteThread`). */
+export interface EmbeddedNotices {
+  /** Subscribes to a channel; resolves to the function that ends the subscription. */
+  listen(channel: string, callback: (payload: string) => void): Promise<() => Promise<void>>;
+  /** Whether the database is closed (which ends every subscription with it). */
+  readonly closed: boolean;
+}
+
 /**
  * Listens in the embedded database. PGlite hands each notice to the handler before the query that
- * committed it returns, so a subscriber is never behind its own process's writes.
+ * committed it returns (from its thread too: the notice and the result travel in order over one
+ * port), so a subscriber is never behind its own process's writes.
  */
-export async function listenPglite(pglite: PGlite, channel: string, handler: NoticeHandler): Promise<Listener> {
+export async function listenPglite(
+  pglite: EmbeddedNotices,
+  channel: string,
+  handler: NoticeHandler,
+): Promise<Listener> {
   const unsubscribe = await pglite.listen(channel, (payload) => handler.notice(payload));
   let listening = true;
   handler.reset(true);
