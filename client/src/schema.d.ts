@@ -159,7 +159,7 @@ export interface paths {
         put?: never;
         /**
          * Change the own password
-         * @description Checks the old password and the password validators; every other session of the user is logged out.
+         * @description Checks the old password and the password validators; every other session of the user is logged out. A wrong old password counts against the per-user password throttle, with failed logins.
          */
         post: operations["post_api_users_me_password"];
         delete?: never;
@@ -1077,13 +1077,13 @@ export interface operations {
                 page?: number | "last";
                 /** @description Results per page. Over 100 is capped at 100; a value that is not a positive number gives the default. */
                 page_size?: number;
-                /** @description Terms separated by spaces or commas; a user matches when each term is in its username, email, first or last name (case-insensitive). */
+                /** @description Terms separated by spaces or commas; a user matches when each term is in its username, email, first or last name (case-insensitive). At most 10 terms and 200 characters, else 400. */
                 search?: string;
-                /** @description Fields to sort by, comma-separated, `-` before a field for descending; unknown fields are ignored. Ties are broken by `id`. */
+                /** @description Fields to sort by, comma-separated, `-` before a field for descending; unknown fields are ignored, a repeated one counts once. Ties are broken by `id`. At most 9 fields and 200 characters, else 400. */
                 ordering?: ("id" | "username" | "email" | "first_name" | "last_name" | "date_joined" | "last_login" | "is_active" | "is_staff" | "-id" | "-username" | "-email" | "-first_name" | "-last_name" | "-date_joined" | "-last_login" | "-is_active" | "-is_staff")[];
                 /** @description Only active (`true`) or inactive (`false`) users; any other value is ignored. */
                 is_active?: boolean;
-                /** @description Only members of the group of this name. */
+                /** @description Only members of the group of this name (empty: every user). At most 200 characters, else 400. */
                 group?: string;
             };
             header?: never;
