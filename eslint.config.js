@@ -15,7 +15,7 @@ export const LAYERS = [
   { type: 'service', pattern: 'src/*/service.ts', mode: 'full', capture: ['feature'] },
   {
     type: 'feature',
-    pattern: 'src/{auth,users,groups,permissions,files,health,media,setup,openapi,password-reset,django}/**',
+    pattern: 'src/{auth,users,groups,permissions,files,health,media,setup,openapi,password-reset,django,resources}/**',
     mode: 'full',
   },
   { type: 'storage', pattern: 'src/storage/**', mode: 'full' },

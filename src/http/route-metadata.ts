@@ -35,6 +35,11 @@ export interface RouteMetadata {
    * middleware may each add theirs.
    */
   readonly errors?: readonly ErrorStatus[];
+  /**
+   * The OpenAPI tag of a route whose feature declares its own (a resource): its name, the path's
+   * first segment after `/api/`, and one line about it.
+   */
+  readonly tag?: { readonly name: string; readonly description: string };
 }
 
 /** The error statuses of the shared `components.responses` of the OpenAPI document. */

@@ -325,11 +325,16 @@ const TAGS: Readonly<Record<string, string>> = {
   docs: "Swagger UI, the counterpart of DRF's browsable API.",
 };
 
-/** The tag of a route: its first path segment after `/api/`. */
-function tagOf(route: RouteInfo): string {
-  const tag = route.path.split('/')[2] ?? '';
-  if (!Object.hasOwn(TAGS, tag)) throw new Error(`${route.method} ${route.path}: no tag "${tag}" in TAGS`);
-  return tag;
+/**
+ * The tag of a route: its first path segment after `/api/`, described in {@link TAGS} or by the
+ * route's own declaration (a resource's).
+ */
+function tagOf(route: RouteInfo): { name: string; description: string } {
+  const name = route.path.split('/')[2] ?? '';
+  const declared = route.metadata.tag;
+  if (declared?.name === name) return declared;
+  if (!Object.hasOwn(TAGS, name)) throw new Error(`${route.method} ${route.path}: no tag "${name}" in TAGS`);
+  return { name, description: TAGS[name]! };
 }
 
 /**
@@ -346,7 +351,7 @@ function tagOf(route: RouteInfo): string {
  */
 export function buildOpenApiDocument(router: Router, info: { title: string; version: string }): OpenApiDocument {
   const paths: Record<string, Record<string, unknown>> = {};
-  const tags = new Set<string>();
+  const tags = new Map<string, string>();
   for (const route of routesOf(router)) {
     const method = route.method.toLowerCase();
     const template = openApiPath(route.path);
@@ -372,7 +377,7 @@ export function buildOpenApiDocument(router: Router, info: { title: string; vers
       responses[String(status)] ??= { $ref: `#/components/responses/${ERROR_RESPONSES[status]}` };
 
     const tag = tagOf(route);
-    tags.add(tag);
+    tags.set(tag.name, tag.description);
     const description = [
       text.description,
       permission ? `Requires the \`${permission}\` permission (a superuser holds every one).` : undefined,
@@ -381,7 +386,7 @@ export function buildOpenApiDocument(router: Router, info: { title: string; vers
       operationId: `${method}${route.path.replace(/[^A-Za-z0-9]+/g, '_').replace(/_$/, '')}`,
       summary: text.summary,
       ...(description.length ? { description: description.join('\n\n') } : {}),
-      tags: [tag],
+      tags: [tag.name],
       security: authenticated ? [{ bearerAuth: [] }, { cookieAuth: [] }] : [],
       responses,
     };
@@ -404,9 +409,11 @@ export function buildOpenApiDocument(router: Router, info: { title: string; vers
         'DRF-compatible REST API. Authenticate with `Authorization: Bearer <access>` or the `access_token` cookie set by `POST /api/token/`. Paths end with a slash, as Django routes them.',
     },
     servers: [{ url: '/', description: 'The server that serves this document (paths start with `/api/`).' }],
-    tags: Object.entries(TAGS)
-      .filter(([name]) => tags.has(name))
-      .map(([name, description]) => ({ name, description })),
+    // The described tags in their order, then the resources' in the order they are mounted.
+    tags: [
+      ...Object.keys(TAGS).filter((name) => tags.has(name)),
+      ...[...tags.keys()].filter((name) => !Object.hasOwn(TAGS, name)),
+    ].map((name) => ({ name, description: tags.get(name)! })),
     paths,
     components: {
       securitySchemes: {

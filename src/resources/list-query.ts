@@ -1,0 +1,362 @@
+/**
+ * What a list request may ask of a resource — django-filter's lookups, DRF's `SearchFilter` and
+ * `OrderingFilter` — declared once: the same declaration gives the OpenAPI parameters, parses the
+ * query string into a typed {@link ListQuery} (django-filter's messages on bad values, a 400 past
+ * the bounds on what one request may cost), and applies it to a knex query.
+ *
+ * @module
+ */
+import type { Knex } from 'knex';
+import { z } from 'zod';
+import { validationError, type FieldErrors } from '../errors.js';
+import type { QueryParameters } from '../http/params.js';
+import { text } from '../i18n/messages.js';
+import { MESSAGES } from '../messages.js';
+import { columnOf, parseDate, parseDateTime, type Field, type Fields } from './fields.js';
+
+/** A django-filter lookup: `?name=` is `exact`, `?name__icontains=` the others. */
+export type Lookup = 'exact' | 'iexact' | 'icontains' | 'in' | 'gt' | 'gte' | 'lt' | 'lte' | 'isnull';
+
+/** What a list declares: the lookups of each filtered field, the searched fields, the sortable ones. */
+export interface ListDeclaration<F extends Fields> {
+  /** The lookups each field may be filtered by. */
+  readonly filters?: { readonly [K in keyof F & string]?: readonly Lookup[] };
+  /** Fields `?search=` looks in (`icontains`, any of them per term, every term). */
+  readonly search?: readonly (keyof F & string)[];
+  /** Fields `?ordering=` may sort by (`id` always may). */
+  readonly ordering?: readonly (keyof F & string)[];
+  /** The order without `?ordering=`, e.g. `['-id']`; ties are always broken by `id`. */
+  readonly defaultOrdering?: readonly string[];
+}
+
+/** How much one list request may ask. Past a bound the request is refused (400), never cut short. */
+export const LIST_LIMITS = {
+  /** Characters of any query value. */
+  valueLength: 200,
+  /** Terms of `?search=`. */
+  searchTerms: 10,
+  /** Values of an `__in` filter. */
+  inValues: 50,
+} as const;
+
+/** One condition of a parsed list query. */
+export interface FilterCondition {
+  readonly column: string;
+  readonly lookup: Lookup;
+  /** The typed value: a string, number, boolean, date string, `Date`, or a list of them for `in`. */
+  readonly value: unknown;
+}
+
+/** A list request, parsed and bounded. */
+export interface ListQuery {
+  readonly filters: readonly FilterCondition[];
+  readonly terms: readonly string[];
+  readonly ordering: readonly { readonly column: string; readonly descending: boolean }[];
+}
+
+/** A reference filter's ids, for the caller to check exist (django-filter's `ModelChoiceFilter`). */
+export interface RefCheck {
+  readonly parameter: string;
+  readonly table: string;
+  readonly ids: readonly number[];
+}
+
+interface FilterParameter {
+  readonly name: string;
+  readonly field: string;
+  readonly declared: Field;
+  readonly lookup: Lookup;
+}
+
+/** The query parameters of a list and how each is read, built once per resource. */
+export class ListQueryReader {
+  readonly #filters: readonly FilterParameter[];
+  readonly #search: readonly string[];
+  readonly #ordering: ReadonlyMap<string, string>;
+  readonly #defaultOrdering: ListQuery['ordering'];
+
+  /**
+   * @param fields - the resource's fields
+   * @param declaration - its filters, search and ordering
+   * @throws Error for a lookup that does not apply to its field's type (a declaration bug)
+   */
+  constructor(
+    readonly fields: Fields,
+    declaration: ListDeclaration<Fields>,
+  ) {
+    this.#filters = Object.entries(declaration.filters ?? {}).flatMap(([name, lookups]) =>
+      (lookups ?? []).map((lookup) => {
+        const declared = fields[name];
+        if (!declared) throw new Error(`filters: no field "${name}"`);
+        if (!LOOKUPS_OF[declared.kind].includes(lookup))
+          throw new Error(`filters: "${lookup}" does not apply to the ${declared.kind} field "${name}"`);
+        return { name: lookup === 'exact' ? name : `${name}__${lookup}`, field: name, declared, lookup };
+      }),
+    );
+    this.#search = (declaration.search ?? []).map((name) => columnOf(name, fields[name]!));
+    this.#ordering = new Map([
+      ['id', 'id'],
+      ...(declaration.ordering ?? []).map((name): [string, string] => [name, columnOf(name, fields[name]!)]),
+    ]);
+    this.#defaultOrdering = this.#orderingOf(declaration.defaultOrdering ?? []);
+  }
+
+  /** The query parameters for the OpenAPI document (pagination is the caller's). */
+  parameters(): QueryParameters {
+    const parameters: Record<string, QueryParameters[string]> = {};
+    for (const filter of this.#filters) {
+      parameters[filter.name] = {
+        description: describeFilter(filter),
+        schema: filterSchema(filter),
+        text: true,
+        ...(filter.lookup === 'in' ? { commaSeparated: true } : {}),
+      };
+    }
+    if (this.#search.length)
+      parameters.search = {
+        description: `Terms separated by spaces or commas; a row matches when each term is in one of ${this.#searchFieldNames()} (case-insensitive). At most ${LIST_LIMITS.searchTerms} terms and ${LIST_LIMITS.valueLength} characters, else 400.`,
+        schema: z.string(),
+        text: true,
+      };
+    const sortable = [...this.#ordering.keys()];
+    parameters.ordering = {
+      description: `Fields to sort by, comma-separated, \`-\` before a field for descending; unknown fields are ignored. Ties are broken by \`id\`. At most ${sortable.length} fields and ${LIST_LIMITS.valueLength} characters, else 400.`,
+      schema: z.array(z.enum(sortable.flatMap((f) => [f, `-${f}`]) as [string, ...string[]])),
+      commaSeparated: true,
+      text: true,
+    };
+    return parameters;
+  }
+
+  /**
+   * Parses a list request's query values (of a repeated one, the last).
+   *
+   * @returns the typed query, and the reference ids the caller must find (else django-filter's
+   *   "Select a valid choice." under the parameter)
+   * @throws {@link ValidationFailedError} (400) with every bad value at once: django-filter's
+   *   messages for malformed values, and the bounds of {@link LIST_LIMITS}
+   */
+  parse(query: Readonly<Record<string, string | string[] | undefined>>): { query: ListQuery; refs: RefCheck[] } {
+    const errors: FieldErrors = {};
+    const refuse = (name: string, message: string) =>
+      void ((errors[name] as string[] | undefined) ??= []).push(message);
+    const value = (name: string): string | undefined => {
+      const raw = query[name];
+      const last = Array.isArray(raw) ? raw.at(-1) : raw;
+      if (last !== undefined && last.length > LIST_LIMITS.valueLength)
+        refuse(name, MESSAGES.maxLength(LIST_LIMITS.valueLength));
+      return last;
+    };
+
+    const filters: FilterCondition[] = [];
+    const refs: RefCheck[] = [];
+    for (const filter of this.#filters) {
+      const raw = value(filter.name);
+      if (raw === undefined || raw === '' || errors[filter.name]) continue;
+      if (raw.includes('\0')) {
+        refuse(filter.name, MESSAGES.nullCharacters);
+        continue;
+      }
+      const parsed = parseFilterValue(filter, raw);
+      if (parsed.error) refuse(filter.name, parsed.error);
+      else if (parsed.value !== undefined) {
+        filters.push({ column: columnOf(filter.field, filter.declared), lookup: filter.lookup, value: parsed.value });
+        if (filter.declared.kind === 'ref' && filter.lookup !== 'isnull')
+          refs.push({
+            parameter: filter.name,
+            table: filter.declared.table,
+            ids: [parsed.value].flat() as number[],
+          });
+      }
+    }
+
+    const search = this.#search.length ? value('search') : undefined;
+    const terms = (search ?? '')
+      .replaceAll('\0', '')
+      .split(/[\s,]+/)
+      .filter(Boolean);
+    if (terms.length > LIST_LIMITS.searchTerms)
+      refuse('search', text('listMaxLength', { max_length: LIST_LIMITS.searchTerms }));
+
+    const named = (value('ordering') ?? '')
+      .split(',')
+      .map((f) => f.trim())
+      .filter(Boolean);
+    if (named.length > this.#ordering.size)
+      refuse('ordering', text('listMaxLength', { max_length: this.#ordering.size }));
+
+    if (Object.keys(errors).length) throw validationError(errors);
+    const ordering = this.#orderingOf(named);
+    return {
+      query: { filters, terms, ordering: ordering.length ? ordering : this.#defaultOrdering },
+      refs,
+    };
+  }
+
+  /**
+   * Applies a parsed list query to a query of the resource's table.
+   *
+   * @param builder - the query, its table aliased or not; `table` qualifies the columns
+   */
+  apply(builder: Knex.QueryBuilder, listQuery: ListQuery, table: string): Knex.QueryBuilder {
+    const column = (name: string) => `${table}.${name}`;
+    for (const { column: name, lookup, value } of listQuery.filters) applyFilter(builder, column(name), lookup, value);
+    for (const term of listQuery.terms) {
+      const pattern = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      builder.where((q) => {
+        for (const name of this.#search) q.orWhereRaw(`?? ILIKE ? ESCAPE '\\'`, [column(name), pattern]);
+      });
+    }
+    for (const { column: name, descending } of listQuery.ordering)
+      builder.orderBy(column(name), descending ? 'desc' : 'asc');
+    return builder.orderBy(column('id'), 'asc');
+  }
+
+  #orderingOf(named: readonly string[]): ListQuery['ordering'] {
+    const ordering = new Map<string, boolean>();
+    for (const name of named) {
+      const field = name.replace(/^-/, '');
+      const column = this.#ordering.get(field);
+      if (column !== undefined && !ordering.has(column)) ordering.set(column, name.startsWith('-'));
+    }
+    return [...ordering].map(([column, descending]) => ({ column, descending }));
+  }
+
+  #searchFieldNames(): string {
+    return this.#search.map((name) => `\`${name}\``).join(', ');
+  }
+}
+
+/** The lookups each field type takes. */
+const LOOKUPS_OF: Readonly<Record<Field['kind'], readonly Lookup[]>> = {
+  string: ['exact', 'iexact', 'icontains', 'in', 'isnull'],
+  text: ['exact', 'iexact', 'icontains', 'isnull'],
+  integer: ['exact', 'in', 'gt', 'gte', 'lt', 'lte', 'isnull'],
+  decimal: ['exact', 'in', 'gt', 'gte', 'lt', 'lte', 'isnull'],
+  boolean: ['exact', 'isnull'],
+  date: ['exact', 'gt', 'gte', 'lt', 'lte', 'isnull'],
+  datetime: ['exact', 'gt', 'gte', 'lt', 'lte', 'isnull'],
+  ref: ['exact', 'in', 'isnull'],
+};
+
+const BOOLEAN_VALUES: ReadonlyMap<string, boolean> = new Map([
+  ['true', true],
+  ['1', true],
+  ['false', false],
+  ['0', false],
+]);
+
+/**
+ * One value as django-filter's form field reads it: `{ value }` (`undefined`: ignored, as its
+ * `BooleanWidget` ignores what is not a boolean), or `{ error }` with the form field's message.
+ */
+function parseFilterValue(filter: FilterParameter, raw: string): { value?: unknown; error?: string } {
+  if (filter.lookup === 'isnull') return { value: BOOLEAN_VALUES.get(raw.toLowerCase()) };
+  if (filter.lookup === 'in') {
+    const values = raw.split(',');
+    if (values.length > LIST_LIMITS.inValues)
+      return { error: text('listMaxLength', { max_length: LIST_LIMITS.inValues }) };
+    const parsed = values.map((one) => parseOne(filter.declared, one));
+    const failed = parsed.find((one) => one.error);
+    return failed ?? { value: parsed.map((one) => one.value) };
+  }
+  return parseOne(filter.declared, raw);
+}
+
+function parseOne(declared: Field, raw: string): { value?: unknown; error?: string } {
+  switch (declared.kind) {
+    case 'string':
+    case 'text':
+      return { value: raw };
+    case 'boolean':
+      return { value: BOOLEAN_VALUES.get(raw.toLowerCase()) };
+    case 'integer':
+    case 'decimal': {
+      const trimmed = raw.trim();
+      return /^[+-]?(\d+\.?\d*|\.\d+)$/.test(trimmed) ? { value: trimmed } : { error: text('filterNumber') };
+    }
+    case 'ref': {
+      const trimmed = raw.trim();
+      return /^\d{1,9}$/.test(trimmed) ? { value: Number(trimmed) } : { error: text('filterChoice') };
+    }
+    case 'date': {
+      const date = parseDate(raw.trim());
+      return date ? { value: date } : { error: text('filterDate') };
+    }
+    case 'datetime': {
+      const at = parseDateTime(raw.trim());
+      return at ? { value: at } : { error: text('filterDatetime') };
+    }
+  }
+}
+
+const COMPARISONS: Readonly<Partial<Record<Lookup, string>>> = { exact: '=', gt: '>', gte: '>=', lt: '<', lte: '<=' };
+
+function applyFilter(builder: Knex.QueryBuilder, column: string, lookup: Lookup, value: unknown): void {
+  switch (lookup) {
+    case 'isnull':
+      if (value) builder.whereNull(column);
+      else builder.whereNotNull(column);
+      return;
+    case 'in':
+      builder.whereIn(column, value as Knex.Value[]);
+      return;
+    case 'iexact':
+      builder.whereRaw('upper(??) = upper(?)', [column, value as string]);
+      return;
+    case 'icontains':
+      builder.whereRaw(`?? ILIKE ? ESCAPE '\\'`, [
+        column,
+        `%${(value as string).replace(/[\\%_]/g, (c) => `\\${c}`)}%`,
+      ]);
+      return;
+    default:
+      builder.where(column, COMPARISONS[lookup]!, value as Knex.Value);
+  }
+}
+
+function describeFilter(filter: FilterParameter): string {
+  const what: Record<Lookup, string> = {
+    exact: 'equal to',
+    iexact: 'equal, ignoring case, to',
+    icontains: 'containing, ignoring case,',
+    in: 'one of (comma-separated)',
+    gt: 'greater than',
+    gte: 'greater than or equal to',
+    lt: 'less than',
+    lte: 'less than or equal to',
+    isnull: 'empty (`true`) or not (`false`) —',
+  };
+  const bad =
+    filter.lookup === 'isnull' || filter.declared.kind === 'boolean'
+      ? 'a value that is not a boolean is ignored'
+      : filter.declared.kind === 'ref'
+        ? 'an id that does not exist is 400'
+        : filter.declared.kind === 'string' || filter.declared.kind === 'text'
+          ? 'empty: no filter'
+          : 'a malformed value is 400';
+  return `Only rows whose \`${filter.field}\` is ${what[filter.lookup]} the value; ${bad}.`;
+}
+
+function filterSchema(filter: FilterParameter): z.ZodType {
+  if (filter.lookup === 'isnull') return z.boolean();
+  const one = ((): z.ZodType => {
+    switch (filter.declared.kind) {
+      case 'string':
+      case 'text':
+        return z.string();
+      case 'boolean':
+        return z.boolean();
+      case 'integer':
+      case 'ref':
+        return z.int();
+      case 'decimal':
+        return z.string().meta({ format: 'decimal' });
+      case 'date':
+        return z.iso.date();
+      case 'datetime':
+        return z.iso.datetime({ offset: true });
+    }
+  })();
+  return filter.lookup === 'in' ? z.array(one) : one;
+}

@@ -1,0 +1,148 @@
+/**
+ * A resource declared once: its table, fields, list options, access rules and representation.
+ * {@link defineResource} checks the declaration and derives what the router, the OpenAPI
+ * document, the permissions and the audit log need from it.
+ *
+ * @module
+ */
+import { z } from 'zod';
+import { codenamesOf, modelPermissions, type AccessRules, type ModelCodenames } from './access.js';
+import {
+  columnOf,
+  inputSchemaOf,
+  labelOf,
+  outputSchemaOf,
+  type Field,
+  type FieldValue,
+  type Fields,
+} from './fields.js';
+import { ListQueryReader, type ListDeclaration } from './list-query.js';
+
+/** The actions a resource may offer, as DRF's `ModelViewSet` names them. */
+export type ResourceAction = 'list' | 'retrieve' | 'create' | 'update' | 'partial_update' | 'destroy';
+
+/** Every action, the default. */
+export const ALL_ACTIONS: readonly ResourceAction[] = [
+  'list',
+  'retrieve',
+  'create',
+  'update',
+  'partial_update',
+  'destroy',
+];
+
+/** A declaration, as a resource's module writes it. */
+export interface ResourceDeclaration<M extends string, F extends Fields> extends ListDeclaration<F> {
+  /** The path segment and OpenAPI tag: `projects` serves `/api/projects/`. */
+  readonly name: string;
+  /** The model's name, singular and lower case: the permissions are `add_<model>`, … */
+  readonly model: M;
+  /** The model's name in messages (`project with this name already exists.`); `model` by default. */
+  readonly verboseName?: string;
+  /** The table; its primary key is an integer `id`. */
+  readonly table: string;
+  /** One line for the OpenAPI tag. */
+  readonly description: string;
+  readonly fields: F;
+  /** A row as one line of text (Django's `__str__`): the audit log's object name. */
+  repr(row: ResourceRow<F>): string;
+  /** The actions offered; all by default. */
+  readonly actions?: readonly ResourceAction[];
+  /** Who may do what; Django's model permissions by default. */
+  readonly access?: AccessRules;
+  /** A `ref` to the user set to the creating user (read-only in bodies). */
+  readonly owner?: keyof F & string;
+}
+
+/** A row as the API represents it: `id` and every field. */
+export type ResourceRow<F extends Fields> = { readonly id: number } & { readonly [K in keyof F]: FieldValue<F[K]> };
+
+/** A declared resource, with what is derived from its declaration. */
+export interface Resource<M extends string = string, F extends Fields = Fields> extends Omit<
+  ResourceDeclaration<M, F>,
+  'repr'
+> {
+  /** A representation as one line of text: the declaration's `repr`. */
+  readonly repr: (row: Readonly<Record<string, unknown>>) => string;
+  readonly verboseName: string;
+  readonly actions: readonly ResourceAction[];
+  readonly access: AccessRules;
+  /** Its four permission codenames. */
+  readonly codenames: ModelCodenames<M>;
+  /** The body of a create or a `PUT`: the writable fields, required unless optional. */
+  readonly writeSchema: z.ZodObject;
+  /** The body of a `PATCH`: the writable fields, none required. */
+  readonly patchSchema: z.ZodObject;
+  /** The representation. */
+  readonly jsonSchema: z.ZodObject;
+  /** The list's query parameters and their parsing. */
+  readonly listQuery: ListQueryReader;
+  /** Field name → column, `id` first. */
+  readonly columns: ReadonlyMap<string, string>;
+}
+
+const RESERVED = new Set(['id', 'search', 'ordering', 'page', 'page_size', 'format']);
+
+/**
+ * Declares a resource.
+ *
+ * @param declaration - table, fields, list options, access rules, representation
+ * @returns the resource, which `resourceRoutes` serves
+ * @throws Error for a declaration that cannot work: a reserved field name, an owner that is not a
+ *   reference to the user, a filter or sort field that does not exist
+ * @example
+ * export const projects = defineResource({
+ *   name: 'projects', model: 'project', table: 'projects', description: 'Projects.',
+ *   fields: { name: field.string(100, { unique: true }) },
+ *   search: ['name'], ordering: ['name'], repr: (p) => p.name,
+ * });
+ */
+export function defineResource<const M extends string, const F extends Fields>(
+  declaration: ResourceDeclaration<M, F>,
+): Resource<M, F> {
+  const { fields } = declaration;
+  if (!/^[a-z][a-z0-9]*$/.test(declaration.model))
+    throw new Error(`model "${declaration.model}": lower-case letters and digits`);
+  if (!/^[a-z][a-z0-9-]*$/.test(declaration.name))
+    throw new Error(`name "${declaration.name}": a path segment in lower case`);
+  for (const name of Object.keys(fields)) {
+    if (RESERVED.has(name) || !/^[a-z][a-z0-9_]*$/.test(name))
+      throw new Error(`field "${name}": a reserved word or not a snake_case name`);
+  }
+  for (const name of [...(declaration.search ?? []), ...(declaration.ordering ?? [])])
+    if (!Object.hasOwn(fields, name)) throw new Error(`no field "${name}" to search or sort by`);
+  const owner = declaration.owner;
+  if (owner !== undefined) {
+    const declared: Field | undefined = fields[owner];
+    if (declared?.kind !== 'ref' || declared.table !== 'auth_user' || !declared.readOnly)
+      throw new Error(`owner "${owner}": must be a read-only reference to the user (field.user({ readOnly: true }))`);
+  }
+
+  const writable = Object.entries(fields).filter(([, declared]) => !declared.readOnly);
+  const writeSchema = z.object(Object.fromEntries(writable.map(([name, declared]) => [name, inputSchemaOf(declared)])));
+  const jsonSchema = z.strictObject({
+    id: z.int(),
+    ...Object.fromEntries(Object.entries(fields).map(([name, declared]) => [name, outputSchemaOf(declared)])),
+  });
+  return {
+    ...declaration,
+    repr: (row) => declaration.repr(row as ResourceRow<F>),
+    verboseName: declaration.verboseName ?? declaration.model,
+    actions: declaration.actions ?? ALL_ACTIONS,
+    access: declaration.access ?? modelPermissions(declaration.model),
+    codenames: codenamesOf(declaration.model),
+    writeSchema,
+    patchSchema: writeSchema.partial(),
+    jsonSchema,
+    listQuery: new ListQueryReader(fields, declaration as ListDeclaration<Fields>),
+    columns: new Map([
+      ['id', 'id'],
+      ...Object.entries(fields).map(([name, declared]): [string, string] => [name, columnOf(name, declared)]),
+    ]),
+  };
+}
+
+/** The label of a field of a resource, for messages. */
+export function fieldLabel(resource: Resource, name: string): string {
+  return labelOf(name, resource.fields[name]!);
+}

@@ -1,0 +1,187 @@
+/**
+ * The API of a declared resource, as DRF's `ModelViewSet` serves it: `/api/<name>/` lists
+ * (paginated, filtered, searched, ordered) and creates, `/api/<name>/{id}/` reads, replaces,
+ * changes and deletes. DRF's order of answers holds: 401, then 403 when the action's rule says
+ * no, then 404 outside the rows the actor sees, then 403 outside the action's scope, then 400.
+ * Each write runs in one transaction opened here, with its audit entry.
+ *
+ * @module
+ */
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { authenticate, currentUser } from '../auth/authenticate.js';
+import type { Deps } from '../deps.js';
+import { notFound, permissionDenied, validationError } from '../errors.js';
+import { PAGINATION, pageOf, paginate } from '../http/pagination.js';
+import { idParam, INTEGER_ID, queryParameters } from '../http/params.js';
+import { responds } from '../http/responds.js';
+import { declareRoute, type RouteMetadata } from '../http/route-metadata.js';
+import { parseInputChecked } from '../http/validate.js';
+import { allows } from './access.js';
+import type { Resource } from './resource.js';
+import { checkFields, checkRefFilters, deleteRow, findRow, insertRow, present, rowsQuery, updateRow } from './store.js';
+
+/** Declares, for the OpenAPI document, what the handler checks itself: the permission and the body. */
+function declares(part: RouteMetadata) {
+  return declareRoute(async (_ctx: Context, next: () => Promise<unknown>) => void (await next()), part);
+}
+
+/**
+ * The router of a resource, mounted under `/api`.
+ *
+ * @param deps - the database and configuration
+ * @param resource - the declaration
+ * @example
+ * api.use(resourceRoutes(deps, projects).routes());
+ */
+export function resourceRoutes(deps: Deps, resource: Resource): Router {
+  const router = new Router();
+  const auth = authenticate(deps);
+  const { knex } = deps;
+  const { access, codenames, verboseName } = resource;
+  const list = `/${resource.name}/`;
+  const detail = `/${resource.name}/:id/`;
+  const offers = (action: Resource['actions'][number]) => resource.actions.includes(action);
+  const tag = { tag: { name: resource.name, description: resource.description } };
+
+  /** The row of `:id` the actor sees, or 404; then the action's own scope, or 403. */
+  async function objectFor(ctx: Context, rule: 'change' | 'delete' | null, db = knex) {
+    const actor = currentUser(ctx);
+    const row = await findRow(db, resource, access.view(actor), idParam(ctx), {
+      forUpdate: rule !== null && db !== knex,
+    });
+    if (!row) throw notFound();
+    if (rule && !allows(access[rule](actor), row)) throw permissionDenied();
+    return row;
+  }
+
+  /** 403 before anything is looked up when the rule allows no row at all (DRF's `has_permission`). */
+  const refuseOutright = (ctx: Context, rule: 'view' | 'change' | 'delete') => {
+    if (access[rule](currentUser(ctx)) === false) throw permissionDenied();
+  };
+
+  if (offers('list'))
+    router.get(
+      list,
+      auth,
+      declares({ permission: codenames.view, ...tag }),
+      queryParameters({ ...PAGINATION, ...resource.listQuery.parameters() }),
+      responds(
+        { status: 200, description: `A page of ${resource.name}.`, schema: pageOf(resource.jsonSchema) },
+        {
+          summary: `List ${resource.name}`,
+          description: `Paginated, filtered, searched and ordered ${resource.name} the user may see.`,
+        },
+      ),
+      async (ctx) => {
+        refuseOutright(ctx, 'view');
+        const { query, refs } = resource.listQuery.parse(ctx.query);
+        const refErrors = await checkRefFilters(knex, refs);
+        if (Object.keys(refErrors).length) throw validationError(refErrors);
+        const rows = resource.listQuery.apply(
+          rowsQuery(knex, resource, access.view(currentUser(ctx))),
+          query,
+          resource.table,
+        );
+        ctx.body = await paginate(ctx, rows, (row: Record<string, unknown>) => present(resource, row));
+      },
+    );
+
+  if (offers('create'))
+    router.post(
+      list,
+      auth,
+      declares({ permission: codenames.add, body: resource.writeSchema, ...tag }),
+      responds(
+        { status: 201, description: `The ${verboseName} created.`, schema: resource.jsonSchema },
+        { summary: `Create a ${verboseName}`, description: `Needs \`${codenames.add}\`.` },
+      ),
+      async (ctx) => {
+        const actor = currentUser(ctx);
+        if (!access.add(actor)) throw permissionDenied();
+        const fields = await parseInputChecked(resource.writeSchema, ctx.request.body, (valid) =>
+          checkFields(knex, resource, valid, null),
+        );
+        ctx.status = 201;
+        ctx.body = await knex.transaction((trx) => insertRow(trx, resource, actor, fields));
+      },
+    );
+
+  if (offers('retrieve'))
+    router.get(
+      detail,
+      INTEGER_ID,
+      auth,
+      declares({ permission: codenames.view, ...tag }),
+      responds(
+        { status: 200, description: `The ${verboseName}.`, schema: resource.jsonSchema },
+        { summary: `Read a ${verboseName}`, description: `One ${verboseName} the user may see; any other id is 404.` },
+      ),
+      async (ctx) => {
+        refuseOutright(ctx, 'view');
+        ctx.body = present(resource, await objectFor(ctx, null));
+      },
+    );
+
+  const change = (partial: boolean) => async (ctx: Context) => {
+    refuseOutright(ctx, 'change');
+    const schema = partial ? resource.patchSchema : resource.writeSchema;
+    // DRF looks the object up, and checks the permission on it, before it validates the body.
+    const id = Number((await objectFor(ctx, 'change')).id);
+    const fields = await parseInputChecked(schema, ctx.request.body, (valid) => checkFields(knex, resource, valid, id));
+    ctx.body = await knex.transaction(async (trx) =>
+      updateRow(trx, resource, currentUser(ctx), await objectFor(ctx, 'change', trx), fields),
+    );
+  };
+
+  if (offers('update'))
+    router.put(
+      detail,
+      INTEGER_ID,
+      auth,
+      declares({ permission: codenames.change, body: resource.writeSchema, ...tag }),
+      responds(
+        { status: 200, description: `The ${verboseName}, changed.`, schema: resource.jsonSchema },
+        {
+          summary: `Replace a ${verboseName}`,
+          description: 'Every required field; an optional one left out keeps its value.',
+        },
+      ),
+      change(false),
+    );
+
+  if (offers('partial_update'))
+    router.patch(
+      detail,
+      INTEGER_ID,
+      auth,
+      declares({ permission: codenames.change, body: resource.patchSchema, ...tag }),
+      responds(
+        { status: 200, description: `The ${verboseName}, changed.`, schema: resource.jsonSchema },
+        { summary: `Change a ${verboseName}`, description: 'The fields sent.' },
+      ),
+      change(true),
+    );
+
+  if (offers('destroy'))
+    router.delete(
+      detail,
+      INTEGER_ID,
+      auth,
+      declares({ permission: codenames.delete, ...tag }),
+      responds(
+        { status: 204, description: 'Deleted.' },
+        { summary: `Delete a ${verboseName}`, description: `Needs \`${codenames.delete}\`, or a rule that allows it.` },
+      ),
+      async (ctx) => {
+        refuseOutright(ctx, 'delete');
+        await objectFor(ctx, 'delete');
+        await knex.transaction(async (trx) =>
+          deleteRow(trx, resource, currentUser(ctx), await objectFor(ctx, 'delete', trx)),
+        );
+        ctx.status = 204;
+      },
+    );
+
+  return router;
+}

@@ -1,0 +1,230 @@
+/**
+ * A resource's rows in the database: the query a list pages through, one row looked up inside the
+ * actor's scope, the checks that need the database (unique values, references that must exist),
+ * and the writes — each taking the transaction its caller opened, and writing its audit entry in
+ * it (Django's `LogEntry`: the action, the object's name, the fields changed).
+ *
+ * @module
+ */
+import type { Knex } from 'knex';
+import { recordAction, type AuditActor } from '../db/audit.js';
+import { isUniqueViolation } from '../db/errors.js';
+import { validationError, type FieldErrors } from '../errors.js';
+import { text } from '../i18n/messages.js';
+import { narrow, type Verdict } from './access.js';
+import { represent } from './fields.js';
+import type { RefCheck } from './list-query.js';
+import { fieldLabel, type Resource } from './resource.js';
+
+/** A row as the API represents it. */
+export type Representation = Readonly<Record<string, unknown>>;
+
+/** The row's columns as selected: dates as text, so that no driver shifts them by a time zone. */
+function selectColumns(knex: Knex, resource: Resource): (string | Knex.Raw)[] {
+  return [...resource.columns].map(([name, column]) =>
+    resource.fields[name]?.kind === 'date'
+      ? knex.raw('??::text as ??', [`${resource.table}.${column}`, column])
+      : `${resource.table}.${column}`,
+  );
+}
+
+/**
+ * The rows an actor may see, selected for {@link present}; the list applies its filters, search
+ * and ordering on top, and pagination counts and slices it.
+ */
+export function rowsQuery(knex: Knex | Knex.Transaction, resource: Resource, view: Verdict): Knex.QueryBuilder {
+  return narrow(knex(resource.table).select(selectColumns(knex as Knex, resource)), view, resource.table);
+}
+
+/** A row as the API represents it: `id`, then each field as its type represents it. */
+export function present(resource: Resource, row: Readonly<Record<string, unknown>>): Representation {
+  const json: Record<string, unknown> = { id: Number(row.id) };
+  for (const [name, column] of resource.columns) {
+    if (name !== 'id') json[name] = represent(resource.fields[name]!, row[column]);
+  }
+  return json;
+}
+
+/**
+ * One row inside a scope, locked for a change when asked.
+ *
+ * @returns the row by column, or `undefined` when no row of that id is inside the scope
+ */
+export async function findRow(
+  db: Knex | Knex.Transaction,
+  resource: Resource,
+  view: Verdict,
+  id: number,
+  options: { forUpdate?: boolean } = {},
+): Promise<Record<string, unknown> | undefined> {
+  const query = rowsQuery(db as Knex, resource, view)
+    .where(`${resource.table}.id`, id)
+    .first();
+  if (options.forUpdate) query.forUpdate();
+  return (await query) as Record<string, unknown> | undefined;
+}
+
+/**
+ * The checks of a body's fields that need the database, as DRF's serializer runs them: a value
+ * another row has for a unique field (`project with this name already exists.`), a reference to a
+ * row that does not exist (`Invalid pk "9" - object does not exist.`).
+ *
+ * @param fields - the body's fields that passed their format checks, by field name
+ * @param id - the row being changed (it may keep its own unique values), or `null` for a create
+ * @returns the errors, by field (none: `{}`)
+ */
+export async function checkFields(
+  db: Knex | Knex.Transaction,
+  resource: Resource,
+  fields: Readonly<Record<string, unknown>>,
+  id: number | null,
+): Promise<FieldErrors> {
+  const errors: Record<string, string[]> = {};
+  for (const [name, value] of Object.entries(fields)) {
+    const declared = resource.fields[name];
+    if (!declared || value === undefined || value === null) continue;
+    const column = resource.columns.get(name)!;
+    if (declared.unique) {
+      const other = await db(resource.table)
+        .where(column, value as Knex.Value)
+        .modify((q) => (id === null ? q : q.whereNot('id', id)))
+        .first('id');
+      if (other) errors[name] = [uniqueMessage(resource, name)];
+    }
+    if (
+      declared.kind === 'ref' &&
+      !(await db(declared.table)
+        .where('id', value as number)
+        .first('id'))
+    )
+      errors[name] = [text('pkDoesNotExist', { pk_value: String(value) })];
+  }
+  return errors;
+}
+
+/**
+ * The reference filters' ids that name no row, as django-filter's `ModelChoiceFilter` reports them.
+ *
+ * @returns the errors, by query parameter (none: `{}`)
+ */
+export async function checkRefFilters(db: Knex, refs: readonly RefCheck[]): Promise<FieldErrors> {
+  const errors: Record<string, string[]> = {};
+  for (const ref of refs) {
+    const found = await db(ref.table)
+      .whereIn('id', [...ref.ids])
+      .pluck('id');
+    if (found.length < new Set(ref.ids).size) errors[ref.parameter] = [text('filterChoice')];
+  }
+  return errors;
+}
+
+function uniqueMessage(resource: Resource, name: string): string {
+  return text('uniqueField', { model_name: resource.verboseName, field_label: fieldLabel(resource, name) });
+}
+
+/** The body's fields as columns. */
+function columnsOf(resource: Resource, fields: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(fields)
+      .filter(([, value]) => value !== undefined)
+      .map(([name, value]) => [resource.columns.get(name)!, value]),
+  );
+}
+
+/** A unique violation the checks did not see (a concurrent write): the same 400 they give. */
+async function uniquely<T>(resource: Resource, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    const constraint = (error as { constraint?: string }).constraint ?? '';
+    const name = Object.keys(resource.fields).find((f) => constraint.includes(`_${resource.columns.get(f)}_`));
+    throw validationError(
+      name ? { [name]: [uniqueMessage(resource, name)] } : { non_field_errors: [String(constraint)] },
+    );
+  }
+}
+
+/** A representation's name in the audit log. */
+function reprOf(resource: Resource, json: Representation): string {
+  return resource.repr(json);
+}
+
+/**
+ * Creates a row and records it in the audit log, in the caller's transaction.
+ *
+ * @param fields - validated, by field name; the owner, if any, is set here
+ * @throws {@link ValidationFailedError} (400) for a unique value or a reference the checks refuse
+ */
+export async function insertRow(
+  trx: Knex.Transaction,
+  resource: Resource,
+  actor: AuditActor,
+  fields: Readonly<Record<string, unknown>>,
+): Promise<Representation> {
+  const errors = await checkFields(trx, resource, fields, null);
+  if (Object.keys(errors).length) throw validationError(errors);
+  const values = columnsOf(resource, resource.owner ? { ...fields, [resource.owner]: actor.id } : fields);
+  const [{ id }] = await uniquely(resource, () => trx(resource.table).insert(values).returning('id'));
+  const json = present(resource, (await findRow(trx, resource, true, Number(id)))!);
+  await recordAction(
+    trx,
+    actor,
+    resource.codenames.add,
+    { type: resource.model, id: json.id as number, repr: reprOf(resource, json) },
+    {
+      added: Object.keys(fields).filter((name) => fields[name] !== undefined),
+    },
+  );
+  return json;
+}
+
+/**
+ * Changes a row (already found inside the actor's scopes, locked) and records the fields that
+ * changed, in the caller's transaction.
+ *
+ * @throws {@link ValidationFailedError} (400) for a unique value or a reference the checks refuse
+ */
+export async function updateRow(
+  trx: Knex.Transaction,
+  resource: Resource,
+  actor: AuditActor,
+  before: Readonly<Record<string, unknown>>,
+  fields: Readonly<Record<string, unknown>>,
+): Promise<Representation> {
+  const id = Number(before.id);
+  const errors = await checkFields(trx, resource, fields, id);
+  if (Object.keys(errors).length) throw validationError(errors);
+  const values = columnsOf(resource, fields);
+  if (Object.keys(values).length) await uniquely(resource, () => trx(resource.table).where({ id }).update(values));
+  const old = present(resource, before);
+  const json = present(resource, (await findRow(trx, resource, true, id))!);
+  const changed = Object.keys(fields).filter((name) => JSON.stringify(old[name]) !== JSON.stringify(json[name]));
+  if (changed.length)
+    await recordAction(
+      trx,
+      actor,
+      resource.codenames.change,
+      { type: resource.model, id, repr: reprOf(resource, json) },
+      {
+        changed,
+      },
+    );
+  return json;
+}
+
+/** Deletes a row (found inside the actor's scopes) and records it, in the caller's transaction. */
+export async function deleteRow(
+  trx: Knex.Transaction,
+  resource: Resource,
+  actor: AuditActor,
+  row: Readonly<Record<string, unknown>>,
+): Promise<void> {
+  const json = present(resource, row);
+  await trx(resource.table).where({ id: json.id }).delete();
+  await recordAction(trx, actor, resource.codenames.delete, {
+    type: resource.model,
+    id: json.id as number,
+    repr: reprOf(resource, json),
+  });
+}
