@@ -175,21 +175,25 @@ describe('runbook commands: run by a test, or marked', () => {
   describe(`the blocks marked "# run by ${THIS_FILE}", against a server started as npm start starts it`, function () {
     this.timeout(120_000);
     let server: ServerProcess | undefined;
+    const folders: string[] = [];
+    const folder = () => folders[folders.push(scratchDir('backoffice-runbook-')) - 1]!;
 
     before(async () => {
       // The committed .env (DEBUG=true: the first start loads the demo data), a new embedded database.
-      server = await startServer({ DATA_DIR: scratchDir('backoffice-runbook-') }, { cwd: projectRoot });
+      server = await startServer({ DATA_DIR: folder() }, { cwd: projectRoot });
     });
 
-    after(() => {
+    after(async () => {
       server?.child.kill('SIGTERM');
+      await server?.exited;
+      for (const dir of folders) fs.rmSync(dir, { recursive: true, force: true });
     });
 
     for (const block of RUN_HERE) {
       it(`${block.page}:${block.line}`, () => {
         // curl fails on an HTTP error answer, so a refused request fails the block.
         const script = `curl() { command curl --fail-with-body "$@"; }\n${block.text.replaceAll('http://localhost:8000', server!.url)}`;
-        const ran = spawnSync('sh', ['-e', '-c', script], { cwd: scratchDir('backoffice-runbook-'), encoding: 'utf8' });
+        const ran = spawnSync('sh', ['-e', '-c', script], { cwd: folder(), encoding: 'utf8' });
         const said = `${block.page}:${block.line} exited ${ran.status}\n${ran.stdout}${ran.stderr}`;
         expect(ran.status, said).to.equal(0);
         expect(ran.stdout, `${said}\na list the block shows is empty`).not.to.match(/"count": ?0\b/);
