@@ -393,7 +393,7 @@ export function servingProblem(config: Config): string | null {
     return 'TRUST_PROXY must be the number of proxies in front of the app when DEBUG is off (1 behind the shipped nginx): the app serves plain HTTP, so HTTPS reaches it through a proxy';
   }
   if (config.allowedHosts.length === 0) {
-    return 'ALLOWED_HOSTS must name the host names the site is served under when DEBUG is off (compose.env sets it from BACKOFFICE_DOMAIN)';
+    return 'ALLOWED_HOSTS must name the host names the site is served under when DEBUG is off (prod.env.example sets it from BACKOFFICE_DOMAIN)';
   }
   if (config.mail.backend === 'console') {
     return 'EMAIL_BACKEND=console writes password reset links into the logs; use smtp (or file) when DEBUG is off';

@@ -443,6 +443,8 @@ async function upsertOutstanding(
           created_at: t.created_at,
           expires_at: t.expires_at,
           session_id: randomUUID(),
+          // The session began no later than its token: its absolute lifetime counts from there.
+          session_started_at: t.created_at ?? new Date(),
         })),
       )
       .onConflict('jti')

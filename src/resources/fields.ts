@@ -82,9 +82,8 @@ export type FieldValue<F extends Field> = F extends StringField | TextField
   ? string
   : F extends BooleanField
     ? boolean
-    : Nullable<F, F extends IntegerField | RefField ? number : string>;
-
-type Nullable<F extends Field, T> = F['optional'] extends true ? T | null : F['readOnly'] extends true ? T | null : T;
+    : | (F extends IntegerField | RefField ? number : string)
+      | (true extends F['optional'] | F['readOnly'] ? null : never);
 
 const INT_MIN = -2_147_483_648;
 const INT_MAX = 2_147_483_647;
@@ -96,15 +95,22 @@ const INT_MAX = 2_147_483_647;
  * fields: { name: field.string(100, { unique: true }), budget: field.decimal(12, 2, { optional: true }) }
  */
 export const field = {
+  /** A `varchar` of at most `maxLength` characters. */
   string: <const O extends FieldOptions>(maxLength: number, options?: O) =>
     ({ kind: 'string', maxLength, ...options }) as StringField & O,
+  /** A `text`, of any length. */
   text: <const O extends FieldOptions>(options?: O) => ({ kind: 'text', ...options }) as TextField & O,
+  /** An `integer`, within `min` and `max` (PostgreSQL's range by default). */
   integer: <const O extends FieldOptions & { min?: number; max?: number }>(options?: O) =>
     ({ kind: 'integer', ...options, min: options?.min ?? INT_MIN, max: options?.max ?? INT_MAX }) as IntegerField & O,
+  /** A `numeric(maxDigits, decimalPlaces)`. */
   decimal: <const O extends FieldOptions>(maxDigits: number, decimalPlaces: number, options?: O) =>
     ({ kind: 'decimal', maxDigits, decimalPlaces, ...options }) as DecimalField & O,
+  /** A `boolean`. */
   boolean: <const O extends FieldOptions>(options?: O) => ({ kind: 'boolean', ...options }) as BooleanField & O,
+  /** A `date`. */
   date: <const O extends FieldOptions>(options?: O) => ({ kind: 'date', ...options }) as DateField & O,
+  /** A `timestamptz`. */
   datetime: <const O extends FieldOptions>(options?: O) => ({ kind: 'datetime', ...options }) as DateTimeField & O,
   /** A reference to a user (`auth_user`), by id. */
   user: <const O extends FieldOptions>(options?: O) =>

@@ -180,9 +180,11 @@ describe('import-django, from a database made by Django', function () {
     // Outstanding tokens by jti, each with a session here; the blacklist by jti.
     const outstanding = await django('token_blacklist_outstandingtoken').orderBy('id');
     const imported = await testKnex()('token_blacklist_outstandingtoken').orderBy('id');
-    expect(imported.map(({ id: _id, session_id: _s, ...row }) => row)).to.deep.equal(
+    expect(imported.map(({ id: _id, session_id: _s, session_started_at: _t, ...row }) => row)).to.deep.equal(
       outstanding.map(({ id: _id, ...row }) => row),
     );
+    // Each imported session started when its token was issued: its absolute lifetime runs from there.
+    expect(imported.map((t) => t.session_started_at)).to.deep.equal(outstanding.map((t) => t.created_at));
     expect(new Set(imported.map((t) => t.session_id)).size).to.equal(imported.length);
     const blacklistedJtis = async (knex: Knex) =>
       (await knex('token_blacklist_blacklistedtoken as b')

@@ -25,6 +25,16 @@ const ARGS = {
   wait: 5,
   origin: 'https://evil.example',
   min_length: 8,
+  max_value: 100,
+  min_value: 0,
+  max_digits: 8,
+  max_decimal_places: 2,
+  max_whole_digits: 6,
+  format: 'YYYY-MM-DD',
+  pk_value: '9',
+  data_type: 'str',
+  model_name: 'project',
+  field_label: 'name',
 };
 
 function sourceFiles(dir: string): string[] {
