@@ -16,7 +16,7 @@ import { SYSTEM_ACTOR, type Actor } from '../../src/permissions/policy.js';
 import { allows, modelPermissions, ownerRules } from '../../src/resources/access.js';
 import { field } from '../../src/resources/fields.js';
 import { permissionRowsOf, syncResourcePermissions } from '../../src/resources/permissions.js';
-import { defineResource } from '../../src/resources/resource.js';
+import { defineResource, type Resource } from '../../src/resources/resource.js';
 import { resourceRoutes } from '../../src/resources/routes.js';
 import { bearer, makeGroup, makeUser, testDeps } from '../support/app.js';
 import { testKnex } from '../support/hooks.js';
@@ -68,14 +68,14 @@ async function createTable() {
   });
 }
 
-function client() {
+function client(resource: Resource = projects) {
   const deps = testDeps();
   const app = new Koa();
   app.silent = true;
   app.use(createErrorWriter({}));
   app.use(jsonBody());
   const api = new Router({ prefix: '/api' });
-  api.use(resourceRoutes(deps, projects).routes());
+  api.use(resourceRoutes(deps, resource).routes());
   app.use(api.routes());
   return { request: supertest(app.callback()), api };
 }
@@ -251,14 +251,7 @@ describe('declared resources', () => {
       await syncResourcePermissions(testKnex(), [tasks]);
       const { authorization } = await userWith('maker', ['add_task']);
       await userWith('maker2', []);
-      const deps = testDeps();
-      const app = new Koa();
-      app.use(createErrorWriter({}));
-      app.use(jsonBody());
-      const api = new Router({ prefix: '/api' });
-      api.use(resourceRoutes(deps, tasks).routes());
-      app.use(api.routes());
-      const request = supertest(app.callback());
+      const { request } = client(tasks);
       const missing = await request
         .post('/api/tasks/')
         .set('Authorization', authorization)
