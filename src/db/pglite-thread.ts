@@ -48,16 +48,16 @@ type Unnumbered<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 type Pending = { resolve(value: unknown): void; reject(error: Error): void };
 
-const STANDARD_ERRORS: Record<string, ErrorConstructor> = {
-  TypeError,
-  RangeError,
-  SyntaxError,
-  ReferenceError,
-};
+const STANDARD_ERRORS = new Map<string, ErrorConstructor>([
+  ['TypeError', TypeError],
+  ['RangeError', RangeError],
+  ['SyntaxError', SyntaxError],
+  ['ReferenceError', ReferenceError],
+]);
 
 /** The error as the thread described it, rebuilt with its fields in this thread. */
 function revive(error: CarriedError): Error {
-  const Kind = error.database ? DatabaseError : (STANDARD_ERRORS[error.name] ?? Error);
+  const Kind = error.database ? DatabaseError : (STANDARD_ERRORS.get(error.name) ?? Error);
   return Object.assign(new Kind(error.message), error.fields);
 }
 

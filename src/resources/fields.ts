@@ -325,28 +325,36 @@ function requiredSchemaOf(declared: Field): z.ZodType {
  * @returns its zod schema (for the OpenAPI document and the tests that hold answers to it)
  */
 export function outputSchemaOf(declared: Field): z.ZodType {
-  const schema = ((): z.ZodType => {
-    switch (declared.kind) {
-      case 'string':
-      case 'text':
-        return z.string();
-      case 'integer':
-        return z.int();
-      case 'decimal':
-        return z.string().meta({ format: 'decimal' });
-      case 'boolean':
-        return z.boolean();
-      case 'date':
-        return z.iso.date();
-      case 'datetime':
-        return z.iso.datetime();
-      case 'ref':
-        return z.int().meta({ description: `The id of a ${declared.model}.` });
-    }
-  })();
+  const schema = valueSchemaOf(declared);
   const nullable = declared.kind !== 'string' && declared.kind !== 'text' && declared.kind !== 'boolean';
   const described = declared.description ? schema.meta({ description: declared.description }) : schema;
   return nullable && (declared.optional || declared.readOnly) ? described.nullable() : described;
+}
+
+/**
+ * The JSON schema of one value of a field's type, as a representation has it and a filter takes
+ * it: a decimal as a string, a date as `YYYY-MM-DD`, a time in ISO 8601, a reference as its id.
+ *
+ * @param declared - the field
+ */
+export function valueSchemaOf(declared: Field): z.ZodType {
+  switch (declared.kind) {
+    case 'string':
+    case 'text':
+      return z.string();
+    case 'integer':
+      return z.int();
+    case 'decimal':
+      return z.string().meta({ format: 'decimal' });
+    case 'boolean':
+      return z.boolean();
+    case 'date':
+      return z.iso.date();
+    case 'datetime':
+      return z.iso.datetime({ offset: true });
+    case 'ref':
+      return z.int().meta({ description: `The id of a ${declared.model}.` });
+  }
 }
 
 /**

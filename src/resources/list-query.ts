@@ -12,7 +12,7 @@ import { validationError, type FieldErrors } from '../errors.js';
 import type { QueryParameters } from '../http/params.js';
 import { text } from '../i18n/messages.js';
 import { MESSAGES } from '../messages.js';
-import { columnOf, parseDate, parseDateTime, type Field, type Fields } from './fields.js';
+import { columnOf, parseDate, parseDateTime, valueSchemaOf, type Field, type Fields } from './fields.js';
 
 /** A django-filter lookup: `?name=` is `exact`, `?name__icontains=` the others. */
 export type Lookup = 'exact' | 'iexact' | 'icontains' | 'in' | 'gt' | 'gte' | 'lt' | 'lte' | 'isnull';
@@ -80,10 +80,7 @@ export class ListQueryReader {
    * @param declaration - its filters, search and ordering
    * @throws Error for a lookup that does not apply to its field's type (a declaration bug)
    */
-  constructor(
-    readonly fields: Fields,
-    declaration: ListDeclaration<Fields>,
-  ) {
+  constructor(fields: Fields, declaration: ListDeclaration<Fields>) {
     this.#filters = Object.entries(declaration.filters ?? {}).flatMap(([name, lookups]) =>
       (lookups ?? []).map((lookup) => {
         const declared = fields[name];
@@ -340,23 +337,6 @@ function describeFilter(filter: FilterParameter): string {
 
 function filterSchema(filter: FilterParameter): z.ZodType {
   if (filter.lookup === 'isnull') return z.boolean();
-  const one = ((): z.ZodType => {
-    switch (filter.declared.kind) {
-      case 'string':
-      case 'text':
-        return z.string();
-      case 'boolean':
-        return z.boolean();
-      case 'integer':
-      case 'ref':
-        return z.int();
-      case 'decimal':
-        return z.string().meta({ format: 'decimal' });
-      case 'date':
-        return z.iso.date();
-      case 'datetime':
-        return z.iso.datetime({ offset: true });
-    }
-  })();
+  const one = valueSchemaOf(filter.declared);
   return filter.lookup === 'in' ? z.array(one) : one;
 }

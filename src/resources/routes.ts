@@ -8,6 +8,7 @@
  * @module
  */
 import Router from '@koa/router';
+import type { Knex } from 'knex';
 import type { Context } from 'koa';
 import { authenticate, currentUser } from '../auth/authenticate.js';
 import type { Deps } from '../deps.js';
@@ -44,12 +45,13 @@ export function resourceRoutes(deps: Deps, resource: Resource): Router {
   const offers = (action: Resource['actions'][number]) => resource.actions.includes(action);
   const tag = { tag: { name: resource.name, description: resource.description } };
 
-  /** The row of `:id` the actor sees, or 404; then the action's own scope, or 403. */
-  async function objectFor(ctx: Context, rule: 'change' | 'delete' | null, db = knex) {
+  /**
+   * The row of `:id` the actor sees, or 404; for a change or a deletion, locked in the write's
+   * transaction and checked against the action's scope (403).
+   */
+  async function objectFor(ctx: Context, db: Knex | Knex.Transaction, rule?: 'change' | 'delete') {
     const actor = currentUser(ctx);
-    const row = await findRow(db, resource, access.view(actor), idParam(ctx), {
-      forUpdate: rule !== null && db !== knex,
-    });
+    const row = await findRow(db, resource, access.view(actor), idParam(ctx), { forUpdate: rule !== undefined });
     if (!row) throw notFound();
     if (rule && !allows(access[rule](actor), row)) throw permissionDenied();
     return row;
@@ -119,49 +121,49 @@ export function resourceRoutes(deps: Deps, resource: Resource): Router {
       ),
       async (ctx) => {
         refuseOutright(ctx, 'view');
-        ctx.body = present(resource, await objectFor(ctx, null));
+        ctx.body = present(resource, await objectFor(ctx, knex));
       },
     );
 
-  const change = (partial: boolean) => async (ctx: Context) => {
-    refuseOutright(ctx, 'change');
-    const schema = partial ? resource.patchSchema : resource.writeSchema;
-    // DRF looks the object up, and checks the permission on it, before it validates the body.
-    const id = Number((await objectFor(ctx, 'change')).id);
-    const fields = await parseInputChecked(schema, ctx.request.body, (valid) => checkFields(knex, resource, valid, id));
-    ctx.body = await knex.transaction(async (trx) =>
-      updateRow(trx, resource, currentUser(ctx), await objectFor(ctx, 'change', trx), fields),
-    );
-  };
-
-  if (offers('update'))
-    router.put(
-      detail,
-      INTEGER_ID,
-      auth,
-      declares({ permission: codenames.change, body: resource.writeSchema, ...tag }),
-      responds(
-        { status: 200, description: `The ${verboseName}, changed.`, schema: resource.jsonSchema },
-        {
-          summary: `Replace a ${verboseName}`,
-          description: 'Every required field; an optional one left out keeps its value.',
+  // DRF looks the object up, and checks the permission on it, before it validates the body.
+  const changes = [
+    {
+      action: 'update',
+      method: 'put',
+      schema: resource.writeSchema,
+      summary: `Replace a ${verboseName}`,
+      description: 'Every required field; an optional one left out keeps its value.',
+    },
+    {
+      action: 'partial_update',
+      method: 'patch',
+      schema: resource.patchSchema,
+      summary: `Change a ${verboseName}`,
+      description: 'The fields sent.',
+    },
+  ] as const;
+  for (const { action, method, schema, summary, description } of changes)
+    if (offers(action))
+      router[method](
+        detail,
+        INTEGER_ID,
+        auth,
+        declares({ permission: codenames.change, body: schema, ...tag }),
+        responds(
+          { status: 200, description: `The ${verboseName}, changed.`, schema: resource.jsonSchema },
+          { summary, description },
+        ),
+        async (ctx) => {
+          refuseOutright(ctx, 'change');
+          ctx.body = await knex.transaction(async (trx) => {
+            const row = await objectFor(ctx, trx, 'change');
+            const fields = await parseInputChecked(schema, ctx.request.body, (valid) =>
+              checkFields(trx, resource, valid, Number(row.id)),
+            );
+            return updateRow(trx, resource, currentUser(ctx), row, fields);
+          });
         },
-      ),
-      change(false),
-    );
-
-  if (offers('partial_update'))
-    router.patch(
-      detail,
-      INTEGER_ID,
-      auth,
-      declares({ permission: codenames.change, body: resource.patchSchema, ...tag }),
-      responds(
-        { status: 200, description: `The ${verboseName}, changed.`, schema: resource.jsonSchema },
-        { summary: `Change a ${verboseName}`, description: 'The fields sent.' },
-      ),
-      change(true),
-    );
+      );
 
   if (offers('destroy'))
     router.delete(
@@ -175,9 +177,8 @@ export function resourceRoutes(deps: Deps, resource: Resource): Router {
       ),
       async (ctx) => {
         refuseOutright(ctx, 'delete');
-        await objectFor(ctx, 'delete');
         await knex.transaction(async (trx) =>
-          deleteRow(trx, resource, currentUser(ctx), await objectFor(ctx, 'delete', trx)),
+          deleteRow(trx, resource, currentUser(ctx), await objectFor(ctx, trx, 'delete')),
         );
         ctx.status = 204;
       },

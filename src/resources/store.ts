@@ -139,15 +139,34 @@ async function uniquely<T>(resource: Resource, write: () => Promise<T>): Promise
     if (!isUniqueViolation(error)) throw error;
     const constraint = (error as { constraint?: string }).constraint ?? '';
     const name = Object.keys(resource.fields).find((f) => constraint.includes(`_${resource.columns.get(f)}_`));
-    throw validationError(
-      name ? { [name]: [uniqueMessage(resource, name)] } : { non_field_errors: [String(constraint)] },
-    );
+    // A constraint of no declared field (one over several columns) is the table's own: not the body's fault to word.
+    if (!name) throw error;
+    throw validationError({ [name]: [uniqueMessage(resource, name)] });
   }
 }
 
-/** A representation's name in the audit log. */
-function reprOf(resource: Resource, json: Representation): string {
-  return resource.repr(json);
+/** The checks of {@link checkFields}, thrown as one 400 when any fails. */
+async function assertFields(
+  trx: Knex.Transaction,
+  resource: Resource,
+  fields: Readonly<Record<string, unknown>>,
+  id: number | null,
+): Promise<void> {
+  const errors = await checkFields(trx, resource, fields, id);
+  if (Object.keys(errors).length) throw validationError(errors);
+}
+
+/** Records an action on a row in the audit log: `add`, `change` or `delete` and the row's `repr`. */
+async function recordRow(
+  trx: Knex.Transaction,
+  resource: Resource,
+  actor: AuditActor,
+  verb: keyof Resource['codenames'],
+  json: Representation,
+  details?: Record<string, unknown>,
+): Promise<void> {
+  const target = { type: resource.model, id: json.id as number, repr: resource.repr(json) };
+  await recordAction(trx, actor, resource.codenames[verb], target, details);
 }
 
 /**
@@ -162,20 +181,13 @@ export async function insertRow(
   actor: AuditActor,
   fields: Readonly<Record<string, unknown>>,
 ): Promise<Representation> {
-  const errors = await checkFields(trx, resource, fields, null);
-  if (Object.keys(errors).length) throw validationError(errors);
+  await assertFields(trx, resource, fields, null);
   const values = columnsOf(resource, resource.owner ? { ...fields, [resource.owner]: actor.id } : fields);
   const [{ id }] = await uniquely(resource, () => trx(resource.table).insert(values).returning('id'));
   const json = present(resource, (await findRow(trx, resource, true, Number(id)))!);
-  await recordAction(
-    trx,
-    actor,
-    resource.codenames.add,
-    { type: resource.model, id: json.id as number, repr: reprOf(resource, json) },
-    {
-      added: Object.keys(fields).filter((name) => fields[name] !== undefined),
-    },
-  );
+  await recordRow(trx, resource, actor, 'add', json, {
+    added: Object.keys(fields).filter((name) => fields[name] !== undefined),
+  });
   return json;
 }
 
@@ -193,23 +205,13 @@ export async function updateRow(
   fields: Readonly<Record<string, unknown>>,
 ): Promise<Representation> {
   const id = Number(before.id);
-  const errors = await checkFields(trx, resource, fields, id);
-  if (Object.keys(errors).length) throw validationError(errors);
+  await assertFields(trx, resource, fields, id);
   const values = columnsOf(resource, fields);
   if (Object.keys(values).length) await uniquely(resource, () => trx(resource.table).where({ id }).update(values));
   const old = present(resource, before);
   const json = present(resource, (await findRow(trx, resource, true, id))!);
   const changed = Object.keys(fields).filter((name) => JSON.stringify(old[name]) !== JSON.stringify(json[name]));
-  if (changed.length)
-    await recordAction(
-      trx,
-      actor,
-      resource.codenames.change,
-      { type: resource.model, id, repr: reprOf(resource, json) },
-      {
-        changed,
-      },
-    );
+  if (changed.length) await recordRow(trx, resource, actor, 'change', json, { changed });
   return json;
 }
 
@@ -222,9 +224,5 @@ export async function deleteRow(
 ): Promise<void> {
   const json = present(resource, row);
   await trx(resource.table).where({ id: json.id }).delete();
-  await recordAction(trx, actor, resource.codenames.delete, {
-    type: resource.model,
-    id: json.id as number,
-    repr: reprOf(resource, json),
-  });
+  await recordRow(trx, resource, actor, 'delete', json);
 }

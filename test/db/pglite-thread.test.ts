@@ -5,25 +5,17 @@
  */
 import fs from 'node:fs';
 import { expect } from 'chai';
-import { openDatabase, type Database } from '../../src/db/database.js';
 import { isUniqueViolation } from '../../src/db/errors.js';
 import type { NoticeHandler } from '../../src/db/notifications.js';
 import { EmbeddedDatabaseStoppedError, PgliteThread } from '../../src/db/pglite-thread.js';
+import { ownEmbeddedDatabase } from '../support/embedded.js';
 
 describe('the embedded database in its own thread', function () {
   this.timeout(60_000);
-  let db: Database;
-
-  before(async function () {
-    this.timeout(120_000);
-    db = await openDatabase({ kind: 'pglite', dataDir: null });
-    // It starts on its own thread: seconds on a busy machine, before the first test's time.
-    await db.knex.raw('select 1');
-  });
-  after(() => db?.close());
+  const database = ownEmbeddedDatabase();
 
   it('returns values as PGlite makes them: Uint8Array, Date, number or bigint, JSON, arrays', async () => {
-    const { rows } = await db.knex.raw(`
+    const { rows } = await database().knex.raw(`
       select '\\x00ff10'::bytea as bytes, timestamptz '2024-01-02 03:04:05.678+00' as at,
              42::int8 as small, 9007199254740993::int8 as big, '{"a": [1, null]}'::jsonb as doc,
              array[1, 2]::int[] as list, true as yes, null::text as nothing, 'infinity'::timestamptz as forever`);
@@ -45,7 +37,7 @@ describe('the embedded database in its own thread', function () {
 
   it('sends parameters as given: a Buffer stays a Buffer, a Date and a bigint keep their type', async () => {
     const at = new Date('2025-06-07T08:09:10.111Z');
-    const { rows } = await db.knex.raw(
+    const { rows } = await database().knex.raw(
       'select ?::bytea as bytes, ?::text as text, ?::timestamptz as at, ?::int8 as big',
       // knex's types know no bigint binding; PGlite takes one.
       [Buffer.from('hé'), Buffer.from('hé'), at, (2n ** 60n) as unknown as number],
@@ -59,9 +51,11 @@ describe('the embedded database in its own thread', function () {
   });
 
   it('hands PostgreSQL’s errors to knex with their fields', async () => {
-    await db.knex.raw('create table if not exists thread_unique (name text constraint thread_unique_name unique)');
-    await db.knex('thread_unique').insert({ name: 'one' });
-    const error = (await db
+    await database().knex.raw(
+      'create table if not exists thread_unique (name text constraint thread_unique_name unique)',
+    );
+    await database().knex('thread_unique').insert({ name: 'one' });
+    const error = (await database()
       .knex('thread_unique')
       .insert({ name: 'one' })
       .catch((e: unknown) => e)) as Record<string, unknown>;
@@ -77,26 +71,26 @@ describe('the embedded database in its own thread', function () {
     });
     expect(isUniqueViolation(error, 'thread_unique_name')).to.equal(true);
     // The connection is usable after the error, in a transaction too.
-    await db.knex.transaction(async (trx) => {
+    await database().knex.transaction(async (trx) => {
       await trx('thread_unique').insert({ name: 'two' });
       await trx.rollback();
     });
-    expect(await db.knex('thread_unique').pluck('name')).to.deep.equal(['one']);
+    expect(await database().knex('thread_unique').pluck('name')).to.deep.equal(['one']);
   });
 
   it('delivers a notice before the statement that sent it returns', async () => {
     const received: string[] = [];
     const handler: NoticeHandler = { notice: (payload) => void received.push(payload), reset: () => undefined };
-    const listener = await db.listen('thread_test', handler);
+    const listener = await database().listen('thread_test', handler);
     try {
-      await db.knex.raw("select pg_notify('thread_test', 'first')");
+      await database().knex.raw("select pg_notify('thread_test', 'first')");
       expect(received).to.deep.equal(['first']);
-      await db.knex.transaction((trx) => trx.raw("select pg_notify('thread_test', 'committed')"));
+      await database().knex.transaction((trx) => trx.raw("select pg_notify('thread_test', 'committed')"));
       expect(received).to.deep.equal(['first', 'committed']);
     } finally {
       await listener.close();
     }
-    await db.knex.raw("select pg_notify('thread_test', 'after')");
+    await database().knex.raw("select pg_notify('thread_test', 'after')");
     expect(received, 'nothing after the listener closed').to.deep.equal(['first', 'committed']);
   });
 

@@ -8,12 +8,13 @@ import { expect } from 'chai';
 import { pino } from 'pino';
 import supertest from 'supertest';
 import { createApp } from '../../src/app.js';
-import { openDatabase, type Database } from '../../src/db/database.js';
+import { openDatabase } from '../../src/db/database.js';
 import { domainErrorOfDatabase } from '../../src/db/errors.js';
 import { UnavailableError } from '../../src/errors.js';
 import { openDeps } from '../../src/runtime.js';
 import { bearer, makeUser, testDeps } from '../support/app.js';
 import { testConfig } from '../support/config.js';
+import { ownEmbeddedDatabase } from '../support/embedded.js';
 import { testKnex } from '../support/hooks.js';
 
 const UNAVAILABLE = { detail: 'Service temporarily unavailable.' };
@@ -22,21 +23,15 @@ describe('a slow statement never stops the server from answering', function () {
   this.timeout(60_000);
 
   describe('on the embedded database', () => {
-    let db: Database;
-
-    before(async function () {
-      this.timeout(120_000);
-      // A database of its own in memory, whichever database the suite runs on.
-      db = await openDatabase({ kind: 'pglite', dataDir: null });
-      await db.knex.raw('select 1');
-    });
-    after(() => db?.close());
+    const database = ownEmbeddedDatabase();
 
     it('answers GET /api/health/live/ at once while a statement runs for seconds', async () => {
-      const client = supertest(createApp(testDeps({ DATABASE_URL: undefined }, db.knex)).app.callback());
+      const client = supertest(createApp(testDeps({ DATABASE_URL: undefined }, database().knex)).app.callback());
       const started = Date.now();
       let slowDone = false;
-      const slow = db.knex.raw('select pg_sleep(3)').then(() => (slowDone = true));
+      const slow = database()
+        .knex.raw('select pg_sleep(3)')
+        .then(() => (slowDone = true));
       // The statement is under way (an event loop held by it would run this timer only after it).
       await new Promise((resolve) => setTimeout(resolve, 200));
 
