@@ -9,9 +9,7 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import { adminRoutes } from './admin/routes.js';
 import { identifyRequest } from './auth/authenticate.js';
-import { authRoutes } from './auth/routes.js';
 import type { Deps } from './deps.js';
-import { groupRoutes } from './groups/routes.js';
 import { healthRoutes, migrationsCheck, Readiness, type HealthCheck } from './health/routes.js';
 import { jsonBody } from './http/body.js';
 import { noStoreByDefault } from './http/cache-control.js';
@@ -19,16 +17,14 @@ import './http/context.js';
 import { domainErrorOfDatabase } from './db/errors.js';
 import { answerLateErrors, createErrorWriter } from './http/error-writer.js';
 import { allowedHosts } from './http/hosts.js';
-import { fileRoutes } from './files/routes.js';
 import { negotiateLanguage } from './i18n/negotiate.js';
 import { useRequestLog } from './http/request-log.js';
 import { httpMetrics } from './metrics.js';
 import { createThrottles, throttleRequests } from './http/throttle.js';
 import { openApiRoutes } from './openapi/routes.js';
-import { permissionRoutes } from './permissions/routes.js';
-import { mediaRoutes } from './media/routes.js';
-import { passwordResetRoutes } from './password-reset/routes.js';
-import { userRoutes } from './users/routes.js';
+import { FEATURES } from './registry.js';
+import type { ApiTag, Feature } from './resources/features.js';
+import { resourceRoutes } from './resources/routes.js';
 
 /**
  * Serves a path without its trailing slash as the canonical one with it (`/api/users` is
@@ -43,13 +39,17 @@ async function canonicalPath(ctx: Koa.Context, next: Koa.Next): Promise<void> {
  * Builds the application.
  *
  * @param deps - configuration, database, object store and logger, opened by the caller (server, tests)
- * @returns the Koa app, the API router (the docs drift test lists its routes), and the readiness the
- *   server drains on SIGTERM
+ * @param features - the features served: all of them ({@link FEATURES}) unless a test says otherwise
+ * @returns the Koa app, the API router (the docs drift test lists its routes), the features' OpenAPI
+ *   tags, and the readiness the server drains on SIGTERM
  * @example
  * const { app } = createApp(deps);
  * app.listen(deps.config.port);
  */
-export function createApp(deps: Deps): { app: Koa; api: Router; readiness: Readiness } {
+export function createApp(
+  deps: Deps,
+  features: readonly Feature[] = FEATURES,
+): { app: Koa; api: Router; tags: ApiTag[]; readiness: Readiness } {
   const { config } = deps;
   // Trust exactly TRUST_PROXY hops: ctx.ip is the X-Forwarded-For entry the outermost of them added.
   const app = new Koa({ proxy: config.trustProxy > 0, maxIpsCount: config.trustProxy });
@@ -92,20 +92,18 @@ export function createApp(deps: Deps): { app: Koa; api: Router; readiness: Readi
   const readiness = new Readiness();
 
   const api = new Router({ prefix: '/api' });
+  const tags = features.flatMap((feature) => feature.tags ?? []);
   for (const router of [
-    authRoutes(deps),
-    passwordResetRoutes(deps),
-    userRoutes(deps),
-    groupRoutes(deps),
-    permissionRoutes(deps),
-    fileRoutes(deps),
-    mediaRoutes(deps.storage),
+    ...features.flatMap((feature) => [
+      ...(feature.routes ? [feature.routes(deps)] : []),
+      ...(feature.resources ?? []).map((resource) => resourceRoutes(deps, resource)),
+    ]),
     healthRoutes({ checks: [databaseCheck, storageCheck], readinessChecks: [migrationsCheck(deps.knex)], readiness }),
-    openApiRoutes(deps, () => api),
+    openApiRoutes(deps, () => api, tags),
   ]) {
     api.use(router.routes());
   }
   app.use(api.routes());
   app.use(api.allowedMethods());
-  return { app, api, readiness };
+  return { app, api, tags, readiness };
 }

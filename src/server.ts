@@ -10,7 +10,8 @@ import os from 'node:os';
 import { createApp } from './app.js';
 import { limitPasswordWork } from './auth/passwords.js';
 import { servingProblem, type Config } from './config.js';
-import { DatabaseLockedError, migrateLatest } from './db/database.js';
+import { DatabaseLockedError } from './db/database.js';
+import { migrateDatabase } from './registry.js';
 import { observeDatabasePool, serveMetrics, startProcessMetrics, type PoolSource } from './metrics.js';
 import { configFromEnvironment, describeDatabase, exitWithError, openDeps, workerV8Flags } from './runtime.js';
 import { publishedPasswordProblem } from './setup/published-passwords.js';
@@ -64,10 +65,11 @@ async function prepareDatabase(config: Config): Promise<void> {
   const deps = await openDeps(config);
   let refusal: string | null = null;
   try {
-    const applied = await migrateLatest(deps.knex, {
+    const { migrations, permissions } = await migrateDatabase(deps.knex, {
       onWait: () => deps.logger.info('another process is migrating the database; waiting for it'),
     });
-    if (applied.length) deps.logger.info({ migrations: applied }, 'database migrated');
+    if (migrations.length) deps.logger.info({ migrations }, 'database migrated');
+    if (permissions.length) deps.logger.info({ permissions }, 'permissions created');
     const { count } = (await deps.knex('auth_user').count({ count: '*' }).first()) as { count: string | number };
     if (config.debug && Number(count) === 0) {
       const { demoUsers } = await setupProject(deps.knex);

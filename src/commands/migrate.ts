@@ -4,7 +4,8 @@
  * @module
  */
 import type { Knex } from 'knex';
-import { migrateLatest, migrationSource } from '../db/database.js';
+import { migrationSource } from '../db/database.js';
+import { migrateDatabase } from '../registry.js';
 import type { Logger } from '../logger.js';
 import { normalizeUsername, usernameReport } from '../users/service.js';
 import type { Output } from './output.js';
@@ -23,10 +24,13 @@ export type MigrateAction = 'up' | 'down' | 'status';
  */
 export async function migrate(knex: Knex, action: MigrateAction, out: Output, logger?: Logger): Promise<void> {
   if (action === 'up') {
-    const applied = await migrateLatest(knex, {
+    const { migrations, permissions } = await migrateDatabase(knex, {
       onWait: () => out.line('Another process is migrating this database; waiting for it.'),
     });
-    out.line(applied.length ? `Applied: ${applied.join(', ')}` : 'No migrations to apply; the database is current.');
+    out.line(
+      migrations.length ? `Applied: ${migrations.join(', ')}` : 'No migrations to apply; the database is current.',
+    );
+    if (permissions.length) out.line(`Permissions created: ${permissions.join(', ')}`);
     await reportUsernames(knex, out, logger);
   } else if (action === 'down') {
     const [, reverted] = (await knex.migrate.rollback()) as [number, string[]];

@@ -40,7 +40,7 @@ export function openApiDocument(): OpenApiDocument {
     MEDIA_ROOT: path.join(projectRoot, 'data', 'media'),
   });
   const db = knex({ client: 'pg' });
-  const { api } = createApp({
+  const { api, tags } = createApp({
     config,
     knex: db,
     logger: pino({ level: 'silent' }),
@@ -48,7 +48,7 @@ export function openApiDocument(): OpenApiDocument {
     principals: new PrincipalCache({ ttlMs: 0 }),
     notices: new NoticeHub(),
   });
-  return buildOpenApiDocument(api, apiInfo());
+  return buildOpenApiDocument(api, apiInfo(), tags);
 }
 
 /**

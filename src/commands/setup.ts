@@ -4,7 +4,7 @@
  * @module
  */
 import type { Knex } from 'knex';
-import { migrateLatest } from '../db/database.js';
+import { migrateDatabase } from '../registry.js';
 import { fillGroups, setupProject, type RoleChange } from '../setup/service.js';
 import type { Output } from './output.js';
 
@@ -40,8 +40,8 @@ export async function setupProjectCommand(
       'setup-project loads demo accounts with published passwords; refusing with DEBUG off (pass --force to do it anyway)',
     );
   }
-  const applied = await migrateLatest(knex);
-  if (applied.length) out.line(`Applied migrations: ${applied.join(', ')}`);
+  const { migrations } = await migrateDatabase(knex);
+  if (migrations.length) out.line(`Applied migrations: ${migrations.join(', ')}`);
   const { roles, demoUsers } = await setupProject(knex);
   reportRoles(roles, out);
   out.line(

@@ -223,6 +223,7 @@ export async function migrateLatest(knex: Knex, options: MigrateOptions = {}): P
   const client = knex.client as RawConnections;
   const connection = await client.acquireRawConnection();
   try {
+    await requireUtf8(connection);
     const tried = await connection.query('SELECT pg_try_advisory_lock($1::bigint) AS locked', [MIGRATION_LOCK_KEY]);
     if (!(tried.rows[0] as { locked: boolean }).locked) {
       options.onWait?.();
@@ -235,6 +236,22 @@ export async function migrateLatest(knex: Knex, options: MigrateOptions = {}): P
     }
   } finally {
     await client.destroyRawConnection(connection);
+  }
+}
+
+/**
+ * Refuses a database whose encoding is not UTF8 (a cluster initialised without a UTF-8 locale gets
+ * SQL_ASCII): usernames are compared after Unicode normalisation, which PostgreSQL performs only
+ * in UTF8, so such a database would fail every sign-up rather than at the first migration.
+ */
+async function requireUtf8(connection: pg.Client): Promise<void> {
+  const { rows } = await connection.query<{ server_encoding: string }>('SHOW server_encoding');
+  const encoding = rows[0]?.server_encoding;
+  if (encoding !== 'UTF8') {
+    throw new Error(
+      `the database's encoding is ${encoding}, Backoffice needs UTF8: create the database with ENCODING 'UTF8' ` +
+        `(initdb --encoding=UTF8, or CREATE DATABASE … ENCODING 'UTF8' TEMPLATE template0)`,
+    );
   }
 }
 

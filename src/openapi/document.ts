@@ -313,28 +313,23 @@ function errorComponents(): Record<string, unknown> {
 
 /** The tags of the document: the first path segment after `/api/`, described. */
 const TAGS: Readonly<Record<string, string>> = {
-  token: 'Logging in and out with simplejwt tokens: a pair in the body, and the same in HttpOnly cookies.',
-  'password-reset': 'Password reset by an emailed link.',
-  users: 'The signed-in user, and user management for holders of the user permissions.',
-  groups: 'Groups (roles) and the permissions they grant.',
-  permissions: 'The permissions that exist.',
-  files: 'Uploaded files: upload, list, download, delete.',
-  media: 'Signed, expiring download URLs of the local folder store.',
   health: 'Health checks and the liveness and readiness probes; never throttled.',
   schema: 'This OpenAPI document.',
   docs: "Swagger UI, the counterpart of DRF's browsable API.",
 };
 
 /**
- * The tag of a route: its first path segment after `/api/`, described in {@link TAGS} or by the
- * route's own declaration (a resource's).
+ * The tag of a route: its first path segment after `/api/`, described by the route's own
+ * declaration (a resource's), by its feature, or in {@link TAGS}.
  */
-function tagOf(route: RouteInfo): { name: string; description: string } {
+function tagOf(route: RouteInfo, described: ReadonlyMap<string, string>): { name: string; description: string } {
   const name = route.path.split('/')[2] ?? '';
   const declared = route.metadata.tag;
   if (declared?.name === name) return declared;
-  if (!Object.hasOwn(TAGS, name)) throw new Error(`${route.method} ${route.path}: no tag "${name}" in TAGS`);
-  return { name, description: TAGS[name]! };
+  const description = described.get(name);
+  if (description === undefined)
+    throw new Error(`${route.method} ${route.path}: no feature describes the tag "${name}"`);
+  return { name, description };
 }
 
 /**
@@ -342,16 +337,26 @@ function tagOf(route: RouteInfo): { name: string; description: string } {
  *
  * @param router - the API router (`createApp(deps).api`)
  * @param info - title and version of the API
+ * @param featureTags - the tags the features describe (`createApp(deps).tags`), in their order
  * @returns the document; each route becomes an operation with its path parameters, its request
  *   body (when it validates one), its success response and body schema, the permission it
  *   requires, its security (bearer token or the `access_token` cookie when it authenticates) and
  *   the DRF error responses it can give
  * @example
- * const document = buildOpenApiDocument(createApp(deps).api, { title: 'Backoffice API', version: '0.1.0' });
+ * const { api, tags } = createApp(deps);
+ * const document = buildOpenApiDocument(api, { title: 'Backoffice API', version: '0.1.0' }, tags);
  */
-export function buildOpenApiDocument(router: Router, info: { title: string; version: string }): OpenApiDocument {
+export function buildOpenApiDocument(
+  router: Router,
+  info: { title: string; version: string },
+  featureTags: readonly { readonly name: string; readonly description: string }[],
+): OpenApiDocument {
   const paths: Record<string, Record<string, unknown>> = {};
   const tags = new Map<string, string>();
+  const described = new Map([
+    ...featureTags.map((tag): [string, string] => [tag.name, tag.description]),
+    ...Object.entries(TAGS),
+  ]);
   for (const route of routesOf(router)) {
     const method = route.method.toLowerCase();
     const template = openApiPath(route.path);
@@ -376,7 +381,7 @@ export function buildOpenApiDocument(router: Router, info: { title: string; vers
     for (const status of errorStatusesOf(route))
       responses[String(status)] ??= { $ref: `#/components/responses/${ERROR_RESPONSES[status]}` };
 
-    const tag = tagOf(route);
+    const tag = tagOf(route, described);
     tags.set(tag.name, tag.description);
     const description = [
       text.description,
@@ -409,10 +414,10 @@ export function buildOpenApiDocument(router: Router, info: { title: string; vers
         'DRF-compatible REST API. Authenticate with `Authorization: Bearer <access>` or the `access_token` cookie set by `POST /api/token/`. Paths end with a slash, as Django routes them.',
     },
     servers: [{ url: '/', description: 'The server that serves this document (paths start with `/api/`).' }],
-    // The described tags in their order, then the resources' in the order they are mounted.
+    // The features' tags in their order (a resource's where it is mounted), then the infrastructure's.
     tags: [
-      ...Object.keys(TAGS).filter((name) => tags.has(name)),
       ...[...tags.keys()].filter((name) => !Object.hasOwn(TAGS, name)),
+      ...Object.keys(TAGS).filter((name) => tags.has(name)),
     ].map((name) => ({ name, description: tags.get(name)! })),
     paths,
     components: {

@@ -14,6 +14,7 @@ import type { Deps } from '../deps.js';
 import { notFound } from '../errors.js';
 import { pathParameters } from '../http/params.js';
 import { responds } from '../http/responds.js';
+import type { ApiTag } from '../resources/features.js';
 import { apiInfo, buildOpenApiDocument, type OpenApiDocument } from './document.js';
 
 const SWAGGER_UI_DIR = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
@@ -65,11 +66,12 @@ const ASSETS: Readonly<Record<string, { type: string; file?: string; text?: stri
  *
  * @param api - returns the finished API router; the document is built from it on the first request
  *   (it lists these routes too, so it cannot be built before they are mounted)
+ * @param tags - the features' tags ({@link buildOpenApiDocument})
  * @example
  * const api = new Router({ prefix: '/api' });
- * api.use(openApiRoutes(deps, () => api).routes());
+ * api.use(openApiRoutes(deps, () => api, tags).routes());
  */
-export function openApiRoutes(deps: Deps, api: () => Router): Router {
+export function openApiRoutes(deps: Deps, api: () => Router, tags: readonly ApiTag[]): Router {
   const router = new Router();
   if (!deps.config.browsableApi) return router;
   let document: OpenApiDocument | null = null;
@@ -85,7 +87,7 @@ export function openApiRoutes(deps: Deps, api: () => Router): Router {
       },
     ),
     (ctx) => {
-      document ??= buildOpenApiDocument(api(), apiInfo());
+      document ??= buildOpenApiDocument(api(), apiInfo(), tags);
       ctx.type = 'application/vnd.oai.openapi+json;version=3.1';
       ctx.body = JSON.stringify(document);
     },

@@ -6,7 +6,9 @@
  * @module
  */
 import { z } from 'zod';
-import { codenamesOf, modelPermissions, type AccessRules, type ModelCodenames } from './access.js';
+import type { Knex } from 'knex';
+import type { Actor } from '../permissions/policy.js';
+import { codenamesOf, modelPermissions, type AccessRules, type ModelCodenames, type Rule } from './access.js';
 import {
   columnOf,
   inputSchemaOf,
@@ -52,6 +54,52 @@ export interface ResourceDeclaration<M extends string, F extends Fields> extends
   readonly access?: AccessRules;
   /** A `ref` to the user set to the creating user (read-only in bodies). */
   readonly owner?: keyof F & string;
+  /** Routes beyond the six of a model (DRF's `@action`), by name: `/api/<name>/{id}/<action>/`. */
+  readonly extraActions?: Readonly<Record<string, ExtraAction<F>>>;
+  /** How the generic admin shows it. */
+  readonly admin?: AdminOptions<F>;
+}
+
+/** How the generic admin shows a resource (Django's `ModelAdmin` options). */
+export interface AdminOptions<F extends Fields> {
+  /** The list's columns after the representation (`list_display`); the first four fields by default. */
+  readonly columns?: readonly (keyof F & string)[];
+}
+
+/** What an extra action's handler is given. */
+export interface ExtraActionInput<F extends Fields> {
+  /** The transaction of a `POST` (the audit entry goes in it too), the database for a `GET`. */
+  readonly db: Knex | Knex.Transaction;
+  /** Who asks. */
+  readonly actor: Actor;
+  /** The row, locked for a `POST`, of a detail action. */
+  readonly row: ResourceRow<F> | null;
+  /** The body, validated by the action's `body` schema (`{}` without one). */
+  readonly body: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * A route beyond the model's six (DRF's `@action`): on one object (`detail`) or on the list. The
+ * object is looked up inside the `view` rule (404 outside) and must be within the action's rule
+ * (403 outside), exactly as a change is; a `POST` runs in one transaction.
+ */
+export interface ExtraAction<F extends Fields> {
+  /** `true`: `/api/<name>/{id}/<action>/`; `false`: `/api/<name>/<action>/`. */
+  readonly detail: boolean;
+  readonly method: 'get' | 'post';
+  /** Which of the resource's rules decides (`change` for most writes), or a rule of its own. */
+  readonly rule: 'view' | 'change' | 'delete' | Rule;
+  /** The permission the OpenAPI document names (the rule decides; this only documents it). */
+  readonly permission?: string;
+  /** The body it takes (a `POST`); validated with DRF's messages. */
+  readonly body?: z.ZodObject;
+  /** Its summary and description in the API reference. */
+  readonly summary: string;
+  readonly description: string;
+  /** Its answer: status, description, and the schema of its body (none: 204-style empty answers). */
+  readonly response: { readonly status: number; readonly description: string; readonly schema?: z.ZodType };
+  /** Does the work and returns the answer's body. */
+  run(input: ExtraActionInput<F>): Promise<unknown>;
 }
 
 /** A row as the API represents it: `id` and every field. */
@@ -60,8 +108,12 @@ export type ResourceRow<F extends Fields> = { readonly id: number } & { readonly
 /** A declared resource, with what is derived from its declaration. */
 export interface Resource<M extends string = string, F extends Fields = Fields> extends Omit<
   ResourceDeclaration<M, F>,
-  'repr'
+  'repr' | 'extraActions' | 'admin'
 > {
+  /** How the generic admin shows it, defaults applied. */
+  readonly admin: { readonly columns: readonly string[] };
+  /** Its extra actions, by name. */
+  readonly extraActions: Readonly<Record<string, ExtraAction<Fields>>>;
   /** A representation as one line of text: the declaration's `repr`. */
   readonly repr: (row: Readonly<Record<string, unknown>>) => string;
   readonly verboseName: string;
@@ -109,8 +161,14 @@ export function defineResource<const M extends string, const F extends Fields>(
     if (RESERVED.has(name) || !/^[a-z][a-z0-9_]*$/.test(name))
       throw new Error(`field "${name}": a reserved word or not a snake_case name`);
   }
-  for (const name of [...(declaration.search ?? []), ...(declaration.ordering ?? [])])
-    if (!Object.hasOwn(fields, name)) throw new Error(`no field "${name}" to search or sort by`);
+  for (const name of Object.keys(declaration.extraActions ?? {}))
+    if (!/^[a-z][a-z0-9_-]*$/.test(name)) throw new Error(`action "${name}": a path segment in lower case`);
+  for (const name of [
+    ...(declaration.search ?? []),
+    ...(declaration.ordering ?? []),
+    ...(declaration.admin?.columns ?? []),
+  ])
+    if (!Object.hasOwn(fields, name)) throw new Error(`no field "${name}" to search, sort by or show`);
   const owner = declaration.owner;
   if (owner !== undefined) {
     const declared: Field | undefined = fields[owner];
@@ -127,6 +185,8 @@ export function defineResource<const M extends string, const F extends Fields>(
   return {
     ...declaration,
     repr: (row) => declaration.repr(row as ResourceRow<F>),
+    admin: { columns: declaration.admin?.columns ?? Object.keys(fields).slice(0, 4) },
+    extraActions: (declaration.extraActions ?? {}) as Readonly<Record<string, ExtraAction<Fields>>>,
     verboseName: declaration.verboseName ?? declaration.model,
     actions: declaration.actions ?? ALL_ACTIONS,
     access: declaration.access ?? modelPermissions(declaration.model),

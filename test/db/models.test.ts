@@ -35,6 +35,36 @@ describe('objection models', function () {
     expect((await findUser(other.knex, there.id))?.groups).to.deep.equal([]);
   });
 
+  it('refuse to migrate a server database whose encoding is not UTF8, saying what to do', async function () {
+    const url = process.env.TEST_DATABASE_URL;
+    if (!url) {
+      process.stdout.write(
+        '      skipped: a database of another encoding needs a PostgreSQL server (set TEST_DATABASE_URL)\n',
+      );
+      this.skip();
+    }
+    const name = `backoffice_ascii_${process.pid}`;
+    await testKnex().raw(`CREATE DATABASE ${name} ENCODING 'SQL_ASCII' TEMPLATE template0`);
+    const target = new URL(url);
+    target.pathname = `/${name}`;
+    const ascii = await openDatabase({
+      kind: 'postgres',
+      connectionString: target.toString(),
+      poolMax: 1,
+      statementTimeout: 0,
+    });
+    try {
+      await migrateLatest(ascii.knex).then(
+        () => expect.fail('migrated'),
+        (error: Error) => expect(error.message).to.match(/encoding is SQL_ASCII, Backoffice needs UTF8/),
+      );
+      expect(await ascii.knex.schema.hasTable('auth_user')).to.equal(false);
+    } finally {
+      await ascii.close();
+      await testKnex().raw(`DROP DATABASE ${name}`);
+    }
+  });
+
   it('roll back with the transaction they were given', async () => {
     await testKnex()
       .transaction(async (trx) => {

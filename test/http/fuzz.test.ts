@@ -276,8 +276,8 @@ describe('fuzzing every operation of the OpenAPI document', function () {
 
   it(`answers up to ${REQUESTS} generated requests without a 5xx, refusals in DRF's shape, successes as declared, refused writes writing nothing`, async () => {
     // The actors' rows never change during the run, so their principals may be cached (as in production).
-    const { app, api } = createApp({ ...testDeps(), principals: new PrincipalCache({ ttlMs: 600_000 }) });
-    const operations = operationsOf(buildOpenApiDocument(api, { title: 'Backoffice API', version: 'fuzz' }));
+    const { app, api, tags } = createApp({ ...testDeps(), principals: new PrincipalCache({ ttlMs: 600_000 }) });
+    const operations = operationsOf(buildOpenApiDocument(api, { title: 'Backoffice API', version: 'fuzz' }, tags));
     expect(operations.length).to.be.greaterThan(25);
 
     // Actors; the users, groups and files the fuzzer may act on never include them.

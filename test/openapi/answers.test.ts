@@ -53,7 +53,7 @@ describe('error answers in the OpenAPI document, held to the real server', funct
   beforeEach(async () => {
     const app = createApp(testDeps());
     routes = routesOf(app.api);
-    document = buildOpenApiDocument(app.api, { title: 't', version: '0' }) as Document;
+    document = buildOpenApiDocument(app.api, { title: 't', version: '0' }, app.tags) as Document;
     const superuser = await makeUser({ username: 'root', is_superuser: true });
     root = await tokensFor(superuser);
     plain = await tokensFor(await makeUser({ username: 'nobody' }));
@@ -336,7 +336,8 @@ describe('query parameters in the OpenAPI document', function () {
 
 describe('path parameters as declared', () => {
   it('types every path parameter as its reader accepts it, and refuses a route that declares none', () => {
-    const document = buildOpenApiDocument(createApp(testDeps()).api, { title: 't', version: '0' });
+    const { api, tags } = createApp(testDeps());
+    const document = buildOpenApiDocument(api, { title: 't', version: '0' }, tags);
     const parameter = (path: string, method = 'get') =>
       ((document.paths[path]![method] as { parameters: { in: string; schema: object }[] }).parameters ?? []).find(
         (p) => p.in === 'path',
@@ -352,7 +353,7 @@ describe('path parameters as declared', () => {
     bare.get('/things/:id/', responds({ status: 204, description: 'x' }, { summary: 'x', description: 'x' }), (ctx) => {
       ctx.status = 204;
     });
-    expect(() => buildOpenApiDocument(bare, { title: 't', version: '0' })).to.throw(
+    expect(() => buildOpenApiDocument(bare, { title: 't', version: '0' }, [])).to.throw(
       'GET /api/things/:id/: no pathParameters(...) declares "id"',
     );
   });
@@ -360,7 +361,8 @@ describe('path parameters as declared', () => {
 
 describe('query parameters as declared', () => {
   it('lists the users filters, ordering fields and page size with its default and cap', () => {
-    const document = buildOpenApiDocument(createApp(testDeps()).api, { title: 't', version: '0' });
+    const { api, tags } = createApp(testDeps());
+    const document = buildOpenApiDocument(api, { title: 't', version: '0' }, tags);
     const list = document.paths['/api/users/']!.get as { parameters: Record<string, unknown>[] };
     const byName = Object.fromEntries(list.parameters.map((p) => [p.name, p]));
     expect(Object.keys(byName)).to.have.members(['page', 'page_size', 'search', 'ordering', 'is_active', 'group']);

@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { migrateLatest, openDatabase, type Database } from '../../src/db/database.js';
+import { openDatabase, type Database } from '../../src/db/database.js';
+import { migrateDatabase } from '../../src/registry.js';
 import { testConfig } from '../support/config.js';
 import { freePort } from '../support/processes.js';
 
@@ -118,7 +119,7 @@ export interface MigratedPostgres {
 export async function startMigratedPostgres(bin: string): Promise<MigratedPostgres> {
   const pg = await startPrivatePostgres(bin, await freePort());
   const database = await openDatabase(testConfig({ DATABASE_URL: pg.url }).database);
-  await migrateLatest(database.knex);
+  await migrateDatabase(database.knex);
   return {
     pg,
     database,

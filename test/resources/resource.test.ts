@@ -405,7 +405,7 @@ describe('declared resources', () => {
 
     it('declares its OpenAPI paths, parameters and tag from the same declaration', () => {
       const { api } = client();
-      const document = buildOpenApiDocument(api, { title: 't', version: '0' });
+      const document = buildOpenApiDocument(api, { title: 't', version: '0' }, []);
       expect(Object.keys(document.paths)).to.deep.equal(['/api/projects/', '/api/projects/{id}/']);
       expect(document.tags).to.deep.equal([
         { name: 'projects', description: 'Projects, for the tests of declared resources.' },

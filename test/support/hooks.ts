@@ -4,7 +4,8 @@
  */
 import fs from 'node:fs';
 import type { Knex } from 'knex';
-import { migrateLatest, openDatabase, type Database } from '../../src/db/database.js';
+import { openDatabase, type Database } from '../../src/db/database.js';
+import { migrateDatabase } from '../../src/registry.js';
 import { TEST_MEDIA_ROOT, testConfig } from './config.js';
 
 let database: Database | null = null;
@@ -48,7 +49,7 @@ export const mochaHooks = {
     database = await openDatabase(testConfig().database);
     // A server database may hold an older run's schema: start from nothing, through the migrations.
     await database.knex.migrate.rollback(undefined, true);
-    await migrateLatest(database.knex);
+    await migrateDatabase(database.knex);
   },
   async beforeEach() {
     await resetDatabase();
