@@ -275,6 +275,20 @@ function refSchema() {
 }
 
 /**
+ * The body schema of fields (the writable ones of a resource, or an extra action's body), each as
+ * {@link inputSchemaOf} validates it.
+ */
+export function bodySchemaOf(fields: Fields): z.ZodObject {
+  return z.object(
+    Object.fromEntries(
+      Object.entries(fields)
+        .filter(([, declared]) => !declared.readOnly)
+        .map(([name, declared]) => [name, inputSchemaOf(declared)]),
+    ),
+  );
+}
+
+/**
  * The body schema of one field, as DRF's field for it validates: required unless optional, `null`
  * accepted for an optional field that is not text, `''` for an optional text.
  *

@@ -9,15 +9,7 @@ import { z } from 'zod';
 import type { Knex } from 'knex';
 import type { Actor } from '../permissions/policy.js';
 import { codenamesOf, modelPermissions, type AccessRules, type ModelCodenames, type Rule } from './access.js';
-import {
-  columnOf,
-  inputSchemaOf,
-  labelOf,
-  outputSchemaOf,
-  type Field,
-  type FieldValue,
-  type Fields,
-} from './fields.js';
+import { bodySchemaOf, columnOf, labelOf, outputSchemaOf, type Field, type FieldValue, type Fields } from './fields.js';
 import { ListQueryReader, type ListDeclaration } from './list-query.js';
 
 /** The actions a resource may offer, as DRF's `ModelViewSet` names them. */
@@ -76,6 +68,11 @@ export interface ExtraActionInput<F extends Fields> {
   readonly row: ResourceRow<F> | null;
   /** The body, validated by the action's `body` schema (`{}` without one). */
   readonly body: Readonly<Record<string, unknown>>;
+  /**
+   * Changes fields of the row of a detail `POST` in its transaction, with the audit entry naming
+   * the fields changed (unique values and references checked), and returns the new representation.
+   */
+  change(fields: Readonly<Partial<Record<keyof F & string, unknown>>>): Promise<ResourceRow<F>>;
 }
 
 /**
@@ -91,13 +88,16 @@ export interface ExtraAction<F extends Fields> {
   readonly rule: 'view' | 'change' | 'delete' | Rule;
   /** The permission the OpenAPI document names (the rule decides; this only documents it). */
   readonly permission?: string;
-  /** The body it takes (a `POST`); validated with DRF's messages. */
-  readonly body?: z.ZodObject;
+  /** The fields of the body it takes (a `POST`), declared as a resource's are; validated with DRF's messages. */
+  readonly body?: Fields;
   /** Its summary and description in the API reference. */
   readonly summary: string;
   readonly description: string;
-  /** Its answer: status, description, and the schema of its body (none: 204-style empty answers). */
-  readonly response: { readonly status: number; readonly description: string; readonly schema?: z.ZodType };
+  /**
+   * Its answer: status, description, and the schema of its body — `'row'` for the resource's
+   * representation; none for an empty answer (204).
+   */
+  readonly response: { readonly status: number; readonly description: string; readonly schema?: z.ZodType | 'row' };
   /** Does the work and returns the answer's body. */
   run(input: ExtraActionInput<F>): Promise<unknown>;
 }
@@ -176,8 +176,7 @@ export function defineResource<const M extends string, const F extends Fields>(
       throw new Error(`owner "${owner}": must be a read-only reference to the user (field.user({ readOnly: true }))`);
   }
 
-  const writable = Object.entries(fields).filter(([, declared]) => !declared.readOnly);
-  const writeSchema = z.object(Object.fromEntries(writable.map(([name, declared]) => [name, inputSchemaOf(declared)])));
+  const writeSchema = bodySchemaOf(fields);
   const jsonSchema = z.strictObject({
     id: z.int(),
     ...Object.fromEntries(Object.entries(fields).map(([name, declared]) => [name, outputSchemaOf(declared)])),

@@ -17,9 +17,10 @@ import { PAGINATION, pageOf, paginate } from '../http/pagination.js';
 import { idParam, INTEGER_ID, queryParameters } from '../http/params.js';
 import { responds } from '../http/responds.js';
 import { declareRoute, type RouteMetadata } from '../http/route-metadata.js';
-import { parseInputChecked } from '../http/validate.js';
-import { allows } from './access.js';
-import type { Resource } from './resource.js';
+import { parseInput, parseInputChecked } from '../http/validate.js';
+import { allows, type Rule } from './access.js';
+import { bodySchemaOf, type Fields } from './fields.js';
+import type { Resource, ResourceRow } from './resource.js';
 import { checkFields, checkRefFilters, deleteRow, findRow, insertRow, present, rowsQuery, updateRow } from './store.js';
 
 /** Declares, for the OpenAPI document, what the handler checks itself: the permission and the body. */
@@ -46,14 +47,14 @@ export function resourceRoutes(deps: Deps, resource: Resource): Router {
   const tag = { tag: { name: resource.name, description: resource.description } };
 
   /**
-   * The row of `:id` the actor sees, or 404; for a change or a deletion, locked in the write's
-   * transaction and checked against the action's scope (403).
+   * The row of `:id` the actor sees, or 404; checked against the action's rule (403); for a write,
+   * locked in its transaction.
    */
-  async function objectFor(ctx: Context, db: Knex | Knex.Transaction, rule?: 'change' | 'delete') {
+  async function objectFor(ctx: Context, db: Knex | Knex.Transaction, rule: Rule, forUpdate: boolean) {
     const actor = currentUser(ctx);
-    const row = await findRow(db, resource, access.view(actor), idParam(ctx), { forUpdate: rule !== undefined });
+    const row = await findRow(db, resource, access.view(actor), idParam(ctx), { forUpdate });
     if (!row) throw notFound();
-    if (rule && !allows(access[rule](actor), row)) throw permissionDenied();
+    if (!allows(rule(actor), row)) throw permissionDenied();
     return row;
   }
 
@@ -61,6 +62,39 @@ export function resourceRoutes(deps: Deps, resource: Resource): Router {
   const refuseOutright = (ctx: Context, rule: 'view' | 'change' | 'delete') => {
     if (access[rule](currentUser(ctx)) === false) throw permissionDenied();
   };
+
+  // Before the detail routes: `/<name>/<action>/` is not an object's id.
+  for (const [name, extra] of Object.entries(resource.extraActions)) {
+    const rule = typeof extra.rule === 'string' ? access[extra.rule] : extra.rule;
+    const writes = extra.method === 'post';
+    const bodySchema = extra.body && bodySchemaOf(extra.body);
+    router[extra.method](
+      extra.detail ? `/${resource.name}/:id/${name}/` : `/${resource.name}/${name}/`,
+      ...(extra.detail ? [INTEGER_ID] : []),
+      auth,
+      declares({ permission: extra.permission, body: bodySchema, ...tag }),
+      responds(
+        { ...extra.response, schema: extra.response.schema === 'row' ? resource.jsonSchema : extra.response.schema },
+        { summary: extra.summary, description: extra.description },
+      ),
+      async (ctx) => {
+        const actor = currentUser(ctx);
+        if (rule(actor) === false) throw permissionDenied();
+        const run = async (db: Knex | Knex.Transaction) => {
+          const row = extra.detail ? await objectFor(ctx, db, rule, writes) : null;
+          const body = bodySchema ? parseInput(bodySchema, ctx.request.body) : {};
+          const change = async (fields: Readonly<Record<string, unknown>>) => {
+            if (!row || !writes) throw new Error(`${resource.name}.${name}: change() needs a detail POST action`);
+            return (await updateRow(db as Knex.Transaction, resource, actor, row, fields)) as ResourceRow<Fields>;
+          };
+          return extra.run({ db, actor, row: row && (present(resource, row) as ResourceRow<Fields>), body, change });
+        };
+        const answer = writes ? await knex.transaction(run) : await run(knex);
+        ctx.status = extra.response.status;
+        if (extra.response.schema) ctx.body = answer;
+      },
+    );
+  }
 
   if (offers('list'))
     router.get(
@@ -121,7 +155,7 @@ export function resourceRoutes(deps: Deps, resource: Resource): Router {
       ),
       async (ctx) => {
         refuseOutright(ctx, 'view');
-        ctx.body = present(resource, await objectFor(ctx, knex));
+        ctx.body = present(resource, await objectFor(ctx, knex, access.view, false));
       },
     );
 
@@ -156,7 +190,7 @@ export function resourceRoutes(deps: Deps, resource: Resource): Router {
         async (ctx) => {
           refuseOutright(ctx, 'change');
           ctx.body = await knex.transaction(async (trx) => {
-            const row = await objectFor(ctx, trx, 'change');
+            const row = await objectFor(ctx, trx, access.change, true);
             const fields = await parseInputChecked(schema, ctx.request.body, (valid) =>
               checkFields(trx, resource, valid, Number(row.id)),
             );
@@ -178,7 +212,7 @@ export function resourceRoutes(deps: Deps, resource: Resource): Router {
       async (ctx) => {
         refuseOutright(ctx, 'delete');
         await knex.transaction(async (trx) =>
-          deleteRow(trx, resource, currentUser(ctx), await objectFor(ctx, trx, 'delete')),
+          deleteRow(trx, resource, currentUser(ctx), await objectFor(ctx, trx, access.delete, true)),
         );
         ctx.status = 204;
       },

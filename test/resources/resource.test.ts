@@ -9,11 +9,12 @@ import Router from '@koa/router';
 import { expect } from 'chai';
 import Koa from 'koa';
 import supertest from 'supertest';
+import { z } from 'zod';
 import { jsonBody } from '../../src/http/body.js';
 import { createErrorWriter } from '../../src/http/error-writer.js';
 import { buildOpenApiDocument } from '../../src/openapi/document.js';
 import { SYSTEM_ACTOR, type Actor } from '../../src/permissions/policy.js';
-import { allows, modelPermissions, ownerRules } from '../../src/resources/access.js';
+import { allows, modelPermissions, narrow, ownerRules } from '../../src/resources/access.js';
 import { field } from '../../src/resources/fields.js';
 import { permissionRowsOf, syncResourcePermissions } from '../../src/resources/permissions.js';
 import { defineResource, type Resource } from '../../src/resources/resource.js';
@@ -50,6 +51,39 @@ const projects = defineResource({
   defaultOrdering: ['name'],
   access: ownerRules('project', 'owner_id'),
   repr: (project) => project.name,
+  extraActions: {
+    archive: {
+      detail: true,
+      method: 'post',
+      rule: 'change',
+      permission: 'change_project',
+      body: { reason: field.string(20, { optional: true }) },
+      summary: 'Archive a project',
+      description: 'Sets `active` to false.',
+      response: { status: 200, description: 'The project, archived.', schema: 'row' },
+      run: ({ change }) => change({ active: false }),
+    },
+    summary: {
+      detail: false,
+      method: 'get',
+      rule: 'view',
+      summary: 'Count the projects',
+      description: 'How many projects the user sees, and how many are active.',
+      response: {
+        status: 200,
+        description: 'The counts.',
+        schema: z.object({ count: z.int(), active: z.int() }),
+      },
+      run: async ({ db, actor }) => {
+        const rows = await narrow(
+          db('test_projects'),
+          ownerRules('project', 'owner_id').view(actor),
+          'test_projects',
+        ).select('active');
+        return { count: rows.length, active: rows.filter((row: { active: boolean }) => row.active).length };
+      },
+    },
+  },
 });
 
 async function createTable() {
@@ -389,6 +423,29 @@ describe('declared resources', () => {
         ]);
       });
 
+      it('serves extra actions inside the same scopes: 404 outside view, 403 outside the rule, the body validated, the change audited', async () => {
+        const { request } = client();
+        const [apollo, gemini, mercury] = (
+          await request.get('/api/projects/').set('Authorization', bob.authorization).expect(200)
+        ).body.results as { id: number }[];
+        const archive = (id: number, who: { authorization: string }, body: object = {}) =>
+          request.post(`/api/projects/${id}/archive/`).set('Authorization', who.authorization).send(body);
+        await archive(mercury!.id, alice).expect(404);
+        await archive(apollo!.id, bob).expect(403);
+        const tooLong = await archive(apollo!.id, alice, { reason: 'x'.repeat(21) }).expect(400);
+        expect(tooLong.body).to.deep.equal({ reason: ['Ensure this field has no more than 20 characters.'] });
+        const archived = await archive(apollo!.id, alice, { reason: 'done' }).expect(200);
+        expect(archived.body).to.include({ id: apollo!.id, name: 'Apollo', active: false });
+        const entry = await testKnex()('admin_log').where({ action: 'change_project' }).first('details', 'target_repr');
+        expect(entry).to.deep.equal({ details: { changed: ['active'] }, target_repr: 'Apollo' });
+        // A list action is not taken for an object's id, and counts inside the view scope.
+        const own = await request.get('/api/projects/summary/').set('Authorization', alice.authorization).expect(200);
+        expect(own.body).to.deep.equal({ count: 2, active: 0 });
+        const all = await request.get('/api/projects/summary/').set('Authorization', bob.authorization).expect(200);
+        expect(all.body).to.deep.equal({ count: 3, active: 1 });
+        await request.get(`/api/projects/${gemini!.id}/summary/`).set('Authorization', bob.authorization).expect(404);
+      });
+
       it('refuses outright (403) an actor whose rule allows no row, before any lookup', async () => {
         const { authorization } = await userWith('nobody', []);
         const { request } = client();
@@ -406,7 +463,12 @@ describe('declared resources', () => {
     it('declares its OpenAPI paths, parameters and tag from the same declaration', () => {
       const { api } = client();
       const document = buildOpenApiDocument(api, { title: 't', version: '0' }, []);
-      expect(Object.keys(document.paths)).to.deep.equal(['/api/projects/', '/api/projects/{id}/']);
+      expect(Object.keys(document.paths)).to.deep.equal([
+        '/api/projects/{id}/archive/',
+        '/api/projects/summary/',
+        '/api/projects/',
+        '/api/projects/{id}/',
+      ]);
       expect(document.tags).to.deep.equal([
         { name: 'projects', description: 'Projects, for the tests of declared resources.' },
       ]);
