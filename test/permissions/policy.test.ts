@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { metadataOf } from '../../src/http/route-metadata.js';
+import { requirePermission } from '../../src/permissions/guard.js';
 import { PermissionDeniedError } from '../../src/errors.js';
 import {
   authorize,
@@ -242,5 +244,16 @@ describe('authorize()', () => {
 
   it('refuses an action that has no rule', () => {
     expect(() => can(manager, 'fly' as Action, {} as never)).to.throw(/unknown action fly/);
+  });
+});
+
+describe('requirePermission()', () => {
+  it('takes only codenames that exist: a typo is a compile error (npm run typecheck fails without the error below)', () => {
+    expect(metadataOf(requirePermission('view_user'))).to.deep.equal({ permission: 'view_user' });
+    expect(metadataOf(requirePermission('blacklist_token'))).to.deep.equal({ permission: 'blacklist_token' });
+    // @ts-expect-error — no model "usr"
+    expect(metadataOf(requirePermission('view_usr'))).to.deep.equal({ permission: 'view_usr' });
+    // @ts-expect-error — no verb "read"
+    expect(metadataOf(requirePermission('read_user'))).to.deep.equal({ permission: 'read_user' });
   });
 });
