@@ -8,6 +8,8 @@
 import cliProgress from 'cli-progress';
 import knexFactory, { type Knex } from 'knex';
 import { importDjango, type ImportReport, type Upserted } from '../django/service.js';
+import { FEATURES } from '../registry.js';
+import { modelApps } from '../resources/features.js';
 import type { Output } from './output.js';
 
 /** Options of the `import-django` command. */
@@ -51,6 +53,7 @@ export async function importDjangoCommand(
     report = await importDjango(target, source, {
       dryRun: options.dryRun,
       merge: options.merge,
+      modelApps: modelApps(FEATURES),
       onProgress: (done, total) => (done === 0 ? bar?.start(total, 0) : bar?.update(done)),
     });
   } finally {

@@ -6,24 +6,14 @@
  * Ids: users keep Django's ids (tokens name them in `user_id`); groups are matched by name and keep
  * Django's id when it is free; tokens are matched by `jti`, log entries by Django's id
  * (`admin_log.django_id`). Permissions are matched by Django's `(app_label, codename)`: this
- * project's permissions have a codename and a model, the model naming the app ({@link MODEL_APPS}).
+ * project's permissions have a codename and a model, the model naming the app
+ * ({@link ImportOptions.modelApps}, which the features declare).
  *
  * @module
  */
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { ConflictError } from '../errors.js';
-
-/** The Django app (content type `app_label`) of each model this project has permissions for. */
-export const MODEL_APPS: Readonly<Record<string, string>> = Object.freeze({
-  user: 'auth',
-  group: 'auth',
-  permission: 'auth',
-  outstandingtoken: 'token_blacklist',
-  blacklistedtoken: 'token_blacklist',
-  logentry: 'admin',
-  file: 'files',
-});
 
 /** How to run the import. */
 export interface ImportOptions {
@@ -33,6 +23,11 @@ export interface ImportOptions {
   readonly merge: boolean;
   /** Called as the rows are written: rows done so far of the total read from Django. */
   readonly onProgress?: (done: number, total: number) => void;
+  /**
+   * The Django app (content type `app_label`) of each model this project has permissions for, as
+   * the features declare them (`modelApps(FEATURES)`); a model not in it is its own app.
+   */
+  readonly modelApps: ReadonlyMap<string, string>;
 }
 
 /** Rows inserted and updated of one table. */
@@ -225,7 +220,7 @@ async function writeAll(trx: Knex.Transaction, data: DjangoData, options: Import
   );
   progress(data.userGroups.length);
 
-  const { permissionIds, unmatched } = await matchPermissions(trx, data);
+  const { permissionIds, unmatched } = await matchPermissions(trx, data, options.modelApps);
   const groupPermissions = await syncPairs(
     trx,
     'auth_group_permissions',
@@ -382,13 +377,14 @@ async function syncPairs(
 async function matchPermissions(
   trx: Knex.Transaction,
   data: DjangoData,
+  modelApps: ReadonlyMap<string, string>,
 ): Promise<{ permissionIds: Map<number, number>; unmatched: UnmatchedPermission[] }> {
   const here: Array<{ id: number; codename: string; model: string }> = await trx('auth_permission').select(
     'id',
     'codename',
     'model',
   );
-  const byKey = new Map(here.map((p) => [`${MODEL_APPS[p.model] ?? p.model}.${p.codename}`, p.id]));
+  const byKey = new Map(here.map((p) => [`${modelApps.get(p.model) ?? p.model}.${p.codename}`, p.id]));
   const permissionIds = new Map<number, number>();
   const unmatched: UnmatchedPermission[] = [];
   const groupName = new Map(data.groups.map((g) => [g.id, g.name]));

@@ -13,7 +13,11 @@ import jwt from 'jsonwebtoken';
 import knexFactory, { type Knex } from 'knex';
 import { blacklistUserTokens } from '../../src/auth/service.js';
 import { importDjangoCommand } from '../../src/commands/import-django.js';
-import { importDjango, ImportRefusedError, MODEL_APPS, type ImportReport } from '../../src/django/service.js';
+import { importDjango, ImportRefusedError, type ImportReport } from '../../src/django/service.js';
+import { FEATURES } from '../../src/registry.js';
+import { modelApps } from '../../src/resources/features.js';
+
+const MODEL_APPS = modelApps(FEATURES);
 import { api, makeUser, PASSWORD } from '../support/app.js';
 import { requireTool } from '../support/browser.js';
 import { runCli, scratchDir } from '../support/processes.js';
@@ -97,7 +101,7 @@ describe('import-django, from a database made by Django', function () {
   });
 
   const importNow = (options: Partial<{ dryRun: boolean; merge: boolean }> = {}) =>
-    importDjango(testKnex(), django, { dryRun: false, merge: false, ...options });
+    importDjango(testKnex(), django, { dryRun: false, merge: false, modelApps: MODEL_APPS, ...options });
 
   /** Every row of the tables the import writes, comparable between two runs. */
   async function snapshot(knex: Knex) {
@@ -119,7 +123,7 @@ describe('import-django, from a database made by Django', function () {
     const rows: Array<{ codename: string; model: string }> = await knex('auth_permission')
       .whereIn('id', ids)
       .select('codename', 'model');
-    return rows.map((p) => `${MODEL_APPS[p.model]}.${p.codename}`).sort();
+    return rows.map((p) => `${MODEL_APPS.get(p.model)}.${p.codename}`).sort();
   }
 
   it('moves every user, group, membership, permission, token and log entry, row by row', async () => {
@@ -154,7 +158,7 @@ describe('import-django, from a database made by Django', function () {
         key: `${r.app_label}.${r.codename}`,
       }));
     const here = (await testKnex()('auth_permission').select('codename', 'model')).map(
-      (p: { codename: string; model: string }) => `${MODEL_APPS[p.model]}.${p.codename}`,
+      (p: { codename: string; model: string }) => `${MODEL_APPS.get(p.model)}.${p.codename}`,
     );
     for (const [table, owner] of [
       ['auth_group_permissions', 'group_id'],

@@ -15,7 +15,9 @@ import { createErrorWriter } from '../../src/http/error-writer.js';
 import { buildOpenApiDocument } from '../../src/openapi/document.js';
 import { SYSTEM_ACTOR, type Actor } from '../../src/permissions/policy.js';
 import { allows, modelPermissions, narrow, ownerRules } from '../../src/resources/access.js';
+import { defineFeature, modelApps } from '../../src/resources/features.js';
 import { field } from '../../src/resources/fields.js';
+import { FEATURES } from '../../src/registry.js';
 import { permissionRowsOf, syncResourcePermissions } from '../../src/resources/permissions.js';
 import { defineResource, type Resource } from '../../src/resources/resource.js';
 import { resourceRoutes } from '../../src/resources/routes.js';
@@ -153,6 +155,15 @@ describe('declared resources', () => {
       const rows = await testKnex()('auth_permission').where({ model: 'project' }).orderBy('codename').pluck('name');
       expect(rows).to.deep.equal(['Can add project', 'Can change project', 'Can delete project', 'Can view project']);
     });
+  });
+
+  it("gives import-django each model's Django app: a resource's is its feature's folder", () => {
+    const apps = modelApps([...FEATURES, defineFeature({ name: 'projects', resources: [projects] })]);
+    expect(apps.get('project')).to.equal('projects');
+    expect(apps.get('user')).to.equal('auth');
+    expect(apps.get('outstandingtoken')).to.equal('token_blacklist');
+    expect(apps.get('logentry')).to.equal('admin');
+    expect(apps.get('file')).to.equal('files');
   });
 
   describe('access rules, as a table', () => {
