@@ -80,7 +80,7 @@ export function createApp(
   );
   // The admin panel reads urlencoded forms and answers HTML, so it sits before the API's JSON parser;
   // other paths skip its router's matching (a measurable cost on every API request).
-  const admin: Koa.Middleware = adminRoutes(deps).routes() as Koa.Middleware; // the router sets its params itself
+  const admin: Koa.Middleware = adminRoutes(deps, features).routes() as Koa.Middleware; // the router sets its params itself
   app.use((ctx, next) => (ctx.path === '/admin' || ctx.path.startsWith('/admin/') ? admin(ctx, next) : next()));
   app.use((ctx, next) => (ctx.path.startsWith('/api/') ? noStoreByDefault(ctx, next) : next()));
   app.use(jsonBody({ passthrough: ['multipart/form-data'] }));

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
 import type { Context } from 'koa';
 import { hasPermission } from '../permissions/policy.js';
+import './navigation.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -55,7 +56,8 @@ const NOTICES: ReadonlyMap<string, string> = new Map([
  * Renders a page into the response.
  *
  * @param view - the template under `views/`, e.g. `users/list`
- * @param data - the page's own data; `user`, `csrf`, `can`, `notice` and `path` are added
+ * @param data - the page's own data; `user`, `csrf`, `can`, `notice`, `path` and the navigation's
+ *   `adminSections` are added
  * @param status - the HTTP status (200 unless given)
  * @example
  * render(ctx, 'users/list', { page, filters });
@@ -72,6 +74,7 @@ export function render(ctx: Context, view: string, data: Record<string, unknown>
     notice,
     path: ctx.path,
     query: ctx.query,
+    adminSections: ctx.state.adminSections ?? [],
     ...data,
   });
 }

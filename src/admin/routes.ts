@@ -1,6 +1,7 @@
 /**
  * The admin panel at `/admin/`: the counterpart of Django admin for users, groups and tokens,
- * server-rendered, calling the same use-cases as the API.
+ * server-rendered, calling the same use-cases as the API; its index and navigation are derived
+ * from the features.
  *
  * @module
  */
@@ -26,12 +27,15 @@ import { MESSAGES } from '../messages.js';
 import { assertTrustedOrigin } from '../http/origin.js';
 import { can } from '../permissions/policy.js';
 import { recordAction } from '../db/audit.js';
+import { FEATURES } from '../registry.js';
+import type { Feature } from '../resources/features.js';
 import { auditActions, auditQuery, type AuditEntry } from './audit.js';
 import { formOf, parseForm } from './form.js';
 import { adminGroupRoutes } from './groups.js';
+import { adminSections } from './navigation.js';
 import { fetchHtmlPage } from './pages.js';
 import { ADMIN_CSP, STYLESHEETS, render } from './render.js';
-import { adminSession, adminUser, requireAdminPermission, sessionOf } from './session.js';
+import { adminSession, adminUser, requireAdminPermission, sessionOf, type AdminGuard } from './session.js';
 import { adminTokenRoutes } from './tokens.js';
 import { adminUserRoutes } from './users.js';
 
@@ -42,12 +46,15 @@ const WRONG_CREDENTIALS =
  * The admin router, mounted at `/admin` before the API's JSON body parser (its forms are
  * urlencoded). Its pages answer in HTML, errors included.
  *
+ * @param deps - configuration and database
+ * @param features - the features whose pages and resources the index and navigation list; all
+ *   of them ({@link FEATURES}) unless a test says otherwise
  * @example
- * app.use(adminRoutes(deps).routes());
+ * app.use(adminRoutes(deps, features).routes());
  */
-export function adminRoutes(deps: Deps): Router {
+export function adminRoutes(deps: Deps, features: readonly Feature[] = FEATURES): Router {
   const router = new Router({ prefix: '/admin' });
-  const session = adminSession(deps);
+  const session = withSections(adminSession(deps), features);
 
   router.use(adminHeaders, adminErrors, refuseNullQuery, parseForm);
 
@@ -150,6 +157,16 @@ export function adminRoutes(deps: Deps): Router {
   // Anything else under /admin/ is an HTML 404, never the API's JSON one.
   router.all('/{*rest}', renderNotFound);
   return router;
+}
+
+/** The session guard, which also gives the pages the index sections the staff member may see. */
+function withSections(guard: AdminGuard, features: readonly Feature[]): AdminGuard {
+  return async function adminSessionWithSections(ctx: Context, next: Next): Promise<void> {
+    await guard(ctx, async () => {
+      ctx.state.adminSections = adminSections(features, adminUser(ctx));
+      await next();
+    });
+  };
 }
 
 /**

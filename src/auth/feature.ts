@@ -18,5 +18,20 @@ export const feature = defineFeature({
   ],
   routes: authRoutes,
   models: { outstandingtoken: 'token_blacklist', blacklistedtoken: 'token_blacklist' },
-  admin: [{ path: 'tokens/', label: 'Tokens', permission: 'view_outstandingtoken' }],
+  admin: [
+    {
+      path: 'tokens/',
+      label: 'Outstanding tokens',
+      navigation: 'Tokens',
+      permission: 'view_outstandingtoken',
+      section: 'Token blacklist',
+    },
+    {
+      path: 'tokens/blacklisted/',
+      label: 'Blacklisted tokens',
+      navigation: false,
+      permission: 'view_blacklistedtoken',
+      section: 'Token blacklist',
+    },
+  ],
 });

@@ -13,5 +13,13 @@ export const feature = defineFeature({
   tags: [{ name: 'groups', description: 'Groups (roles) and the permissions they grant.' }],
   routes: groupRoutes,
   models: { group: 'auth' },
-  admin: [{ path: 'groups/', label: 'Groups', permission: 'view_group' }],
+  admin: [
+    {
+      path: 'groups/',
+      label: 'Groups',
+      permission: 'view_group',
+      section: 'Authentication and authorization',
+      add: { path: 'groups/add/', permission: 'add_group' },
+    },
+  ],
 });

@@ -14,5 +14,6 @@ export const feature = defineFeature({
   tags: [{ name: 'permissions', description: 'The permissions that exist.' }],
   routes: permissionRoutes,
   models: { permission: 'auth', logentry: 'admin' },
-  admin: [{ path: 'log/', label: 'Audit log', permission: 'view_logentry' }],
+  // Listed beside the tokens, where the index has always shown it.
+  admin: [{ path: 'log/', label: 'Audit log', permission: 'view_logentry', section: 'Token blacklist' }],
 });

@@ -18,14 +18,23 @@ export interface ApiTag {
   readonly description: string;
 }
 
-/** A page of the admin panel that a feature serves itself, linked from the index and the navigation. */
+/**
+ * A page of the admin panel that a feature serves itself, linked from the index and the
+ * navigation. (A declared resource needs none: the generic admin lists it.)
+ */
 export interface AdminLink {
   /** Its path under `/admin/`, e.g. `users/`. */
   readonly path: string;
-  /** Its title in the navigation (a message key of the admin catalogue, or the text itself). */
+  /** Its title on the index, and in the navigation unless {@link AdminLink.navigation} says otherwise. */
   readonly label: string;
   /** The permission a staff member needs to see the link. */
   readonly permission: string;
+  /** The heading of the index section it is listed under; its feature's name by default. */
+  readonly section?: string;
+  /** Its title in the navigation, when shorter than `label`; `false` lists it on the index only. */
+  readonly navigation?: string | false;
+  /** Its add page under `/admin/`, linked as "Add" beside it on the index for holders of the permission. */
+  readonly add?: { readonly path: string; readonly permission: string };
 }
 
 /** A feature's parts. Every part is optional: a feature may only declare resources, or only routes. */

@@ -15,5 +15,13 @@ export const feature = defineFeature({
   ],
   routes: userRoutes,
   models: { user: 'auth' },
-  admin: [{ path: 'users/', label: 'Users', permission: 'view_user' }],
+  admin: [
+    {
+      path: 'users/',
+      label: 'Users',
+      permission: 'view_user',
+      section: 'Authentication and authorization',
+      add: { path: 'users/add/', permission: 'add_user' },
+    },
+  ],
 });

@@ -21,6 +21,8 @@ describe('the import rule (eslint-plugin-boundaries)', function () {
     ['a service imports http/', 'src/users/service.ts', "import { ApiError } from '../http/errors.js';\nexport const e = ApiError;\n"],
     ["a route module imports another feature's routes", 'src/groups/routes.ts', "import { userRoutes } from '../users/routes.js';\nexport const r = userRoutes;\n"],
     ['a base module imports a feature', 'src/errors.ts', "import { can } from './permissions/policy.js';\nexport const c = can;\n"],
+    ["a new feature's module imports a route module (only its feature.ts may)", 'src/projects/resource.ts', "import { userRoutes } from '../users/routes.js';\nexport const r = userRoutes;\n"],
+    ["a new feature's module imports the registry (an edge)", 'src/projects/resource.ts', "import { FEATURES } from '../registry.js';\nexport const f = FEATURES;\n"],
   ];
   for (const [name, filePath, code] of wrong) {
     it(`refuses: ${name}`, async () => {
@@ -34,6 +36,8 @@ describe('the import rule (eslint-plugin-boundaries)', function () {
     ['a service imports the domain errors, the database and another service', 'src/users/service.ts', "import { notFound } from '../errors.js';\nimport { isUniqueViolation } from '../db/errors.js';\nimport { blacklistUserTokens } from '../auth/service.js';\nexport const x = [notFound, isUniqueViolation, blacklistUserTokens];\n"],
     ['a route module imports http/ and its service', 'src/groups/routes.ts', "import { responds } from '../http/responds.js';\nimport { findGroup } from './service.js';\nexport const x = [responds, findGroup];\n"],
     ['an edge imports a route module', 'src/app.ts', "import { userRoutes } from './users/routes.js';\nexport const r = userRoutes;\n"],
+    ["a feature's registration imports its routes", 'src/users/feature.ts', "import { userRoutes } from './routes.js';\nexport const r = userRoutes;\n"],
+    ['a folder no list names is a feature (a startapp one): it imports resources/ and the base', 'src/projects/resource.ts', "import { field } from '../resources/fields.js';\nimport { notFound } from '../errors.js';\nexport const x = [field, notFound];\n"],
   ];
   for (const [name, filePath, code] of right) {
     it(`allows: ${name}`, async () => {
