@@ -16,6 +16,7 @@ import { OPENAPI_FILE, openApiCommand } from './openapi.js';
 import { stdoutOutput } from './output.js';
 import { fillGroupsCommand, setupProjectCommand } from './setup.js';
 import { sendTestEmailCommand } from './send-test-email.js';
+import { startAppCommand, type StartAppOptions } from './startapp.js';
 import { sweepOrphansCommand } from './sweep-orphans.js';
 import { flushExpiredTokensCommand, generateSecretKey } from './tokens.js';
 import { parseDuration, type Config } from '../config.js';
@@ -199,6 +200,20 @@ export function buildProgram(): Command {
         );
       });
     });
+
+  program
+    .command('startapp')
+    .description('make a declared resource: its declaration, feature, migration, test and REST API section')
+    .argument('<plural>', 'the folder, table and path segment, e.g. projects or order-items')
+    .argument(
+      '<fields...>',
+      'name:type[:unique][:optional]; types string, string(N), text, integer, decimal, decimal(P,S), boolean, date, datetime, ref:<resource>, ref:user',
+    )
+    .option('--owner', 'rows belong to the user who creates them, who may act on them without the model permissions')
+    .option('--model <singular>', 'the model, lower case (default: the singular of the plural)')
+    .action((plural: string, fields: string[], options: StartAppOptions) =>
+      startAppCommand(plural, fields, options, stdoutOutput),
+    );
 
   program
     .command('generate-secret-key')
