@@ -1,7 +1,7 @@
 /**
  * The admin panel at `/admin/`: the counterpart of Django admin for users, groups and tokens,
- * server-rendered, calling the same use-cases as the API; its index and navigation are derived
- * from the features.
+ * server-rendered, calling the same use-cases as the API, and a generic admin of every declared
+ * resource; its index and navigation are derived from the features.
  *
  * @module
  */
@@ -35,6 +35,7 @@ import { adminGroupRoutes } from './groups.js';
 import { adminSections } from './navigation.js';
 import { fetchHtmlPage } from './pages.js';
 import { ADMIN_CSP, STYLESHEETS, render } from './render.js';
+import { adminResourceRoutes, adminResources } from './resources.js';
 import { adminSession, adminUser, requireAdminPermission, sessionOf, type AdminGuard } from './session.js';
 import { adminTokenRoutes } from './tokens.js';
 import { adminUserRoutes } from './users.js';
@@ -47,13 +48,15 @@ const WRONG_CREDENTIALS =
  * urlencoded). Its pages answer in HTML, errors included.
  *
  * @param deps - configuration and database
- * @param features - the features whose pages and resources the index and navigation list; all
- *   of them ({@link FEATURES}) unless a test says otherwise
+ * @param features - the features administered: their own pages' links, and their resources'
+ *   generic pages; all of them ({@link FEATURES}) unless a test says otherwise
+ * @throws Error when a resource's name is taken by another or by a page of the panel
  * @example
  * app.use(adminRoutes(deps, features).routes());
  */
 export function adminRoutes(deps: Deps, features: readonly Feature[] = FEATURES): Router {
   const router = new Router({ prefix: '/admin' });
+  const resources = adminResources(features);
   const session = withSections(adminSession(deps), features);
 
   router.use(adminHeaders, adminErrors, refuseNullQuery, parseForm);
@@ -150,6 +153,8 @@ export function adminRoutes(deps: Deps, features: readonly Feature[] = FEATURES)
     adminUserRoutes(deps, session),
     adminGroupRoutes(deps, session),
     adminTokenRoutes(deps, session),
+    // After the pages of the features, whose paths it would otherwise match.
+    adminResourceRoutes(deps, session, resources),
   ]) {
     router.use(child.routes());
   }

@@ -1,0 +1,410 @@
+/**
+ * The generic model admin: a declared resource of a registered feature appears in the admin's
+ * index and navigation, and gets a list (search, filters, ordering, pages), add and change forms
+ * with DRF's messages, a delete confirmation and a history page — each write audited, CSRF
+ * checked, and access as the API applies its rules.
+ */
+import { expect } from 'chai';
+import supertest from 'supertest';
+import { createApp } from '../../src/app.js';
+import { FEATURES } from '../../src/registry.js';
+import { ownerRules } from '../../src/resources/access.js';
+import { defineFeature } from '../../src/resources/features.js';
+import { field } from '../../src/resources/fields.js';
+import { syncResourcePermissions } from '../../src/resources/permissions.js';
+import { defineResource } from '../../src/resources/resource.js';
+import { makeGroup, makeUser, PASSWORD, testDeps } from '../support/app.js';
+import { testKnex } from '../support/hooks.js';
+import { adminLogin, type AdminSession } from './support.js';
+
+const widgets = defineResource({
+  name: 'widgets',
+  model: 'widget',
+  table: 'test_widgets',
+  description: 'Widgets, for the tests of the generic admin.',
+  fields: {
+    name: field.string(50, { unique: true }),
+    notes: field.text({ optional: true }),
+    price: field.decimal(6, 2, { optional: true }),
+    quantity: field.integer({ optional: true, min: 0 }),
+    in_stock: field.boolean(),
+    released: field.date({ optional: true }),
+    checked_at: field.datetime({ optional: true }),
+    owner: field.user({ readOnly: true }),
+  },
+  owner: 'owner',
+  filters: { in_stock: ['exact'], price: ['gte'] },
+  search: ['name', 'notes'],
+  ordering: ['name', 'price'],
+  defaultOrdering: ['name'],
+  access: ownerRules('widget', 'owner_id'),
+  admin: { columns: ['price', 'in_stock'] },
+  repr: (widget) => `Widget ${widget.name}`,
+});
+
+/** Only holders of its model permissions see it (the default rules); its table is never queried here. */
+const gadgets = defineResource({
+  name: 'gadgets',
+  model: 'gadget',
+  table: 'test_gadgets',
+  description: 'Gadgets, seen by holders of view_gadget only.',
+  fields: { label: field.string(20) },
+  repr: (gadget) => gadget.label,
+});
+
+const FEATURES_UNDER_TEST = [...FEATURES, defineFeature({ name: 'widgets', resources: [widgets, gadgets] })];
+
+function client() {
+  return supertest(createApp(testDeps(), FEATURES_UNDER_TEST).app.callback());
+}
+
+async function createTable() {
+  const knex = testKnex();
+  await knex.schema.dropTableIfExists('test_widgets');
+  await knex.schema.createTable('test_widgets', (t) => {
+    t.increments('id');
+    t.string('name', 50).notNullable().unique();
+    t.text('notes').notNullable().defaultTo('');
+    t.decimal('price', 6, 2).nullable();
+    t.integer('quantity').nullable();
+    t.boolean('in_stock').notNullable();
+    t.date('released').nullable();
+    t.timestamp('checked_at', { useTz: true }).nullable();
+    t.integer('owner_id').nullable().references('auth_user.id').onDelete('CASCADE');
+  });
+}
+
+/** Inserts widgets straight into the table (no audit entry). */
+async function insertWidgets(rows: Array<Record<string, unknown>>): Promise<number[]> {
+  const inserted = await testKnex()('test_widgets')
+    .insert(rows.map((row) => ({ in_stock: true, ...row })))
+    .returning('id');
+  return inserted.map((row: { id: number }) => row.id);
+}
+
+async function superuser(): Promise<AdminSession> {
+  const root = await makeUser({ username: 'root', is_staff: true, is_superuser: true });
+  return adminLogin(root, PASSWORD, client());
+}
+
+/** A staff member holding exactly the given permissions (through a group of its own). */
+async function staff(username: string, codenames: string[] = []) {
+  if (codenames.length) await makeGroup(`${username}-group`, codenames);
+  const user = await makeUser({ username, is_staff: true, groups: codenames.length ? [`${username}-group`] : [] });
+  return { user, admin: await adminLogin(user, PASSWORD, client()) };
+}
+
+/** The representations of the list's rows, in the order shown. */
+function listedNames(html: string): string[] {
+  return [...html.matchAll(/<a href="\/admin\/widgets\/\d+\/change\/">Widget ([^<]+)<\/a>/g)].map((m) => m[1]!);
+}
+
+async function auditOf(targetType: string) {
+  return testKnex()('admin_log')
+    .where({ target_type: targetType })
+    .orderBy('id')
+    .select('action', 'actor_username', 'target_id', 'target_repr', 'details');
+}
+
+describe('admin: a declared resource (generic model admin)', () => {
+  before(async () => {
+    await createTable();
+    await syncResourcePermissions(testKnex(), [widgets, gadgets]);
+  });
+  beforeEach(() => testKnex()('test_widgets').delete());
+  after(() => testKnex().schema.dropTableIfExists('test_widgets'));
+
+  describe('index and navigation', () => {
+    it('lists the resource under its feature’s name beside the built-in sections, with Add', async () => {
+      const admin = await superuser();
+      const home = await admin.get('/admin/').expect(200);
+      expect(home.text).to.include('<strong>Widgets</strong>');
+      expect(home.text).to.include('<strong>Authentication and authorization</strong>');
+      expect(home.text).to.include('<strong>Token blacklist</strong>');
+      expect(home.text).to.include('<a href="/admin/widgets/add/">Add</a>');
+      expect(home.text).to.include('<a href="/admin/gadgets/">Gadgets</a>');
+      // The navigation of every page links it too.
+      const nav = /<nav>[\s\S]*?<\/nav>/.exec((await admin.get('/admin/log/').expect(200)).text)![0];
+      expect(nav).to.include('<a href="/admin/widgets/">Widgets</a>');
+      expect(nav).to.include('<a href="/admin/users/">Users</a>');
+    });
+
+    it('shows a rule’s resource unless it allows no row, and Add only when the add rule allows it', async () => {
+      const { admin } = await staff('plain');
+      const home = await admin.get('/admin/').expect(200);
+      // The owner rules let any user see its own widgets; gadgets need view_gadget.
+      expect(home.text).to.include('<a href="/admin/widgets/">Widgets</a>');
+      expect(home.text).not.to.include('/admin/widgets/add/');
+      expect(home.text).not.to.include('/admin/gadgets/');
+      expect(home.text).not.to.include('/admin/users/');
+    });
+  });
+
+  describe('list', () => {
+    it('pages 25 rows at a time in the default ordering, showing the declared columns', async () => {
+      await insertWidgets(
+        Array.from({ length: 30 }, (_, i) => ({
+          name: `w${String(i).padStart(2, '0')}`,
+          price: i,
+          in_stock: i % 2 === 0,
+        })),
+      );
+      const admin = await superuser();
+      const first = await admin.get('/admin/widgets/').expect(200);
+      expect(listedNames(first.text)).to.deep.equal(
+        Array.from({ length: 25 }, (_, i) => `w${String(i).padStart(2, '0')}`),
+      );
+      expect(first.text).to.include('Page 1 of 2').and.include('30 in total');
+      expect(first.text).to.match(/<th><a href="\?ordering=price">Price<\/a><\/th>/);
+      expect(first.text).to.include('<td>3.00</td><td>No</td>');
+      const second = await admin.get('/admin/widgets/?page=2').expect(200);
+      expect(listedNames(second.text)).to.deep.equal(['w25', 'w26', 'w27', 'w28', 'w29']);
+    });
+
+    it('searches, filters and orders through the resource’s list query', async () => {
+      await insertWidgets([
+        { name: 'apple', notes: 'red fruit', price: '3.00', in_stock: true },
+        { name: 'banana', notes: 'yellow', price: '1.00', in_stock: false },
+        { name: 'cherry', notes: 'red and small', price: '5.00', in_stock: true },
+        { name: 'date', notes: 'brown', price: null, in_stock: true },
+      ]);
+      const admin = await superuser();
+      expect(listedNames((await admin.get('/admin/widgets/?search=red').expect(200)).text)).to.deep.equal([
+        'apple',
+        'cherry',
+      ]);
+      expect(listedNames((await admin.get('/admin/widgets/?in_stock=false').expect(200)).text)).to.deep.equal([
+        'banana',
+      ]);
+      expect(listedNames((await admin.get('/admin/widgets/?price__gte=3').expect(200)).text)).to.deep.equal([
+        'apple',
+        'cherry',
+      ]);
+      const ordered = await admin.get('/admin/widgets/?ordering=-price').expect(200);
+      expect(listedNames(ordered.text)).to.deep.equal(['date', 'cherry', 'apple', 'banana']);
+      // The header of the sorted column sorts the other way, and the filter form keeps the ordering.
+      expect(ordered.text).to.include('<a href="?ordering=price">Price</a> ▼');
+      expect(ordered.text).to.include('<input type="hidden" name="ordering" value="-price">');
+    });
+
+    it('shows django-filter’s message beside a bad filter value (400)', async () => {
+      await insertWidgets([{ name: 'apple', price: '3.00' }]);
+      const admin = await superuser();
+      const res = await admin.get('/admin/widgets/?price__gte=cheap').expect(400);
+      expect(res.text).to.include('<ul class="errorlist"><li>Enter a number.</li></ul>');
+      expect(listedNames(res.text)).to.deep.equal([]);
+    });
+  });
+
+  describe('add', () => {
+    it('renders one input per writable field, by type', async () => {
+      const admin = await superuser();
+      const page = await admin.get('/admin/widgets/add/').expect(200);
+      expect(page.text).to.match(/<input type="text" name="name" value="" maxlength="50" required/);
+      expect(page.text).to.match(/<textarea name="notes"/);
+      expect(page.text).to.match(/<input type="number" name="price" value="" step="0.01"/);
+      expect(page.text).to.match(/<input type="number" name="quantity" value="" min="0" max="2147483647" step="1"/);
+      expect(page.text).to.match(/<input type="checkbox" name="in_stock"/);
+      expect(page.text).to.match(/<input type="date" name="released"/);
+      expect(page.text).to.match(/<input type="datetime-local" name="checked_at" value="" step="1"/);
+      expect(page.text).not.to.include('name="owner"');
+    });
+
+    it('shows DRF’s messages beside the inputs and keeps what was typed, then creates with an audit entry', async () => {
+      await insertWidgets([{ name: 'taken' }]);
+      const admin = await superuser();
+      const bad = await admin
+        .post('/admin/widgets/add/', {
+          name: 'taken',
+          notes: '<b>bold</b>',
+          price: '1.234',
+          quantity: '-1',
+          released: 'soon',
+        })
+        .expect(400);
+      expect(bad.text).to.include('<li>Ensure that there are no more than 2 decimal places.</li>');
+      expect(bad.text).to.include('<li>Ensure this value is greater than or equal to 0.</li>');
+      expect(bad.text).to.include('<li>Date has wrong format. Use one of these formats instead: YYYY-MM-DD.</li>');
+      expect(bad.text).to.include('&lt;b&gt;bold&lt;/b&gt;</textarea>');
+      expect(await testKnex()('test_widgets').pluck('name')).to.deep.equal(['taken']);
+
+      const taken = await admin.post('/admin/widgets/add/', { name: 'taken' }).expect(400);
+      expect(taken.text).to.include('<li>widget with this name already exists.</li>');
+      const blank = await admin.post('/admin/widgets/add/', { name: ' ' }).expect(400);
+      expect(blank.text).to.include('<li>This field may not be blank.</li>');
+
+      const created = await admin
+        .post('/admin/widgets/add/', {
+          name: 'sprocket',
+          price: '2.50',
+          quantity: '7',
+          in_stock: 'on',
+          released: '2026-01-02',
+          checked_at: '2026-03-04T05:06:07',
+        })
+        .expect(302);
+      const row = await testKnex()('test_widgets').where({ name: 'sprocket' }).first();
+      expect(created.headers.location).to.equal(`/admin/widgets/${row.id}/change/?notice=created`);
+      expect(row).to.include({ quantity: 7, in_stock: true });
+      expect(String(row.price)).to.equal('2.50');
+      expect(new Date(row.checked_at).toISOString()).to.equal('2026-03-04T05:06:07.000Z');
+      const root = await testKnex()('auth_user').where({ username: 'root' }).first('id');
+      expect(row.owner_id).to.equal(root.id);
+      expect(await auditOf('widget')).to.deep.equal([
+        {
+          action: 'add_widget',
+          actor_username: 'root',
+          target_id: String(row.id),
+          target_repr: 'Widget sprocket',
+          details: { added: ['name', 'price', 'quantity', 'in_stock', 'released', 'checked_at'] },
+        },
+      ]);
+      const shown = await admin.get(created.headers.location!).expect(200);
+      expect(shown.text).to.include('The object was added successfully.');
+      expect(shown.text).to.include('value="2026-03-04T05:06:07"');
+    });
+
+    it('refuses the add page and the form to a staff member the add rule refuses (403)', async () => {
+      const { admin } = await staff('plain');
+      await admin.get('/admin/widgets/add/').expect(403);
+      await admin.post('/admin/widgets/add/', { name: 'sneaky', in_stock: 'on' }).expect(403);
+      expect(await testKnex()('test_widgets').where({ name: 'sneaky' }).first()).to.equal(undefined);
+    });
+
+    it('refuses a form without the session’s CSRF token, writing nothing', async () => {
+      const admin = await superuser();
+      const missing = await admin.post('/admin/widgets/add/', { name: 'forged' }, { csrf: null }).expect(403);
+      expect(missing.text).to.include('CSRF Failed: CSRF token missing.');
+      const wrong = await admin.post('/admin/widgets/add/', { name: 'forged' }, { csrf: 'x'.repeat(43) }).expect(403);
+      expect(wrong.text).to.include('CSRF Failed: CSRF token incorrect.');
+      expect(await testKnex()('test_widgets').where({ name: 'forged' }).first()).to.equal(undefined);
+      expect(await auditOf('widget')).to.deep.equal([]);
+    });
+  });
+
+  describe('change, delete and history', () => {
+    it('changes a row, records the fields changed, and shows the notice', async () => {
+      const [id] = await insertWidgets([{ name: 'gear', price: '1.00', quantity: 3 }]);
+      const admin = await superuser();
+      const page = await admin.get(`/admin/widgets/${id}/change/`).expect(200);
+      expect(page.text).to.include('value="gear"').and.include('value="1.00"').and.include('>Save</button>');
+      const saved = await admin
+        .post(`/admin/widgets/${id}/change/`, { name: 'big gear', price: '1.00', quantity: '3', in_stock: 'on' })
+        .expect(302);
+      expect(saved.headers.location).to.equal(`/admin/widgets/${id}/change/?notice=saved`);
+      expect(await testKnex()('test_widgets').where({ id }).first('name')).to.deep.equal({ name: 'big gear' });
+      expect((await auditOf('widget')).map((e) => [e.action, e.target_repr, e.details])).to.deep.equal([
+        ['change_widget', 'Widget big gear', { changed: ['name'] }],
+      ]);
+      expect((await admin.get(saved.headers.location!).expect(200)).text).to.include('The changes were saved.');
+    });
+
+    it('shows the errors of a change beside its inputs and changes nothing', async () => {
+      const [id] = await insertWidgets([{ name: 'gear' }]);
+      const admin = await superuser();
+      const res = await admin.post(`/admin/widgets/${id}/change/`, { name: 'x'.repeat(51) }).expect(400);
+      expect(res.text).to.include('<li>Ensure this field has no more than 50 characters.</li>');
+      expect(await testKnex()('test_widgets').where({ id }).first('name')).to.deep.equal({ name: 'gear' });
+      expect(await auditOf('widget')).to.deep.equal([]);
+    });
+
+    it('asks before deleting, then deletes with an audit entry', async () => {
+      const [id] = await insertWidgets([{ name: 'doomed' }]);
+      const admin = await superuser();
+      const confirm = await admin.get(`/admin/widgets/${id}/delete/`).expect(200);
+      expect(confirm.text).to.include('Are you sure you want to delete the widget “Widget doomed”?');
+      expect(confirm.text).to.include(`action="/admin/widgets/${id}/delete/"`);
+      expect(await testKnex()('test_widgets').where({ id }).first('id')).to.deep.equal({ id });
+      const deleted = await admin.post(`/admin/widgets/${id}/delete/`).expect(302);
+      expect(deleted.headers.location).to.equal('/admin/widgets/?notice=deleted');
+      expect(await testKnex()('test_widgets').where({ id }).first()).to.equal(undefined);
+      expect((await auditOf('widget')).map((e) => [e.action, e.target_id, e.target_repr])).to.deep.equal([
+        ['delete_widget', String(id), 'Widget doomed'],
+      ]);
+      await admin.get(`/admin/widgets/${id}/change/`).expect(404);
+    });
+
+    it('shows the history of one object from the audit log', async () => {
+      const admin = await superuser();
+      await admin.post('/admin/widgets/add/', { name: 'cog' }).expect(302);
+      await admin.post('/admin/widgets/add/', { name: 'other' }).expect(302);
+      const { id } = await testKnex()('test_widgets').where({ name: 'cog' }).first('id');
+      await admin.post(`/admin/widgets/${id}/change/`, { name: 'cog two' }).expect(302);
+      const history = await admin.get(`/admin/widgets/${id}/history/`).expect(200);
+      const actions = [...history.text.matchAll(/<td>(add_widget|change_widget)<\/td>/g)].map((m) => m[1]);
+      expect(actions).to.deep.equal(['change_widget', 'add_widget']);
+      expect(history.text).to.include('{&quot;changed&quot;:[&quot;name&quot;]}');
+    });
+  });
+
+  describe('access', () => {
+    it('scopes an owner to its own rows: 404 for another’s, in the list and on every page', async () => {
+      const { user: mine } = await staff('owner', ['add_widget']);
+      const other = await makeUser({ username: 'someone' });
+      const [own, theirs] = await insertWidgets([
+        { name: 'own', owner_id: mine.id },
+        { name: 'theirs', owner_id: other.id },
+      ]);
+      const admin = await adminLogin(mine, PASSWORD, client());
+      expect(listedNames((await admin.get('/admin/widgets/').expect(200)).text)).to.deep.equal(['own']);
+      await admin.get(`/admin/widgets/${own}/change/`).expect(200);
+      for (const path of ['change', 'delete', 'history'])
+        await admin.get(`/admin/widgets/${theirs}/${path}/`).expect(404);
+      await admin.post(`/admin/widgets/${theirs}/change/`, { name: 'stolen' }).expect(404);
+      await admin.post(`/admin/widgets/${theirs}/delete/`).expect(404);
+      expect(await testKnex()('test_widgets').where({ id: theirs }).first('name')).to.deep.equal({ name: 'theirs' });
+    });
+
+    it('shows a row outside the change scope read-only and refuses its change and deletion (403)', async () => {
+      const other = await makeUser({ username: 'someone' });
+      const [theirs] = await insertWidgets([{ name: 'theirs', owner_id: other.id }]);
+      const { admin } = await staff('reader', ['view_widget']);
+      const page = await admin.get(`/admin/widgets/${theirs}/change/`).expect(200);
+      expect(page.text).to.include('You may view this widget but not change it.');
+      expect(page.text).not.to.include('>Save</button>');
+      expect(page.text).not.to.include(`/admin/widgets/${theirs}/delete/`);
+      await admin.post(`/admin/widgets/${theirs}/change/`, { name: 'changed' }).expect(403);
+      await admin.get(`/admin/widgets/${theirs}/delete/`).expect(403);
+      await admin.post(`/admin/widgets/${theirs}/delete/`).expect(403);
+      expect(await testKnex()('test_widgets').where({ id: theirs }).first('name')).to.deep.equal({ name: 'theirs' });
+      expect(await auditOf('widget')).to.deep.equal([]);
+    });
+
+    it('refuses a resource whose rule allows no row (403), and a staff login is needed at all', async () => {
+      const { admin } = await staff('plain');
+      await admin.get('/admin/gadgets/').expect(403);
+      const anonymous = await client().get('/admin/widgets/').expect(302);
+      expect(anonymous.headers.location).to.equal('/admin/login/?next=%2Fadmin%2Fwidgets%2F');
+    });
+
+    it('answers 404 for a name that is no resource, prototype keys included', async () => {
+      const admin = await superuser();
+      for (const path of [
+        '/admin/constructor/',
+        '/admin/__proto__/',
+        '/admin/toString/add/',
+        '/admin/hasOwnProperty/1/change/',
+        '/admin/widgets/constructor/change/',
+      ]) {
+        const res = await admin.get(path);
+        expect(res.status, path).to.equal(404);
+        expect(res.text, path).to.include('The requested page was not found.');
+      }
+      expect((await client().get('/admin/constructor/')).status).to.equal(404);
+    });
+  });
+
+  it('refuses a resource named after a page of the panel', () => {
+    const clash = defineResource({
+      name: 'users',
+      model: 'clash',
+      table: 'test_clash',
+      description: 'A resource whose admin pages would be the users’.',
+      fields: { label: field.string(20) },
+      repr: (row) => row.label,
+    });
+    expect(() => createApp(testDeps(), [...FEATURES, defineFeature({ name: 'clash', resources: [clash] })])).to.throw(
+      'resource "users": /admin/users/ is an admin page of its own; rename it',
+    );
+  });
+});
