@@ -113,6 +113,11 @@ export function resourceModule(spec: AppSpec): string {
     named ? `repr: (row) => row.${named.name},` : 'repr: (row) => `#${row.id}`,',
     '});',
     '',
+    `// Its four permissions are codenames the compiler knows: requirePermission('view_${spec.model}') compiles.`,
+    "declare module '../permissions/codenames.js' {",
+    `interface PermissionModels { ${spec.model}: true }`,
+    '}',
+    '',
   ];
   return lines.join('\n');
 }

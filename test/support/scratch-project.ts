@@ -1,0 +1,50 @@
+/**
+ * A copy of the project in a scratch folder, for tests that change its sources (`startapp`) and
+ * then typecheck, lint and test the result there: the working tree's files that git tracks or
+ * would track (ignored ones left out), with `node_modules` linked rather than copied.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ROOT, scratchDir, type RunResult } from './processes.js';
+
+/**
+ * Copies the project into a new scratch folder.
+ *
+ * @returns the folder; remove it with `fs.rmSync(folder, { recursive: true, force: true })`
+ * @example
+ * const copy = copyProject();
+ * run(copy, 'npx', ['tsc', '--noEmit', '-p', '.']);
+ */
+export function copyProject(): string {
+  const folder = scratchDir('backoffice-copy-');
+  const listed = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  if (listed.status !== 0) throw new Error(`git ls-files failed: ${listed.stderr}`);
+  for (const file of listed.stdout.split('\0').filter(Boolean)) {
+    const source = path.join(ROOT, file);
+    if (!fs.existsSync(source)) continue; // deleted in the working tree
+    fs.mkdirSync(path.dirname(path.join(folder, file)), { recursive: true });
+    fs.copyFileSync(source, path.join(folder, file));
+  }
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(folder, 'node_modules'), 'dir');
+  return folder;
+}
+
+/**
+ * Runs a program of the project's `node_modules/.bin` (or any program) in a folder and waits for it.
+ * The child gets PATH and HOME, and no `TEST_DATABASE_URL`: its tests run on their own in-memory
+ * database, never on the server database the calling test run may be using.
+ */
+export function runIn(folder: string, command: string, args: readonly string[]): RunResult {
+  const local = path.join(folder, 'node_modules', '.bin', command);
+  const ran = spawnSync(fs.existsSync(local) ? local : command, args, {
+    cwd: folder,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn' },
+    timeout: 300_000,
+  });
+  return { code: ran.status, stdout: ran.stdout, stderr: ran.stderr };
+}
