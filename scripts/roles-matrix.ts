@@ -16,7 +16,8 @@ import { pino } from 'pino';
 import { createApp } from '../src/app.js';
 import { PrincipalCache } from '../src/auth/principal-cache.js';
 import { loadConfig } from '../src/config.js';
-import { migrateLatest, openDatabase } from '../src/db/database.js';
+import { openDatabase } from '../src/db/database.js';
+import { migrateDatabase } from '../src/registry.js';
 import { NoticeHub } from '../src/db/notifications.js';
 import { routesOf, openApiPath } from '../src/openapi/document.js';
 import { projectRoot } from '../src/paths.js';
@@ -91,7 +92,7 @@ async function main(): Promise<void> {
   });
   const database = await openDatabase(config.database);
   try {
-    await migrateLatest(database.knex);
+    await migrateDatabase(database.knex);
     const { api } = createApp({
       config,
       knex: database.knex,

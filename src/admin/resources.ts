@@ -47,16 +47,24 @@ import { adminUser, type AdminGuard } from './session.js';
 const OWN_PAGES = ['static', 'login', 'logout'];
 
 /**
+ * The first path segments under `/admin/` that pages of their own hold: the panel's (`login`,
+ * `static`, …) and those the features link (`users`, `log`, …). No resource may take one.
+ */
+export function adminPageNames(features: readonly Feature[]): Set<string> {
+  return new Set([
+    ...OWN_PAGES,
+    ...features.flatMap((feature) => (feature.admin ?? []).map((link) => link.path.split('/')[0]!)),
+  ]);
+}
+
+/**
  * The declared resources of the features, by name: the admin's lookup of `/admin/<name>/`.
  *
  * @throws Error when two resources share a name, or one takes the name of a page the panel or a
  *   feature serves itself (`login`, `users`, …)
  */
 export function adminResources(features: readonly Feature[]): ReadonlyMap<string, Resource> {
-  const taken = new Set([
-    ...OWN_PAGES,
-    ...features.flatMap((feature) => (feature.admin ?? []).map((link) => link.path.split('/')[0]!)),
-  ]);
+  const taken = adminPageNames(features);
   const resources = new Map<string, Resource>();
   for (const resource of resourcesOf(features)) {
     if (taken.has(resource.name))

@@ -6,8 +6,11 @@
  *
  * @module
  */
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
+import { adminPageNames } from '../admin/resources.js';
 import { FEATURES } from '../registry.js';
 import { modelApps, resourcesOf, type Feature } from '../resources/features.js';
 import { isCompiled, projectRoot } from '../paths.js';
@@ -16,6 +19,8 @@ import { apiSection, featureModule, migrationModule, resourceModule, testModule 
 import { openApiDocument } from './openapi.js';
 import type { Output } from './output.js';
 
+const execFileAsync = promisify(execFile);
+
 /** The options of `startapp`. */
 export interface StartAppOptions {
   /** Rows have an owner, the creating user, who may act on them without the model permissions. */
@@ -23,9 +28,6 @@ export interface StartAppOptions {
   /** The model (singular), when the plural's cannot be derived or should differ. */
   readonly model?: string;
 }
-
-/** The admin panel's own pages under `/admin/` (`src/admin/routes.ts`); a resource's list would share the path. */
-const ADMIN_PAGES = ['login', 'logout', 'log', 'static'];
 
 /** Tables that no migration creates but the database has: knex's own. */
 const KNEX_TABLES = ['knex_migrations', 'knex_migrations_lock'];
@@ -44,8 +46,7 @@ function migratedTables(root: string): Set<string> {
 function servedSegments(features: readonly Feature[]): { api: Set<string>; admin: Set<string> } {
   const first = (route: string) => route.split('/').find(Boolean) ?? '';
   const api = new Set(Object.keys(openApiDocument().paths).map((route) => first(route.replace(/^\/api\//, ''))));
-  const admin = new Set([...ADMIN_PAGES, ...features.flatMap((f) => (f.admin ?? []).map((link) => first(link.path)))]);
-  return { api, admin };
+  return { api, admin: adminPageNames(features) };
 }
 
 /**
@@ -64,6 +65,30 @@ function refuseTaken(spec: Pick<AppSpec, 'plural' | 'model' | 'table'>, root: st
   const served = servedSegments(features);
   if (served.api.has(plural)) throw new Error(`/api/${plural}/ is already served: choose another plural`);
   if (served.admin.has(plural)) throw new Error(`/admin/${plural}/ is already an admin page: choose another plural`);
+}
+
+/** The documents derived from the features, which a new one changes; the tests hold each to its source. */
+const REGENERATED: readonly [file: string, why: string][] = [
+  ['docs/md/openapi.json', 'the published OpenAPI document (npm run docs:openapi)'],
+  ['client/src/schema.d.ts', "the typed client's paths (cd client && npm run generate)"],
+  ['docs/md/spa.md', 'the role → permission matrix (npm run docs:roles)'],
+];
+
+/**
+ * Rewrites the {@link REGENERATED} documents of a project, each by its own command in a process of
+ * its own — this one loaded the features before the new one existed.
+ */
+async function regenerate(root: string): Promise<void> {
+  const tsx = ['--import', 'tsx'];
+  const steps: [args: string[], cwd: string][] = [
+    [[...tsx, 'src/cli.ts', 'openapi'], root],
+    [
+      ['../node_modules/openapi-typescript/bin/cli.js', '../docs/md/openapi.json', '--output', 'src/schema.d.ts'],
+      path.join(root, 'client'),
+    ],
+    [[...tsx, 'scripts/roles-matrix.ts'], root],
+  ];
+  for (const [args, cwd] of steps) await execFileAsync(process.execPath, args, { cwd });
 }
 
 /** `YYYYMMDDHHmmss` of a time, in UTC. */
@@ -145,16 +170,19 @@ export async function startAppCommand(
   }
   fs.writeFileSync(apiPage, `${page.replace(/\n*$/, '\n')}\n${apiSection(spec)}`);
 
+  await regenerate(root);
+
   const [, , migration, test] = files.map(([file]) => file);
   output.line('Wrote:');
   for (const [file] of files) output.line(`  ${file}`);
   output.line(`  docs/md/api.md (the routes of /api/${plural}/ appended)`);
+  output.line('Regenerated, as the new feature changes them:');
+  for (const [file, why] of REGENERATED) output.line(`  ${file.padEnd(26)} ${why}`);
   output.line('Next:');
   output.line(
     `  npm run cli -- migrate        # creates the table (${path.basename(migration!)}) and add_${names.model}, change_${names.model}, delete_${names.model}, view_${names.model}`,
   );
   output.line(`  npm test -- ${test}`);
-  output.line(`  npm run docs:openapi          # the published OpenAPI document gains /api/${plural}/`);
   output.line(
     `  npm run dev                   # then open http://localhost:8000/api/${plural}/ and http://localhost:8000/admin/${plural}/`,
   );

@@ -28,6 +28,11 @@ export interface AccessRules {
   readonly change: Rule;
   /** Deleting a row it sees; outside this rule's scope 403. */
   readonly delete: Rule;
+  /**
+   * The permission each action needs outright, as the OpenAPI document names it; `null` where a
+   * scope stands in (an owner acts on its own rows without one). Absent: the model permissions.
+   */
+  readonly requires?: Readonly<Record<'view' | 'add' | 'change' | 'delete', string | null>>;
 }
 
 /** The four permission codenames of a model, as Django names them. */
@@ -57,6 +62,7 @@ export function modelPermissions(model: string): AccessRules {
     add: (actor) => hasPermission(actor, codenames.add),
     change: (actor) => hasPermission(actor, codenames.change),
     delete: (actor) => hasPermission(actor, codenames.delete),
+    requires: codenames,
   };
 }
 
@@ -77,6 +83,7 @@ export function ownerRules(model: string, ownerColumn: string): AccessRules {
     add: (actor) => hasPermission(actor, codenames.add),
     change: either(codenames.change),
     delete: either(codenames.delete),
+    requires: { view: null, add: codenames.add, change: null, delete: null },
   };
 }
 

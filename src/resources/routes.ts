@@ -41,6 +41,9 @@ export function resourceRoutes(deps: Deps, resource: Resource): Router {
   const auth = authenticate(deps);
   const { knex } = deps;
   const { access, codenames, verboseName } = resource;
+  // What the document names: the permission an action needs outright (none where a scope stands in).
+  const needs = (action: 'view' | 'add' | 'change' | 'delete') =>
+    (access.requires ? access.requires[action] : codenames[action]) ?? undefined;
   const list = `/${resource.name}/`;
   const detail = `/${resource.name}/:id/`;
   const offers = (action: Resource['actions'][number]) => resource.actions.includes(action);
@@ -100,7 +103,7 @@ export function resourceRoutes(deps: Deps, resource: Resource): Router {
     router.get(
       list,
       auth,
-      declares({ permission: codenames.view, ...tag }),
+      declares({ permission: needs('view'), ...tag }),
       queryParameters({ ...PAGINATION, ...resource.listQuery.parameters() }),
       responds(
         { status: 200, description: `A page of ${resource.name}.`, schema: pageOf(resource.jsonSchema) },
@@ -127,10 +130,10 @@ export function resourceRoutes(deps: Deps, resource: Resource): Router {
     router.post(
       list,
       auth,
-      declares({ permission: codenames.add, body: resource.writeSchema, ...tag }),
+      declares({ permission: needs('add'), body: resource.writeSchema, ...tag }),
       responds(
         { status: 201, description: `The ${verboseName} created.`, schema: resource.jsonSchema },
-        { summary: `Create a ${verboseName}`, description: `Needs \`${codenames.add}\`.` },
+        { summary: `Create a ${verboseName}`, description: `Needs \`${codenames.add}\`, or a rule that allows it.` },
       ),
       async (ctx) => {
         const actor = currentUser(ctx);
@@ -148,7 +151,7 @@ export function resourceRoutes(deps: Deps, resource: Resource): Router {
       detail,
       INTEGER_ID,
       auth,
-      declares({ permission: codenames.view, ...tag }),
+      declares({ permission: needs('view'), ...tag }),
       responds(
         { status: 200, description: `The ${verboseName}.`, schema: resource.jsonSchema },
         { summary: `Read a ${verboseName}`, description: `One ${verboseName} the user may see; any other id is 404.` },
@@ -182,7 +185,7 @@ export function resourceRoutes(deps: Deps, resource: Resource): Router {
         detail,
         INTEGER_ID,
         auth,
-        declares({ permission: codenames.change, body: schema, ...tag }),
+        declares({ permission: needs('change'), body: schema, ...tag }),
         responds(
           { status: 200, description: `The ${verboseName}, changed.`, schema: resource.jsonSchema },
           { summary, description },
@@ -204,7 +207,7 @@ export function resourceRoutes(deps: Deps, resource: Resource): Router {
       detail,
       INTEGER_ID,
       auth,
-      declares({ permission: codenames.delete, ...tag }),
+      declares({ permission: needs('delete'), ...tag }),
       responds(
         { status: 204, description: 'Deleted.' },
         { summary: `Delete a ${verboseName}`, description: `Needs \`${codenames.delete}\`, or a rule that allows it.` },

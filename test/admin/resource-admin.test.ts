@@ -112,7 +112,11 @@ describe('admin: a declared resource (generic model admin)', () => {
     await syncResourcePermissions(testKnex(), [widgets, gadgets]);
   });
   beforeEach(() => testKnex()('test_widgets').delete());
-  after(() => testKnex().schema.dropTableIfExists('test_widgets'));
+  // The table and the permissions go with the test: later tests see the project's own permissions only.
+  after(async () => {
+    await testKnex().schema.dropTableIfExists('test_widgets');
+    await testKnex()('auth_permission').whereIn('model', ['widget', 'gadget']).delete();
+  });
 
   describe('index and navigation', () => {
     it('lists the resource under its feature’s name beside the built-in sections, with Add', async () => {

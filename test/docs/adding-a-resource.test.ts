@@ -42,6 +42,13 @@ describe('docs: adding a resource', function () {
   it('runs its commands in a copy of the project, and its TypeScript typechecks there', () => {
     copy = copyProject();
     const [startapp, ...rest] = commands(page);
+    // A fork that made the page's resource already starts the tutorial from the project without it.
+    const plural = /startapp (\S+)/.exec(startapp!)![1]!;
+    if (fs.existsSync(path.join(copy, 'src', plural, 'feature.ts'))) {
+      for (const folder of ['src', 'test']) fs.rmSync(path.join(copy, folder, plural), { recursive: true, force: true });
+      for (const file of fs.readdirSync(path.join(copy, 'migrations')))
+        if (file.endsWith(`_${plural}.ts`)) fs.rmSync(path.join(copy, 'migrations', file));
+    }
     const run = (command: string) => {
       const ran = runIn(copy, 'sh', ['-c', command]);
       expect(ran.code, `${command}\n${ran.stdout}${ran.stderr}`).to.equal(0);

@@ -97,8 +97,14 @@ describe('error answers in the OpenAPI document, held to the real server', funct
     const rootAuth = `Bearer ${root.access}`;
     switch (status) {
       case 400:
-        if (route.method === 'GET')
-          return call(api(), route, `${pathOf(route)}?group=a%00b`).set('Authorization', rootAuth);
+        if (route.method === 'GET') {
+          // A filter value past the bound every list keeps (200 characters) is refused.
+          const filter = Object.keys(route.metadata.query ?? {}).find(
+            (name) => name !== 'page' && name !== 'page_size',
+          );
+          const query = filter ? `${filter}=${'x'.repeat(201)}` : 'group=a%00b';
+          return call(api(), route, `${pathOf(route)}?${query}`).set('Authorization', rootAuth);
+        }
         return call(api(), route).set('Content-Type', 'application/json').send('{"username":');
       case 401:
         if (route.metadata.authenticated) return call(api(), route);
@@ -278,18 +284,20 @@ describe('query parameters in the OpenAPI document', function () {
     await client.get(`${media.pathname}${media.search}`).expect(200);
 
     for (const route of routes) {
-      const query = Object.keys(route.metadata.query ?? {})
-        .map(
-          (name) =>
-            `${name}=${name === 'page' ? '1' : name === 'page_size' ? '5' : name === 'is_active' ? 'true' : 'id'}`,
-        )
+      // A value each parameter accepts, so that the route reads them all rather than stop at a 400.
+      const accepted = (name: string, schema: z.ZodType) =>
+        name === 'page' ? '1' : (['5', 'true', 'id'].find((value) => schema.safeParse(value).success) ?? 'id');
+      const query = Object.entries(route.metadata.query ?? {})
+        .map(([name, declared]) => `${name}=${accepted(name, declared.schema)}`)
         .join('&');
       const path = route.path
         .replace(':id', route.path.startsWith('/api/files/') ? upload.body.id : MISSING_ID)
         .replace(':asset', 'init.js');
       if (route.path === '/api/media/*key') continue; // above, with a signed URL
-      const method = route.method.toLowerCase() as 'get';
-      await (client as ReturnType<typeof supertest>)[method](`${path}${query ? `?${query}` : ''}`).set(auth);
+      const send = (client as ReturnType<typeof supertest>)[route.method.toLowerCase() as 'get'].bind(client);
+      const answer = await send(`${path}${query ? `?${query}` : ''}`).set(auth);
+      // A filter the data refuses (a reference to no row) is a 400 before the page is read: read it alone.
+      if (answer.status === 400 && route.metadata.query?.page) await send(`${path}?page=1&page_size=5`).set(auth);
     }
 
     expect(undeclaredReads(reads, routes)).to.deep.equal([]);

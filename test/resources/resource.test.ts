@@ -122,7 +122,11 @@ describe('declared resources', () => {
     await testKnex()('test_projects').delete();
     await syncResourcePermissions(testKnex(), [projects]);
   });
-  after(() => testKnex().schema.dropTableIfExists('test_projects'));
+  // The table and the permissions go with the test: later tests see the project's own permissions only.
+  after(async () => {
+    await testKnex().schema.dropTableIfExists('test_projects');
+    await testKnex()('auth_permission').where({ model: 'project' }).delete();
+  });
 
   async function userWith(username: string, codenames: string[]) {
     const user = await makeUser({ username });

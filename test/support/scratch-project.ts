@@ -25,7 +25,9 @@ export function copyProject(): string {
   if (listed.status !== 0) throw new Error(`git ls-files failed: ${listed.stderr}`);
   for (const file of listed.stdout.split('\0').filter(Boolean)) {
     const source = path.join(ROOT, file);
-    if (!fs.existsSync(source)) continue; // deleted in the working tree
+    // Deleted in the working tree; or node_modules as a symbolic link, which .gitignore's
+    // `node_modules/` does not match (the copy links the project's own below).
+    if (!fs.existsSync(source) || file === 'node_modules') continue;
     fs.mkdirSync(path.dirname(path.join(folder, file)), { recursive: true });
     fs.copyFileSync(source, path.join(folder, file));
   }
