@@ -7,7 +7,7 @@
  * @module
  */
 import { z } from 'zod';
-import { charField, booleanField } from '../http/fields.js';
+import { charField, booleanField, slugListField } from '../http/fields.js';
 import { text } from '../i18n/messages.js';
 import { MESSAGES, pythonType } from '../messages.js';
 
@@ -77,6 +77,34 @@ export type Field =
 /** A resource's fields by name (the column has the same name; a `ref` column ends in `_id`). */
 export type Fields = Readonly<Record<string, Field>>;
 
+/**
+ * DRF's `SlugRelatedField(slug_field=…, many=True)` over Django's `ManyToManyField`: the related
+ * rows named by a unique column of theirs (`["add_user", "view_user"]`), answered sorted. It is no
+ * column of the resource's table but a table of pairs, so a declaration lists it under
+ * `manyToMany`: selected with the rows in the same statement, written after the row in the same
+ * transaction.
+ */
+export interface SlugsField {
+  readonly kind: 'slugs';
+  /** The related table, e.g. `auth_permission`; its primary key is an integer `id`. */
+  readonly table: string;
+  /** Its unique column that names a row, e.g. `codename` (`Object with codename=x does not exist.`). */
+  readonly slug: string;
+  /** The table of the pairs, e.g. `auth_group_permissions`. */
+  readonly through: string;
+  /** Its column holding the resource's row id, e.g. `group_id`. */
+  readonly from: string;
+  /** Its column holding the related row id, e.g. `permission_id`. */
+  readonly to: string;
+  /** Not required in a body: a create without it relates nothing, a change without it keeps the set. */
+  readonly optional?: boolean;
+  /** One line for the OpenAPI document. */
+  readonly description?: string;
+}
+
+/** A resource's many-to-many fields by name. */
+export type ManyToManyFields = Readonly<Record<string, SlugsField>>;
+
 /** The JSON value of a field in a representation: `null` possible when it is optional or read-only (and not text). */
 export type FieldValue<F extends Field> = F extends StringField | TextField
   ? string
@@ -118,6 +146,14 @@ export const field = {
   /** A reference to a row of another resource's table, by id. */
   ref: <const O extends FieldOptions>(target: { readonly table: string; readonly model: string }, options?: O) =>
     ({ kind: 'ref', table: target.table, model: target.model, ...options }) as RefField & O,
+  /**
+   * A many-to-many relation by slug, for a declaration's `manyToMany`.
+   *
+   * @example
+   * permissions: field.slugs({ table: 'auth_permission', slug: 'codename', through: 'auth_group_permissions', from: 'group_id', to: 'permission_id' })
+   */
+  slugs: <const O extends Omit<SlugsField, 'kind'>>(declaration: O) =>
+    ({ kind: 'slugs', ...declaration }) as SlugsField & O,
 } as const;
 
 /** The column of a field: its name, with `_id` after a reference's (Django's `ForeignKey`). */
@@ -128,6 +164,20 @@ export function columnOf(name: string, declared: Field): string {
 /** The label of a field in messages: its own, or its name with spaces. */
 export function labelOf(name: string, declared: Field): string {
   return declared.label ?? name.replaceAll('_', ' ');
+}
+
+/**
+ * The body schema of a many-to-many field: a list of strings (`Expected a list of items but got
+ * type "str".`), required unless optional; whether each names a row is the database check's.
+ */
+export function slugsInputSchemaOf(declared: SlugsField): z.ZodType {
+  return declared.optional ? slugListField().optional() : slugListField();
+}
+
+/** The JSON schema of a many-to-many field in a representation: the slugs, sorted. */
+export function slugsOutputSchemaOf(declared: SlugsField): z.ZodType {
+  const schema = z.array(z.string());
+  return declared.description ? schema.meta({ description: declared.description }) : schema;
 }
 
 /** A value that is not there: the field's `required` or `null` message. */
@@ -276,16 +326,17 @@ function refSchema() {
 
 /**
  * The body schema of fields (the writable ones of a resource, or an extra action's body), each as
- * {@link inputSchemaOf} validates it.
+ * {@link inputSchemaOf} validates it, then the many-to-many ones, each as {@link slugsInputSchemaOf}.
  */
-export function bodySchemaOf(fields: Fields): z.ZodObject {
-  return z.object(
-    Object.fromEntries(
+export function bodySchemaOf(fields: Fields, manyToMany: ManyToManyFields = {}): z.ZodObject {
+  return z.object({
+    ...Object.fromEntries(
       Object.entries(fields)
         .filter(([, declared]) => !declared.readOnly)
         .map(([name, declared]) => [name, inputSchemaOf(declared)]),
     ),
-  );
+    ...Object.fromEntries(Object.entries(manyToMany).map(([name, declared]) => [name, slugsInputSchemaOf(declared)])),
+  });
 }
 
 /**

@@ -23,7 +23,10 @@ export interface ListDeclaration<F extends Fields> {
   readonly filters?: { readonly [K in keyof F & string]?: readonly Lookup[] };
   /** Fields `?search=` looks in (`icontains`, any of them per term, every term). */
   readonly search?: readonly (keyof F & string)[];
-  /** Fields `?ordering=` may sort by (`id` always may). */
+  /**
+   * Fields `?ordering=` may sort by (`id` always may; `[]`: `id` alone). Without it there is no
+   * `?ordering=` (DRF's view without `OrderingFilter`): the list keeps `defaultOrdering`.
+   */
   readonly ordering?: readonly (keyof F & string)[];
   /** The order without `?ordering=`, e.g. `['-id']`; ties are always broken by `id`. */
   readonly defaultOrdering?: readonly string[];
@@ -72,7 +75,8 @@ interface FilterParameter {
 export class ListQueryReader {
   readonly #filters: readonly FilterParameter[];
   readonly #search: readonly string[];
-  readonly #ordering: ReadonlyMap<string, string>;
+  /** The sortable fields' columns, `null` when the list takes no `?ordering=`. */
+  readonly #ordering: ReadonlyMap<string, string> | null;
   readonly #defaultOrdering: ListQuery['ordering'];
 
   /**
@@ -91,11 +95,13 @@ export class ListQueryReader {
       }),
     );
     this.#search = (declaration.search ?? []).map((name) => columnOf(name, fields[name]!));
-    this.#ordering = new Map([
-      ['id', 'id'],
-      ...(declaration.ordering ?? []).map((name): [string, string] => [name, columnOf(name, fields[name]!)]),
-    ]);
-    this.#defaultOrdering = this.#orderingOf(declaration.defaultOrdering ?? []);
+    this.#ordering = declaration.ordering
+      ? new Map([
+          ['id', 'id'],
+          ...declaration.ordering.map((name): [string, string] => [name, columnOf(name, fields[name]!)]),
+        ])
+      : null;
+    this.#defaultOrdering = orderingOf(declaration.defaultOrdering ?? [], this.#ordering ?? BY_ID);
   }
 
   /** The query parameters for the OpenAPI document (pagination is the caller's). */
@@ -115,6 +121,7 @@ export class ListQueryReader {
         schema: z.string(),
         text: true,
       };
+    if (!this.#ordering) return parameters;
     const sortable = [...this.#ordering.keys()];
     parameters.ordering = {
       description: `Fields to sort by, comma-separated, \`-\` before a field for descending; unknown fields are ignored. Ties are broken by \`id\`. At most ${sortable.length} fields and ${LIST_LIMITS.valueLength} characters, else 400.`,
@@ -175,15 +182,15 @@ export class ListQueryReader {
     if (terms.length > LIST_LIMITS.searchTerms)
       refuse('search', text('listMaxLength', { max_length: LIST_LIMITS.searchTerms }));
 
-    const named = (value('ordering') ?? '')
+    const named = ((this.#ordering && value('ordering')) ?? '')
       .split(',')
       .map((f) => f.trim())
       .filter(Boolean);
-    if (named.length > this.#ordering.size)
+    if (this.#ordering && named.length > this.#ordering.size)
       refuse('ordering', text('listMaxLength', { max_length: this.#ordering.size }));
 
     if (Object.keys(errors).length) throw validationError(errors);
-    const ordering = this.#orderingOf(named);
+    const ordering = orderingOf(named, this.#ordering ?? BY_ID);
     return {
       query: { filters, terms, ordering: ordering.length ? ordering : this.#defaultOrdering },
       refs,
@@ -209,19 +216,22 @@ export class ListQueryReader {
     return builder.orderBy(column('id'), 'asc');
   }
 
-  #orderingOf(named: readonly string[]): ListQuery['ordering'] {
-    const ordering = new Map<string, boolean>();
-    for (const name of named) {
-      const field = name.replace(/^-/, '');
-      const column = this.#ordering.get(field);
-      if (column !== undefined && !ordering.has(column)) ordering.set(column, name.startsWith('-'));
-    }
-    return [...ordering].map(([column, descending]) => ({ column, descending }));
-  }
-
   #searchFieldNames(): string {
     return this.#search.map((name) => `\`${name}\``).join(', ');
   }
+}
+
+/** The sortable columns of a list that takes no `?ordering=`: its default ordering may name `id`. */
+const BY_ID: ReadonlyMap<string, string> = new Map([['id', 'id']]);
+
+/** The columns of the sortable fields named (`-` for descending), unknown and repeated ones left out. */
+function orderingOf(named: readonly string[], sortable: ReadonlyMap<string, string>): ListQuery['ordering'] {
+  const ordering = new Map<string, boolean>();
+  for (const name of named) {
+    const column = sortable.get(name.replace(/^-/, ''));
+    if (column !== undefined && !ordering.has(column)) ordering.set(column, name.startsWith('-'));
+  }
+  return [...ordering].map(([column, descending]) => ({ column, descending }));
 }
 
 /** The lookups each field type takes. */

@@ -9,7 +9,17 @@ import { z } from 'zod';
 import type { Knex } from 'knex';
 import type { Actor } from '../permissions/policy.js';
 import { codenamesOf, modelPermissions, type AccessRules, type ModelCodenames, type Rule } from './access.js';
-import { bodySchemaOf, columnOf, labelOf, outputSchemaOf, type Field, type FieldValue, type Fields } from './fields.js';
+import {
+  bodySchemaOf,
+  columnOf,
+  labelOf,
+  outputSchemaOf,
+  slugsOutputSchemaOf,
+  type Field,
+  type FieldValue,
+  type Fields,
+  type ManyToManyFields,
+} from './fields.js';
 import { ListQueryReader, type ListDeclaration } from './list-query.js';
 
 /** The actions a resource may offer, as DRF's `ModelViewSet` names them. */
@@ -25,23 +35,44 @@ export const ALL_ACTIONS: readonly ResourceAction[] = [
   'destroy',
 ];
 
+/** No many-to-many field: the default of a declaration. */
+export type NoManyToMany = Readonly<Record<never, never>>;
+
 /** A declaration, as a resource's module writes it. */
-export interface ResourceDeclaration<M extends string, F extends Fields> extends ListDeclaration<F> {
+export interface ResourceDeclaration<
+  M extends string,
+  F extends Fields,
+  R extends ManyToManyFields = NoManyToMany,
+> extends ListDeclaration<F> {
   /** The path segment and OpenAPI tag: `projects` serves `/api/projects/`. */
   readonly name: string;
   /** The model's name, singular and lower case: the permissions are `add_<model>`, … */
   readonly model: M;
-  /** The model's name in messages (`project with this name already exists.`); `model` by default. */
+  /**
+   * The model's name in messages (`project with this name already exists.`); `model` by default.
+   * A message of the catalogue (`text('groupVerboseName')`) is translated where the message is.
+   */
   readonly verboseName?: string;
   /** The table; its primary key is an integer `id`. */
   readonly table: string;
   /** One line for the OpenAPI tag. */
   readonly description: string;
   readonly fields: F;
+  /** Its many-to-many fields (Django's `ManyToManyField`), represented after `fields`. */
+  readonly manyToMany?: R;
   /** A row as one line of text (Django's `__str__`): the audit log's object name. */
-  repr(row: ResourceRow<F>): string;
+  repr(row: ResourceRow<F, R>): string;
+  /**
+   * A check of a create or change that needs more than the rules' scopes: who acts, the row as it
+   * was and the body's fields (`a non-superuser grants only what it holds`). It runs in the
+   * write's transaction after the body passed every field check (400 first), before anything is
+   * written; it throws to refuse, e.g. `authorize(actor, …)`'s 403.
+   */
+  authorizeWrite?(input: WriteInput<F, R>): void | Promise<void>;
   /** The actions offered; all by default. */
   readonly actions?: readonly ResourceAction[];
+  /** The API reference's description of an action, in place of the generic one (what the action does beyond a model's). */
+  readonly descriptions?: { readonly [A in ResourceAction]?: string };
   /** Who may do what; Django's model permissions by default. */
   readonly access?: AccessRules;
   /** A `ref` to the user set to the creating user (read-only in bodies). */
@@ -57,6 +88,23 @@ export interface AdminOptions<F extends Fields> {
   /** The list's columns after the representation (`list_display`); the first four fields by default. */
   readonly columns?: readonly (keyof F & string)[];
 }
+
+/** What a resource's `authorizeWrite` is given. */
+export interface WriteInput<F extends Fields = Fields, R extends ManyToManyFields = ManyToManyFields> {
+  /** The write's transaction. */
+  readonly db: Knex.Transaction;
+  /** Who writes. */
+  readonly actor: Actor;
+  /** The row before the change, as represented (locked); `null` for a create. */
+  readonly before: ResourceRow<F, R> | null;
+  /** The body's fields, validated and checked; those not sent are absent. */
+  readonly fields: WriteFields<F, R>;
+}
+
+/** The fields of a write by name: a many-to-many one as its slugs, the others as validated. */
+export type WriteFields<F extends Fields = Fields, R extends ManyToManyFields = ManyToManyFields> = Readonly<
+  Partial<Record<keyof F & string, unknown> & Record<keyof R & string, readonly string[]>>
+>;
 
 /** What an extra action's handler is given. */
 export interface ExtraActionInput<F extends Fields> {
@@ -102,26 +150,33 @@ export interface ExtraAction<F extends Fields> {
   run(input: ExtraActionInput<F>): Promise<unknown>;
 }
 
-/** A row as the API represents it: `id` and every field. */
-export type ResourceRow<F extends Fields> = { readonly id: number } & { readonly [K in keyof F]: FieldValue<F[K]> };
+/** A row as the API represents it: `id`, every field, then each many-to-many field's sorted slugs. */
+export type ResourceRow<F extends Fields, R extends ManyToManyFields = NoManyToMany> = { readonly id: number } & {
+  readonly [K in keyof F]: FieldValue<F[K]>;
+} & { readonly [K in keyof R]: readonly string[] };
 
 /** A declared resource, with what is derived from its declaration. */
-export interface Resource<M extends string = string, F extends Fields = Fields> extends Omit<
-  ResourceDeclaration<M, F>,
-  'repr' | 'extraActions' | 'admin'
-> {
+export interface Resource<
+  M extends string = string,
+  F extends Fields = Fields,
+  R extends ManyToManyFields = ManyToManyFields,
+> extends Omit<ResourceDeclaration<M, F, R>, 'repr' | 'extraActions' | 'admin' | 'manyToMany' | 'authorizeWrite'> {
   /** How the generic admin shows it, defaults applied. */
   readonly admin: { readonly columns: readonly string[] };
   /** Its extra actions, by name. */
   readonly extraActions: Readonly<Record<string, ExtraAction<Fields>>>;
   /** A representation as one line of text: the declaration's `repr`. */
   readonly repr: (row: Readonly<Record<string, unknown>>) => string;
+  /** Its many-to-many fields by name (none: `{}`). */
+  readonly manyToMany: R;
+  /** The declaration's check of a write, if any. */
+  readonly authorizeWrite?: (input: WriteInput) => void | Promise<void>;
   readonly verboseName: string;
   readonly actions: readonly ResourceAction[];
   readonly access: AccessRules;
   /** Its four permission codenames. */
   readonly codenames: ModelCodenames<M>;
-  /** The body of a create or a `PUT`: the writable fields, required unless optional. */
+  /** The body of a create or a `PUT`: the writable fields and the many-to-many ones, required unless optional. */
   readonly writeSchema: z.ZodObject;
   /** The body of a `PATCH`: the writable fields, none required. */
   readonly patchSchema: z.ZodObject;
@@ -149,18 +204,23 @@ const RESERVED = new Set(['id', 'search', 'ordering', 'page', 'page_size', 'form
  *   search: ['name'], ordering: ['name'], repr: (p) => p.name,
  * });
  */
-export function defineResource<const M extends string, const F extends Fields>(
-  declaration: ResourceDeclaration<M, F>,
-): Resource<M, F> {
+export function defineResource<
+  const M extends string,
+  const F extends Fields,
+  const R extends ManyToManyFields = NoManyToMany,
+>(declaration: ResourceDeclaration<M, F, R>): Resource<M, F, R> {
   const { fields } = declaration;
+  const manyToMany = declaration.manyToMany ?? ({} as R);
   if (!/^[a-z][a-z0-9]*$/.test(declaration.model))
     throw new Error(`model "${declaration.model}": lower-case letters and digits`);
   if (!/^[a-z][a-z0-9-]*$/.test(declaration.name))
     throw new Error(`name "${declaration.name}": a path segment in lower case`);
-  for (const name of Object.keys(fields)) {
+  for (const name of [...Object.keys(fields), ...Object.keys(manyToMany)]) {
     if (RESERVED.has(name) || !/^[a-z][a-z0-9_]*$/.test(name))
       throw new Error(`field "${name}": a reserved word or not a snake_case name`);
   }
+  for (const name of Object.keys(manyToMany))
+    if (Object.hasOwn(fields, name)) throw new Error(`field "${name}": declared in both fields and manyToMany`);
   for (const name of Object.keys(declaration.extraActions ?? {}))
     if (!/^[a-z][a-z0-9_-]*$/.test(name)) throw new Error(`action "${name}": a path segment in lower case`);
   for (const name of [
@@ -176,14 +236,18 @@ export function defineResource<const M extends string, const F extends Fields>(
       throw new Error(`owner "${owner}": must be a read-only reference to the user (field.user({ readOnly: true }))`);
   }
 
-  const writeSchema = bodySchemaOf(fields);
+  const writeSchema = bodySchemaOf(fields, manyToMany);
   const jsonSchema = z.strictObject({
     id: z.int(),
     ...Object.fromEntries(Object.entries(fields).map(([name, declared]) => [name, outputSchemaOf(declared)])),
+    ...Object.fromEntries(Object.entries(manyToMany).map(([name, declared]) => [name, slugsOutputSchemaOf(declared)])),
   });
+  const { authorizeWrite } = declaration;
   return {
     ...declaration,
-    repr: (row) => declaration.repr(row as ResourceRow<F>),
+    repr: (row) => declaration.repr(row as ResourceRow<F, R>),
+    manyToMany,
+    authorizeWrite: authorizeWrite && ((input) => authorizeWrite.call(declaration, input as WriteInput<F, R>)),
     admin: { columns: declaration.admin?.columns ?? Object.keys(fields).slice(0, 4) },
     extraActions: (declaration.extraActions ?? {}) as Readonly<Record<string, ExtraAction<Fields>>>,
     verboseName: declaration.verboseName ?? declaration.model,

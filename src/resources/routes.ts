@@ -48,16 +48,20 @@ export function resourceRoutes(deps: Deps, resource: Resource): Router {
   const detail = `/${resource.name}/:id/`;
   const offers = (action: Resource['actions'][number]) => resource.actions.includes(action);
   const tag = { tag: { name: resource.name, description: resource.description } };
+  /** The API reference's description of an action: the declaration's, or the generic one. */
+  const describe = (action: Resource['actions'][number], generic: string) => resource.descriptions?.[action] ?? generic;
 
   /**
    * The row of `:id` the actor sees, or 404; checked against the action's rule (403); for a write,
-   * locked in its transaction.
+   * locked in its transaction. An actor whose rule allows every row (the model permission) finds
+   * every row, as DRF's `DjangoModelPermissions` needs no `view_` permission to change or delete.
    */
   async function objectFor(ctx: Context, db: Knex | Knex.Transaction, rule: Rule, forUpdate: boolean) {
     const actor = currentUser(ctx);
-    const row = await findRow(db, resource, access.view(actor), idParam(ctx), { forUpdate });
+    const verdict = rule(actor);
+    const row = await findRow(db, resource, verdict === true || access.view(actor), idParam(ctx), { forUpdate });
     if (!row) throw notFound();
-    if (!allows(rule(actor), row)) throw permissionDenied();
+    if (!allows(verdict, row)) throw permissionDenied();
     return row;
   }
 
@@ -109,7 +113,7 @@ export function resourceRoutes(deps: Deps, resource: Resource): Router {
         { status: 200, description: `A page of ${resource.name}.`, schema: pageOf(resource.jsonSchema) },
         {
           summary: `List ${resource.name}`,
-          description: `Paginated, filtered, searched and ordered ${resource.name} the user may see.`,
+          description: describe('list', `Paginated, filtered, searched and ordered ${resource.name} the user may see.`),
         },
       ),
       async (ctx) => {
@@ -133,7 +137,10 @@ export function resourceRoutes(deps: Deps, resource: Resource): Router {
       declares({ permission: needs('add'), body: resource.writeSchema, ...tag }),
       responds(
         { status: 201, description: `The ${verboseName} created.`, schema: resource.jsonSchema },
-        { summary: `Create a ${verboseName}`, description: `Needs \`${codenames.add}\`, or a rule that allows it.` },
+        {
+          summary: `Create a ${verboseName}`,
+          description: describe('create', `Needs \`${codenames.add}\`, or a rule that allows it.`),
+        },
       ),
       async (ctx) => {
         const actor = currentUser(ctx);
@@ -154,7 +161,10 @@ export function resourceRoutes(deps: Deps, resource: Resource): Router {
       declares({ permission: needs('view'), ...tag }),
       responds(
         { status: 200, description: `The ${verboseName}.`, schema: resource.jsonSchema },
-        { summary: `Read a ${verboseName}`, description: `One ${verboseName} the user may see; any other id is 404.` },
+        {
+          summary: `Read a ${verboseName}`,
+          description: describe('retrieve', `One ${verboseName} the user may see; any other id is 404.`),
+        },
       ),
       async (ctx) => {
         refuseOutright(ctx, 'view');
@@ -169,14 +179,14 @@ export function resourceRoutes(deps: Deps, resource: Resource): Router {
       method: 'put',
       schema: resource.writeSchema,
       summary: `Replace a ${verboseName}`,
-      description: 'Every required field; an optional one left out keeps its value.',
+      description: describe('update', 'Every required field; an optional one left out keeps its value.'),
     },
     {
       action: 'partial_update',
       method: 'patch',
       schema: resource.patchSchema,
       summary: `Change a ${verboseName}`,
-      description: 'The fields sent.',
+      description: describe('partial_update', 'The fields sent.'),
     },
   ] as const;
   for (const { action, method, schema, summary, description } of changes)
@@ -210,7 +220,10 @@ export function resourceRoutes(deps: Deps, resource: Resource): Router {
       declares({ permission: needs('delete'), ...tag }),
       responds(
         { status: 204, description: 'Deleted.' },
-        { summary: `Delete a ${verboseName}`, description: `Needs \`${codenames.delete}\`, or a rule that allows it.` },
+        {
+          summary: `Delete a ${verboseName}`,
+          description: describe('destroy', `Needs \`${codenames.delete}\`, or a rule that allows it.`),
+        },
       ),
       async (ctx) => {
         refuseOutright(ctx, 'delete');

@@ -1,8 +1,12 @@
 /**
- * A resource's rows in the database: the query a list pages through, one row looked up inside the
- * actor's scope, the checks that need the database (unique values, references that must exist),
- * and the writes — each taking the transaction its caller opened, and writing its audit entry in
- * it (Django's `LogEntry`: the action, the object's name, the fields changed).
+ * A resource's rows in the database: the query a list pages through (many-to-many slugs
+ * included), one row looked up inside the actor's scope, the checks that need the database
+ * (unique values, references and slugs that must exist), and the writes — each taking the
+ * transaction its caller opened. The API's writes ({@link insertRow}, {@link updateRow},
+ * {@link deleteRow}) write their audit entry in it (Django's `LogEntry`: the action, the object's
+ * name, the fields changed); the same writes without the entry ({@link createRow},
+ * {@link changeRow}, {@link removeRow}) serve the use-cases whose callers record their own, or
+ * none (seeds).
  *
  * @module
  */
@@ -11,21 +15,31 @@ import { recordAction, type AuditActor } from '../db/audit.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { validationError, type FieldErrors } from '../errors.js';
 import { text } from '../i18n/messages.js';
+import type { Actor } from '../permissions/policy.js';
 import { narrow, type Verdict } from './access.js';
-import { represent } from './fields.js';
+import { represent, type Fields, type ManyToManyFields } from './fields.js';
 import type { RefCheck } from './list-query.js';
-import { fieldLabel, type Resource } from './resource.js';
+import { relatedSlugs, replaceRelated, resolveSlugs } from './relations.js';
+import { fieldLabel, type Resource, type ResourceRow, type WriteFields } from './resource.js';
 
 /** A row as the API represents it. */
 export type Representation = Readonly<Record<string, unknown>>;
 
-/** The row's columns as selected: dates as text, so that no driver shifts them by a time zone. */
-function selectColumns(knex: Knex, resource: Resource): (string | Knex.Raw)[] {
-  return [...resource.columns].map(([name, column]) =>
-    resource.fields[name]?.kind === 'date'
-      ? knex.raw('??::text as ??', [`${resource.table}.${column}`, column])
-      : `${resource.table}.${column}`,
-  );
+/**
+ * The row's columns as selected: dates as text, so that no driver shifts them by a time zone; then
+ * each many-to-many field's slugs.
+ */
+function selectColumns(knex: Knex, resource: Resource): (string | Knex.Raw | Knex.QueryBuilder)[] {
+  return [
+    ...[...resource.columns].map(([name, column]) =>
+      resource.fields[name]?.kind === 'date'
+        ? knex.raw('??::text as ??', [`${resource.table}.${column}`, column])
+        : `${resource.table}.${column}`,
+    ),
+    ...Object.entries(resource.manyToMany).map(([name, declared]) =>
+      relatedSlugs(knex, resource.table, name, declared),
+    ),
+  ];
 }
 
 /**
@@ -36,12 +50,13 @@ export function rowsQuery(knex: Knex | Knex.Transaction, resource: Resource, vie
   return narrow(knex(resource.table).select(selectColumns(knex as Knex, resource)), view, resource.table);
 }
 
-/** A row as the API represents it: `id`, then each field as its type represents it. */
+/** A row as the API represents it: `id`, then each field as its type represents it, then each many-to-many field's slugs. */
 export function present(resource: Resource, row: Readonly<Record<string, unknown>>): Representation {
   const json: Record<string, unknown> = { id: Number(row.id) };
   for (const [name, column] of resource.columns) {
     if (name !== 'id') json[name] = represent(resource.fields[name]!, row[column]);
   }
+  for (const name of Object.keys(resource.manyToMany)) json[name] = [...((row[name] as string[] | null) ?? [])];
   return json;
 }
 
@@ -67,7 +82,8 @@ export async function findRow(
 /**
  * The checks of a body's fields that need the database, as DRF's serializer runs them: a value
  * another row has for a unique field (`project with this name already exists.`), a reference to a
- * row that does not exist (`Invalid pk "9" - object does not exist.`).
+ * row that does not exist (`Invalid pk "9" - object does not exist.`), a slug of a many-to-many
+ * field that names no row (`Object with codename=x does not exist.`).
  *
  * @param fields - the body's fields that passed their format checks, by field name
  * @param id - the row being changed (it may keep its own unique values), or `null` for a create
@@ -79,8 +95,25 @@ export async function checkFields(
   fields: Readonly<Record<string, unknown>>,
   id: number | null,
 ): Promise<FieldErrors> {
+  return (await inspectFields(db, resource, fields, id)).errors;
+}
+
+/** {@link checkFields}'s checks, with the ids each many-to-many field's slugs resolved to. */
+async function inspectFields(
+  db: Knex | Knex.Transaction,
+  resource: Resource,
+  fields: Readonly<Record<string, unknown>>,
+  id: number | null,
+): Promise<{ errors: FieldErrors; related: Map<string, number[]> }> {
   const errors: Record<string, string[]> = {};
+  const related = new Map<string, number[]>();
   for (const [name, value] of Object.entries(fields)) {
+    const many = resource.manyToMany[name];
+    if (many && Array.isArray(value)) {
+      const resolved = await resolveSlugs(db, many, value as string[]);
+      if ('error' in resolved) errors[name] = [resolved.error];
+      else related.set(name, resolved.ids);
+    }
     const declared = resource.fields[name];
     if (!declared || value === undefined || value === null) continue;
     const column = resource.columns.get(name)!;
@@ -99,7 +132,7 @@ export async function checkFields(
     )
       errors[name] = [text('pkDoesNotExist', { pk_value: String(value) })];
   }
-  return errors;
+  return { errors, related };
 }
 
 /**
@@ -122,11 +155,11 @@ function uniqueMessage(resource: Resource, name: string): string {
   return text('uniqueField', { model_name: resource.verboseName, field_label: fieldLabel(resource, name) });
 }
 
-/** The body's fields as columns. */
+/** The body's fields as columns (many-to-many fields are none). */
 function columnsOf(resource: Resource, fields: Readonly<Record<string, unknown>>): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(fields)
-      .filter(([, value]) => value !== undefined)
+      .filter(([name, value]) => value !== undefined && resource.columns.has(name))
       .map(([name, value]) => [resource.columns.get(name)!, value]),
   );
 }
@@ -145,15 +178,36 @@ async function uniquely<T>(resource: Resource, write: () => Promise<T>): Promise
   }
 }
 
-/** The checks of {@link checkFields}, thrown as one 400 when any fails. */
-async function assertFields(
+/**
+ * The checks of {@link checkFields}, thrown as one 400 when any fails, then the resource's
+ * `authorizeWrite`; returns the ids of the related rows each many-to-many field sent names.
+ */
+async function assertWrite(
   trx: Knex.Transaction,
   resource: Resource,
+  actor: Actor,
+  before: Readonly<Record<string, unknown>> | null,
   fields: Readonly<Record<string, unknown>>,
-  id: number | null,
-): Promise<void> {
-  const errors = await checkFields(trx, resource, fields, id);
+): Promise<Map<string, number[]>> {
+  const { errors, related } = await inspectFields(trx, resource, fields, before && Number(before.id));
   if (Object.keys(errors).length) throw validationError(errors);
+  await resource.authorizeWrite?.({
+    db: trx,
+    actor,
+    before: before && (present(resource, before) as ResourceRow<Fields, ManyToManyFields>),
+    fields: fields as WriteFields,
+  });
+  return related;
+}
+
+/** Writes the many-to-many fields a body sent, after their row. */
+async function writeRelated(
+  trx: Knex.Transaction,
+  resource: Resource,
+  id: number,
+  related: ReadonlyMap<string, number[]>,
+): Promise<void> {
+  for (const [name, ids] of related) await replaceRelated(trx, resource.manyToMany[name]!, id, ids);
 }
 
 /** Records an action on a row in the audit log: `add`, `change` or `delete` and the row's `repr`. */
@@ -170,21 +224,40 @@ async function recordRow(
 }
 
 /**
- * Creates a row and records it in the audit log, in the caller's transaction.
+ * Creates a row, without an audit entry, in the caller's transaction: the fields checked (400),
+ * then the resource's `authorizeWrite`, then the row and its many-to-many fields written.
+ *
+ * @param fields - validated, by field name; the owner, if any, is set here to the actor
+ * @returns the row's representation
+ * @throws {@link ValidationFailedError} (400) for a unique value, a reference or a slug the checks
+ *   refuse; what `authorizeWrite` throws
+ */
+export async function createRow(
+  trx: Knex.Transaction,
+  resource: Resource,
+  actor: Actor,
+  fields: Readonly<Record<string, unknown>>,
+): Promise<Representation> {
+  const related = await assertWrite(trx, resource, actor, null, fields);
+  const values = columnsOf(resource, resource.owner ? { ...fields, [resource.owner]: actor.id } : fields);
+  const [{ id }] = await uniquely(resource, () => trx(resource.table).insert(values).returning('id'));
+  await writeRelated(trx, resource, Number(id), related);
+  return present(resource, (await findRow(trx, resource, true, Number(id)))!);
+}
+
+/**
+ * Creates a row and records it in the audit log, in the caller's transaction ({@link createRow}).
  *
  * @param fields - validated, by field name; the owner, if any, is set here
- * @throws {@link ValidationFailedError} (400) for a unique value or a reference the checks refuse
+ * @throws {@link ValidationFailedError} (400) for a unique value, a reference or a slug the checks refuse
  */
 export async function insertRow(
   trx: Knex.Transaction,
   resource: Resource,
-  actor: AuditActor,
+  actor: Actor & AuditActor,
   fields: Readonly<Record<string, unknown>>,
 ): Promise<Representation> {
-  await assertFields(trx, resource, fields, null);
-  const values = columnsOf(resource, resource.owner ? { ...fields, [resource.owner]: actor.id } : fields);
-  const [{ id }] = await uniquely(resource, () => trx(resource.table).insert(values).returning('id'));
-  const json = present(resource, (await findRow(trx, resource, true, Number(id)))!);
+  const json = await createRow(trx, resource, actor, fields);
   await recordRow(trx, resource, actor, 'add', json, {
     added: Object.keys(fields).filter((name) => fields[name] !== undefined),
   });
@@ -192,30 +265,66 @@ export async function insertRow(
 }
 
 /**
- * Changes a row (already found inside the actor's scopes, locked) and records the fields that
- * changed, in the caller's transaction.
+ * Changes a row (already found inside the actor's scopes, locked), without an audit entry, in the
+ * caller's transaction: the fields checked (400), then the resource's `authorizeWrite`, then the
+ * columns and the many-to-many fields sent written.
  *
- * @throws {@link ValidationFailedError} (400) for a unique value or a reference the checks refuse
+ * @param before - the row as {@link findRow} found it
+ * @returns the row's new representation
+ * @throws {@link ValidationFailedError} (400) for a unique value, a reference or a slug the checks
+ *   refuse; what `authorizeWrite` throws
  */
-export async function updateRow(
+export async function changeRow(
   trx: Knex.Transaction,
   resource: Resource,
-  actor: AuditActor,
+  actor: Actor,
   before: Readonly<Record<string, unknown>>,
   fields: Readonly<Record<string, unknown>>,
 ): Promise<Representation> {
   const id = Number(before.id);
-  await assertFields(trx, resource, fields, id);
+  const related = await assertWrite(trx, resource, actor, before, fields);
   const values = columnsOf(resource, fields);
   if (Object.keys(values).length) await uniquely(resource, () => trx(resource.table).where({ id }).update(values));
+  await writeRelated(trx, resource, id, related);
+  return present(resource, (await findRow(trx, resource, true, id))!);
+}
+
+/**
+ * Changes a row (already found inside the actor's scopes, locked) and records the fields that
+ * changed, in the caller's transaction ({@link changeRow}).
+ *
+ * @throws {@link ValidationFailedError} (400) for a unique value, a reference or a slug the checks refuse
+ */
+export async function updateRow(
+  trx: Knex.Transaction,
+  resource: Resource,
+  actor: Actor & AuditActor,
+  before: Readonly<Record<string, unknown>>,
+  fields: Readonly<Record<string, unknown>>,
+): Promise<Representation> {
   const old = present(resource, before);
-  const json = present(resource, (await findRow(trx, resource, true, id))!);
+  const json = await changeRow(trx, resource, actor, before, fields);
   const changed = Object.keys(fields).filter((name) => JSON.stringify(old[name]) !== JSON.stringify(json[name]));
   if (changed.length) await recordRow(trx, resource, actor, 'change', json, { changed });
   return json;
 }
 
-/** Deletes a row (found inside the actor's scopes) and records it, in the caller's transaction. */
+/**
+ * Deletes a row (found inside the actor's scopes) and its many-to-many pairs, without an audit
+ * entry, in the caller's transaction.
+ */
+export async function removeRow(
+  trx: Knex.Transaction,
+  resource: Resource,
+  row: Readonly<Record<string, unknown>>,
+): Promise<void> {
+  const id = Number(row.id);
+  for (const declared of Object.values(resource.manyToMany))
+    await trx(declared.through).where(declared.from, id).delete();
+  await trx(resource.table).where({ id }).delete();
+}
+
+/** Deletes a row (found inside the actor's scopes) and records it, in the caller's transaction ({@link removeRow}). */
 export async function deleteRow(
   trx: Knex.Transaction,
   resource: Resource,
@@ -223,6 +332,6 @@ export async function deleteRow(
   row: Readonly<Record<string, unknown>>,
 ): Promise<void> {
   const json = present(resource, row);
-  await trx(resource.table).where({ id: json.id }).delete();
+  await removeRow(trx, resource, row);
   await recordRow(trx, resource, actor, 'delete', json);
 }
