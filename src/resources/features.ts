@@ -52,7 +52,10 @@ export interface Feature {
   readonly routes?: (deps: Deps) => Router;
   /** Its declared resources: served under `/api/<name>/`, listed in the admin, their permissions made by `migrate`. */
   readonly resources?: readonly Resource[];
-  /** The Django app label of each model of its hand-written permissions (`import-django` matches by both). */
+  /**
+   * The Django app label of each model of its hand-written permissions, or of a resource's model
+   * whose app is not the feature's folder (`group: 'auth'`); `import-django` matches by both.
+   */
   readonly models?: Readonly<Record<string, string>>;
   /** Admin pages it serves itself. */
   readonly admin?: readonly AdminLink[];
@@ -74,14 +77,14 @@ export function defineFeature(feature: Feature): Feature {
 }
 
 /**
- * The Django app label of each model the features hold permissions for: their declared models,
- * and each resource's model in its feature's app.
+ * The Django app label of each model the features hold permissions for: each resource's model in
+ * its feature's app unless the feature's `models` name another, and their declared models.
  */
 export function modelApps(features: readonly Feature[]): Map<string, string> {
   const apps = new Map<string, string>();
   for (const feature of features) {
-    for (const [model, app] of Object.entries(feature.models ?? {})) apps.set(model, app);
     for (const resource of feature.resources ?? []) apps.set(resource.model, feature.name.replaceAll('-', '_'));
+    for (const [model, app] of Object.entries(feature.models ?? {})) apps.set(model, app);
   }
   return apps;
 }
