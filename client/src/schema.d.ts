@@ -1590,7 +1590,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Deleted; its members lose what it granted. */
+            /** @description Deleted. */
             204: {
                 headers: {
                     [name: string]: unknown;

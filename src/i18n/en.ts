@@ -92,7 +92,10 @@ export const en = {
   wrongOldPassword: 'Your old password was entered incorrectly. Please enter it again.',
   invalidUsername: 'Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.',
   usernameTaken: 'A user with that username already exists.',
-  groupNameTaken: 'group with this name already exists.',
+  // Django's verbose names of the group model and its fields, which `uniqueField` composes with
+  // (`group with this name already exists.`) and which are translated where it is.
+  groupVerboseName: 'group',
+  nameVerboseName: 'name',
   // The password reset (dj-rest-auth's wording).
   resetInvalidValue: 'Invalid value',
 } as const satisfies Record<string, Template>;

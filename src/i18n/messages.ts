@@ -104,7 +104,27 @@ export function translate(message: string, language: Language): string {
   if (language === 'en') return message;
   const parsed = parseMessage(message);
   const template = parsed && CATALOGUES[language][parsed.key];
-  return template && parsed ? render(template, parsed.args) : message;
+  if (!template || !parsed) return message;
+  const args = Object.fromEntries(
+    Object.entries(parsed.args).map(([name, value]) => [
+      name,
+      VERBOSE_NAMES.has(name) ? translateName(String(value), language) : value,
+    ]),
+  );
+  return render(template, args);
+}
+
+/**
+ * Placeholders that hold a model's or a field's verbose name, which Django translates before it
+ * formats the message: `{model_name} with this {field_label} already exists.`
+ */
+const VERBOSE_NAMES = new Set(['model_name', 'field_label']);
+
+/** A verbose name in another language, when the catalogue holds it (`group` → `группа`); else as it is. */
+function translateName(name: string, language: Exclude<Language, 'en'>): string {
+  const key = englishLookup().exact.get(name);
+  const template = key && CATALOGUES[language][key];
+  return typeof template === 'string' ? template : name;
 }
 
 /** Keys whose values are codes or names, never messages. */

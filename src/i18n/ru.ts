@@ -94,6 +94,7 @@ export const ru: Catalogue = {
   wrongOldPassword: 'Ваш старый пароль введен неправильно. Пожалуйста, введите его снова.',
   invalidUsername: 'Введите правильное имя пользователя. Оно может содержать только буквы, цифры и знаки @/./+/-/_.',
   usernameTaken: 'Пользователь с таким именем уже существует.',
-  groupNameTaken: 'группа с таким имя уже существует.',
+  groupVerboseName: 'группа',
+  nameVerboseName: 'имя',
   resetInvalidValue: null,
 };

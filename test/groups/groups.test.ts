@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { api, bearer, makeGroup, makeUser } from '../support/app.js';
+import { testKnex } from '../support/hooks.js';
 
 async function adminWith(...codenames: string[]) {
   const group = await makeGroup(`ops-${Math.random().toString(36).slice(2, 8)}`, codenames);
@@ -121,6 +122,78 @@ describe('/api/groups/', () => {
     await api().delete(`/api/groups/${group.id}/`).set('Authorization', authorization).expect(204);
     await api().get(`/api/groups/${group.id}/`).set('Authorization', authorization).expect(404);
     await api().delete(`/api/groups/${group.id}/`).set('Authorization', authorization).expect(404);
+  });
+
+  it('lists a page with every group’s codenames in one statement, besides the count (no query per group)', async () => {
+    for (const name of ['a', 'b', 'c']) await makeGroup(name, ['view_user', 'view_group']);
+    const authorization = await adminWith('view_group');
+    const statements: string[] = [];
+    const listen = (query: { sql: string }) => statements.push(query.sql);
+    testKnex().on('query', listen);
+    try {
+      const res = await api().get('/api/groups/').set('Authorization', authorization).expect(200);
+      expect(res.body.results.map((g: { permissions: string[] }) => g.permissions)).to.deep.equal(
+        Array(4).fill(['view_group', 'view_user']).fill(['view_group'], 3),
+      );
+    } finally {
+      testKnex().off('query', listen);
+    }
+    // The count, then the page with its codenames; the actor's own lookup aside.
+    expect(statements.filter((sql) => /from "auth_group"/.test(sql))).to.have.length(2);
+    expect(statements.filter((sql) => sql.includes('"auth_group_permissions"'))).to.have.length(1);
+  });
+
+  it('records each write in the audit log, in its transaction', async () => {
+    const user = await makeUser({ is_superuser: true, username: 'root' });
+    const authorization = await bearer(user);
+    const created = await api()
+      .post('/api/groups/')
+      .set('Authorization', authorization)
+      .send({ name: 'editors', permissions: ['view_user'] })
+      .expect(201);
+    const { id } = created.body as { id: number };
+    await api()
+      .patch(`/api/groups/${id}/`)
+      .set('Authorization', authorization)
+      .send({ name: 'editors', permissions: ['view_user', 'change_user'] })
+      .expect(200);
+    await api().delete(`/api/groups/${id}/`).set('Authorization', authorization).expect(204);
+    // A refused write leaves no entry.
+    await api().post('/api/groups/').set('Authorization', authorization).send({ name: '' }).expect(400);
+    const entries = await testKnex()('admin_log')
+      .where({ target_type: 'group' })
+      .orderBy('id')
+      .select('action', 'actor_username', 'target_id', 'target_repr', 'details');
+    expect(entries).to.deep.equal([
+      {
+        action: 'add_group',
+        actor_username: 'root',
+        target_id: String(id),
+        target_repr: 'editors',
+        details: { added: ['name', 'permissions'] },
+      },
+      {
+        action: 'change_group',
+        actor_username: 'root',
+        target_id: String(id),
+        target_repr: 'editors',
+        details: { changed: ['permissions'] },
+      },
+      { action: 'delete_group', actor_username: 'root', target_id: String(id), target_repr: 'editors', details: {} },
+    ]);
+  });
+
+  it('answers a taken name and an unknown codename in Russian as Django words them', async () => {
+    await makeGroup('editors', []);
+    const res = await api({ LANGUAGE_CODE: 'ru' })
+      .post('/api/groups/')
+      .set('Authorization', await adminWith('add_group'))
+      .send({ name: 'editors', permissions: ['fly'] })
+      .expect(400);
+    expect(res.body).to.deep.equal({
+      name: ['группа с таким имя уже существует.'],
+      permissions: ['Объект с codename=fly не существует.'],
+    });
   });
 
   it('grants its members its permissions, and takes them back when changed', async () => {

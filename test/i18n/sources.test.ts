@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { en, type MessageKey } from '../../src/i18n/en.js';
 import { text, translate } from '../../src/i18n/messages.js';
 import { ru } from '../../src/i18n/ru.js';
+import { groups } from '../../src/groups/resource.js';
+import { fieldLabel } from '../../src/resources/resource.js';
 import { requireTool } from '../support/browser.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -21,7 +23,6 @@ const COMPOSED: readonly MessageKey[] = [
   'passwordSimilarFirstName',
   'passwordSimilarLastName',
   'passwordSimilarEmail',
-  'groupNameTaken',
   'throttled',
 ];
 
@@ -110,5 +111,9 @@ describe('the Russian catalogue against Django, DRF and simplejwt themselves', f
     for (const n of [1, 2, 5, 21]) {
       expect(translate(text('throttled', { wait: n }), 'ru')).to.equal(result.special[`throttled:${n}`]);
     }
+    // The groups resource's unique name, composed of the verbose names it declares.
+    const taken = text('uniqueField', { model_name: groups.verboseName, field_label: fieldLabel(groups, 'name') });
+    expect(taken).to.equal('group with this name already exists.');
+    expect(translate(taken, 'ru')).to.equal(result.special.groupNameTaken);
   });
 });
