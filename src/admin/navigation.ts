@@ -74,7 +74,8 @@ export function adminSections(features: readonly Feature[], actor: Actor): Admin
       });
     }
     for (const resource of feature.resources ?? [])
-      if (resource.access.view(actor) !== false) add(titleOf(feature.name), resourceEntry(resource, actor));
+      if (resource.admin !== null && resource.access.view(actor) !== false)
+        add(titleOf(feature.name), resourceEntry(resource, actor));
   }
   return [...sections]
     .map(([heading, entries]) => ({ heading, entries }))

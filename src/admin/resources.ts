@@ -57,16 +57,25 @@ export function adminPageNames(features: readonly Feature[]): Set<string> {
   ]);
 }
 
+/** A resource the generic admin serves (one whose feature has no pages of its own for it). */
+export type AdminResource = Resource & { readonly admin: NonNullable<Resource['admin']> };
+
+/** Whether the generic admin serves a resource (its declaration did not say `admin: false`). */
+export function isAdministered(resource: Resource): resource is AdminResource {
+  return resource.admin !== null;
+}
+
 /**
  * The declared resources of the features, by name: the admin's lookup of `/admin/<name>/`.
  *
  * @throws Error when two resources share a name, or one takes the name of a page the panel or a
  *   feature serves itself (`login`, `users`, …)
  */
-export function adminResources(features: readonly Feature[]): ReadonlyMap<string, Resource> {
+export function adminResources(features: readonly Feature[]): ReadonlyMap<string, AdminResource> {
   const taken = adminPageNames(features);
-  const resources = new Map<string, Resource>();
+  const resources = new Map<string, AdminResource>();
   for (const resource of resourcesOf(features)) {
+    if (!isAdministered(resource)) continue; // its feature's own pages serve it
     if (taken.has(resource.name))
       throw new Error(`resource "${resource.name}": /admin/${resource.name}/ is an admin page of its own; rename it`);
     if (resources.has(resource.name)) throw new Error(`resource "${resource.name}": declared twice`);
@@ -111,7 +120,7 @@ function queryValue(ctx: Context, name: string): string {
 }
 
 /** The filter form of a list, from the resource's declared filters. */
-function listFilters(ctx: Context, resource: Resource): ListFilter[] {
+function listFilters(ctx: Context, resource: AdminResource): ListFilter[] {
   return Object.entries(resource.filters ?? {}).flatMap(([field, lookups]) =>
     (lookups ?? []).map((lookup): ListFilter => {
       const declared: Field = resource.fields[field]!;
@@ -142,7 +151,7 @@ function listLink(ctx: Context, name: string, value: string): string {
 }
 
 /** The list's column headers: the representation's, then each of `admin.columns`, sortable if declared so. */
-function listColumns(ctx: Context, resource: Resource) {
+function listColumns(ctx: Context, resource: AdminResource) {
   const sortable = new Set(['id', ...(resource.ordering ?? [])]);
   const first = queryValue(ctx, 'ordering').split(',')[0]?.trim() ?? '';
   return [
@@ -174,12 +183,16 @@ function offers(resource: Resource, ...actions: ResourceAction[]): boolean {
  * @example
  * router.use(adminResourceRoutes(deps, session, adminResources(features)).routes());
  */
-export function adminResourceRoutes(deps: Deps, session: AdminGuard, resources: ReadonlyMap<string, Resource>): Router {
+export function adminResourceRoutes(
+  deps: Deps,
+  session: AdminGuard,
+  resources: ReadonlyMap<string, AdminResource>,
+): Router {
   const router = new Router();
   const { knex } = deps;
 
   /** The resource of `:resource`, or 404 (a map: `constructor` finds nothing). */
-  const resourceOf = (ctx: Context): Resource => {
+  const resourceOf = (ctx: Context): AdminResource => {
     const resource = resources.get(ctx.params.resource ?? '');
     if (!resource) throw notFound();
     return resource;
@@ -255,7 +268,7 @@ export function adminResourceRoutes(deps: Deps, session: AdminGuard, resources: 
   });
 
   /** The resource of an add page, or 404 when it offers no create, or 403 when the actor may not add. */
-  const addable = (ctx: Context): Resource => {
+  const addable = (ctx: Context): AdminResource => {
     const resource = resourceOf(ctx);
     if (!offers(resource, 'create')) throw notFound();
     if (!resource.access.add(adminUser(ctx))) throw permissionDenied();
@@ -314,7 +327,7 @@ export function adminResourceRoutes(deps: Deps, session: AdminGuard, resources: 
   });
 
   /** The resource of a delete page, or 404 when it offers no delete. */
-  const deletable = (ctx: Context): Resource => {
+  const deletable = (ctx: Context): AdminResource => {
     const resource = resourceOf(ctx);
     if (!offers(resource, 'destroy')) throw notFound();
     refuseOutright(resource, adminUser(ctx), 'delete');

@@ -12,4 +12,14 @@ export const feature = defineFeature({
   order: 40,
   resources: [groups],
   models: { group: 'auth' },
+  // Its admin pages are its own (the permission picker), where Django lists them.
+  admin: [
+    {
+      path: 'groups/',
+      label: 'Groups',
+      permission: 'view_group',
+      section: 'Authentication and authorization',
+      add: { path: 'groups/add/', permission: 'add_group' },
+    },
+  ],
 });

@@ -43,4 +43,5 @@ export const groups = defineResource({
     authorize(actor, 'change_group', { grants: new Set(fields.permissions?.filter((c) => !held.has(c))) });
   },
   repr: (group) => group.name,
+  admin: false, // the feature's own pages (admin/groups.ts), with the permission picker
 });

@@ -79,8 +79,11 @@ export interface ResourceDeclaration<
   readonly owner?: keyof F & string;
   /** Routes beyond the six of a model (DRF's `@action`), by name: `/api/<name>/{id}/<action>/`. */
   readonly extraActions?: Readonly<Record<string, ExtraAction<F>>>;
-  /** How the generic admin shows it. */
-  readonly admin?: AdminOptions<F>;
+  /**
+   * How the generic admin shows it; `false` when its feature serves admin pages of its own for it
+   * (a link of the feature's `admin`, as the groups' permission picker).
+   */
+  readonly admin?: AdminOptions<F> | false;
 }
 
 /** How the generic admin shows a resource (Django's `ModelAdmin` options). */
@@ -161,8 +164,8 @@ export interface Resource<
   F extends Fields = Fields,
   R extends ManyToManyFields = ManyToManyFields,
 > extends Omit<ResourceDeclaration<M, F, R>, 'repr' | 'extraActions' | 'admin' | 'manyToMany' | 'authorizeWrite'> {
-  /** How the generic admin shows it, defaults applied. */
-  readonly admin: { readonly columns: readonly string[] };
+  /** How the generic admin shows it, defaults applied; `null` when its feature's own pages do. */
+  readonly admin: { readonly columns: readonly string[] } | null;
   /** Its extra actions, by name. */
   readonly extraActions: Readonly<Record<string, ExtraAction<Fields>>>;
   /** A representation as one line of text: the declaration's `repr`. */
@@ -226,7 +229,7 @@ export function defineResource<
   for (const name of [
     ...(declaration.search ?? []),
     ...(declaration.ordering ?? []),
-    ...(declaration.admin?.columns ?? []),
+    ...((declaration.admin || undefined)?.columns ?? []),
   ])
     if (!Object.hasOwn(fields, name)) throw new Error(`no field "${name}" to search, sort by or show`);
   const owner = declaration.owner;
@@ -248,7 +251,8 @@ export function defineResource<
     repr: (row) => declaration.repr(row as ResourceRow<F, R>),
     manyToMany,
     authorizeWrite: authorizeWrite && ((input) => authorizeWrite.call(declaration, input as WriteInput<F, R>)),
-    admin: { columns: declaration.admin?.columns ?? Object.keys(fields).slice(0, 4) },
+    admin:
+      declaration.admin === false ? null : { columns: declaration.admin?.columns ?? Object.keys(fields).slice(0, 4) },
     extraActions: (declaration.extraActions ?? {}) as Readonly<Record<string, ExtraAction<Fields>>>,
     verboseName: declaration.verboseName ?? declaration.model,
     actions: declaration.actions ?? ALL_ACTIONS,

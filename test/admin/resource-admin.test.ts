@@ -9,7 +9,7 @@ import supertest from 'supertest';
 import { createApp } from '../../src/app.js';
 import { FEATURES } from '../../src/registry.js';
 import { ownerRules } from '../../src/resources/access.js';
-import { defineFeature } from '../../src/resources/features.js';
+import { defineFeature, resourcesOf } from '../../src/resources/features.js';
 import { field } from '../../src/resources/fields.js';
 import { syncResourcePermissions } from '../../src/resources/permissions.js';
 import { defineResource } from '../../src/resources/resource.js';
@@ -410,5 +410,19 @@ describe('admin: a declared resource (generic model admin)', () => {
     expect(() => createApp(testDeps(), [...FEATURES, defineFeature({ name: 'clash', resources: [clash] })])).to.throw(
       'resource "users": /admin/users/ is an admin page of its own; rename it',
     );
+  });
+
+  it("leaves a resource declared with admin: false to its feature's own pages (the groups)", async () => {
+    const groups = resourcesOf(FEATURES).find((resource) => resource.name === 'groups')!;
+    expect(groups.admin).to.equal(null);
+    const agent = await superuser();
+    const index = await agent.get('/admin/').expect(200);
+    // Where Django lists them, once, with the feature's own pages.
+    const auth = index.text.slice(index.text.indexOf('Authentication and authorization'));
+    expect(auth.slice(0, auth.indexOf('</article>'))).to.include('href="/admin/groups/"');
+    expect(index.text.match(/href="\/admin\/groups\/"/g)).to.have.length(2); // the index and the navigation
+    // No generic page shadows or adds to the feature's own.
+    const group = await makeGroup('editors');
+    await agent.get(`/admin/groups/${group.id}/history/`).expect(404);
   });
 });
