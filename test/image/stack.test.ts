@@ -11,6 +11,7 @@ import http, { type ClientRequest } from 'node:http';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
+import { copyWorkingTree } from '../support/scratch-project.js';
 import { NODE_IMAGE, NODE_VERSION, REPO_ROOT, Stack, podman, tryPodman } from './podman.js';
 
 const DOMAIN = 'backoffice.test';
@@ -31,18 +32,7 @@ function missing(): string | null {
 /** The repository's files (tracked and new, not ignored) copied to a scratch project folder. */
 function copyProject(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'backoffice-image-'));
-  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-  })
-    .split('\0')
-    .filter(Boolean);
-  for (const file of files) {
-    const from = path.join(REPO_ROOT, file);
-    if (!fs.existsSync(from)) continue;
-    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    fs.copyFileSync(from, path.join(dir, file));
-  }
+  copyWorkingTree(dir);
   return dir;
 }
 

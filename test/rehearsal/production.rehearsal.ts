@@ -15,6 +15,7 @@ import path from 'node:path';
 import { loadConfig, servingProblem } from '../../src/config.js';
 import { loadCompose, parseEnvFile, serviceEnvironment } from '../support/compose.js';
 import { ROOT } from '../support/processes.js';
+import { copyWorkingTree } from '../support/scratch-project.js';
 import { PROJECT, Production, waitUntil } from './production.js';
 import { runbookBlock, runbookBlockNames } from './runbook.js';
 
@@ -158,10 +159,7 @@ describe(`production rehearsal (${DOMAIN}, through nginx over HTTPS)`, function 
     // The repository the runbook clones: this working tree as one commit on main.
     const origin = path.join(production.dir, 'origin');
     fs.mkdirSync(origin);
-    const files = spawnSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: ROOT, encoding: 'utf8' })
-      .stdout.split('\0')
-      .filter((f) => f && fs.existsSync(path.join(ROOT, f)));
-    for (const file of files) fs.cpSync(path.join(ROOT, file), path.join(origin, file), { recursive: true });
+    copyWorkingTree(origin);
     const git = (...args: string[]) => {
       const r = spawnSync('git', ['-c', 'user.email=ops@example.com', '-c', 'user.name=Rehearsal', ...args], {
         cwd: origin,

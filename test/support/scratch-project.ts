@@ -9,15 +9,14 @@ import path from 'node:path';
 import { ROOT, scratchDir, type RunResult } from './processes.js';
 
 /**
- * Copies the project into a new scratch folder.
+ * Copies the working tree's files that git tracks or would track (ignored ones left out, deleted
+ * ones skipped) into a folder: what a build, the image or a fresh clone of this tree would see.
  *
- * @returns the folder; remove it with `fs.rmSync(folder, { recursive: true, force: true })`
+ * @param into - the folder, created when missing
  * @example
- * const copy = copyProject();
- * run(copy, 'npx', ['tsc', '--noEmit', '-p', '.']);
+ * copyWorkingTree(path.join(dir, 'origin'));
  */
-export function copyProject(): string {
-  const folder = scratchDir('backoffice-copy-');
+export function copyWorkingTree(into: string): void {
   const listed = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
     cwd: ROOT,
     encoding: 'utf8',
@@ -26,11 +25,24 @@ export function copyProject(): string {
   for (const file of listed.stdout.split('\0').filter(Boolean)) {
     const source = path.join(ROOT, file);
     // Deleted in the working tree; or node_modules as a symbolic link, which .gitignore's
-    // `node_modules/` does not match (the copy links the project's own below).
+    // `node_modules/` does not match.
     if (!fs.existsSync(source) || file === 'node_modules') continue;
-    fs.mkdirSync(path.dirname(path.join(folder, file)), { recursive: true });
-    fs.copyFileSync(source, path.join(folder, file));
+    fs.mkdirSync(path.dirname(path.join(into, file)), { recursive: true });
+    fs.copyFileSync(source, path.join(into, file));
   }
+}
+
+/**
+ * Copies the project into a new scratch folder ({@link copyWorkingTree}), `node_modules` linked.
+ *
+ * @returns the folder; remove it with `fs.rmSync(folder, { recursive: true, force: true })`
+ * @example
+ * const copy = copyProject();
+ * run(copy, 'npx', ['tsc', '--noEmit', '-p', '.']);
+ */
+export function copyProject(): string {
+  const folder = scratchDir('backoffice-copy-');
+  copyWorkingTree(folder);
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(folder, 'node_modules'), 'dir');
   return folder;
 }
