@@ -27,9 +27,9 @@ import {
   checkFields,
   checkRefFilters,
   deleteRow,
-  findRow,
   insertRow,
   present,
+  rowForAction,
   rowsQuery,
   updateRow,
   type Representation,
@@ -206,23 +206,16 @@ export function adminResourceRoutes(
     if (resource.access[rule](actor) === false) throw permissionDenied();
   };
   /** The row of `:id` inside the actor's view (else 404), locked when a write's transaction asks. */
-  const rowOf = async (ctx: Context, db: Knex | Knex.Transaction, resource: Resource, forUpdate = false) => {
-    const row = await findRow(db, resource, resource.access.view(adminUser(ctx)), idParam(ctx), { forUpdate });
-    if (!row) throw notFound();
-    return row;
-  };
-  /** The row, and 403 unless the action's rule allows it. */
-  const rowFor = async (
+  const rowOf = (ctx: Context, db: Knex | Knex.Transaction, resource: Resource, forUpdate = false) =>
+    rowForAction(db, resource, adminUser(ctx), idParam(ctx), resource.access.view, { forUpdate });
+  /** The row an action may act on: 404 outside the rows it finds, 403 unless the action's rule allows it. */
+  const rowFor = (
     ctx: Context,
     db: Knex | Knex.Transaction,
     resource: Resource,
     rule: 'change' | 'delete',
     forUpdate = false,
-  ) => {
-    const row = await rowOf(ctx, db, resource, forUpdate);
-    if (!allows(resource.access[rule](adminUser(ctx)), row)) throw permissionDenied();
-    return row;
-  };
+  ) => rowForAction(db, resource, adminUser(ctx), idParam(ctx), resource.access[rule], { forUpdate });
 
   router.get('/:resource/', known, session, async (ctx) => {
     const resource = resourceOf(ctx);

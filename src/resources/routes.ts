@@ -12,16 +12,25 @@ import type { Knex } from 'knex';
 import type { Context } from 'koa';
 import { authenticate, currentUser } from '../auth/authenticate.js';
 import type { Deps } from '../deps.js';
-import { notFound, permissionDenied, validationError } from '../errors.js';
+import { permissionDenied, validationError } from '../errors.js';
 import { PAGINATION, pageOf, paginate } from '../http/pagination.js';
 import { idParam, INTEGER_ID, queryParameters } from '../http/params.js';
 import { responds } from '../http/responds.js';
 import { declareRoute, type RouteMetadata } from '../http/route-metadata.js';
 import { parseInput, parseInputChecked } from '../http/validate.js';
-import { allows, type Rule } from './access.js';
+import type { Rule } from './access.js';
 import { bodySchemaOf, type Fields } from './fields.js';
 import type { Resource, ResourceRow } from './resource.js';
-import { checkFields, checkRefFilters, deleteRow, findRow, insertRow, present, rowsQuery, updateRow } from './store.js';
+import {
+  checkFields,
+  checkRefFilters,
+  deleteRow,
+  insertRow,
+  present,
+  rowForAction,
+  rowsQuery,
+  updateRow,
+} from './store.js';
 
 /** Declares, for the OpenAPI document, what the handler checks itself: the permission and the body. */
 function declares(part: RouteMetadata) {
@@ -57,12 +66,7 @@ export function resourceRoutes(deps: Deps, resource: Resource): Router {
    * every row, as DRF's `DjangoModelPermissions` needs no `view_` permission to change or delete.
    */
   async function objectFor(ctx: Context, db: Knex | Knex.Transaction, rule: Rule, forUpdate: boolean) {
-    const actor = currentUser(ctx);
-    const verdict = rule(actor);
-    const row = await findRow(db, resource, verdict === true || access.view(actor), idParam(ctx), { forUpdate });
-    if (!row) throw notFound();
-    if (!allows(verdict, row)) throw permissionDenied();
-    return row;
+    return rowForAction(db, resource, currentUser(ctx), idParam(ctx), rule, { forUpdate });
   }
 
   /** 403 before anything is looked up when the rule allows no row at all (DRF's `has_permission`). */

@@ -13,10 +13,10 @@
 import type { Knex } from 'knex';
 import { recordAction, type AuditActor } from '../db/audit.js';
 import { isUniqueViolation } from '../db/errors.js';
-import { validationError, type FieldErrors } from '../errors.js';
+import { notFound, permissionDenied, validationError, type FieldErrors } from '../errors.js';
 import { text } from '../i18n/messages.js';
 import type { Actor } from '../permissions/policy.js';
-import { narrow, type Verdict } from './access.js';
+import { allows, narrow, type Rule, type Verdict } from './access.js';
 import { represent, type Fields, type ManyToManyFields } from './fields.js';
 import type { RefCheck } from './list-query.js';
 import { relatedSlugs, replaceRelated, resolveSlugs } from './relations.js';
@@ -77,6 +77,29 @@ export async function findRow(
     .first();
   if (options.forUpdate) query.forUpdate();
   return (await query) as Record<string, unknown> | undefined;
+}
+
+/**
+ * The row of `id` an action may act on, as the API and the admin both look it up: inside the
+ * actor's view rule — or anywhere, when the action's rule allows every row (DRF's model
+ * permissions do not filter the lookup) — else 404; then 403 unless the action's rule allows it.
+ *
+ * @param rule - the action's rule (`access.view` for a read)
+ * @throws {@link NotFoundError} outside the rows found; {@link PermissionDeniedError} outside the rule
+ */
+export async function rowForAction(
+  db: Knex | Knex.Transaction,
+  resource: Resource,
+  actor: Actor,
+  id: number,
+  rule: Rule,
+  options: { forUpdate?: boolean } = {},
+): Promise<Record<string, unknown>> {
+  const verdict = rule(actor);
+  const row = await findRow(db, resource, verdict === true || resource.access.view(actor), id, options);
+  if (!row) throw notFound();
+  if (!allows(verdict, row)) throw permissionDenied();
+  return row;
 }
 
 /**
