@@ -4,13 +4,14 @@
  * @module
  */
 import { defineFeature } from '../resources/features.js';
+import { files } from './resource.js';
 import { fileRoutes } from './routes.js';
 
-/** The file routes; their permissions belong to the `files` app, as in the original. */
+/** The files resource and its upload route; their permissions belong to the `files` app, as in the original. */
 export const feature = defineFeature({
   name: 'files',
   order: 60,
-  tags: [{ name: 'files', description: 'Uploaded files: upload, list, download, delete.' }],
+  resources: [files],
   routes: fileRoutes,
   models: { file: 'files' },
 });

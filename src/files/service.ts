@@ -1,20 +1,24 @@
 /**
- * The file use-cases: upload, list, find, sign a download URL, delete, and sweep orphaned objects.
- * Routes and the CLI call these; the object store and the `files` table change together or not at
- * all.
+ * The file use-cases beyond the files resource's own: the upload, its undoing, and the sweep of
+ * orphaned objects. The upload route and the CLI call these; the object store and the `files`
+ * table change together or not at all.
  *
  * @module
  */
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
+import type { AuditActor } from '../db/audit.js';
 import { StoredFile } from '../db/models.js';
-import { fieldError, notFound, permissionDenied } from '../errors.js';
+import { fieldError } from '../errors.js';
 import { uploadBytes, uploads } from '../metrics.js';
-import { ObjectNotFoundError, type ObjectInfo, type Storage } from '../storage/storage.js';
+import type { ObjectInfo, Storage } from '../storage/storage.js';
 import type { IncomingFile } from './multipart.js';
-import { canDeleteFile, canViewAllFiles, canViewFile, type FileActor } from '../permissions/policy.js';
+import type { Actor } from '../permissions/policy.js';
+import { deleteRow, findRow, insertRow } from '../resources/store.js';
 import type { FileRow } from './presenter.js';
+import { removeObject } from './objects.js';
+import { files } from './resource.js';
 import { FILE_FIELD, FILE_MESSAGES, MAX_FILE_NAME_LENGTH, cleanFileName } from './schema.js';
 import { sniffContentType } from './sniff.js';
 
@@ -39,19 +43,21 @@ export function newObjectKey(): string {
 }
 
 /**
- * Stores an upload: sniffs its type, streams it to the store under a new key, then records the row.
- * An upload that fails anywhere leaves neither object nor row.
+ * Stores an upload: sniffs its type, streams it to the store under a new key, then records the row
+ * with its audit entry in one transaction. The store is written before the transaction opens, so
+ * that no database connection waits on it. An upload that fails anywhere leaves neither object nor
+ * row.
  *
  * @param owner - the uploading user
  * @param file - the file part, still arriving
  * @param maxBytes - `UPLOAD_MAX_BYTES`
- * @returns the recorded file
+ * @returns the recorded file, as selected (its object key included)
  * @throws {@link ValidationFailedError} (400) under `file` for a nameless, over-long-named or empty file
  * @throws {@link ObjectTooLargeError} past `maxBytes`; {@link StorageUnavailableError} when the store is down
  */
 export async function uploadFile(
   deps: FileDeps,
-  owner: { id: number },
+  owner: Actor & AuditActor,
   file: IncomingFile,
   maxBytes: number,
 ): Promise<FileRow> {
@@ -68,120 +74,35 @@ export async function uploadFile(
   const { size } = await deps.storage.put(key, body, { contentType, maxBytes });
   try {
     if (size === 0) throw fieldError(FILE_FIELD, FILE_MESSAGES.empty);
-    const row = await StoredFile.query(deps.knex)
-      .insert({ id: randomUUID(), name, size, content_type: contentType, owner_id: owner.id, object_key: key })
-      .returning('*');
+    const { id } = await deps.knex.transaction((trx) =>
+      insertRow(trx, files, owner, {}, { name, size, content_type: contentType, object_key: key }),
+    );
     uploads.inc();
     uploadBytes.inc(size);
-    return { ...row };
+    return (await findRow(deps.knex, files, true, id as string)) as unknown as FileRow;
   } catch (error) {
     // Keep the store in step with the table; should this fail too, the orphan sweep removes it.
-    await deps.storage
-      .delete(key)
-      .catch((cause: unknown) =>
-        deps.logger.warn({ err: cause, key }, 'could not remove the object of a failed upload'),
-      );
+    await removeObject(deps, key);
     throw error;
   }
 }
 
 /**
  * Undoes a stored upload whose request then failed (the body broke off after the file part):
- * the row, then the object. Failures are logged; the orphan sweep removes an object left behind.
+ * the row (recorded as deleted by its uploader), then the object. Failures are logged; the orphan
+ * sweep removes an object left behind.
  */
-export async function discardUpload(deps: FileDeps, file: FileRow): Promise<void> {
+export async function discardUpload(deps: FileDeps, owner: AuditActor, file: FileRow): Promise<void> {
   try {
-    await StoredFile.query(deps.knex).deleteById(file.id);
+    await deps.knex.transaction(async (trx) => {
+      const row = await findRow(trx, files, true, file.id, { forUpdate: true });
+      if (row) await deleteRow(trx, files, owner, row);
+    });
   } catch (error) {
     deps.logger.warn({ err: error, id: file.id }, 'could not remove the row of a failed upload');
     return;
   }
-  await deps.storage
-    .delete(file.object_key)
-    .catch((cause: unknown) =>
-      deps.logger.warn({ err: cause, key: file.object_key }, 'could not remove the object of a failed upload'),
-    );
-}
-
-/**
- * The files a user may see, newest first: their own, or all with `view_file`. Pagination runs it.
- *
- * @example
- * ctx.body = await paginate(ctx, filesQuery(knex, user), present);
- */
-export function filesQuery(knex: Knex, viewer: FileActor): Knex.QueryBuilder {
-  const query = StoredFile.query(knex).orderBy('created_at', 'desc').orderBy('id', 'asc');
-  // A knex builder: the shared paginator counts and slices it.
-  return (canViewAllFiles(viewer) ? query : query.where('owner_id', viewer.id)).toKnexQuery();
-}
-
-/**
- * One file the user may see.
- *
- * @throws {@link NotFoundError} (404) for an unknown file and for someone else's file without `view_file`
- *   (its existence is not revealed)
- */
-export async function findVisibleFile(knex: Knex, viewer: FileActor, id: string): Promise<FileRow> {
-  const file = await StoredFile.query(knex).findById(id);
-  if (!file || !canViewFile(viewer, file)) throw notFound();
-  return { ...file };
-}
-
-/**
- * Opens the content of a file for download.
- *
- * @throws {@link NotFoundError} (404) when the object is missing from the store
- * @throws {@link StorageUnavailableError} when the store is down
- */
-export async function openFile(storage: Storage, file: FileRow) {
-  try {
-    return await storage.get(file.object_key);
-  } catch (error) {
-    if (error instanceof ObjectNotFoundError) throw notFound();
-    throw error;
-  }
-}
-
-/**
- * The short-lived download URL of a file: presigned by S3, or a signed app URL for the local folder.
- *
- * @param options.expiresIn - lifetime in seconds (`FILE_URL_LIFETIME`)
- * @param options.origin - the API's origin as the client reached it
- */
-export function fileUrl(
-  storage: Storage,
-  file: FileRow,
-  options: { expiresIn: number; origin: string },
-): Promise<string> {
-  return storage.signedUrl(file.object_key, { ...options, fileName: file.name, contentType: file.content_type });
-}
-
-/**
- * Deletes a file: the row, then the object. The store is asked first whether it answers — one
- * that is down leaves the file whole (the client may retry) — and the object is removed only once
- * the row is gone, so that no database connection waits on the store; an object whose removal
- * fails then is logged and left to the orphan sweep. A row never outlives its object.
- *
- * @throws {@link NotFoundError} (404) when the file is unknown, or when the actor may neither delete nor see
- *   it; 403 when the actor sees it but is neither its owner nor a holder of `delete_file`
- * @throws {@link StorageUnavailableError} when the store is down
- */
-export async function deleteFile(deps: FileDeps, actor: FileActor, id: string): Promise<void> {
-  const file = await StoredFile.query(deps.knex).findById(id);
-  if (!file) throw notFound();
-  if (!canDeleteFile(actor, file)) throw canViewFile(actor, file) ? permissionDenied() : notFound();
-  await deps.storage.check();
-  // Counted through RETURNING: the row count of a DELETE differs between the pg and PGlite drivers.
-  const deleted = await StoredFile.query(deps.knex).where({ id }).delete().returning('id');
-  if (deleted.length === 0) throw notFound(); // a concurrent delete won
-  await deps.storage
-    .delete(file.object_key)
-    .catch((cause: unknown) =>
-      deps.logger.warn(
-        { err: cause, key: file.object_key },
-        'could not remove the object of a deleted file; the orphan sweep will',
-      ),
-    );
+  await removeObject(deps, file.object_key);
 }
 
 /** Options of {@link sweepOrphans}. */

@@ -1,6 +1,6 @@
 /**
  * Who may do what, decided in one place: the rules of every entity (`policies/users.ts`,
- * `policies/groups.ts`, `policies/files.ts`, built from the predicates of `policies/actor.ts`)
+ * `policies/groups.ts`, built from the predicates of `policies/actor.ts`)
  * joined into one table, with {@link can} to ask and {@link authorize} to assert. The API, the
  * admin and the CLI all decide through here; the route guard `requirePermission` (in `guard.ts`)
  * is built on {@link hasPermission}. docs/md/security.md holds the table of who may do what.
@@ -9,7 +9,6 @@
  */
 import { permissionDenied } from '../errors.js';
 import type { Actor } from './policies/actor.js';
-import { fileRules } from './policies/files.js';
 import { groupRules } from './policies/groups.js';
 import { userRules } from './policies/users.js';
 
@@ -22,17 +21,9 @@ export {
   type UserChange,
   type UserSubject,
 } from './policies/users.js';
-export {
-  canDeleteFile,
-  canViewAllFiles,
-  canViewFile,
-  isOwner,
-  type FileActor,
-  type FileSubject,
-} from './policies/files.js';
 
 /** Every action with its rule, one entry per action of every entity. */
-export const RULES = { ...userRules, ...groupRules, ...fileRules };
+export const RULES = { ...userRules, ...groupRules };
 
 /** An action {@link can} and {@link authorize} decide. */
 export type Action = keyof typeof RULES;

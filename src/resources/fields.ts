@@ -105,13 +105,14 @@ export interface SlugsField {
 /** A resource's many-to-many fields by name. */
 export type ManyToManyFields = Readonly<Record<string, SlugsField>>;
 
-/** The JSON value of a field in a representation: `null` possible when it is optional or read-only (and not text). */
+/** The JSON value of a field in a representation: `null` possible when it is optional (and not text), or a read-only reference. */
 export type FieldValue<F extends Field> = F extends StringField | TextField
   ? string
   : F extends BooleanField
     ? boolean
     : | (F extends IntegerField | RefField ? number : string)
-      | (true extends F['optional'] | F['readOnly'] ? null : never);
+      | (true extends F['optional'] ? null : never)
+      | (F extends RefField ? (true extends F['readOnly'] ? null : never) : never);
 
 const INT_MIN = -2_147_483_648;
 const INT_MAX = 2_147_483_647;
@@ -390,10 +391,12 @@ function requiredSchemaOf(declared: Field): z.ZodType {
  * @returns its zod schema (for the OpenAPI document and the tests that hold answers to it)
  */
 export function outputSchemaOf(declared: Field): z.ZodType {
-  const schema = valueSchemaOf(declared);
+  const schema = declared.kind === 'integer' ? z.int().min(declared.min).max(declared.max) : valueSchemaOf(declared);
   const nullable = declared.kind !== 'string' && declared.kind !== 'text' && declared.kind !== 'boolean';
   const described = declared.description ? schema.meta({ description: declared.description }) : schema;
-  return nullable && (declared.optional || declared.readOnly) ? described.nullable() : described;
+  // A read-only reference loses its row (an owner deleted: `SET NULL`); other read-only values the server sets.
+  const absent = declared.optional || (declared.readOnly && declared.kind === 'ref');
+  return nullable && absent ? described.nullable() : described;
 }
 
 /**

@@ -28,7 +28,7 @@ export interface ListDeclaration<F extends Fields> {
    * `?ordering=` (DRF's view without `OrderingFilter`): the list keeps `defaultOrdering`.
    */
   readonly ordering?: readonly (keyof F & string)[];
-  /** The order without `?ordering=`, e.g. `['-id']`; ties are always broken by `id`. */
+  /** The order without `?ordering=`, e.g. `['-id']`, of any fields; ties are always broken by `id`. */
   readonly defaultOrdering?: readonly string[];
 }
 
@@ -101,7 +101,14 @@ export class ListQueryReader {
           ...declaration.ordering.map((name): [string, string] => [name, columnOf(name, fields[name]!)]),
         ])
       : null;
-    this.#defaultOrdering = orderingOf(declaration.defaultOrdering ?? [], this.#ordering ?? BY_ID);
+    // As Django's `Meta.ordering`, the default order may name any field, sortable by the client or not.
+    const every = new Map([
+      ['id', 'id'],
+      ...Object.entries(fields).map(([name, declared]): [string, string] => [name, columnOf(name, declared)]),
+    ]);
+    for (const name of declaration.defaultOrdering ?? [])
+      if (!every.has(name.replace(/^-/, ''))) throw new Error(`defaultOrdering: no field "${name}"`);
+    this.#defaultOrdering = orderingOf(declaration.defaultOrdering ?? [], every);
   }
 
   /** The query parameters for the OpenAPI document (pagination is the caller's). */

@@ -69,7 +69,7 @@ export async function resolveSlugs(
 export async function replaceRelated(
   trx: Knex.Transaction,
   declared: SlugsField,
-  id: number,
+  id: number | string,
   relatedIds: readonly number[],
 ): Promise<void> {
   await trx(declared.through).where(declared.from, id).delete();

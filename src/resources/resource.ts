@@ -5,8 +5,10 @@
  *
  * @module
  */
+import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { Knex } from 'knex';
+import type { Deps } from '../deps.js';
 import type { Actor } from '../permissions/policy.js';
 import { codenamesOf, modelPermissions, type AccessRules, type ModelCodenames, type Rule } from './access.js';
 import {
@@ -53,8 +55,29 @@ export interface ResourceDeclaration<
    * A message of the catalogue (`text('groupVerboseName')`) is translated where the message is.
    */
   readonly verboseName?: string;
-  /** The table; its primary key is an integer `id`. */
+  /** The table; its primary key is `id`. */
   readonly table: string;
+  /**
+   * The type of `id`: an integer the database assigns (the default), or a UUID the server makes
+   * (a row whose id must not be guessed, as a file's).
+   */
+  readonly key?: 'integer' | 'uuid';
+  /**
+   * Columns selected with a row but never represented nor written by a body (an object's key in
+   * the store): use-cases read them and set them through `createRow`'s `columns`.
+   */
+  readonly internal?: readonly string[];
+  /**
+   * Fields computed when a row is answered (DRF's `SerializerMethodField`), represented after the
+   * declared ones: a signed URL, a count. Read-only; neither filtered, searched nor sorted by.
+   */
+  readonly computed?: Readonly<Record<string, ComputedField>>;
+  /**
+   * What a deletion does beyond the row: `before`, once the row is found and allowed and before
+   * the transaction opens (a store that must answer first); `after`, once the deletion is
+   * committed (removing what the database cannot, as an object in the store).
+   */
+  readonly onDelete?: DeleteHooks;
   /** One line for the OpenAPI tag. */
   readonly description: string;
   readonly fields: F;
@@ -86,6 +109,47 @@ export interface ResourceDeclaration<
   readonly admin?: AdminOptions<F> | false;
 }
 
+/** What a computed field is given: the server's parts and the request's origin. */
+export interface AnswerContext {
+  readonly deps: Deps;
+  /** The API's origin as the client reached it, for absolute URLs. */
+  readonly origin: string;
+}
+
+/** A field computed when a row is answered. */
+export interface ComputedField {
+  /** Its value's schema, for the OpenAPI document and the tests. */
+  readonly schema: z.ZodType;
+  /** Runs once per answer, before any value (e.g. the store answers, or 503). */
+  prepare?(context: AnswerContext): Promise<void>;
+  /** Its value for a row, as selected (by column, internal columns included). */
+  value(row: Readonly<Record<string, unknown>>, context: AnswerContext): unknown;
+}
+
+/** What a deletion does beyond the row; each hook is given the row as selected (internal columns included). */
+export interface DeleteHooks {
+  /** Before the transaction: throw to refuse (nothing is deleted). */
+  before?(deps: Deps, row: Readonly<Record<string, unknown>>): Promise<void>;
+  /** After the commit; it should not throw (the row is gone), but log what it could not do. */
+  after?(deps: Deps, row: Readonly<Record<string, unknown>>): Promise<void>;
+}
+
+/** An extra action's answer that is a file: streamed as an attachment with its name and type. */
+export class Attachment {
+  /**
+   * @param body - the bytes
+   * @param fileName - the name the client saves it under (`Content-Disposition`)
+   * @param contentType - its media type
+   * @param size - its length in bytes
+   */
+  constructor(
+    readonly body: Readable,
+    readonly fileName: string,
+    readonly contentType: string,
+    readonly size: number,
+  ) {}
+}
+
 /** How the generic admin shows a resource (Django's `ModelAdmin` options). */
 export interface AdminOptions<F extends Fields> {
   /** The list's columns after the representation (`list_display`); the first four fields by default. */
@@ -111,12 +175,16 @@ export type WriteFields<F extends Fields = Fields, R extends ManyToManyFields = 
 
 /** What an extra action's handler is given. */
 export interface ExtraActionInput<F extends Fields> {
+  /** The server's parts (the store, the configuration). */
+  readonly deps: Deps;
   /** The transaction of a `POST` (the audit entry goes in it too), the database for a `GET`. */
   readonly db: Knex | Knex.Transaction;
   /** Who asks. */
   readonly actor: Actor;
   /** The row, locked for a `POST`, of a detail action. */
   readonly row: ResourceRow<F> | null;
+  /** The same row as selected, by column, internal columns included. */
+  readonly record: Readonly<Record<string, unknown>> | null;
   /** The body, validated by the action's `body` schema (`{}` without one). */
   readonly body: Readonly<Record<string, unknown>>;
   /**
@@ -146,15 +214,22 @@ export interface ExtraAction<F extends Fields> {
   readonly description: string;
   /**
    * Its answer: status, description, and the schema of its body — `'row'` for the resource's
-   * representation; none for an empty answer (204).
+   * representation; none for an empty answer (204); `mediaType` for an {@link Attachment}.
    */
-  readonly response: { readonly status: number; readonly description: string; readonly schema?: z.ZodType | 'row' };
-  /** Does the work and returns the answer's body. */
+  readonly response: {
+    readonly status: number;
+    readonly description: string;
+    readonly schema?: z.ZodType | 'row';
+    readonly mediaType?: string;
+  };
+  /** Does the work and returns the answer's body (an {@link Attachment} for a file). */
   run(input: ExtraActionInput<F>): Promise<unknown>;
 }
 
 /** A row as the API represents it: `id`, every field, then each many-to-many field's sorted slugs. */
-export type ResourceRow<F extends Fields, R extends ManyToManyFields = NoManyToMany> = { readonly id: number } & {
+export type ResourceRow<F extends Fields, R extends ManyToManyFields = NoManyToMany> = {
+  readonly id: number | string;
+} & {
   readonly [K in keyof F]: FieldValue<F[K]>;
 } & { readonly [K in keyof R]: readonly string[] };
 
@@ -163,7 +238,16 @@ export interface Resource<
   M extends string = string,
   F extends Fields = Fields,
   R extends ManyToManyFields = ManyToManyFields,
-> extends Omit<ResourceDeclaration<M, F, R>, 'repr' | 'extraActions' | 'admin' | 'manyToMany' | 'authorizeWrite'> {
+> extends Omit<
+  ResourceDeclaration<M, F, R>,
+  'repr' | 'extraActions' | 'admin' | 'manyToMany' | 'authorizeWrite' | 'key' | 'internal' | 'computed'
+> {
+  /** The type of `id`. */
+  readonly key: 'integer' | 'uuid';
+  /** Columns selected with a row, never represented. */
+  readonly internal: readonly string[];
+  /** Fields computed when a row is answered (none: `{}`). */
+  readonly computed: Readonly<Record<string, ComputedField>>;
   /** How the generic admin shows it, defaults applied; `null` when its feature's own pages do. */
   readonly admin: { readonly columns: readonly string[] } | null;
   /** Its extra actions, by name. */
@@ -222,8 +306,12 @@ export function defineResource<
     if (RESERVED.has(name) || !/^[a-z][a-z0-9_]*$/.test(name))
       throw new Error(`field "${name}": a reserved word or not a snake_case name`);
   }
+  const computed = declaration.computed ?? {};
   for (const name of Object.keys(manyToMany))
     if (Object.hasOwn(fields, name)) throw new Error(`field "${name}": declared in both fields and manyToMany`);
+  for (const name of Object.keys(computed))
+    if (Object.hasOwn(fields, name) || Object.hasOwn(manyToMany, name) || RESERVED.has(name))
+      throw new Error(`computed field "${name}": its name is taken`);
   for (const name of Object.keys(declaration.extraActions ?? {}))
     if (!/^[a-z][a-z0-9_-]*$/.test(name)) throw new Error(`action "${name}": a path segment in lower case`);
   for (const name of [
@@ -240,14 +328,19 @@ export function defineResource<
   }
 
   const writeSchema = bodySchemaOf(fields, manyToMany);
+  const key = declaration.key ?? 'integer';
   const jsonSchema = z.strictObject({
-    id: z.int(),
+    id: key === 'uuid' ? z.uuid() : z.int(),
     ...Object.fromEntries(Object.entries(fields).map(([name, declared]) => [name, outputSchemaOf(declared)])),
     ...Object.fromEntries(Object.entries(manyToMany).map(([name, declared]) => [name, slugsOutputSchemaOf(declared)])),
+    ...Object.fromEntries(Object.entries(computed).map(([name, declared]) => [name, declared.schema])),
   });
   const { authorizeWrite } = declaration;
   return {
     ...declaration,
+    key,
+    internal: declaration.internal ?? [],
+    computed,
     repr: (row) => declaration.repr(row as ResourceRow<F, R>),
     manyToMany,
     authorizeWrite: authorizeWrite && ((input) => authorizeWrite.call(declaration, input as WriteInput<F, R>)),

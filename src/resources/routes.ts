@@ -13,23 +13,30 @@ import type { Context } from 'koa';
 import { authenticate, currentUser } from '../auth/authenticate.js';
 import type { Deps } from '../deps.js';
 import { permissionDenied, validationError } from '../errors.js';
+import { setDownloadHeaders } from '../http/download.js';
+import { apiOrigin } from '../http/origin.js';
 import { PAGINATION, pageOf, paginate } from '../http/pagination.js';
-import { idParam, INTEGER_ID, queryParameters } from '../http/params.js';
+import { idParam, INTEGER_ID, queryParameters, uuidParam, UUID_ID } from '../http/params.js';
 import { responds } from '../http/responds.js';
 import { declareRoute, type RouteMetadata } from '../http/route-metadata.js';
 import { parseInput, parseInputChecked } from '../http/validate.js';
 import type { Rule } from './access.js';
 import { bodySchemaOf, type Fields } from './fields.js';
-import type { Resource, ResourceRow } from './resource.js';
+import { Attachment, type AnswerContext, type Resource, type ResourceRow } from './resource.js';
 import {
   checkFields,
   checkRefFilters,
   deleteRow,
+  findRow,
   insertRow,
+  answerRows,
   present,
   rowForAction,
+  rowIdOf,
   rowsQuery,
   updateRow,
+  type Representation,
+  type RowId,
 } from './store.js';
 
 /** Declares, for the OpenAPI document, what the handler checks itself: the permission and the body. */
@@ -55,6 +62,22 @@ export function resourceRoutes(deps: Deps, resource: Resource): Router {
     (access.requires ? access.requires[action] : codenames[action]) ?? undefined;
   const list = `/${resource.name}/`;
   const detail = `/${resource.name}/:id/`;
+  const ID = resource.key === 'uuid' ? UUID_ID : INTEGER_ID;
+  const idOf = (ctx: Context) => (resource.key === 'uuid' ? uuidParam(ctx) : idParam(ctx));
+  // The origin is read only by a computed field that asks for it (a signed URL).
+  const context = (ctx: Context): AnswerContext => ({
+    deps,
+    get origin() {
+      return apiOrigin(ctx);
+    },
+  });
+  const answerOne = async (ctx: Context, row: Readonly<Record<string, unknown>>) =>
+    (await answerRows(resource, [row], context(ctx)))[0]!;
+  /** A row just written, answered: its representation, or the row read again for its computed fields. */
+  const answerWritten = async (ctx: Context, json: Representation) =>
+    Object.keys(resource.computed).length === 0
+      ? json
+      : answerOne(ctx, (await findRow(knex, resource, true, json.id as RowId))!);
   const offers = (action: Resource['actions'][number]) => resource.actions.includes(action);
   const tag = { tag: { name: resource.name, description: resource.description } };
   /** The API reference's description of an action: the declaration's, or the generic one. */
@@ -66,7 +89,7 @@ export function resourceRoutes(deps: Deps, resource: Resource): Router {
    * every row, as DRF's `DjangoModelPermissions` needs no `view_` permission to change or delete.
    */
   async function objectFor(ctx: Context, db: Knex | Knex.Transaction, rule: Rule, forUpdate: boolean) {
-    return rowForAction(db, resource, currentUser(ctx), idParam(ctx), rule, { forUpdate });
+    return rowForAction(db, resource, currentUser(ctx), idOf(ctx), rule, { forUpdate });
   }
 
   /** 403 before anything is looked up when the rule allows no row at all (DRF's `has_permission`). */
@@ -81,7 +104,7 @@ export function resourceRoutes(deps: Deps, resource: Resource): Router {
     const bodySchema = extra.body && bodySchemaOf(extra.body);
     router[extra.method](
       extra.detail ? `/${resource.name}/:id/${name}/` : `/${resource.name}/${name}/`,
-      ...(extra.detail ? [INTEGER_ID] : []),
+      ...(extra.detail ? [ID] : []),
       auth,
       declares({ permission: extra.permission, body: bodySchema, ...tag }),
       responds(
@@ -98,11 +121,15 @@ export function resourceRoutes(deps: Deps, resource: Resource): Router {
             if (!row || !writes) throw new Error(`${resource.name}.${name}: change() needs a detail POST action`);
             return (await updateRow(db as Knex.Transaction, resource, actor, row, fields)) as ResourceRow<Fields>;
           };
-          return extra.run({ db, actor, row: row && (present(resource, row) as ResourceRow<Fields>), body, change });
+          const presented = row && (present(resource, row) as ResourceRow<Fields>);
+          return extra.run({ deps, db, actor, row: presented, record: row, body, change });
         };
         const answer = writes ? await knex.transaction(run) : await run(knex);
         ctx.status = extra.response.status;
-        if (extra.response.schema) ctx.body = answer;
+        if (answer instanceof Attachment) {
+          setDownloadHeaders(ctx, answer);
+          ctx.body = answer.body;
+        } else if (extra.response.schema) ctx.body = answer;
       },
     );
   }
@@ -130,7 +157,8 @@ export function resourceRoutes(deps: Deps, resource: Resource): Router {
           query,
           resource.table,
         );
-        ctx.body = await paginate(ctx, rows, (row: Record<string, unknown>) => present(resource, row));
+        const page = await paginate(ctx, rows, (row: Record<string, unknown>) => row);
+        ctx.body = { ...page, results: await answerRows(resource, page.results, context(ctx)) };
       },
     );
 
@@ -152,15 +180,16 @@ export function resourceRoutes(deps: Deps, resource: Resource): Router {
         const fields = await parseInputChecked(resource.writeSchema, ctx.request.body, (valid) =>
           checkFields(knex, resource, valid, null),
         );
+        const json = await knex.transaction((trx) => insertRow(trx, resource, actor, fields));
         ctx.status = 201;
-        ctx.body = await knex.transaction((trx) => insertRow(trx, resource, actor, fields));
+        ctx.body = await answerWritten(ctx, json);
       },
     );
 
   if (offers('retrieve'))
     router.get(
       detail,
-      INTEGER_ID,
+      ID,
       auth,
       declares({ permission: needs('view'), ...tag }),
       responds(
@@ -172,7 +201,7 @@ export function resourceRoutes(deps: Deps, resource: Resource): Router {
       ),
       async (ctx) => {
         refuseOutright(ctx, 'view');
-        ctx.body = present(resource, await objectFor(ctx, knex, access.view, false));
+        ctx.body = await answerOne(ctx, await objectFor(ctx, knex, access.view, false));
       },
     );
 
@@ -197,7 +226,7 @@ export function resourceRoutes(deps: Deps, resource: Resource): Router {
     if (offers(action))
       router[method](
         detail,
-        INTEGER_ID,
+        ID,
         auth,
         declares({ permission: needs('change'), body: schema, ...tag }),
         responds(
@@ -206,20 +235,21 @@ export function resourceRoutes(deps: Deps, resource: Resource): Router {
         ),
         async (ctx) => {
           refuseOutright(ctx, 'change');
-          ctx.body = await knex.transaction(async (trx) => {
+          const json = await knex.transaction(async (trx) => {
             const row = await objectFor(ctx, trx, access.change, true);
             const fields = await parseInputChecked(schema, ctx.request.body, (valid) =>
-              checkFields(trx, resource, valid, Number(row.id)),
+              checkFields(trx, resource, valid, rowIdOf(resource, row)),
             );
             return updateRow(trx, resource, currentUser(ctx), row, fields);
           });
+          ctx.body = await answerWritten(ctx, json);
         },
       );
 
   if (offers('destroy'))
     router.delete(
       detail,
-      INTEGER_ID,
+      ID,
       auth,
       declares({ permission: needs('delete'), ...tag }),
       responds(
@@ -231,9 +261,15 @@ export function resourceRoutes(deps: Deps, resource: Resource): Router {
       ),
       async (ctx) => {
         refuseOutright(ctx, 'delete');
-        await knex.transaction(async (trx) =>
-          deleteRow(trx, resource, currentUser(ctx), await objectFor(ctx, trx, access.delete, true)),
-        );
+        const { onDelete } = resource;
+        // A hook that waits on something else (the store) runs before the transaction holds a connection.
+        if (onDelete?.before) await onDelete.before(deps, await objectFor(ctx, knex, access.delete, false));
+        const row = await knex.transaction(async (trx) => {
+          const found = await objectFor(ctx, trx, access.delete, true);
+          await deleteRow(trx, resource, currentUser(ctx), found);
+          return found;
+        });
+        await onDelete?.after?.(deps, row);
         ctx.status = 204;
       },
     );

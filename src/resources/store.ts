@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { recordAction, type AuditActor } from '../db/audit.js';
 import { isUniqueViolation } from '../db/errors.js';
@@ -20,10 +21,18 @@ import { allows, narrow, type Rule, type Verdict } from './access.js';
 import { represent, type Fields, type ManyToManyFields } from './fields.js';
 import type { RefCheck } from './list-query.js';
 import { relatedSlugs, replaceRelated, resolveSlugs } from './relations.js';
-import { fieldLabel, type Resource, type ResourceRow, type WriteFields } from './resource.js';
+import { fieldLabel, type AnswerContext, type Resource, type ResourceRow, type WriteFields } from './resource.js';
 
 /** A row as the API represents it. */
 export type Representation = Readonly<Record<string, unknown>>;
+
+/** A row's `id`: an integer, or a UUID for a resource keyed so. */
+export type RowId = number | string;
+
+/** A row's id as its resource's key has it (a UUID as text, an integer as a number). */
+export function rowIdOf(resource: Resource, row: Readonly<Record<string, unknown>>): RowId {
+  return resource.key === 'uuid' ? String(row.id) : Number(row.id);
+}
 
 /**
  * The row's columns as selected: dates as text, so that no driver shifts them by a time zone; then
@@ -39,6 +48,7 @@ function selectColumns(knex: Knex, resource: Resource): (string | Knex.Raw | Kne
     ...Object.entries(resource.manyToMany).map(([name, declared]) =>
       relatedSlugs(knex, resource.table, name, declared),
     ),
+    ...resource.internal.map((column) => `${resource.table}.${column}`),
   ];
 }
 
@@ -50,14 +60,44 @@ export function rowsQuery(knex: Knex | Knex.Transaction, resource: Resource, vie
   return narrow(knex(resource.table).select(selectColumns(knex as Knex, resource)), view, resource.table);
 }
 
-/** A row as the API represents it: `id`, then each field as its type represents it, then each many-to-many field's slugs. */
+/**
+ * A row as the API represents it: `id`, then each field as its type represents it, then each
+ * many-to-many field's slugs (computed fields are the router's: they need the request).
+ */
 export function present(resource: Resource, row: Readonly<Record<string, unknown>>): Representation {
-  const json: Record<string, unknown> = { id: Number(row.id) };
+  const json: Record<string, unknown> = { id: rowIdOf(resource, row) };
   for (const [name, column] of resource.columns) {
     if (name !== 'id') json[name] = represent(resource.fields[name]!, row[column]);
   }
   for (const name of Object.keys(resource.manyToMany)) json[name] = [...((row[name] as string[] | null) ?? [])];
   return json;
+}
+
+/**
+ * Rows as the API answers them: each represented, then its computed fields added (each field's
+ * `prepare` run once first).
+ *
+ * @param resource - the declaration
+ * @param rows - the rows as selected (internal columns included)
+ * @param context - the server's parts and the request's origin
+ * @example
+ * ctx.body = (await answerRows(files, [row], { deps, origin: apiOrigin(ctx) }))[0];
+ */
+export async function answerRows(
+  resource: Resource,
+  rows: readonly Readonly<Record<string, unknown>>[],
+  context: AnswerContext,
+): Promise<Representation[]> {
+  const computed = Object.entries(resource.computed);
+  if (computed.length === 0) return rows.map((row) => present(resource, row));
+  for (const [, declared] of computed) await declared.prepare?.(context);
+  return Promise.all(
+    rows.map(async (row) => {
+      const json: Record<string, unknown> = { ...present(resource, row) };
+      for (const [name, declared] of computed) json[name] = await declared.value(row, context);
+      return json;
+    }),
+  );
 }
 
 /**
@@ -69,7 +109,7 @@ export async function findRow(
   db: Knex | Knex.Transaction,
   resource: Resource,
   view: Verdict,
-  id: number,
+  id: RowId,
   options: { forUpdate?: boolean } = {},
 ): Promise<Record<string, unknown> | undefined> {
   const query = rowsQuery(db as Knex, resource, view)
@@ -91,7 +131,7 @@ export async function rowForAction(
   db: Knex | Knex.Transaction,
   resource: Resource,
   actor: Actor,
-  id: number,
+  id: RowId,
   rule: Rule,
   options: { forUpdate?: boolean } = {},
 ): Promise<Record<string, unknown>> {
@@ -116,7 +156,7 @@ export async function checkFields(
   db: Knex | Knex.Transaction,
   resource: Resource,
   fields: Readonly<Record<string, unknown>>,
-  id: number | null,
+  id: RowId | null,
 ): Promise<FieldErrors> {
   return (await inspectFields(db, resource, fields, id)).errors;
 }
@@ -126,7 +166,7 @@ async function inspectFields(
   db: Knex | Knex.Transaction,
   resource: Resource,
   fields: Readonly<Record<string, unknown>>,
-  id: number | null,
+  id: RowId | null,
 ): Promise<{ errors: FieldErrors; related: Map<string, number[]> }> {
   const errors: Record<string, string[]> = {};
   const related = new Map<string, number[]>();
@@ -212,7 +252,7 @@ async function assertWrite(
   before: Readonly<Record<string, unknown>> | null,
   fields: Readonly<Record<string, unknown>>,
 ): Promise<Map<string, number[]>> {
-  const { errors, related } = await inspectFields(trx, resource, fields, before && Number(before.id));
+  const { errors, related } = await inspectFields(trx, resource, fields, before && rowIdOf(resource, before));
   if (Object.keys(errors).length) throw validationError(errors);
   await resource.authorizeWrite?.({
     db: trx,
@@ -227,7 +267,7 @@ async function assertWrite(
 async function writeRelated(
   trx: Knex.Transaction,
   resource: Resource,
-  id: number,
+  id: RowId,
   related: ReadonlyMap<string, number[]>,
 ): Promise<void> {
   for (const [name, ids] of related) await replaceRelated(trx, resource.manyToMany[name]!, id, ids);
@@ -242,7 +282,7 @@ async function recordRow(
   json: Representation,
   details?: Record<string, unknown>,
 ): Promise<void> {
-  const target = { type: resource.model, id: json.id as number, repr: resource.repr(json) };
+  const target = { type: resource.model, id: json.id as RowId, repr: resource.repr(json) };
   await recordAction(trx, actor, resource.codenames[verb], target, details);
 }
 
@@ -251,6 +291,8 @@ async function recordRow(
  * then the resource's `authorizeWrite`, then the row and its many-to-many fields written.
  *
  * @param fields - validated, by field name; the owner, if any, is set here to the actor
+ * @param columns - columns the use-case sets itself, by column: internal ones, read-only fields
+ *   it computed (a file's size); a UUID key is made here unless given
  * @returns the row's representation
  * @throws {@link ValidationFailedError} (400) for a unique value, a reference or a slug the checks
  *   refuse; what `authorizeWrite` throws
@@ -260,18 +302,25 @@ export async function createRow(
   resource: Resource,
   actor: Actor,
   fields: Readonly<Record<string, unknown>>,
+  columns: Readonly<Record<string, unknown>> = {},
 ): Promise<Representation> {
   const related = await assertWrite(trx, resource, actor, null, fields);
-  const values = columnsOf(resource, resource.owner ? { ...fields, [resource.owner]: actor.id } : fields);
-  const [{ id }] = await uniquely(resource, () => trx(resource.table).insert(values).returning('id'));
-  await writeRelated(trx, resource, Number(id), related);
-  return present(resource, (await findRow(trx, resource, true, Number(id)))!);
+  const values = {
+    ...(resource.key === 'uuid' ? { id: randomUUID() } : {}),
+    ...columns,
+    ...columnsOf(resource, resource.owner ? { ...fields, [resource.owner]: actor.id } : fields),
+  };
+  const [inserted] = await uniquely(resource, () => trx(resource.table).insert(values).returning('id'));
+  const id = rowIdOf(resource, inserted as Record<string, unknown>);
+  await writeRelated(trx, resource, id, related);
+  return present(resource, (await findRow(trx, resource, true, id))!);
 }
 
 /**
  * Creates a row and records it in the audit log, in the caller's transaction ({@link createRow}).
  *
  * @param fields - validated, by field name; the owner, if any, is set here
+ * @param columns - columns the use-case sets itself (see {@link createRow})
  * @throws {@link ValidationFailedError} (400) for a unique value, a reference or a slug the checks refuse
  */
 export async function insertRow(
@@ -279,8 +328,9 @@ export async function insertRow(
   resource: Resource,
   actor: Actor & AuditActor,
   fields: Readonly<Record<string, unknown>>,
+  columns: Readonly<Record<string, unknown>> = {},
 ): Promise<Representation> {
-  const json = await createRow(trx, resource, actor, fields);
+  const json = await createRow(trx, resource, actor, fields, columns);
   await recordRow(trx, resource, actor, 'add', json, {
     added: Object.keys(fields).filter((name) => fields[name] !== undefined),
   });
@@ -304,7 +354,7 @@ export async function changeRow(
   before: Readonly<Record<string, unknown>>,
   fields: Readonly<Record<string, unknown>>,
 ): Promise<Representation> {
-  const id = Number(before.id);
+  const id = rowIdOf(resource, before);
   const related = await assertWrite(trx, resource, actor, before, fields);
   const values = columnsOf(resource, fields);
   if (Object.keys(values).length) await uniquely(resource, () => trx(resource.table).where({ id }).update(values));
@@ -341,7 +391,7 @@ export async function removeRow(
   resource: Resource,
   row: Readonly<Record<string, unknown>>,
 ): Promise<void> {
-  const id = Number(row.id);
+  const id = rowIdOf(resource, row);
   for (const declared of Object.values(resource.manyToMany))
     await trx(declared.through).where(declared.from, id).delete();
   await trx(resource.table).where({ id }).delete();

@@ -524,6 +524,26 @@ for (const makeBackend of BACKENDS) {
     });
 
     describe('DELETE /api/files/{id}/', () => {
+      it('records the upload and the deletion in the audit log, by the uploader and the deleter', async () => {
+        const owner = await uploader();
+        const created = await upload(owner.authorization, PNG, 'audited.png');
+        const cleaner = await makeUser();
+        await grant(cleaner.id, 'delete_file');
+        await app
+          .client()
+          .delete(`/api/files/${created.id}/`)
+          .set('Authorization', await bearer(cleaner))
+          .expect(204);
+        const entries = await testKnex()('admin_log')
+          .where({ target_type: 'file', target_id: created.id })
+          .orderBy('id')
+          .select('action', 'actor_id', 'target_repr');
+        expect(entries).to.deep.equal([
+          { action: 'add_file', actor_id: created.owner, target_repr: 'audited.png' },
+          { action: 'delete_file', actor_id: cleaner.id, target_repr: 'audited.png' },
+        ]);
+      });
+
       it('lets the owner delete: the row and the object are gone', async () => {
         const { authorization } = await uploader();
         const created = await upload(authorization);

@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { files } from '../../src/files/resource.js';
+import { allows } from '../../src/resources/access.js';
 import { metadataOf } from '../../src/http/route-metadata.js';
 import { requirePermission } from '../../src/permissions/guard.js';
 import { PermissionDeniedError } from '../../src/errors.js';
@@ -197,27 +199,6 @@ const table: Row[] = [
   ],
   ['inactive manager creates a plain user', inactiveManager, 'add_user', { change: change() }, false],
 
-  // Files: the owner, or a holder of view_file / delete_file.
-  ['owner sees its file', uploader, 'view_file', { file: ownFile }, true],
-  ['owner deletes its file', uploader, 'delete_file', { file: ownFile }, true],
-  ["user sees another user's file", uploader, 'view_file', { file: othersFile }, false],
-  ["user deletes another user's file", uploader, 'delete_file', { file: othersFile }, false],
-  ['user sees an ownerless file', uploader, 'view_file', { file: ownerless }, false],
-  ["view_file holder sees another user's file", fileViewer, 'view_file', { file: othersFile }, true],
-  ["view_file holder deletes another user's file", fileViewer, 'delete_file', { file: othersFile }, false],
-  ["delete_file holder deletes another user's file", fileDeleter, 'delete_file', { file: othersFile }, true],
-  ['user lists every file', uploader, 'view_all_files', {}, false],
-  ['view_file holder lists every file', fileViewer, 'view_all_files', {}, true],
-  ['superuser lists every file', superuser, 'view_all_files', {}, true],
-  [
-    "inactive view_file holder sees another user's file",
-    actor({ id: 3, is_active: false, permissions: perms('view_file') }),
-    'view_file',
-    { file: othersFile },
-    false,
-  ],
-  ['CLI deletes an ownerless file', SYSTEM_ACTOR, 'delete_file', { file: ownerless }, true],
-
   // The admin panel: staff only, whatever the permissions.
   ['staff user enters the admin', manager, 'use_admin', {}, true],
   ['non-staff user with permissions enters the admin', nonStaffManager, 'use_admin', {}, false],
@@ -229,6 +210,41 @@ describe('delegation policy', () => {
       expect(can(who, action, subject as never)).to.equal(allowed);
     });
   }
+});
+
+// Files are a declared resource: the owner, or a holder of view_file / delete_file (ownerRules).
+const fileTable: [string, Actor, 'view' | 'delete', { owner_id: number | null }, boolean][] = [
+  ['owner sees its file', uploader, 'view', ownFile, true],
+  ['owner deletes its file', uploader, 'delete', ownFile, true],
+  ["user sees another user's file", uploader, 'view', othersFile, false],
+  ["user deletes another user's file", uploader, 'delete', othersFile, false],
+  ['user sees an ownerless file', uploader, 'view', ownerless, false],
+  ["view_file holder sees another user's file", fileViewer, 'view', othersFile, true],
+  ["view_file holder deletes another user's file", fileViewer, 'delete', othersFile, false],
+  ["delete_file holder deletes another user's file", fileDeleter, 'delete', othersFile, true],
+  ['superuser sees every file', superuser, 'view', ownerless, true],
+  [
+    "inactive view_file holder sees another user's file",
+    actor({ id: 3, is_active: false, permissions: perms('view_file') }),
+    'view',
+    othersFile,
+    false,
+  ],
+  ['CLI deletes an ownerless file', SYSTEM_ACTOR, 'delete', ownerless, true],
+];
+
+describe('file access (the files resource)', () => {
+  for (const [name, who, rule, file, allowed] of fileTable) {
+    it(`${allowed ? 'allows' : 'refuses'}: ${name}`, () => {
+      expect(allows(files.access[rule](who), file)).to.equal(allowed);
+    });
+  }
+
+  it('lists every file only with view_file: the others get a scope of their own rows', () => {
+    expect(files.access.view(uploader)).to.deep.equal({ owner_id: 3 });
+    expect(files.access.view(fileViewer)).to.equal(true);
+    expect(files.access.view(superuser)).to.equal(true);
+  });
 });
 
 describe('authorize()', () => {

@@ -144,6 +144,42 @@ describe('declared resources', () => {
     return { user, authorization: await bearer(user) };
   }
 
+  describe('declarations that cannot work are refused when declared', () => {
+    const base = {
+      name: 'things',
+      model: 'thing',
+      table: 'things',
+      description: 'Things.',
+      fields: { name: field.string(10) },
+      repr: () => '',
+    };
+
+    it('a default order naming no field', () => {
+      expect(() => defineResource({ ...base, defaultOrdering: ['-nme'] })).to.throw('defaultOrdering: no field "-nme"');
+    });
+
+    it('orders by default by any field, sortable by the client or not', () => {
+      const things = defineResource({ ...base, defaultOrdering: ['-name'] });
+      expect(things.listQuery.parse({}).query.ordering).to.deep.equal([{ column: 'name', descending: true }]);
+    });
+
+    it('a computed field whose name a field or a list parameter has', () => {
+      const computed = { schema: z.string(), value: () => '' };
+      expect(() => defineResource({ ...base, computed: { name: computed } })).to.throw(
+        'computed field "name": its name is taken',
+      );
+      expect(() => defineResource({ ...base, computed: { search: computed } })).to.throw(
+        'computed field "search": its name is taken',
+      );
+    });
+
+    it('a UUID key represents its id as a UUID in the document', () => {
+      const things = defineResource({ ...base, key: 'uuid' });
+      expect(things.jsonSchema.shape.id.safeParse('7c2f0c1e-7a43-4c1b-9d55-0f3f1e2b8a10').success).to.equal(true);
+      expect(things.jsonSchema.shape.id.safeParse(7).success).to.equal(false);
+    });
+  });
+
   describe('permissions made from the declaration', () => {
     it('creates the four model permissions once, named as Django names them', async () => {
       expect(permissionRowsOf(projects).map((p) => [p.codename, p.name])).to.deep.equal([
