@@ -13,7 +13,8 @@ import { notFound, validationError, ValidationFailedError, type FieldErrors } fr
 import { ApiError } from '../http/errors.js';
 import { idParam } from '../http/params.js';
 import { parseInput, parseInputChecked } from '../http/validate.js';
-import { parseUserFilters, type UserFilters } from '../users/filters.js';
+import type { ListQuery } from '../resources/list-query.js';
+import { userListQuery } from '../users/filters.js';
 import type { UserRow } from '../users/presenter.js';
 import { UserCreate, UserPatch } from '../users/schema.js';
 import {
@@ -273,14 +274,14 @@ function userFormValues(form: URLSearchParams, actorIsSuperuser: boolean): Recor
 const FILTER_LABELS: Readonly<Record<string, string>> = { search: 'Search', group: 'Group', is_active: 'Active' };
 
 /**
- * The list's filters from the admin's form, within the bounds of the API's list: a value past
- * them is a 400 page naming the field, as a query with NUL is.
+ * The list's filters from the admin's form, read by the API list's reader, within its bounds: a
+ * value past them is a 400 page naming the field, as a query with NUL is.
  *
  * @throws {@link ApiError} (400) naming each field past its bound and why
  */
-function adminUserFilters(form: { q: string; is_active: string; group: string }): UserFilters {
+function adminUserFilters(form: { q: string; is_active: string; group: string }): ListQuery {
   try {
-    return parseUserFilters({ search: form.q, is_active: form.is_active, group: form.group });
+    return userListQuery.parse({ search: form.q, is_active: form.is_active, group: form.group }).query;
   } catch (error) {
     if (!(error instanceof ValidationFailedError)) throw error;
     // The list's filters are flat values: their errors are lists of messages.

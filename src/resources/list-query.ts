@@ -12,15 +12,33 @@ import { validationError, type FieldErrors } from '../errors.js';
 import type { QueryParameters } from '../http/params.js';
 import { text } from '../i18n/messages.js';
 import { MESSAGES } from '../messages.js';
-import { columnOf, parseDate, parseDateTime, valueSchemaOf, type Field, type Fields } from './fields.js';
+import {
+  columnOf,
+  parseDate,
+  parseDateTime,
+  valueSchemaOf,
+  type Field,
+  type Fields,
+  type ManyToManyFields,
+  type SlugsField,
+} from './fields.js';
 
 /** A django-filter lookup: `?name=` is `exact`, `?name__icontains=` the others. */
 export type Lookup = 'exact' | 'iexact' | 'icontains' | 'in' | 'gt' | 'gte' | 'lt' | 'lte' | 'isnull';
 
-/** What a list declares: the lookups of each filtered field, the searched fields, the sortable ones. */
-export interface ListDeclaration<F extends Fields> {
+/**
+ * What a list declares: the lookups of each filtered field, the filters through its many-to-many
+ * fields, the searched fields, the sortable ones.
+ */
+export interface ListDeclaration<F extends Fields, R extends ManyToManyFields = ManyToManyFields> {
   /** The lookups each field may be filtered by. */
   readonly filters?: { readonly [K in keyof F & string]?: readonly Lookup[] };
+  /**
+   * Filters through a many-to-many field, by query parameter: `{ group: 'groups' }` reads
+   * `?group=staff` as django-filter's `CharFilter(field_name='groups__name')` — only the rows
+   * related to a row whose slug is `staff` (empty: no filter; NUL: its 400).
+   */
+  readonly relatedFilters?: { readonly [parameter: string]: keyof R & string };
   /** Fields `?search=` looks in (`icontains`, any of them per term, every term). */
   readonly search?: readonly (keyof F & string)[];
   /**
@@ -30,6 +48,11 @@ export interface ListDeclaration<F extends Fields> {
   readonly ordering?: readonly (keyof F & string)[];
   /** The order without `?ordering=`, e.g. `['-id']`, of any fields; ties are always broken by `id`. */
   readonly defaultOrdering?: readonly string[];
+  /**
+   * The OpenAPI document's description of a query parameter, by name, in place of the generated
+   * one: what the filter means in the feature's words (`Only members of the group of this name.`).
+   */
+  readonly parameterDescriptions?: { readonly [parameter: string]: string };
 }
 
 /** How much one list request may ask. Past a bound the request is refused (400), never cut short. */
@@ -44,10 +67,13 @@ export const LIST_LIMITS = {
 
 /** One condition of a parsed list query. */
 export interface FilterCondition {
+  /** The column of the list's table, or of the related table's slug when `through` is set. */
   readonly column: string;
   readonly lookup: Lookup;
   /** The typed value: a string, number, boolean, date string, `Date`, or a list of them for `in`. */
   readonly value: unknown;
+  /** A condition on related rows: some row related through this many-to-many field meets it. */
+  readonly through?: SlugsField;
 }
 
 /** A list request, parsed and bounded. */
@@ -69,23 +95,37 @@ interface FilterParameter {
   readonly field: string;
   readonly declared: Field;
   readonly lookup: Lookup;
+  /** The many-to-many field of a related filter (`declared` is then its slug, a text). */
+  readonly through?: SlugsField;
 }
 
-/** The query parameters of a list and how each is read, built once per resource. */
+/** The parameters the reader keeps for itself and pagination: no filter is named so. */
+const RESERVED_PARAMETERS = new Set(['search', 'ordering', 'page', 'page_size', 'format']);
+
+/** A related filter's slug as a django-filter `CharFilter` reads it: a text, exact. */
+const SLUG: Field = { kind: 'text' };
+
+/**
+ * The query parameters of a list and how each is read, built once per list: a declared resource's
+ * (`defineResource`), or a hand-written feature's ({@link defineListQuery}).
+ */
 export class ListQueryReader {
   readonly #filters: readonly FilterParameter[];
   readonly #search: readonly string[];
   /** The sortable fields' columns, `null` when the list takes no `?ordering=`. */
   readonly #ordering: ReadonlyMap<string, string> | null;
   readonly #defaultOrdering: ListQuery['ordering'];
+  readonly #descriptions: Readonly<Record<string, string>>;
 
   /**
-   * @param fields - the resource's fields
+   * @param fields - the list's fields
    * @param declaration - its filters, search and ordering
-   * @throws Error for a lookup that does not apply to its field's type (a declaration bug)
+   * @param manyToMany - its many-to-many fields, which `relatedFilters` name
+   * @throws Error for a lookup that does not apply to its field's type, a related filter on no
+   *   many-to-many field, or two filters of one name (a declaration bug)
    */
-  constructor(fields: Fields, declaration: ListDeclaration<Fields>) {
-    this.#filters = Object.entries(declaration.filters ?? {}).flatMap(([name, lookups]) =>
+  constructor(fields: Fields, declaration: ListDeclaration<Fields>, manyToMany: ManyToManyFields = {}) {
+    const filters: FilterParameter[] = Object.entries(declaration.filters ?? {}).flatMap(([name, lookups]) =>
       (lookups ?? []).map((lookup) => {
         const declared = fields[name];
         if (!declared) throw new Error(`filters: no field "${name}"`);
@@ -94,6 +134,19 @@ export class ListQueryReader {
         return { name: lookup === 'exact' ? name : `${name}__${lookup}`, field: name, declared, lookup };
       }),
     );
+    for (const [name, relation] of Object.entries(declaration.relatedFilters ?? {})) {
+      const through = Object.hasOwn(manyToMany, relation) ? manyToMany[relation] : undefined;
+      if (!through) throw new Error(`relatedFilters: no many-to-many field "${relation}"`);
+      filters.push({ name, field: `${relation}__${through.slug}`, declared: SLUG, lookup: 'exact', through });
+    }
+    const names = new Set<string>();
+    for (const { name } of filters) {
+      if (names.has(name) || RESERVED_PARAMETERS.has(name) || !/^[a-z][a-z0-9_]*$/.test(name))
+        throw new Error(`filters: "${name}" is a reserved, repeated or malformed parameter name`);
+      names.add(name);
+    }
+    this.#filters = filters;
+    this.#descriptions = declaration.parameterDescriptions ?? {};
     this.#search = (declaration.search ?? []).map((name) => columnOf(name, fields[name]!));
     this.#ordering = declaration.ordering
       ? new Map([
@@ -111,12 +164,17 @@ export class ListQueryReader {
     this.#defaultOrdering = orderingOf(declaration.defaultOrdering ?? [], every);
   }
 
-  /** The query parameters for the OpenAPI document (pagination is the caller's). */
+  /**
+   * The query parameters for the OpenAPI document (pagination is the caller's): the filters in
+   * their declaration's order, the related filters, then `search` and `ordering`. A text value's
+   * schema has the bound every value keeps ({@link LIST_LIMITS}`.valueLength`).
+   */
   parameters(): QueryParameters {
     const parameters: Record<string, QueryParameters[string]> = {};
+    const described = (name: string, generated: string) => this.#descriptions[name] ?? generated;
     for (const filter of this.#filters) {
       parameters[filter.name] = {
-        description: describeFilter(filter),
+        description: described(filter.name, describeFilter(filter)),
         schema: filterSchema(filter),
         text: true,
         ...(filter.lookup === 'in' ? { commaSeparated: true } : {}),
@@ -124,15 +182,23 @@ export class ListQueryReader {
     }
     if (this.#search.length)
       parameters.search = {
-        description: `Terms separated by spaces or commas; a row matches when each term is in one of ${this.#searchFieldNames()} (case-insensitive). At most ${LIST_LIMITS.searchTerms} terms and ${LIST_LIMITS.valueLength} characters, else 400.`,
-        schema: z.string(),
+        description: described(
+          'search',
+          `Terms separated by spaces or commas; a row matches when each term is in one of ${this.#searchFieldNames()} (case-insensitive). At most ${LIST_LIMITS.searchTerms} terms and ${LIST_LIMITS.valueLength} characters, else 400.`,
+        ),
+        schema: z.string().max(LIST_LIMITS.valueLength),
         text: true,
       };
     if (!this.#ordering) return parameters;
     const sortable = [...this.#ordering.keys()];
     parameters.ordering = {
-      description: `Fields to sort by, comma-separated, \`-\` before a field for descending; unknown fields are ignored. Ties are broken by \`id\`. At most ${sortable.length} fields and ${LIST_LIMITS.valueLength} characters, else 400.`,
-      schema: z.array(z.enum(sortable.flatMap((f) => [f, `-${f}`]) as [string, ...string[]])),
+      description: described(
+        'ordering',
+        `Fields to sort by, comma-separated, \`-\` before a field for descending; unknown fields are ignored, a repeated one counts once. Ties are broken by \`id\`. At most ${sortable.length} fields and ${LIST_LIMITS.valueLength} characters, else 400.`,
+      ),
+      schema: z
+        .array(z.enum([...sortable, ...sortable.map((f) => `-${f}`)] as [string, ...string[]]))
+        .max(sortable.length),
       commaSeparated: true,
       text: true,
     };
@@ -164,14 +230,14 @@ export class ListQueryReader {
     for (const filter of this.#filters) {
       const raw = value(filter.name);
       if (raw === undefined || raw === '' || errors[filter.name]) continue;
-      if (raw.includes('\0')) {
-        refuse(filter.name, MESSAGES.nullCharacters);
-        continue;
-      }
       const parsed = parseFilterValue(filter, raw);
       if (parsed.error) refuse(filter.name, parsed.error);
       else if (parsed.value !== undefined) {
-        filters.push({ column: columnOf(filter.field, filter.declared), lookup: filter.lookup, value: parsed.value });
+        filters.push(
+          filter.through
+            ? { column: filter.through.slug, lookup: filter.lookup, value: parsed.value, through: filter.through }
+            : { column: columnOf(filter.field, filter.declared), lookup: filter.lookup, value: parsed.value },
+        );
         if (filter.declared.kind === 'ref' && filter.lookup !== 'isnull')
           refs.push({
             parameter: filter.name,
@@ -205,13 +271,17 @@ export class ListQueryReader {
   }
 
   /**
-   * Applies a parsed list query to a query of the resource's table.
+   * Applies a parsed list query to a query of the list's table.
    *
    * @param builder - the query, its table aliased or not; `table` qualifies the columns
+   * @param table - the table's name or alias in `builder`, e.g. `u` for `auth_user as u`
    */
   apply(builder: Knex.QueryBuilder, listQuery: ListQuery, table: string): Knex.QueryBuilder {
     const column = (name: string) => `${table}.${name}`;
-    for (const { column: name, lookup, value } of listQuery.filters) applyFilter(builder, column(name), lookup, value);
+    for (const { column: name, lookup, value, through } of listQuery.filters) {
+      if (through) applyRelatedFilter(builder, column('id'), through, lookup, value);
+      else applyFilter(builder, column(name), lookup, value);
+    }
     for (const term of listQuery.terms) {
       const pattern = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       builder.where((q) => {
@@ -226,6 +296,30 @@ export class ListQueryReader {
   #searchFieldNames(): string {
     return this.#search.map((name) => `\`${name}\``).join(', ');
   }
+}
+
+/**
+ * The reader of a list that is no declared resource: a hand-written feature's, from a declaration
+ * of the fields its list filters, searches and sorts by (each field's column has its name).
+ *
+ * @param fields - the list's fields (those the declaration names suffice)
+ * @param declaration - its filters, related filters, search, ordering and parameter descriptions
+ * @param manyToMany - the many-to-many fields its related filters go through
+ * @throws Error for a declaration that cannot work, as {@link ListQueryReader}'s constructor
+ * @example
+ * const userList = defineListQuery(
+ *   { username: field.string(150), is_active: field.boolean() },
+ *   { filters: { is_active: ['exact'] }, relatedFilters: { group: 'groups' }, search: ['username'] },
+ *   { groups: field.slugs({ table: 'auth_group', slug: 'name', through: 'auth_user_groups', from: 'user_id', to: 'group_id' }) },
+ * );
+ */
+export function defineListQuery<
+  const F extends Fields,
+  const R extends ManyToManyFields = Readonly<Record<never, never>>,
+>(fields: F, declaration: ListDeclaration<F, R>, manyToMany?: R): ListQueryReader {
+  for (const name of [...(declaration.search ?? []), ...(declaration.ordering ?? [])])
+    if (!Object.hasOwn(fields, name)) throw new Error(`no field "${name}" to search or sort by`);
+  return new ListQueryReader(fields, declaration as ListDeclaration<Fields>, manyToMany);
 }
 
 /** The sortable columns of a list that takes no `?ordering=`: its default ordering may name `id`. */
@@ -279,9 +373,10 @@ function parseFilterValue(filter: FilterParameter, raw: string): { value?: unkno
 
 function parseOne(declared: Field, raw: string): { value?: unknown; error?: string } {
   switch (declared.kind) {
+    // Only a text field (a form `CharField`) refuses NUL; the others read it as a malformed value.
     case 'string':
     case 'text':
-      return { value: raw };
+      return raw.includes('\0') ? { error: MESSAGES.nullCharacters } : { value: raw };
     case 'boolean':
       return { value: BOOLEAN_VALUES.get(raw.toLowerCase()) };
     case 'integer':
@@ -329,7 +424,29 @@ function applyFilter(builder: Knex.QueryBuilder, column: string, lookup: Lookup,
   }
 }
 
+/** Keeps the rows some related row of which (through `through`) meets the condition on its slug. */
+function applyRelatedFilter(
+  builder: Knex.QueryBuilder,
+  id: string,
+  through: SlugsField,
+  lookup: Lookup,
+  value: unknown,
+): void {
+  const pairs = `${through.through}__through`;
+  const related = `${through.through}__related`;
+  builder.whereExists((sub) => {
+    sub
+      .select(`${pairs}.${through.from}`)
+      .from({ [pairs]: through.through })
+      .join({ [related]: through.table }, `${related}.id`, `${pairs}.${through.to}`)
+      .whereRaw('?? = ??', [`${pairs}.${through.from}`, id]);
+    applyFilter(sub, `${related}.${through.slug}`, lookup, value);
+  });
+}
+
 function describeFilter(filter: FilterParameter): string {
+  if (filter.through)
+    return `Only rows related to a \`${filter.field.split('__')[0]}\` row whose \`${filter.through.slug}\` is the value; empty: no filter.`;
   const what: Record<Lookup, string> = {
     exact: 'equal to',
     iexact: 'equal, ignoring case, to',
@@ -354,6 +471,8 @@ function describeFilter(filter: FilterParameter): string {
 
 function filterSchema(filter: FilterParameter): z.ZodType {
   if (filter.lookup === 'isnull') return z.boolean();
-  const one = valueSchemaOf(filter.declared);
+  const { kind } = filter.declared;
+  const one =
+    kind === 'string' || kind === 'text' ? z.string().max(LIST_LIMITS.valueLength) : valueSchemaOf(filter.declared);
   return filter.lookup === 'in' ? z.array(one) : one;
 }

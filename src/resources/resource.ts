@@ -45,7 +45,7 @@ export interface ResourceDeclaration<
   M extends string,
   F extends Fields,
   R extends ManyToManyFields = NoManyToMany,
-> extends ListDeclaration<F> {
+> extends ListDeclaration<F, R> {
   /** The path segment and OpenAPI tag: `projects` serves `/api/projects/`. */
   readonly name: string;
   /** The model's name, singular and lower case: the permissions are `add_<model>`, … */
@@ -354,7 +354,7 @@ export function defineResource<
     writeSchema,
     patchSchema: writeSchema.partial(),
     jsonSchema,
-    listQuery: new ListQueryReader(fields, declaration as ListDeclaration<Fields>),
+    listQuery: new ListQueryReader(fields, declaration as ListDeclaration<Fields>, manyToMany),
     columns: new Map([
       ['id', 'id'],
       ...Object.entries(fields).map(([name, declared]): [string, string] => [name, columnOf(name, declared)]),

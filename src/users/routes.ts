@@ -15,7 +15,7 @@ import { notFound, ValidationFailedError } from '../errors.js';
 import { methodNotAllowed } from '../http/errors.js';
 import { apiOrigin } from '../http/origin.js';
 import { PAGINATION, pageOf, paginate } from '../http/pagination.js';
-import { idParam, optionalIdParam, queryParam, queryParameters, INTEGER_ID } from '../http/params.js';
+import { idParam, optionalIdParam, queryParameters, INTEGER_ID } from '../http/params.js';
 import { responds } from '../http/responds.js';
 import { declareRoute } from '../http/route-metadata.js';
 import { validate, validatedBody } from '../http/validate.js';
@@ -33,41 +33,18 @@ import {
   userFieldErrors,
   usersQuery,
 } from './service.js';
-import { parseUserFilters, USER_LIST_LIMITS, USER_ORDERING_FIELDS, type UserFilters } from './filters.js';
+import { userListQuery } from './filters.js';
 
 /** `POST /api/users/{id}/logout-all/`: how many tokens the logout blacklisted. */
 const LogoutAllJson = z.strictObject({ blacklisted: z.number().int().nonnegative() });
 
 /**
- * The query parameters of `GET /api/users/`, read as DRF reads them: `search` drops NUL characters
- * (`SearchFilter`), `ordering` ignores unknown fields and `is_active` an unknown value, and
- * `group`, a django-filter text field, refuses NUL with a 400. Every value is bounded
- * ({@link USER_LIST_LIMITS}): past a bound the list answers 400 under the parameter's name.
+ * The query parameters of `GET /api/users/`, as {@link userListQuery} declares and reads them: `search` and
+ * `ordering` first, then the filters. Past a bound ({@link "resources/list-query".LIST_LIMITS}) the list
+ * answers 400 under the parameter's name.
  */
-const { valueLength, searchTerms, orderingFields } = USER_LIST_LIMITS;
-const USER_LIST_QUERY = queryParameters({
-  ...PAGINATION,
-  search: {
-    description: `Terms separated by spaces or commas; a user matches when each term is in its username, email, first or last name (case-insensitive). At most ${searchTerms} terms and ${valueLength} characters, else 400.`,
-    schema: z.string().max(valueLength),
-  },
-  ordering: {
-    description: `Fields to sort by, comma-separated, \`-\` before a field for descending; unknown fields are ignored, a repeated one counts once. Ties are broken by \`id\`. At most ${orderingFields} fields and ${valueLength} characters, else 400.`,
-    schema: z
-      .array(z.enum([...USER_ORDERING_FIELDS, ...USER_ORDERING_FIELDS.map((field) => `-${field}` as const)]))
-      .max(orderingFields),
-    commaSeparated: true,
-  },
-  is_active: {
-    description: 'Only active (`true`) or inactive (`false`) users; any other value is ignored.',
-    schema: z.boolean(),
-  },
-  group: {
-    description: `Only members of the group of this name (empty: every user). At most ${valueLength} characters, else 400.`,
-    schema: z.string().max(valueLength),
-    text: true,
-  },
-});
+const { search, ordering, ...userFilters } = userListQuery.parameters();
+const USER_LIST_QUERY = queryParameters({ ...PAGINATION, search: search!, ordering: ordering!, ...userFilters });
 
 /** The users router, mounted under `/api`. */
 export function userRoutes(deps: Deps): Router {
@@ -155,7 +132,7 @@ export function userRoutes(deps: Deps): Router {
     ),
     async (ctx) => {
       // Parsed first: a request past the bounds is refused before it can reach the cache or the database.
-      const filters = userFilters(ctx);
+      const { query } = userListQuery.parse(ctx.query);
       // The links to the next and previous pages carry the origin.
       const key = `${apiOrigin(ctx)}${ctx.originalUrl}`;
       let body = pages.get(key);
@@ -163,7 +140,7 @@ export function userRoutes(deps: Deps): Router {
       else {
         usersPageCacheMisses.inc();
         const since = pages.generation;
-        body = JSON.stringify(await paginate(ctx, usersQuery(knex, filters), (row: UserRow) => presentUser(row)));
+        body = JSON.stringify(await paginate(ctx, usersQuery(knex, query), (row: UserRow) => presentUser(row)));
         pages.set(key, body, since);
       }
       ctx.type = 'json';
@@ -285,17 +262,3 @@ const notMe: Middleware = declareRoute(
   },
   { errors: [405] },
 );
-
-/**
- * The list's filters, as {@link USER_LIST_QUERY} declares them, parsed within their bounds.
- *
- * @throws {@link "errors".ValidationFailedError} (400) for NUL in `group` or a value past its bound
- */
-function userFilters(ctx: Context): UserFilters {
-  return parseUserFilters({
-    search: queryParam(ctx, 'search'),
-    ordering: queryParam(ctx, 'ordering'),
-    is_active: queryParam(ctx, 'is_active'),
-    group: queryParam(ctx, 'group'),
-  });
-}

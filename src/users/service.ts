@@ -14,7 +14,8 @@ import { User } from '../db/models.js';
 import { groupPermissions, resolveGroups, resolvePermissions } from '../groups/service.js';
 import { notFound, serviceUnavailable, validationError, fieldError, type FieldErrors } from '../errors.js';
 import { authorize, NO_CHANGE, type Actor, type UserChange, type UserSubject } from '../permissions/policy.js';
-import type { UserFilters } from './filters.js';
+import type { ListQuery } from '../resources/list-query.js';
+import { userListQuery } from './filters.js';
 import type { UserRow } from './presenter.js';
 import type { PasswordChange, ProfilePatch, UserCreate, UserPatch } from './schema.js';
 import { text } from '../i18n/messages.js';
@@ -23,7 +24,6 @@ export { SYSTEM_ACTOR, type Actor } from '../permissions/policy.js';
 
 const DUPLICATE_USERNAME = text('usernameTaken');
 const WRONG_OLD_PASSWORD = text('wrongOldPassword');
-const SEARCH_FIELDS = ['u.username', 'u.email', 'u.first_name', 'u.last_name'];
 
 /** Django's `max_length` of `AbstractUser.username`: the longest username there can be. */
 export const USERNAME_MAX_LENGTH = 150;
@@ -98,23 +98,12 @@ export async function findUser(db: Knex | Knex.Transaction, id: number): Promise
  * Builds the filtered, ordered query of `GET /api/users/` (DRF's `SearchFilter`, `OrderingFilter`
  * and django-filter semantics); pagination runs it.
  *
- * @param filters - parsed and bounded by {@link "users/filters".parseUserFilters}: a few terms
- *   ({@link "users/filters".USER_LIST_LIMITS}), four `ILIKE` conditions each
+ * @param listQuery - parsed and bounded by {@link "users/filters".userListQuery}: a few terms
+ *   ({@link "resources/list-query".LIST_LIMITS}), four `ILIKE` conditions each
  */
-export function usersQuery(db: Knex, filters: UserFilters): Knex.QueryBuilder {
-  const users = selectUsers(db);
-  if (filters.group) users.whereExists(User.relatedQuery('groups').where('name', filters.group));
+export function usersQuery(db: Knex, listQuery: ListQuery): Knex.QueryBuilder {
   // A knex builder: the shared paginators count and slice it.
-  const query = users.toKnexQuery();
-  for (const term of filters.terms) {
-    const pattern = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    query.where((q) => {
-      for (const column of SEARCH_FIELDS) q.orWhereRaw(`?? ILIKE ? ESCAPE '\\'`, [column, pattern]);
-    });
-  }
-  if (filters.isActive !== undefined) query.where('u.is_active', filters.isActive);
-  for (const { field, descending } of filters.ordering) query.orderBy(`u.${field}`, descending ? 'desc' : 'asc');
-  return query.orderBy('u.id', 'asc');
+  return userListQuery.apply(selectUsers(db).toKnexQuery(), listQuery, 'u');
 }
 
 /**

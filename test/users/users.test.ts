@@ -316,8 +316,9 @@ describe('GET /api/users/', () => {
 
   it('filters by is_active and group, and orders', async () => {
     await makeGroup('managers');
+    await makeGroup('staff');
     const viewer = await userWith('view_user');
-    await makeUser({ username: 'bob', groups: ['managers'] });
+    await makeUser({ username: 'bob', groups: ['managers', 'staff'] });
     await makeUser({ username: 'carol', is_active: false });
     const authorization = await bearer(viewer);
     const names = async (query: string) =>
@@ -325,8 +326,16 @@ describe('GET /api/users/', () => {
         (u: { username: string }) => u.username,
       );
     expect(await names('is_active=false')).to.deep.equal(['carol']);
+    // django-filter's BooleanWidget, as DRF's filter backend reads booleans: any case, or 1 and 0.
+    expect(await names('is_active=FALSE')).to.deep.equal(['carol']);
+    expect(await names('is_active=0')).to.deep.equal(['carol']);
+    expect(await names('is_active=True')).to.deep.equal([viewer.username, 'bob']);
+    expect(await names('is_active=yes')).to.deep.equal([viewer.username, 'bob', 'carol']);
+    // A member of several groups is listed once.
     expect(await names('group=managers')).to.deep.equal(['bob']);
+    expect(await names('group=staff&is_active=true&search=bo')).to.deep.equal(['bob']);
     expect(await names('group=nope')).to.deep.equal([]);
+    expect(await names('group=Managers')).to.deep.equal([]);
     expect(await names('ordering=-username')).to.deep.equal([viewer.username, 'carol', 'bob']);
     expect(await names('ordering=username')).to.deep.equal(['bob', 'carol', viewer.username]);
     expect(await names('ordering=password')).to.deep.equal([viewer.username, 'bob', 'carol']);
