@@ -1,12 +1,16 @@
 /**
  * The generic model admin (Django's `ModelAdmin`): every declared resource of every feature gets,
- * under `/admin/<name>/`, a list (its representation and `admin.columns`, filtered, searched and
- * ordered by the same `listQuery` as the API, paged as the other lists), add and change forms
- * (one input per writable field, validated by `writeSchema` and the database checks, DRF's
- * messages beside the inputs), a delete confirmation, and each object's history from the audit
- * log. Access is the resource's rules as the API applies them: 403 when a rule allows no row,
- * 404 outside the rows seen, 403 outside the action's scope. Each write runs in one transaction
- * with its audit entry (`store.ts`).
+ * under `/admin/<name>/`, a list (its representation and `admin.columns`, a reference as the text
+ * of the row it names; filtered, searched and ordered by the same `listQuery` as the API, paged as
+ * the other lists), add and change forms (one input per writable field, a reference as a
+ * `<select>`, a many-to-many field as checkboxes of its slugs; validated by `writeSchema` and the
+ * database checks, DRF's messages beside the inputs), a button per extra action that takes no
+ * body (a detail `POST`), a delete confirmation, and each object's history from the audit log.
+ * The pages follow the resource's `actions`: no add page without `create`, no delete without
+ * `destroy`, a read-only change page without `update` or `partial_update`. Access is the
+ * resource's rules as the API applies them: 403 when a rule allows no row, 404 outside the rows
+ * seen, 403 outside the action's scope. Each write runs in one transaction with its audit entry
+ * (`store.ts`).
  *
  * @module
  */
@@ -18,11 +22,11 @@ import type { Deps } from '../deps.js';
 import { notFound, permissionDenied, validationError, type FieldErrors } from '../errors.js';
 import { idParam } from '../http/params.js';
 import { parseInputChecked } from '../http/validate.js';
-import { allows } from '../resources/access.js';
+import { allows, type Rule } from '../resources/access.js';
 import { resourcesOf, type Feature } from '../resources/features.js';
-import type { Field } from '../resources/fields.js';
+import type { Field, Fields } from '../resources/fields.js';
 import type { Lookup } from '../resources/list-query.js';
-import type { Resource, ResourceAction } from '../resources/resource.js';
+import type { ExtraAction, Resource, ResourceAction, ResourceRow } from '../resources/resource.js';
 import {
   checkFields,
   checkRefFilters,
@@ -39,8 +43,18 @@ import { formOf } from './form.js';
 import { formErrors } from './forms-errors.js';
 import { titleOf } from './navigation.js';
 import { fetchHtmlPage, type HtmlPage } from './pages.js';
+import { relatedRows, type RelatedRows } from './related.js';
 import { render } from './render.js';
-import { bodyOfForm, cellText, columnLabel, formInputs, inputValues, readOnlyValues } from './resource-form.js';
+import {
+  bodyOfForm,
+  cellOf,
+  columnLabel,
+  formInputs,
+  inputValues,
+  readOnlyValues,
+  withShownValues,
+  type FormInput,
+} from './resource-form.js';
 import { adminUser, type AdminGuard } from './session.js';
 
 /** Path segments of the panel's own pages, which no resource may take. */
@@ -174,22 +188,79 @@ function offers(resource: Resource, ...actions: ResourceAction[]): boolean {
 }
 
 /**
+ * The extra actions a change page offers as buttons, by name: those on one object (`detail`)
+ * that `POST` without a body. An action with a body, a `GET` one, or one on the list is the API's
+ * alone. A map: a name such as `constructor` finds nothing.
+ */
+export function buttonActions(resource: Resource): ReadonlyMap<string, ExtraAction<Fields>> {
+  return new Map(
+    Object.entries(resource.extraActions).filter(
+      ([, extra]) => extra.detail && extra.method === 'post' && extra.body === undefined,
+    ),
+  );
+}
+
+/** The rule that decides an extra action: one of the resource's, or the action's own. */
+function ruleOf(resource: Resource, extra: ExtraAction<Fields>): Rule {
+  return typeof extra.rule === 'string' ? resource.access[extra.rule] : extra.rule;
+}
+
+/**
+ * The text of the references of some rows, by field and id, one query per field: what the list's
+ * cells and the change page's read-only values show in place of the ids.
+ */
+async function referenceTexts(
+  related: RelatedRows,
+  actor: AuthUser,
+  resource: Resource,
+  rows: readonly Representation[],
+  names: readonly string[],
+): Promise<Map<string, Map<number, string>>> {
+  const texts = new Map<string, Map<number, string>>();
+  for (const name of names) {
+    const declared: Field | undefined = resource.fields[name];
+    if (declared?.kind !== 'ref') continue;
+    const ids = rows.map((json) => json[name]).filter((id): id is number => typeof id === 'number');
+    texts.set(name, await related.refLabels(actor, declared, ids));
+  }
+  return texts;
+}
+
+/**
+ * The messages of fields a form has no input for (a read-only field an extra action refused), each
+ * after the field's label, for the top of the form.
+ */
+function otherErrors(resource: Resource, errors: FieldErrors, inputs: readonly FormInput[]): string[] {
+  const shown = new Set(['non_field_errors', ...inputs.map((input) => input.name)]);
+  return Object.entries(errors)
+    .filter(([name]) => !shown.has(name))
+    .flatMap(([name, messages]) => {
+      const label = Object.hasOwn(resource.fields, name) ? columnLabel(resource, name) : name;
+      return (Array.isArray(messages) ? messages : Object.values(messages).flat()).map((m) => `${label}: ${m}`);
+    });
+}
+
+/**
  * The generic admin pages of the features' resources; every route is behind `session` (a staff
  * login; CSRF and origin checks on forms), and an unknown `:resource` is the panel's 404 before it.
  *
  * @param deps - the database
  * @param session - the admin's session guard
  * @param resources - the resources by name ({@link adminResources})
+ * @param declared - every declared resource, administered or not: the tables whose rows a
+ *   reference's `<select>` lists by their `repr`; the administered ones by default
  * @example
- * router.use(adminResourceRoutes(deps, session, adminResources(features)).routes());
+ * router.use(adminResourceRoutes(deps, session, adminResources(features), resourcesOf(features)).routes());
  */
 export function adminResourceRoutes(
   deps: Deps,
   session: AdminGuard,
   resources: ReadonlyMap<string, AdminResource>,
+  declared: readonly Resource[] = [...resources.values()],
 ): Router {
   const router = new Router();
   const { knex } = deps;
+  const related = relatedRows(knex, declared);
 
   /** The resource of `:resource`, or 404 (a map: `constructor` finds nothing). */
   const resourceOf = (ctx: Context): AdminResource => {
@@ -237,6 +308,7 @@ export function adminResourceRoutes(
     } catch (error) {
       errors = formErrors(error);
     }
+    const texts = await referenceTexts(related, actor, resource, page.rows, resource.admin.columns);
     render(
       ctx,
       'resources/list',
@@ -248,7 +320,7 @@ export function adminResourceRoutes(
         rows: page.rows.map((json) => ({
           id: json.id,
           repr: resource.repr(json),
-          cells: resource.admin.columns.map((name) => cellText(json[name])),
+          cells: resource.admin.columns.map((name) => cellOf(json, name, texts)),
         })),
         columns: listColumns(ctx, resource),
         filters: listFilters(ctx, resource),
@@ -270,29 +342,29 @@ export function adminResourceRoutes(
 
   router.get('/:resource/add/', known, session, async (ctx) => {
     const resource = addable(ctx);
-    renderForm(ctx, resource, null, inputValues(resource, {}), {});
+    await renderForm(ctx, resource, null, null, {});
   });
 
   router.post('/:resource/add/', known, session, async (ctx) => {
     const resource = addable(ctx);
     const actor = adminUser(ctx);
     const form = formOf(ctx);
+    const inputs = await formInputs(resource, related, actor);
     try {
-      const fields = await parseInputChecked(resource.writeSchema, bodyOfForm(resource, form), (valid) =>
+      const fields = await parseInputChecked(resource.writeSchema, bodyOfForm(resource, form, inputs), (valid) =>
         checkFields(knex, resource, valid, null),
       );
       const created = await knex.transaction((trx) => insertRow(trx, resource, actor, fields));
       ctx.redirect(`/admin/${resource.name}/${String(created.id)}/change/?notice=created`);
     } catch (error) {
-      renderForm(ctx, resource, null, inputValues(resource, form), formErrors(error), 400);
+      await renderForm(ctx, resource, null, form, formErrors(error), 400, inputs);
     }
   });
 
   router.get('/:resource/:id/change/', known, session, async (ctx) => {
     const resource = resourceOf(ctx);
     refuseOutright(resource, adminUser(ctx), 'view');
-    const row = await rowOf(ctx, knex, resource);
-    renderForm(ctx, resource, row, inputValues(resource, present(resource, row)), {});
+    await renderForm(ctx, resource, await rowOf(ctx, knex, resource), null, {});
   });
 
   router.post('/:resource/:id/change/', known, session, async (ctx) => {
@@ -301,11 +373,12 @@ export function adminResourceRoutes(
     if (!offers(resource, 'update', 'partial_update')) throw permissionDenied();
     refuseOutright(resource, actor, 'change');
     const form = formOf(ctx);
+    const inputs = await formInputs(resource, related, actor);
     let before: Record<string, unknown> | undefined;
     try {
       await knex.transaction(async (trx) => {
         before = await rowFor(ctx, trx, resource, 'change', true);
-        const fields = await parseInputChecked(resource.writeSchema, bodyOfForm(resource, form), (valid) =>
+        const fields = await parseInputChecked(resource.writeSchema, bodyOfForm(resource, form, inputs), (valid) =>
           checkFields(trx, resource, valid, Number(before!.id)),
         );
         await updateRow(trx, resource, actor, before, fields);
@@ -315,8 +388,34 @@ export function adminResourceRoutes(
       const errors = formErrors(error);
       // A validation failure comes after the row was found: the form is shown again over it.
       if (!before) throw error;
-      renderForm(ctx, resource, before, inputValues(resource, form), errors, 400);
+      await renderForm(ctx, resource, before, form, errors, 400, inputs);
     }
+  });
+
+  // An extra action, as the API runs it: 403 when its rule allows no row, 404 outside the view,
+  // 403 outside its rule's scope; one transaction, its writes audited through `change()`.
+  router.post('/:resource/:id/actions/:action/', known, session, async (ctx) => {
+    const resource = resourceOf(ctx);
+    const name = ctx.params.action ?? '';
+    const extra = buttonActions(resource).get(name);
+    if (!extra) throw notFound();
+    const actor = adminUser(ctx);
+    const rule = ruleOf(resource, extra);
+    if (rule(actor) === false) throw permissionDenied();
+    try {
+      await knex.transaction(async (trx) => {
+        const row = await rowForAction(trx, resource, actor, idParam(ctx), rule, { forUpdate: true });
+        const change = async (fields: Readonly<Record<string, unknown>>) =>
+          (await updateRow(trx, resource, actor, row, fields)) as ResourceRow<Fields>;
+        await extra.run({ db: trx, actor, row: present(resource, row) as ResourceRow<Fields>, body: {}, change });
+      });
+    } catch (error) {
+      // The action refused the row (a 400): the change page shows why, over the row as it is.
+      const errors = formErrors(error);
+      await renderForm(ctx, resource, await rowOf(ctx, knex, resource), null, errors, 400);
+      return;
+    }
+    ctx.redirect(`/admin/${resource.name}/${idParam(ctx)}/change/?notice=action&action=${encodeURIComponent(name)}`);
   });
 
   /** The resource of a delete page, or 404 when it offers no delete. */
@@ -361,19 +460,29 @@ export function adminResourceRoutes(
 
   /**
    * The add form (`row` null) or the change form of a row (by column), read-only where the actor
-   * may not change it, with a delete link where it may delete it.
+   * may not change it, with a delete link where it may delete it and a button per extra action
+   * its rule allows on the row.
+   *
+   * @param form - the submitted form to show again, or `null` for the row's values (empty to add)
+   * @param inputs - the form's inputs, when the caller has them already
    */
-  function renderForm(
+  async function renderForm(
     ctx: Context,
     resource: Resource,
     row: Readonly<Record<string, unknown>> | null,
-    values: Record<string, string | boolean>,
+    form: URLSearchParams | null,
     errors: FieldErrors,
     status = 200,
-  ): void {
+    inputs?: FormInput[],
+  ): Promise<void> {
     const actor = adminUser(ctx);
     const json = row && present(resource, row);
-    const may = (rule: 'change' | 'delete') => row !== null && allows(resource.access[rule](actor), row);
+    const may = (rule: Rule) => row !== null && allows(rule(actor), row);
+    const values = inputValues(resource, form ?? json ?? {});
+    const shown = withShownValues(inputs ?? (await formInputs(resource, related, actor)), values);
+    const actions = [...buttonActions(resource)].filter(([, extra]) => may(ruleOf(resource, extra)));
+    const done = ctx.query.notice === 'action' ? buttonActions(resource).get(String(ctx.query.action)) : undefined;
+    const readOnlyNames = Object.keys(resource.fields).filter((name) => resource.fields[name]!.readOnly);
     render(
       ctx,
       'resources/form',
@@ -381,12 +490,17 @@ export function adminResourceRoutes(
         title: json ? `Change ${resource.verboseName}` : `Add ${resource.verboseName}`,
         resource,
         object: json && { id: json.id, repr: resource.repr(json) },
-        inputs: formInputs(resource),
-        readOnly: json ? readOnlyValues(resource, json) : [],
+        inputs: shown,
+        readOnly: json
+          ? readOnlyValues(resource, json, await referenceTexts(related, actor, resource, [json], readOnlyNames))
+          : [],
         values,
         errors,
-        canSave: json ? offers(resource, 'update', 'partial_update') && may('change') : true,
-        canDelete: offers(resource, 'destroy') && may('delete'),
+        otherErrors: otherErrors(resource, errors, shown),
+        canSave: json ? offers(resource, 'update', 'partial_update') && may(resource.access.change) : true,
+        canDelete: offers(resource, 'destroy') && may(resource.access.delete),
+        actions: actions.map(([name, extra]) => ({ name, label: extra.summary })),
+        ...(done ? { notice: `The action “${done.summary}” was carried out.` } : {}),
       },
       status,
     );

@@ -28,7 +28,7 @@ import { assertTrustedOrigin } from '../http/origin.js';
 import { can } from '../permissions/policy.js';
 import { recordAction } from '../db/audit.js';
 import { FEATURES } from '../registry.js';
-import type { Feature } from '../resources/features.js';
+import { resourcesOf, type Feature } from '../resources/features.js';
 import { auditActions, auditQuery, type AuditEntry } from './audit.js';
 import { formOf, parseForm } from './form.js';
 import { adminGroupRoutes } from './groups.js';
@@ -154,7 +154,7 @@ export function adminRoutes(deps: Deps, features: readonly Feature[] = FEATURES)
     adminGroupRoutes(deps, session),
     adminTokenRoutes(deps, session),
     // After the pages of the features, whose paths it would otherwise match.
-    adminResourceRoutes(deps, session, resources),
+    adminResourceRoutes(deps, session, resources, resourcesOf(features)),
   ]) {
     router.use(child.routes());
   }

@@ -1,12 +1,15 @@
 /**
  * The generic model admin: a declared resource of a registered feature appears in the admin's
  * index and navigation, and gets a list (search, filters, ordering, pages), add and change forms
- * with DRF's messages, a delete confirmation and a history page — each write audited, CSRF
- * checked, and access as the API applies its rules.
+ * with DRF's messages (references as a choice of rows, many-to-many fields as checkboxes), a
+ * button per extra action, a delete confirmation and a history page — each write audited, CSRF
+ * checked, access as the API applies its rules, and only the actions the resource offers.
  */
 import { expect } from 'chai';
 import supertest from 'supertest';
 import { createApp } from '../../src/app.js';
+import { validationError } from '../../src/errors.js';
+import { hasPermission } from '../../src/permissions/policy.js';
 import { FEATURES } from '../../src/registry.js';
 import { ownerRules } from '../../src/resources/access.js';
 import { defineFeature, resourcesOf } from '../../src/resources/features.js';
@@ -52,7 +55,96 @@ const gadgets = defineResource({
   repr: (gadget) => gadget.label,
 });
 
-const FEATURES_UNDER_TEST = [...FEATURES, defineFeature({ name: 'widgets', resources: [widgets, gadgets] })];
+/** Read-only through the API (list and retrieve), so its admin has no add, save or delete. */
+const makers = defineResource({
+  name: 'makers',
+  model: 'maker',
+  table: 'test_makers',
+  description: 'Makers, listed and read only.',
+  fields: { name: field.string(50, { unique: true }) },
+  actions: ['list', 'retrieve'],
+  repr: (maker) => maker.name,
+});
+
+const ARCHIVED = { status: 200, description: 'The part.', schema: 'row' } as const;
+
+/** References (a maker, a user), a many-to-many field (tags by slug) and extra actions. */
+const parts = defineResource({
+  name: 'parts',
+  model: 'part',
+  table: 'test_parts',
+  description: 'Parts, for the references, relations and actions of the generic admin.',
+  fields: {
+    name: field.string(50),
+    maker: field.ref(makers),
+    assignee: field.user({ optional: true }),
+    archived: field.boolean({ readOnly: true }),
+    owner: field.user({ readOnly: true }),
+  },
+  manyToMany: {
+    tags: field.slugs({ table: 'test_tags', slug: 'slug', through: 'test_part_tags', from: 'part_id', to: 'tag_id' }),
+  },
+  owner: 'owner',
+  access: ownerRules('part', 'owner_id'),
+  admin: { columns: ['maker', 'assignee'] },
+  extraActions: {
+    archive: {
+      detail: true,
+      method: 'post',
+      rule: 'change',
+      summary: 'Archive the part',
+      description: 'Marks the part archived.',
+      response: ARCHIVED,
+      run: async ({ row, change }) => {
+        if (row!.archived) throw validationError({ archived: ['The part is already archived.'] });
+        return change({ archived: true });
+      },
+    },
+    unarchive: {
+      detail: true,
+      method: 'post',
+      rule: (actor) => hasPermission(actor, 'delete_part'),
+      summary: 'Unarchive the part',
+      description: 'Holders of delete_part only.',
+      response: ARCHIVED,
+      run: ({ change }) => change({ archived: false }),
+    },
+    rename: {
+      detail: true,
+      method: 'post',
+      rule: 'change',
+      body: { name: field.string(50) },
+      summary: 'Rename the part',
+      description: 'An action with a body: the API’s only.',
+      response: ARCHIVED,
+      run: ({ body, change }) => change({ name: body.name }),
+    },
+    label: {
+      detail: true,
+      method: 'get',
+      rule: 'view',
+      summary: 'Print the label',
+      description: 'A GET action: the API’s only.',
+      response: ARCHIVED,
+      run: async ({ row }) => row,
+    },
+    restock: {
+      detail: false,
+      method: 'post',
+      rule: 'change',
+      summary: 'Restock all',
+      description: 'An action on the list: the API’s only.',
+      response: { status: 204, description: 'Done.' },
+      run: async () => undefined,
+    },
+  },
+  repr: (part) => part.name,
+});
+
+const FEATURES_UNDER_TEST = [
+  ...FEATURES,
+  defineFeature({ name: 'widgets', resources: [widgets, gadgets, makers, parts] }),
+];
 
 function client() {
   return supertest(createApp(testDeps(), FEATURES_UNDER_TEST).app.callback());
@@ -72,6 +164,39 @@ async function createTable() {
     t.timestamp('checked_at', { useTz: true }).nullable();
     t.integer('owner_id').nullable().references('auth_user.id').onDelete('CASCADE');
   });
+  await dropPartTables();
+  await knex.schema.createTable('test_makers', (t) => {
+    t.increments('id');
+    t.string('name', 50).notNullable().unique();
+  });
+  await knex.schema.createTable('test_tags', (t) => {
+    t.increments('id');
+    t.string('slug', 50).notNullable().unique();
+  });
+  await knex.schema.createTable('test_parts', (t) => {
+    t.increments('id');
+    t.string('name', 50).notNullable();
+    t.integer('maker_id').notNullable().references('test_makers.id');
+    t.integer('assignee_id').nullable().references('auth_user.id').onDelete('SET NULL');
+    t.boolean('archived').notNullable().defaultTo(false);
+    t.integer('owner_id').nullable().references('auth_user.id').onDelete('CASCADE');
+  });
+  await knex.schema.createTable('test_part_tags', (t) => {
+    t.increments('id');
+    t.integer('part_id').notNullable().references('test_parts.id').onDelete('CASCADE');
+    t.integer('tag_id').notNullable().references('test_tags.id').onDelete('CASCADE');
+  });
+}
+
+async function dropPartTables() {
+  for (const table of ['test_part_tags', 'test_parts', 'test_tags', 'test_makers'])
+    await testKnex().schema.dropTableIfExists(table);
+}
+
+/** Inserts rows straight into a table (no audit entry), returning their ids in order. */
+async function insertRows(table: string, rows: Array<Record<string, unknown>>): Promise<number[]> {
+  const inserted = await testKnex()(table).insert(rows).returning('id');
+  return inserted.map((row: { id: number }) => row.id);
 }
 
 /** Inserts widgets straight into the table (no audit entry). */
@@ -109,13 +234,17 @@ async function auditOf(targetType: string) {
 describe('admin: a declared resource (generic model admin)', () => {
   before(async () => {
     await createTable();
-    await syncResourcePermissions(testKnex(), [widgets, gadgets]);
+    await syncResourcePermissions(testKnex(), [widgets, gadgets, makers, parts]);
   });
-  beforeEach(() => testKnex()('test_widgets').delete());
-  // The table and the permissions go with the test: later tests see the project's own permissions only.
+  beforeEach(async () => {
+    await testKnex()('test_widgets').delete();
+    for (const table of ['test_part_tags', 'test_parts', 'test_tags', 'test_makers']) await testKnex()(table).delete();
+  });
+  // The tables and the permissions go with the test: later tests see the project's own permissions only.
   after(async () => {
     await testKnex().schema.dropTableIfExists('test_widgets');
-    await testKnex()('auth_permission').whereIn('model', ['widget', 'gadget']).delete();
+    await dropPartTables();
+    await testKnex()('auth_permission').whereIn('model', ['widget', 'gadget', 'maker', 'part']).delete();
   });
 
   describe('index and navigation', () => {
@@ -395,6 +524,262 @@ describe('admin: a declared resource (generic model admin)', () => {
         expect(res.text, path).to.include('The requested page was not found.');
       }
       expect((await client().get('/admin/constructor/')).status).to.equal(404);
+    });
+  });
+
+  describe('references and many-to-many fields', () => {
+    /** Two makers, two tags and a user besides the superuser; the ids by name. */
+    async function catalogue() {
+      const [acme, globex] = await insertRows('test_makers', [{ name: 'Acme' }, { name: 'Globex' }]);
+      await insertRows('test_tags', [{ slug: 'red' }, { slug: 'blue' }]);
+      const alice = await makeUser({ username: 'alice' });
+      return { acme: acme!, globex: globex!, alice: alice.id as number };
+    }
+
+    it('offers a reference as a choice of the rows it names and a user by username, the slugs as checkboxes', async () => {
+      const { acme, globex, alice } = await catalogue();
+      const admin = await superuser();
+      const { id: rootId } = await testKnex()('auth_user').where({ username: 'root' }).first('id');
+      const page = await admin.get('/admin/parts/add/').expect(200);
+      const maker = /<select name="maker"[^>]*>([\s\S]*?)<\/select>/.exec(page.text)!;
+      expect(maker[0]).to.match(/<select name="maker" required=""/);
+      const options = (select: string) =>
+        [...select.matchAll(/<option value="(\d*)" (selected)?>([^<]*)<\/option>/g)].map((m) =>
+          [m[1], m[3], m[2] ?? ''].join('|'),
+        );
+      expect(options(maker[1]!)).to.deep.equal(['|---------|selected', `${acme}|Acme|`, `${globex}|Globex|`]);
+      const assignee = /<select name="assignee"[^>]*>([\s\S]*?)<\/select>/.exec(page.text)!;
+      expect(assignee[0]).not.to.include('required');
+      expect(options(assignee[1]!)).to.deep.equal(['|---------|selected', `${alice}|alice|`, `${rootId}|root|`]);
+      expect(page.text).to.match(/<input type="checkbox" name="tags" value="blue"/);
+      expect(page.text).to.match(/<input type="checkbox" name="tags" value="red"/);
+      expect(page.text).not.to.include('name="archived"').and.not.to.include('name="owner"');
+
+      const created = await admin
+        .post('/admin/parts/add/', {
+          name: 'bolt',
+          maker: String(acme),
+          assignee: String(alice),
+          tags: ['red', 'blue'],
+        })
+        .expect(302);
+      const part = await testKnex()('test_parts').where({ name: 'bolt' }).first();
+      expect(part).to.include({ maker_id: acme, assignee_id: alice });
+      const tagsOf = async (id: number) =>
+        (
+          await testKnex()('test_part_tags')
+            .join('test_tags', 'test_tags.id', 'test_part_tags.tag_id')
+            .where({ part_id: id })
+            .orderBy('slug')
+            .pluck('slug')
+        ).map(String);
+      expect(await tagsOf(part.id)).to.deep.equal(['blue', 'red']);
+      expect((await auditOf('part')).map((e) => [e.action, e.details])).to.deep.equal([
+        ['add_part', { added: ['name', 'maker', 'assignee', 'tags'] }],
+      ]);
+
+      // The change page shows what is chosen, the references of read-only fields as text.
+      const shown = await admin.get(created.headers.location!).expect(200);
+      expect(shown.text).to.include(`<option value="${acme}" selected>Acme</option>`);
+      expect(shown.text).to.include(`<option value="${alice}" selected>alice</option>`);
+      expect(shown.text).to.match(/<input type="checkbox" name="tags" value="red" checked/);
+      expect(shown.text).to.include('<strong>Owner:</strong> root');
+
+      // Nothing ticked empties the set, in the same transaction as its audit entry.
+      await admin.post(`/admin/parts/${part.id}/change/`, { name: 'bolt', maker: String(globex) }).expect(302);
+      expect(await tagsOf(part.id)).to.deep.equal([]);
+      expect(await testKnex()('test_parts').where({ id: part.id }).first('maker_id', 'assignee_id')).to.deep.equal({
+        maker_id: globex,
+        assignee_id: null,
+      });
+      expect((await auditOf('part')).at(-1)!.details).to.deep.equal({ changed: ['maker', 'assignee', 'tags'] });
+    });
+
+    it('shows the API’s messages for a row or a slug that does not exist, keeping the values sent', async () => {
+      await catalogue();
+      const admin = await superuser();
+      const bad = await admin
+        .post('/admin/parts/add/', { name: 'nut', maker: '9999', tags: ['red', 'green'] })
+        .expect(400);
+      expect(bad.text).to.include('<li>Invalid pk &quot;9999&quot; - object does not exist.</li>');
+      expect(bad.text).to.include('<li>Object with slug=green does not exist.</li>');
+      // A value beyond the choices stays chosen, so that it is seen and not lost.
+      expect(bad.text).to.include('<option value="9999" selected>#9999</option>');
+      expect(bad.text).to.match(/<input type="checkbox" name="tags" value="green" checked[^>]*> green/);
+      expect(bad.text).to.match(/<input type="checkbox" name="tags" value="red" checked/);
+      const required = await admin.post('/admin/parts/add/', { name: 'nut', maker: '' }).expect(400);
+      expect(required.text).to.include('<li>This field is required.</li>');
+      expect(await testKnex()('test_parts').count({ n: '*' })).to.deep.equal([{ n: 0 }]);
+      expect(await auditOf('part')).to.deep.equal([]);
+    });
+
+    it('lists a reference as the text of the row it names, one query per column for a whole page', async () => {
+      const { acme, alice } = await catalogue();
+      const admin = await superuser();
+      const queries = async (path: string) => {
+        let count = 0;
+        const counted = () => void (count += 1);
+        testKnex().on('query', counted);
+        try {
+          await admin.get(path).expect(200);
+        } finally {
+          testKnex().off('query', counted);
+        }
+        return count;
+      };
+      await insertRows('test_parts', [{ name: 'p00', maker_id: acme, assignee_id: alice }]);
+      const one = await queries('/admin/parts/');
+      await insertRows(
+        'test_parts',
+        Array.from({ length: 20 }, (_, i) => ({ name: `p${String(i + 1).padStart(2, '0')}`, maker_id: acme })),
+      );
+      expect(await queries('/admin/parts/')).to.equal(one);
+      const list = await admin.get('/admin/parts/').expect(200);
+      expect(list.text).to.include('<th>Maker</th><th>Assignee</th>');
+      expect(list.text).to.match(/>p00<\/a><\/td><td>Acme<\/td><td>alice<\/td><\/tr>/);
+      expect(list.text).to.match(/>p01<\/a><\/td><td>Acme<\/td><td>-<\/td><\/tr>/);
+    });
+
+    it('asks for an id where the staff member may not see the rows, and shows ids in the list', async () => {
+      const { acme, alice } = await catalogue();
+      const { user: clerk, admin } = await staff('clerk', ['add_part', 'view_part', 'change_part']);
+      const page = await admin.get('/admin/parts/add/').expect(200);
+      expect(page.text).not.to.include('<select');
+      expect(page.text).not.to.include('Acme').and.not.to.include('alice');
+      expect(page.text).to.match(/<label>Maker <span class="muted">\(the id of a maker\)<\/span>/);
+      expect(page.text).to.match(/<input type="number" name="maker" value="" min="1" step="1" required/);
+      expect(page.text).to.match(/<input type="number" name="assignee" value="" min="1" step="1"/);
+      // The tags are no declared resource's rows: their slugs are names, listed to all.
+      expect(page.text).to.match(/<input type="checkbox" name="tags" value="red"/);
+      await admin
+        .post('/admin/parts/add/', { name: 'washer', maker: String(acme), assignee: String(alice) })
+        .expect(302);
+      const part = await testKnex()('test_parts').where({ name: 'washer' }).first();
+      expect(part).to.include({ maker_id: acme, assignee_id: alice, owner_id: clerk.id });
+      const list = await admin.get('/admin/parts/').expect(200);
+      expect(list.text).to.include(`<td>${acme}</td><td>${alice}</td>`);
+      expect((await admin.get(`/admin/parts/${part.id}/change/`).expect(200)).text).to.include(
+        `<strong>Owner:</strong> ${clerk.id}`,
+      );
+    });
+
+    it(`asks for an id, or a slug a line, beyond ${200} rows to choose from`, async () => {
+      const makerIds = await insertRows(
+        'test_makers',
+        Array.from({ length: 201 }, (_, i) => ({ name: `m${String(i).padStart(3, '0')}` })),
+      );
+      await insertRows(
+        'test_tags',
+        Array.from({ length: 201 }, (_, i) => ({ slug: `t${String(i).padStart(3, '0')}` })),
+      );
+      const admin = await superuser();
+      const page = await admin.get('/admin/parts/add/').expect(200);
+      expect(page.text).to.include('(the id of a maker; more than 200 to list)');
+      expect(page.text).to.match(/<input type="number" name="maker"/);
+      expect(page.text).to.include('<select name="assignee"');
+      expect(page.text).to.include('(one slug a line; more than 200 to list)');
+      expect(page.text).to.match(/<textarea name="tags"/);
+      expect(page.text).not.to.include('m000').and.not.to.include('t000');
+      const created = await admin
+        .post('/admin/parts/add/', { name: 'gear', maker: String(makerIds[7]), tags: 't002\r\n t001 \r\n\r\n' })
+        .expect(302);
+      const part = await testKnex()('test_parts').where({ name: 'gear' }).first();
+      expect(part.maker_id).to.equal(makerIds[7]);
+      const shown = await admin.get(created.headers.location!).expect(200);
+      expect(shown.text).to.match(/<textarea name="tags"[^>]*>t001\nt002<\/textarea>/);
+      const bad = await admin.post('/admin/parts/add/', { name: 'gear', maker: String(makerIds[0]), tags: 'nope' });
+      expect(bad.status).to.equal(400);
+      expect(bad.text).to.include('<li>Object with slug=nope does not exist.</li>');
+    });
+  });
+
+  describe('extra actions', () => {
+    async function part(values: Record<string, unknown> = {}): Promise<number> {
+      const [maker] = await insertRows('test_makers', [{ name: 'Acme' }]);
+      const [id] = await insertRows('test_parts', [{ name: 'bolt', maker_id: maker, ...values }]);
+      return id!;
+    }
+
+    it('offers an action without a body as a button that runs it, audited, then tells it was done', async () => {
+      const id = await part();
+      const admin = await superuser();
+      const page = await admin.get(`/admin/parts/${id}/change/`).expect(200);
+      const buttons = [
+        ...page.text.matchAll(/<form method="post" action="([^"]+)">\s*<input[^>]+>\s*<button[^>]*>([^<]+)</g),
+      ];
+      expect(buttons.map((m) => [m[1], m[2]])).to.deep.equal([
+        [`/admin/parts/${id}/actions/archive/`, 'Archive the part'],
+        [`/admin/parts/${id}/actions/unarchive/`, 'Unarchive the part'],
+      ]);
+      const done = await admin.post(`/admin/parts/${id}/actions/archive/`).expect(302);
+      expect(done.headers.location).to.equal(`/admin/parts/${id}/change/?notice=action&action=archive`);
+      expect(await testKnex()('test_parts').where({ id }).first('archived')).to.deep.equal({ archived: true });
+      expect((await auditOf('part')).map((e) => [e.action, e.actor_username, e.details])).to.deep.equal([
+        ['change_part', 'root', { changed: ['archived'] }],
+      ]);
+      const shown = await admin.get(done.headers.location!).expect(200);
+      expect(shown.text).to.include('The action “Archive the part” was carried out.');
+      expect(shown.text).to.include('<strong>Archived:</strong> Yes');
+      // Refused by the action itself (a 400): the change page says why, and nothing is written.
+      const again = await admin.post(`/admin/parts/${id}/actions/archive/`).expect(400);
+      expect(again.text).to.include('<li>Archived: The part is already archived.</li>');
+      expect(await auditOf('part')).to.have.length(1);
+    });
+
+    it('leaves actions with a body, GET actions and list actions to the API (404)', async () => {
+      const id = await part();
+      const admin = await superuser();
+      for (const action of ['rename', 'label', 'restock', 'constructor', 'nothing'])
+        await admin.post(`/admin/parts/${id}/actions/${action}/`, { name: 'x' }).expect(404);
+      await admin.get(`/admin/parts/${id}/actions/archive/`).expect(404);
+      expect(await testKnex()('test_parts').where({ id }).first('name', 'archived')).to.deep.equal({
+        name: 'bolt',
+        archived: false,
+      });
+    });
+
+    it('checks access as the API: 404 outside the view, 403 outside the action’s rule, CSRF', async () => {
+      const other = await makeUser({ username: 'someone' });
+      const id = await part({ owner_id: other.id });
+      const { admin: nobody } = await staff('nobody');
+      await nobody.post(`/admin/parts/${id}/actions/archive/`).expect(404);
+      // A reader sees the part but may not change it: no button, and 403.
+      const { admin: reader } = await staff('reader', ['view_part']);
+      const page = await reader.get(`/admin/parts/${id}/change/`).expect(200);
+      expect(page.text).not.to.include('/actions/');
+      await reader.post(`/admin/parts/${id}/actions/archive/`).expect(403);
+      // A rule that allows no row at all: 403 before the row is looked up.
+      await reader.post(`/admin/parts/${id}/actions/unarchive/`).expect(403);
+      await nobody.post(`/admin/parts/${id}/actions/unarchive/`).expect(403);
+      const root = await superuser();
+      const forged = await root.post(`/admin/parts/${id}/actions/archive/`, {}, { csrf: null }).expect(403);
+      expect(forged.text).to.include('CSRF Failed: CSRF token missing.');
+      expect(await testKnex()('test_parts').where({ id }).first('archived')).to.deep.equal({ archived: false });
+      expect(await auditOf('part')).to.deep.equal([]);
+    });
+  });
+
+  describe('the actions a resource offers', () => {
+    it('offers no add, save or delete for a resource that only lists and retrieves', async () => {
+      const [id] = await insertRows('test_makers', [{ name: 'Acme' }]);
+      const admin = await superuser();
+      const home = await admin.get('/admin/').expect(200);
+      expect(home.text).to.include('<a href="/admin/makers/">Makers</a>');
+      expect(home.text).not.to.include('/admin/makers/add/');
+      const list = await admin.get('/admin/makers/').expect(200);
+      expect(list.text).to.include('>Acme</a>');
+      expect(list.text).not.to.include('Add maker');
+      await admin.get('/admin/makers/add/').expect(404);
+      await admin.post('/admin/makers/add/', { name: 'Initech' }).expect(404);
+      const page = await admin.get(`/admin/makers/${id}/change/`).expect(200);
+      expect(page.text).to.match(/<input type="text" name="name" value="Acme" [^>]*disabled>/);
+      expect(page.text).to.include('You may view this maker but not change it.');
+      expect(page.text).not.to.include('>Save</button>').and.not.to.include(`/admin/makers/${id}/delete/`);
+      await admin.post(`/admin/makers/${id}/change/`, { name: 'Initech' }).expect(403);
+      await admin.get(`/admin/makers/${id}/delete/`).expect(404);
+      await admin.post(`/admin/makers/${id}/delete/`).expect(404);
+      expect(await testKnex()('test_makers').pluck('name')).to.deep.equal(['Acme']);
+      expect(await auditOf('maker')).to.deep.equal([]);
     });
   });
 
