@@ -12,6 +12,7 @@ import type { Knex } from 'knex';
 import { migrateLatest, type MigrateOptions } from './db/database.js';
 import { DEFAULT_FEATURE_ORDER, resourcesOf, type Feature } from './resources/features.js';
 import { syncResourcePermissions } from './resources/permissions.js';
+import { syncResourceNotices } from './resources/notices.js';
 
 const here = fileURLToPath(import.meta.url);
 
@@ -52,8 +53,10 @@ export interface Migrated {
 
 /**
  * Migrates the database, then creates (or renames) the model permissions of every declared
- * resource, as Django's `migrate` does after its migrations (`post_migrate`). Safe to run by
- * several processes at once: the migrations run under a lock, a permission inserted twice is kept once.
+ * resource, as Django's `migrate` does after its migrations (`post_migrate`), and the triggers
+ * that tell the list caches of a change ({@link syncResourceNotices}). Safe to run by several
+ * processes at once: the migrations and the triggers are made under locks, a permission inserted
+ * twice is kept once.
  *
  * @param knex - the database
  * @param options - see {@link migrateLatest}
@@ -63,5 +66,6 @@ export interface Migrated {
 export async function migrateDatabase(knex: Knex, options: MigrateOptions = {}): Promise<Migrated> {
   const migrations = await migrateLatest(knex, options);
   const permissions = await syncResourcePermissions(knex, resourcesOf(FEATURES));
+  await syncResourceNotices(knex, resourcesOf(FEATURES));
   return { migrations, permissions };
 }

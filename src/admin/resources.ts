@@ -20,7 +20,7 @@ import type { Context, Next } from 'koa';
 import type { AuthUser } from '../auth/authenticate.js';
 import type { Deps } from '../deps.js';
 import { notFound, permissionDenied, validationError, type FieldErrors } from '../errors.js';
-import { idParam } from '../http/params.js';
+import { rowIdParam } from '../http/params.js';
 import { parseInputChecked } from '../http/validate.js';
 import { allows, type Rule } from '../resources/access.js';
 import { resourcesOf, type Feature } from '../resources/features.js';
@@ -30,10 +30,11 @@ import type { ExtraAction, Resource, ResourceAction, ResourceRow } from '../reso
 import {
   checkFields,
   checkRefFilters,
-  deleteRow,
+  destroyRow,
   insertRow,
   present,
   rowForAction,
+  rowIdOf,
   rowsQuery,
   updateRow,
   type Representation,
@@ -278,7 +279,7 @@ export function adminResourceRoutes(
   };
   /** The row of `:id` inside the actor's view (else 404), locked when a write's transaction asks. */
   const rowOf = (ctx: Context, db: Knex | Knex.Transaction, resource: Resource, forUpdate = false) =>
-    rowForAction(db, resource, adminUser(ctx), idParam(ctx), resource.access.view, { forUpdate });
+    rowForAction(db, resource, adminUser(ctx), rowIdParam(ctx, resource.key), resource.access.view, { forUpdate });
   /** The row an action may act on: 404 outside the rows it finds, 403 unless the action's rule allows it. */
   const rowFor = (
     ctx: Context,
@@ -286,7 +287,7 @@ export function adminResourceRoutes(
     resource: Resource,
     rule: 'change' | 'delete',
     forUpdate = false,
-  ) => rowForAction(db, resource, adminUser(ctx), idParam(ctx), resource.access[rule], { forUpdate });
+  ) => rowForAction(db, resource, adminUser(ctx), rowIdParam(ctx, resource.key), resource.access[rule], { forUpdate });
 
   router.get('/:resource/', known, session, async (ctx) => {
     const resource = resourceOf(ctx);
@@ -379,11 +380,11 @@ export function adminResourceRoutes(
       await knex.transaction(async (trx) => {
         before = await rowFor(ctx, trx, resource, 'change', true);
         const fields = await parseInputChecked(resource.writeSchema, bodyOfForm(resource, form, inputs), (valid) =>
-          checkFields(trx, resource, valid, Number(before!.id)),
+          checkFields(trx, resource, valid, rowIdOf(resource, before!)),
         );
         await updateRow(trx, resource, actor, before, fields);
       });
-      ctx.redirect(`/admin/${resource.name}/${idParam(ctx)}/change/?notice=saved`);
+      ctx.redirect(`/admin/${resource.name}/${rowIdParam(ctx, resource.key)}/change/?notice=saved`);
     } catch (error) {
       const errors = formErrors(error);
       // A validation failure comes after the row was found: the form is shown again over it.
@@ -404,10 +405,18 @@ export function adminResourceRoutes(
     if (rule(actor) === false) throw permissionDenied();
     try {
       await knex.transaction(async (trx) => {
-        const row = await rowForAction(trx, resource, actor, idParam(ctx), rule, { forUpdate: true });
+        const row = await rowForAction(trx, resource, actor, rowIdParam(ctx, resource.key), rule, { forUpdate: true });
         const change = async (fields: Readonly<Record<string, unknown>>) =>
           (await updateRow(trx, resource, actor, row, fields)) as ResourceRow<Fields>;
-        await extra.run({ db: trx, actor, row: present(resource, row) as ResourceRow<Fields>, body: {}, change });
+        await extra.run({
+          deps,
+          db: trx,
+          actor,
+          row: present(resource, row) as ResourceRow<Fields>,
+          record: row,
+          body: {},
+          change,
+        });
       });
     } catch (error) {
       // The action refused the row (a 400): the change page shows why, over the row as it is.
@@ -415,7 +424,9 @@ export function adminResourceRoutes(
       await renderForm(ctx, resource, await rowOf(ctx, knex, resource), null, errors, 400);
       return;
     }
-    ctx.redirect(`/admin/${resource.name}/${idParam(ctx)}/change/?notice=action&action=${encodeURIComponent(name)}`);
+    ctx.redirect(
+      `/admin/${resource.name}/${rowIdParam(ctx, resource.key)}/change/?notice=action&action=${encodeURIComponent(name)}`,
+    );
   });
 
   /** The resource of a delete page, or 404 when it offers no delete. */
@@ -439,9 +450,7 @@ export function adminResourceRoutes(
   router.post('/:resource/:id/delete/', known, session, async (ctx) => {
     const resource = deletable(ctx);
     const actor = adminUser(ctx);
-    await knex.transaction(async (trx) =>
-      deleteRow(trx, resource, actor, await rowFor(ctx, trx, resource, 'delete', true)),
-    );
+    await destroyRow(deps, resource, actor, rowIdParam(ctx, resource.key));
     ctx.redirect(`/admin/${resource.name}/?notice=deleted`);
   });
 

@@ -77,6 +77,6 @@ export const files = defineResource({
       },
     },
   },
-  admin: false,
+  admin: { columns: ['name', 'size', 'content_type', 'owner', 'created_at'] },
   repr: (file) => file.name,
 });

@@ -147,3 +147,14 @@ export function uuidParam(ctx: Context, name = 'id'): string {
   if (!UUID.test(raw)) throw notFound();
   return raw.toLowerCase();
 }
+
+/**
+ * The `:id` of a detail route, read as the row's key type says: a positive integer or a UUID.
+ *
+ * @throws {@link NotFoundError} (404) as {@link idParam} and {@link uuidParam}
+ * @example
+ * rowIdParam(ctx, files.key); // '0b6c1b6e-…' for a resource keyed by UUID
+ */
+export function rowIdParam(ctx: Context, key: 'integer' | 'uuid'): number | string {
+  return key === 'uuid' ? uuidParam(ctx) : idParam(ctx);
+}

@@ -12,21 +12,23 @@ import type { Knex } from 'knex';
 import type { Context } from 'koa';
 import { authenticate, currentUser } from '../auth/authenticate.js';
 import type { Deps } from '../deps.js';
+import { NoticedCache } from '../db/noticed-cache.js';
 import { permissionDenied, validationError } from '../errors.js';
 import { setDownloadHeaders } from '../http/download.js';
 import { apiOrigin } from '../http/origin.js';
 import { PAGINATION, pageOf, paginate } from '../http/pagination.js';
-import { idParam, INTEGER_ID, queryParameters, uuidParam, UUID_ID } from '../http/params.js';
+import { INTEGER_ID, queryParameters, rowIdParam, UUID_ID } from '../http/params.js';
 import { responds } from '../http/responds.js';
 import { declareRoute, type RouteMetadata } from '../http/route-metadata.js';
 import { parseInput, parseInputChecked } from '../http/validate.js';
 import type { Rule } from './access.js';
+import { resourceNotice } from './notices.js';
 import { bodySchemaOf, type Fields } from './fields.js';
 import { Attachment, type AnswerContext, type Resource, type ResourceRow } from './resource.js';
 import {
   checkFields,
   checkRefFilters,
-  deleteRow,
+  destroyRow,
   findRow,
   insertRow,
   answerRows,
@@ -63,7 +65,6 @@ export function resourceRoutes(deps: Deps, resource: Resource): Router {
   const list = `/${resource.name}/`;
   const detail = `/${resource.name}/:id/`;
   const ID = resource.key === 'uuid' ? UUID_ID : INTEGER_ID;
-  const idOf = (ctx: Context) => (resource.key === 'uuid' ? uuidParam(ctx) : idParam(ctx));
   // The origin is read only by a computed field that asks for it (a signed URL).
   const context = (ctx: Context): AnswerContext => ({
     deps,
@@ -89,13 +90,25 @@ export function resourceRoutes(deps: Deps, resource: Resource): Router {
    * every row, as DRF's `DjangoModelPermissions` needs no `view_` permission to change or delete.
    */
   async function objectFor(ctx: Context, db: Knex | Knex.Transaction, rule: Rule, forUpdate: boolean) {
-    return rowForAction(db, resource, currentUser(ctx), idOf(ctx), rule, { forUpdate });
+    return rowForAction(db, resource, currentUser(ctx), rowIdParam(ctx, resource.key), rule, { forUpdate });
   }
 
   /** 403 before anything is looked up when the rule allows no row at all (DRF's `has_permission`). */
   const refuseOutright = (ctx: Context, rule: 'view' | 'change' | 'delete') => {
     if (access[rule](currentUser(ctx)) === false) throw permissionDenied();
   };
+
+  // A page of a list is kept, as JSON, until a notice says a row of the resource changed
+  // (CACHE_TTL; `notices.ts`); not for a resource with computed fields, made for each answer.
+  const pages =
+    Object.keys(resource.computed).length === 0
+      ? new NoticedCache<string, string>({
+          ttlMs: deps.config.cacheTtl * 1000,
+          max: 500,
+          stale: (payload) => (payload === '*' || payload === resourceNotice(resource.table) ? 'all' : []),
+        })
+      : null;
+  if (pages) deps.notices.subscribe(pages);
 
   // Before the detail routes: `/<name>/<action>/` is not an object's id.
   for (const [name, extra] of Object.entries(resource.extraActions)) {
@@ -152,13 +165,19 @@ export function resourceRoutes(deps: Deps, resource: Resource): Router {
         const { query, refs } = resource.listQuery.parse(ctx.query);
         const refErrors = await checkRefFilters(knex, refs);
         if (Object.keys(refErrors).length) throw validationError(refErrors);
-        const rows = resource.listQuery.apply(
-          rowsQuery(knex, resource, access.view(currentUser(ctx))),
-          query,
-          resource.table,
-        );
-        const page = await paginate(ctx, rows, (row: Record<string, unknown>) => row);
-        ctx.body = { ...page, results: await answerRows(resource, page.results, context(ctx)) };
+        const view = access.view(currentUser(ctx));
+        // Keyed by the scope too: an owner's page is its own. The links carry the origin.
+        const key = pages?.active ? `${JSON.stringify(view)} ${apiOrigin(ctx)}${ctx.originalUrl}` : undefined;
+        let body = key === undefined ? undefined : pages!.get(key);
+        if (body === undefined) {
+          const since = pages?.generation;
+          const rows = resource.listQuery.apply(rowsQuery(knex, resource, view), query, resource.table);
+          const page = await paginate(ctx, rows, (row: Record<string, unknown>) => row);
+          body = JSON.stringify({ ...page, results: await answerRows(resource, page.results, context(ctx)) });
+          if (key !== undefined) pages!.set(key, body, since!);
+        }
+        ctx.type = 'json';
+        ctx.body = body;
       },
     );
 
@@ -261,15 +280,7 @@ export function resourceRoutes(deps: Deps, resource: Resource): Router {
       ),
       async (ctx) => {
         refuseOutright(ctx, 'delete');
-        const { onDelete } = resource;
-        // A hook that waits on something else (the store) runs before the transaction holds a connection.
-        if (onDelete?.before) await onDelete.before(deps, await objectFor(ctx, knex, access.delete, false));
-        const row = await knex.transaction(async (trx) => {
-          const found = await objectFor(ctx, trx, access.delete, true);
-          await deleteRow(trx, resource, currentUser(ctx), found);
-          return found;
-        });
-        await onDelete?.after?.(deps, row);
+        await destroyRow(deps, resource, currentUser(ctx), rowIdParam(ctx, resource.key));
         ctx.status = 204;
       },
     );

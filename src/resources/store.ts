@@ -13,6 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { recordAction, type AuditActor } from '../db/audit.js';
+import type { Deps } from '../deps.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { notFound, permissionDenied, validationError, type FieldErrors } from '../errors.js';
 import { text } from '../i18n/messages.js';
@@ -407,4 +408,26 @@ export async function deleteRow(
   const json = present(resource, row);
   await removeRow(trx, resource, row);
   await recordRow(trx, resource, actor, 'delete', json);
+}
+
+/**
+ * Deletes the row of `id` as the API and the admin both do: found inside the actor's scopes (404,
+ * then 403, as {@link rowForAction}), the resource's `onDelete.before` run outside any transaction
+ * (a store that must answer first), the row locked, deleted and recorded in one transaction, then
+ * `onDelete.after` once it is committed.
+ *
+ * @throws {@link NotFoundError} outside the rows found; {@link PermissionDeniedError} outside the
+ *   delete rule; what `onDelete.before` throws
+ */
+export async function destroyRow(deps: Deps, resource: Resource, actor: Actor & AuditActor, id: RowId): Promise<void> {
+  const { knex } = deps;
+  const { onDelete } = resource;
+  const rule = resource.access.delete;
+  if (onDelete?.before) await onDelete.before(deps, await rowForAction(knex, resource, actor, id, rule));
+  const row = await knex.transaction(async (trx) => {
+    const found = await rowForAction(trx, resource, actor, id, rule, { forUpdate: true });
+    await deleteRow(trx, resource, actor, found);
+    return found;
+  });
+  await onDelete?.after?.(deps, row);
 }

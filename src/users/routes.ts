@@ -117,7 +117,8 @@ export function userRoutes(deps: Deps): Router {
   const pages = new NoticedCache<string, string>({
     ttlMs: deps.config.cacheTtl * 1000,
     max: 200,
-    stale: (payload) => (payload.startsWith('s:') ? [] : 'all'),
+    // A session's or a declared resource's notice changes no user.
+    stale: (payload) => (payload.startsWith('s:') || payload.startsWith('r:') ? [] : 'all'),
   });
   deps.notices.subscribe(pages);
 

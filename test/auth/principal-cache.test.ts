@@ -289,6 +289,47 @@ describe('caches kept current by database notices (CACHE_TTL)', () => {
     });
   });
 
+  describe('pages of a declared resource’s list (groups)', () => {
+    async function groups(authorization: string) {
+      await listener.sync();
+      const res = await client.get('/api/groups/').set('Authorization', authorization).set('Host', 'api.test');
+      expect(res.status).to.equal(200);
+      return res.body as { count: number; results: { name: string; permissions: string[] }[] };
+    }
+
+    it('answers a page from memory until a statement writes its table or a many-to-many table', async () => {
+      const { authorization } = await warmUser({ is_superuser: true });
+      const editors = await makeGroup('editors');
+      const first = await groups(authorization);
+      expect(first.results.map((g) => g.name)).to.deep.equal(['editors']);
+      const counted = countQueries;
+      expect(await groups(authorization)).to.deep.equal(first);
+      expect(countQueries, 'the second answer is from memory').to.equal(counted);
+
+      await sql("INSERT INTO auth_group (name) VALUES ('writers')");
+      expect((await groups(authorization)).results.map((g) => g.name)).to.deep.equal(['editors', 'writers']);
+
+      await sql(
+        "INSERT INTO auth_group_permissions (group_id, permission_id) SELECT ?, id FROM auth_permission WHERE codename = 'view_user'",
+        [editors.id],
+      );
+      expect((await groups(authorization)).results[0]!.permissions).to.deep.equal(['view_user']);
+
+      await sql("UPDATE auth_permission SET codename = 'view_user' WHERE codename = 'view_user'");
+      const counted2 = countQueries;
+      await groups(authorization);
+      expect(countQueries, 'a write to the related table evicts the page too').to.equal(counted2 + 1);
+    });
+
+    it('keeps no page of a list whose rows have computed fields (the files: a URL signed per answer)', async () => {
+      const { authorization } = await warmUser({ is_superuser: true });
+      const before = countQueries;
+      for (let i = 0; i < 2; i++)
+        await client.get('/api/files/').set('Authorization', authorization).set('Host', 'api.test').expect(200);
+      expect(countQueries - before).to.equal(2);
+    });
+  });
+
   it('with CACHE_TTL=off, asks the database on every request', async () => {
     const off = new PrincipalCache({ ttlMs: 0 });
     const notices = new NoticeHub();

@@ -7,6 +7,7 @@ import { sweepOrphansCommand } from '../../src/commands/sweep-orphans.js';
 import { ObjectTooLargeError } from '../../src/storage/storage.js';
 import { testKnex } from '../support/hooks.js';
 import { FRONTEND_ORIGIN, bearer, makeGroup, makeUser } from '../support/app.js';
+import { adminLogin } from '../admin/support.js';
 import { BACKENDS, keysIn, storageOf } from './backends.js';
 import { closeApps, generatedBytes, startApp, streamUpload, type RunningApp } from './http.js';
 
@@ -520,6 +521,31 @@ for (const makeBackend of BACKENDS) {
           .get(`/api/files/${created.id}/download/`)
           .set('Authorization', await bearer(await makeUser()))
           .expect(404);
+      });
+    });
+
+    describe('the admin of files', () => {
+      it('lists the files a staff member may see and deletes one with its object, audited, as the API does', async () => {
+        const owner = await uploader();
+        const kept = await upload(owner.authorization, PNG, 'kept.png');
+        const doomed = await upload(owner.authorization, PNG, 'doomed.png');
+        const { object_key: key } = await files().where({ id: doomed.id }).first();
+        await makeGroup('file-keepers', ['view_file', 'delete_file']);
+        const keeper = await makeUser({ is_staff: true, groups: ['file-keepers'] });
+        const admin = await adminLogin(keeper, undefined, app.client());
+
+        const list = await admin.get('/admin/files/').expect(200);
+        expect(list.text).to.include(`/admin/files/${kept.id}/change/`).and.include('doomed.png');
+        expect(list.text).not.to.include('/admin/files/add/'); // an upload is the API's, not a form's
+        await admin.get(`/admin/files/${doomed.id}/delete/`).expect(200);
+        const deleted = await admin.post(`/admin/files/${doomed.id}/delete/`).expect(302);
+        expect(deleted.headers.location).to.equal('/admin/files/?notice=deleted');
+
+        expect(await files().where({ id: doomed.id }).first()).to.equal(undefined);
+        expect(await store().stat(key)).to.equal(null);
+        const entry = await testKnex()('admin_log').where({ action: 'delete_file', target_id: doomed.id }).first();
+        expect(entry).to.include({ actor_id: keeper.id, target_repr: 'doomed.png' });
+        await admin.get('/admin/files/not-a-uuid/change/').expect(404);
       });
     });
 
