@@ -11,14 +11,8 @@
  *
  * @module
  */
-export {
-  CONFIG_BOOLEAN,
-  CONFIG_VARIABLES,
-  EnvSchema,
-  parseDuration,
-  parseRate,
-  type ThrottleRate,
-} from './config/schema.js';
+export { CONFIG_BOOLEAN, parseDuration, parseRate, type ThrottleRate } from './config/declare.js';
+export { CONFIG_VARIABLES, EnvSchema } from './config/schema.js';
 export {
   ConfigError,
   DEV_SECRET_KEY,
