@@ -8,7 +8,7 @@
  * @module
  */
 import { z } from 'zod';
-import type { ComposedValues, Variable } from './declare.js';
+import type { ComposedValues, Section, Variable, Variables } from './declare.js';
 import { AUTH } from './sections/auth.js';
 import { DATABASE } from './sections/database.js';
 import { MAIL } from './sections/mail.js';
@@ -22,17 +22,27 @@ export const SECTIONS = [SERVER, DATABASE, AUTH, MAIL, STORAGE, TUNING] as const
 /** The validated values of every variable, by name. */
 export type EnvValues = ComposedValues<typeof SECTIONS>;
 
-/** Every variable's declaration by name; a name declared in two sections is refused here. */
-export const VARIABLES: Readonly<Record<string, Variable<unknown>>> = (() => {
+/**
+ * The variables of a list of sections, by name.
+ *
+ * @param sections - the sections, each with its variables
+ * @throws Error when two sections declare the same name
+ */
+export function variablesOf(
+  sections: readonly Pick<Section<Variables, unknown>, 'name' | 'variables'>[],
+): Readonly<Record<string, Variable<unknown>>> {
   const all: Record<string, Variable<unknown>> = {};
-  for (const { name, variables } of SECTIONS) {
+  for (const { name, variables } of sections) {
     for (const [variable, declaration] of Object.entries(variables)) {
       if (variable in all) throw new Error(`${variable} is declared twice (the second time in the ${name} section)`);
       all[variable] = declaration;
     }
   }
   return Object.freeze(all);
-})();
+}
+
+/** Every variable's declaration by name. */
+export const VARIABLES = variablesOf(SECTIONS);
 
 /** The environment's schema; its keys are every variable the application reads. */
 export const EnvSchema = z.object(Object.fromEntries(Object.entries(VARIABLES).map(([name, v]) => [name, v.schema])));
