@@ -143,7 +143,14 @@ export function section<const V extends Variables, C>(
 /** A value that is absent or blank takes the variable's default. */
 const blankIsUnset = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
 
-const got = (issue: { input?: unknown }) => `got "${String(issue.input)}"`;
+/**
+ * The end of a refusal's message: the value refused, quoted.
+ *
+ * @param issue - zod's issue, whose `input` is the value
+ * @example
+ * choice(['a', 'b'], 'a', (issue) => `must be a or b, ${got(issue)}`);
+ */
+export const got = (issue: { input?: unknown }) => `got "${String(issue.input)}"`;
 
 const code = (value: string | number) => `\`${value}\``;
 

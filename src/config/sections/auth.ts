@@ -4,9 +4,7 @@
  *
  * @module
  */
-import { bool, choice, duration, list, optionalText, rate, section, url } from '../declare.js';
-
-const got = (issue: { input?: unknown }) => `got "${String(issue.input)}"`;
+import { bool, choice, duration, got, list, optionalText, rate, section, url } from '../declare.js';
 
 /** Authentication's variables and the part of the configuration they make. */
 export const AUTH = section(

@@ -5,9 +5,7 @@
  * @module
  */
 import path from 'node:path';
-import { bool, duration, int, optionalChoice, optionalText, section, text } from '../declare.js';
-
-const got = (issue: { input?: unknown }) => `got "${String(issue.input)}"`;
+import { bool, duration, got, int, optionalChoice, optionalText, section, text } from '../declare.js';
 
 /** How mail leaves the server (`EMAIL_*`, Django's names); see the Mail runbook. */
 export type MailConfig = {

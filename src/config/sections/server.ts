@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { bool, choice, int, list, proxyCount, requiredText, section, text } from '../declare.js';
+import { bool, choice, got, int, list, proxyCount, requiredText, section, text } from '../declare.js';
 
 /** The development default of `SECRET_KEY` shipped in `.env`; refused when `DEBUG` is off. */
 export const DEV_SECRET_KEY = 'dev-insecure-secret-key-change-me-in-production-0000';
@@ -19,8 +19,6 @@ export const DEBUG_ALLOWED_HOSTS: readonly string[] = Object.freeze(['.localhost
 export const LANGUAGE_CODES = ['en', 'ru'] as const;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-
-const got = (issue: { input?: unknown }) => `got "${String(issue.input)}"`;
 
 /** The server's variables and the part of the configuration they make. */
 export const SERVER = section(
