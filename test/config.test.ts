@@ -8,6 +8,8 @@ import {
   parseRate,
   servingProblem,
 } from '../src/config.js';
+import { int, type BuildContext } from '../src/config/declare.js';
+import { EnvSchema, SECTIONS, variablesOf, type EnvValues } from '../src/config/schema.js';
 import { workerV8Flags } from '../src/runtime.js';
 
 const BASE = { SECRET_KEY: 'k'.repeat(40) };
@@ -232,5 +234,32 @@ describe('configuration', () => {
       'THROTTLE_ANON',
       'WEB_CONCURRENCY',
     ]);
+  });
+
+  it('is its sections: each variable declared in one of them, each property of the configuration built by one', () => {
+    expect(SECTIONS.map((s) => s.name)).to.deep.equal(['server', 'database', 'auth', 'mail', 'storage', 'tuning']);
+    const declared = SECTIONS.flatMap((s) => Object.keys(s.variables));
+    expect(declared).to.deep.equal([...CONFIG_VARIABLES]);
+    expect(new Set(declared).size).to.equal(declared.length);
+    const values = EnvSchema.parse(BASE) as EnvValues;
+    const context: BuildContext = { debug: false, dataDir: '/srv/data', fail: () => expect.fail('refused') };
+    const built = SECTIONS.flatMap((s) => Object.keys(s.build(values, context)));
+    expect(new Set(built).size, 'a property built by two sections').to.equal(built.length);
+    expect([...built].sort()).to.deep.equal(Object.keys(loadConfig(BASE)).sort());
+    expect(Object.keys(SECTIONS.find((s) => s.name === 'tuning')!.variables)).to.include.members([
+      'MALLOC_ARENA_MAX',
+      'WORKER_MAX_SEMI_SPACE_MB',
+      'WORKER_HEAP_GROWING_PERCENT',
+    ]);
+  });
+
+  it('refuses a variable declared by two sections', () => {
+    const port = int(1, 0);
+    expect(() =>
+      variablesOf([
+        { name: 'server', variables: { PORT: port } },
+        { name: 'tuning', variables: { PORT: port } },
+      ]),
+    ).to.throw('PORT is declared twice (the second time in the tuning section)');
   });
 });
