@@ -333,6 +333,8 @@ async function startApp(
     env: childEnv({
       DEBUG: 'false',
       HOST: '127.0.0.1',
+      // Production answers only its own host names: here, the address autocannon asks.
+      ALLOWED_HOSTS: '127.0.0.1',
       PORT: String(port),
       SECRET_KEY,
       DATABASE_URL: databaseUrl,
