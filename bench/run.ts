@@ -10,9 +10,10 @@
  * Settings (environment): BENCH_DATABASE_URL, BENCH_DURATION (s per scenario), BENCH_WARMUP (s),
  * BENCH_CONNECTIONS, BENCH_WORKERS, BENCH_USERS, BENCH_LOG_LEVEL, BENCH_NODE_OPTIONS (the app's
  * NODE_OPTIONS, e.g. V8 heap flags), BENCH_APP_ENV (more of the app's environment, space-separated
- * NAME=value, e.g. WORKER_MAX_SEMI_SPACE_MB=8), BENCH_SCENARIOS (comma list of
- * names; a compared scenario brings its baseline: `resource-list` runs `users-list` too), BENCH_SKIP_BUILD=1, BENCH_SKIP_STARTUP=1, BENCH_CPU_PROF=1 (CPU profiles of the workers
- * into bench/results/profile.tmp/), BENCH_OUTPUT (the JSON file).
+ * NAME=value, e.g. WORKER_MAX_SEMI_SPACE_MB=8), BENCH_SCENARIOS (comma list of names; a compared
+ * scenario brings its baseline: `resource-list` runs `users-list` too), BENCH_SKIP_BUILD=1,
+ * BENCH_SKIP_STARTUP=1, BENCH_CPU_PROF=1 (CPU profiles of the workers into
+ * bench/results/profile.tmp/), BENCH_OUTPUT (the JSON file).
  */
 import autocannon from 'autocannon';
 import { verify as argon2Verify } from '@node-rs/argon2';
