@@ -47,9 +47,27 @@ function targetText(name: string): string {
   const parts = [
     target.ratio === undefined ? null : `≥ ${pct(target.ratio)} of ceiling`,
     target.databaseRatio === undefined ? null : `≥ ${pct(target.databaseRatio)} of db`,
+    target.relative === undefined ? null : `≥ ${pct(target.relative.ratio)} of \`${target.relative.to}\``,
     target.p99Ms === undefined ? null : `p99 ≤ ${target.p99Ms} ms`,
   ];
   return parts.filter(Boolean).join(', ');
+}
+
+/** What the run says of the generated resource: how it was made, or that it was not measured. */
+function generatedNote(results: BenchResults): string {
+  const compared = Object.entries(TARGETS).filter(([, target]) => target.relative !== undefined);
+  const measured = compared.filter(([name]) => results.scenarios.some((r) => r.name === name));
+  const generated = results.settings.generatedResource;
+  if (measured.length === 0)
+    return `The generated resource's scenarios (${compared.map(([name]) => `\`${name}\``).join(', ')}) were not measured in this run.`;
+  return `${measured.map(([name]) => `\`${name}\``).join(' and ')}: a resource made by \`${generated?.command ?? 'startapp'}\` in a scratch copy of the project${generated ? `, ${count(generated.rows)} rows` : ''}, served by the same app as the users scenarios.`;
+}
+
+/** A compared scenario's share of its baseline, the baseline named: `` 95.3 % of `users-list` ``. */
+function relativeCell(r: ScenarioResult): string {
+  const to = TARGETS[r.name]?.relative?.to;
+  if (to === undefined) return '';
+  return r.relativeRatio === undefined || r.relativeRatio === null ? '–' : `${pct(r.relativeRatio)} of \`${to}\``;
 }
 
 function scenarioRow(r: ScenarioResult, ceiling: boolean): string {
@@ -61,6 +79,7 @@ function scenarioRow(r: ScenarioResult, ceiling: boolean): string {
     count(r.requestsPerSecond),
     ceiling ? '100 %' : pct(r.ratio),
     r.databaseRatio === undefined || r.databaseRatio === null ? '' : pct(r.databaseRatio),
+    relativeCell(r),
     ms(r.latencyMs.p50),
     ms(r.latencyMs.p99),
     `${r.errors} / ${r.non2xx}`,
@@ -85,10 +104,12 @@ export function renderResultsSection(results: BenchResults): string {
     '',
     `Run of ${when}, commit \`${machine.commit}\`: ${machine.cpus} × ${machine.cpuModel} (${machine.memoryGiB} GiB, ${machine.kernel}), Node.js ${machine.node}, ${machine.postgres}${machine.pgbench ? `, ${machine.pgbench}` : ''}. Load average ${machine.loadAverageStart.join(' ')} at the start, ${machine.loadAverage.join(' ')} at the end. ${settings.workers} workers, ${settings.connections} connections, ${settings.durationS} s measured per scenario after ${settings.warmupS} s of warm-up, ${count(settings.users)} users, \`LOG_LEVEL=${settings.logLevel}\`, throttles ${settings.throttles}; ${settings.database}.${appEnvNote(settings.appEnv)}`,
     '',
-    '| scenario | req/s | of ceiling | of db | p50 ms | p99 ms | errors / non-2xx | worker CPU ms/req | peak RSS MiB (w1 / w2) | target |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| scenario | req/s | of ceiling | of db | of users | p50 ms | p99 ms | errors / non-2xx | worker CPU ms/req | peak RSS MiB (w1 / w2) | target |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
     scenarioRow(results.ceiling, true),
     ...results.scenarios.map((r) => scenarioRow(r, false)),
+    '',
+    generatedNote(results),
   ];
   if (results.databaseCeilings.length > 0)
     lines.push(

@@ -32,6 +32,11 @@ export interface ScenarioResult extends Measured {
   ratio: number;
   /** For a write (refresh, login): requestsPerSecond / pgbench's rate of the same statements; null when not measured. */
   databaseRatio?: number | null;
+  /**
+   * For a scenario compared with another of the same run (its target's `relative`): requestsPerSecond /
+   * that one's; null when that one was not measured.
+   */
+  relativeRatio?: number | null;
 }
 
 /** One kind of request of the mixed scenario. */
@@ -84,6 +89,8 @@ export interface BenchResults {
     mixRate: number;
     /** What `BENCH_NODE_OPTIONS` and `BENCH_APP_ENV` set in the app's environment, when anything. */
     appEnv?: Record<string, string>;
+    /** The resource made by `startapp` for the generated-resource scenarios, when they ran. */
+    generatedResource?: { command: string; rows: number };
   };
   ceiling: ScenarioResult;
   /** pgbench replaying the refresh's and the login's statements (absent when pgbench is). */
@@ -112,6 +119,9 @@ export const TARGETS: Record<string, ScenarioTarget> = {
   'me-bearer': { ratio: 0.4, p99Ms: 5 },
   'users-list': { ratio: 0.15 },
   refresh: { databaseRatio: 0.7, p99Ms: 50 },
+  // A resource made by startapp is as fast as the hand-written users endpoints of the same kind.
+  'resource-list': { relative: { to: 'users-list', ratio: 0.9 } },
+  'resource-retrieve': { relative: { to: 'users-retrieve', ratio: 0.9 } },
 };
 /** The performance target of peak resident memory per worker (MiB), in every scenario. */
 export const RSS_TARGET_MIB = 150;
@@ -121,6 +131,28 @@ export interface ScenarioTarget {
   ratio?: number;
   databaseRatio?: number;
   p99Ms?: number;
+  /** The least share of another scenario's rate in the same run (`relativeRatio`). */
+  relative?: { to: string; ratio: number };
+}
+
+/**
+ * The results with each compared scenario's `relativeRatio` (its target's `relative`): its rate as
+ * a share of the named scenario's in the same results, or null when that one is not among them.
+ *
+ * @example
+ * withRelativeRatios([usersList, resourceList])[1].relativeRatio; // 0.953
+ */
+export function withRelativeRatios(results: readonly ScenarioResult[]): ScenarioResult[] {
+  return results.map((r) => {
+    const to = TARGETS[r.name]?.relative?.to;
+    if (to === undefined) return r;
+    const baseline = results.find((b) => b.name === to);
+    const relativeRatio =
+      baseline && baseline.requestsPerSecond > 0
+        ? Math.round((r.requestsPerSecond / baseline.requestsPerSecond) * 1000) / 1000
+        : null;
+    return { ...r, relativeRatio };
+  });
 }
 
 /** A scenario's verdict: `pass` only with no error, no non-2xx answer and every target met. */
@@ -148,6 +180,7 @@ export const pct = (ratio: number) => `${(ratio * 100).toFixed(1)} %`;
 export function verdict(
   result: Pick<ScenarioResult, 'name' | 'requests' | 'errors' | 'timeouts' | 'non2xx' | 'ratio' | 'latencyMs'> & {
     databaseRatio?: number | null;
+    relativeRatio?: number | null;
   },
   target: ScenarioTarget | undefined = TARGETS[result.name],
 ): Verdict {
@@ -162,6 +195,12 @@ export function verdict(
     const measured = result.databaseRatio;
     if (measured === undefined || measured === null) misses.push('no database ceiling');
     else if (!(measured >= target.databaseRatio)) misses.push(`database ratio < ${pct(target.databaseRatio)}`);
+  }
+  if (target?.relative !== undefined) {
+    const { to, ratio } = target.relative;
+    const measured = result.relativeRatio;
+    if (measured === undefined || measured === null) misses.push(`no ${to} to compare with`);
+    else if (!(measured >= ratio)) misses.push(`< ${pct(ratio)} of ${to}`);
   }
   if (target?.p99Ms !== undefined && !(result.latencyMs.p99 <= target.p99Ms)) misses.push(`p99 > ${target.p99Ms} ms`);
   const pass = misses.length === 0;
@@ -194,6 +233,16 @@ export function mixedVerdict(
   return { pass, misses, text: pass ? 'ok' : `FAIL (${misses.join(', ')})` };
 }
 
+/**
+ * A compared scenario's share of its baseline's rate, named: `'95.3 % of users-list'`; `'–'` when the
+ * baseline was not measured, `''` for a scenario compared with none.
+ */
+export function relativeText(r: Pick<ScenarioResult, 'name' | 'relativeRatio'>): string {
+  const to = TARGETS[r.name]?.relative?.to;
+  if (to === undefined) return '';
+  return r.relativeRatio === undefined || r.relativeRatio === null ? '–' : `${pct(r.relativeRatio)} of ${to}`;
+}
+
 /** The terminal table. */
 export function renderTable(results: BenchResults): string {
   const rows = [results.ceiling, ...results.scenarios].map((r) => [
@@ -201,6 +250,7 @@ export function renderTable(results: BenchResults): string {
     String(r.requestsPerSecond),
     r.name === 'ceiling' ? '100 %' : pct(r.ratio),
     r.databaseRatio === undefined || r.databaseRatio === null ? '' : pct(r.databaseRatio),
+    relativeText(r),
     r.latencyMs.p50.toFixed(1),
     r.latencyMs.p99.toFixed(1),
     String(r.errors + r.non2xx),
@@ -214,6 +264,7 @@ export function renderTable(results: BenchResults): string {
       String(c.transactionsPerSecond),
       '',
       '100 %',
+      '',
       c.latencyMs.p50.toFixed(1),
       c.latencyMs.p99.toFixed(1),
       String(c.failed),
@@ -228,6 +279,7 @@ export function renderTable(results: BenchResults): string {
       String(k.requestsPerSecond),
       '',
       '',
+      '',
       k.latencyMs.p50.toFixed(1),
       k.latencyMs.p99.toFixed(1),
       String(k.errors + k.non2xx),
@@ -240,6 +292,7 @@ export function renderTable(results: BenchResults): string {
     'req/s',
     'of ceiling',
     'of db',
+    'of users',
     'p50 ms',
     'p99 ms',
     'errors',
@@ -281,6 +334,7 @@ const CHART_LABELS: Record<string, string> = {
   'me-cookie': 'GET /api/users/me/ (cookie)',
   'users-list': 'GET /api/users/ (20 a page)',
   'users-search': 'GET /api/users/?search= (20 a page)',
+  'users-retrieve': 'GET /api/users/{id}/',
   refresh: 'POST /api/token/refresh/ (rotating)',
   login: 'POST /api/token/ (argon2id)',
   upload: 'POST /api/files/ (1 MiB)',

@@ -2,15 +2,18 @@
  * `npm run bench`: the application in production mode (`node dist/server.js`, `WEB_CONCURRENCY`
  * workers, a real PostgreSQL server, 10,000 users) driven over loopback by autocannon from this
  * process, next to the ceiling — a bare `node:http` server with the same worker count answering the
- * same JSON from memory — measured in the same run. Prints a table, writes
- * `bench/results/latest.json` and the chart `docs/md/img/bench.svg`.
+ * same JSON from memory — measured in the same run. With the generated-resource scenarios (the
+ * default), the app is a scratch copy of the project with a resource made by `startapp` and built
+ * there (`bench/generated.ts`), so that one build serves the hand-written and the generated
+ * endpoints. Prints a table, writes `bench/results/latest.json` and the chart `docs/md/img/bench.svg`.
  *
  * Settings (environment): BENCH_DATABASE_URL, BENCH_DURATION (s per scenario), BENCH_WARMUP (s),
  * BENCH_CONNECTIONS, BENCH_WORKERS, BENCH_USERS, BENCH_LOG_LEVEL, BENCH_NODE_OPTIONS (the app's
  * NODE_OPTIONS, e.g. V8 heap flags), BENCH_APP_ENV (more of the app's environment, space-separated
- * NAME=value, e.g. WORKER_MAX_SEMI_SPACE_MB=8), BENCH_SCENARIOS (comma list of
- * names), BENCH_SKIP_BUILD=1, BENCH_SKIP_STARTUP=1, BENCH_CPU_PROF=1 (CPU profiles of the workers
- * into bench/results/profile.tmp/), BENCH_OUTPUT (the JSON file).
+ * NAME=value, e.g. WORKER_MAX_SEMI_SPACE_MB=8), BENCH_SCENARIOS (comma list of names; a compared
+ * scenario brings its baseline: `resource-list` runs `users-list` too), BENCH_SKIP_BUILD=1,
+ * BENCH_SKIP_STARTUP=1, BENCH_CPU_PROF=1 (CPU profiles of the workers into
+ * bench/results/profile.tmp/), BENCH_OUTPUT (the JSON file).
  */
 import autocannon from 'autocannon';
 import { verify as argon2Verify } from '@node-rs/argon2';
@@ -33,6 +36,17 @@ import {
   runPgbench,
   type DatabaseCeiling,
 } from './database-ceiling.js';
+import {
+  GENERATED_COMMAND,
+  GENERATED_RESOURCE,
+  listMismatches,
+  loadGeneratedRows,
+  needsGeneratedResource,
+  prepareGeneratedProject,
+  withBaselines,
+  type GeneratedProject,
+  type ListPage,
+} from './generated.js';
 import { hitRatio, MIX, mixedKinds, scrapeCounters } from './mixed.js';
 import {
   BENCH_ADMIN,
@@ -58,6 +72,7 @@ import { BENCHMARKS_PAGE, writeResultsPage } from './page.js';
 import {
   renderChart,
   renderTable,
+  withRelativeRatios,
   type BenchResults,
   type MixedResult,
   type RunMachine,
@@ -74,7 +89,7 @@ const settings = {
   workers: Number(env.BENCH_WORKERS ?? 2),
   users: Number(env.BENCH_USERS ?? 10_000),
   logLevel: env.BENCH_LOG_LEVEL ?? 'info',
-  only: env.BENCH_SCENARIOS ? new Set(env.BENCH_SCENARIOS.split(',').map((s) => s.trim())) : null,
+  only: env.BENCH_SCENARIOS ? withBaselines(new Set(env.BENCH_SCENARIOS.split(',').map((s) => s.trim()))) : null,
   cpuProfile: env.BENCH_CPU_PROF === '1',
   // A run of some scenarios only does not replace the committed full run.
   output: path.resolve(
@@ -315,7 +330,12 @@ async function startCeiling(body: string): Promise<{ child: ChildProcess; url: s
 /** The app's working folders (its local file store among them: gigabytes after the upload scenario), removed at the end. */
 const appFolders: string[] = [];
 
+/**
+ * Starts `dist/server.js` of a built project (this one, or the scratch copy with the generated
+ * resource) against the bench database.
+ */
 async function startApp(
+  appRoot: string,
   databaseUrl: string,
   logFile: string,
 ): Promise<{ child: ChildProcess; url: string; workers: number[]; metricsPort: number }> {
@@ -328,11 +348,13 @@ async function startApp(
   const profile = settings.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-app-'));
   appFolders.push(cwd);
-  const child = spawn(process.execPath, [...profile, path.join(ROOT, 'dist/server.js')], {
+  const child = spawn(process.execPath, [...profile, path.join(appRoot, 'dist/server.js')], {
     cwd,
     env: childEnv({
       DEBUG: 'false',
       HOST: '127.0.0.1',
+      // Production answers only its own host names: here, the address autocannon asks.
+      ALLOWED_HOSTS: '127.0.0.1',
       PORT: String(port),
       SECRET_KEY,
       DATABASE_URL: databaseUrl,
@@ -446,20 +468,33 @@ async function main(): Promise<void> {
     await run('npm', ['run', 'build', '--silent'], { cwd: ROOT });
   }
   fs.mkdirSync(path.dirname(settings.output), { recursive: true });
+  // The app of every scenario: this project, or its copy with a resource made by startapp.
+  const generated: GeneratedProject | null = needsGeneratedResource(settings.only)
+    ? await prepareGeneratedProject(log)
+    : null;
+  const appRoot = generated?.root ?? ROOT;
   const loadAverageStart = os.loadavg().map(round1);
 
   log(`scratch database ${new URL(settings.databaseUrl).pathname.slice(1)}; loading ${settings.users} users`);
-  const database = await createScratchDatabase(settings.databaseUrl);
+  const database = await createScratchDatabase(settings.databaseUrl).catch((error: unknown) => {
+    generated?.remove();
+    throw error;
+  });
   const knex = openBenchKnex(database.url);
   const children: ChildProcess[] = [];
   try {
     // The compiled CLI migrates, so that knex records the migrations under the names the compiled server expects.
-    await run(process.execPath, [path.join(ROOT, 'dist/cli.js'), 'migrate', 'up'], {
+    await run(process.execPath, [path.join(appRoot, 'dist/cli.js'), 'migrate', 'up'], {
       cwd: os.tmpdir(),
       env: childEnv({ DATABASE_URL: database.url, SECRET_KEY, DEBUG: 'false', LOG_LEVEL: 'warn' }),
     });
     const loadMs = await loadUsers(knex, settings.users);
     log(`users loaded in ${loadMs} ms`);
+    let generatedRowId = 0;
+    if (generated) {
+      generatedRowId = await loadGeneratedRows(knex, settings.users);
+      log(`${settings.users} ${GENERATED_RESOURCE.plural} loaded`);
+    }
     const mixShare = (name: string) => MIX.find((k) => k.name === name)!.share;
     const refreshPool =
       (wanted('refresh') ? Math.ceil((settings.duration + settings.warmup) * 5_000) : 0) +
@@ -470,7 +505,7 @@ async function main(): Promise<void> {
     const refreshTokens = await issueRefreshTokens(knex, tokenSettings, refreshPool);
     if (refreshPool) log(`${refreshPool} refresh tokens issued`);
 
-    const app = await startApp(database.url, path.join(ROOT, 'bench/results/server.log.tmp'));
+    const app = await startApp(appRoot, database.url, path.join(ROOT, 'bench/results/server.log.tmp'));
     children.push(app.child);
     log(`app on ${app.url}, workers ${app.workers.join(', ')}`);
     const user = await login(app.url, BENCH_USER);
@@ -480,6 +515,24 @@ async function main(): Promise<void> {
     if (meResponse.status !== 200) throw new Error(`/me/: ${meResponse.status} ${meBody}`);
 
     const benchUserId = (await knex('auth_user').where({ username: BENCH_USER }).first('id')).id as number;
+    if (generated) {
+      // The lists are compared only if they are alike: the same page size, the same order.
+      const page = async (segment: string) => {
+        const res = await fetch(`${app.url}/api/${segment}/?page_size=20`, {
+          headers: { Authorization: `Bearer ${admin.access}` },
+        });
+        if (res.status !== 200) throw new Error(`/api/${segment}/: ${res.status} ${await res.text()}`);
+        return (await res.json()) as ListPage;
+      };
+      const problems = listMismatches(
+        'users-list',
+        await page('users'),
+        'resource-list',
+        await page(GENERATED_RESOURCE.plural),
+        20,
+      );
+      if (problems.length > 0) throw new Error(`the lists compared are not alike: ${problems.join('; ')}`);
+    }
     const mixUsers: string[] = [];
     let editableUserIds: number[] = [];
     if (wanted('mixed')) {
@@ -519,11 +572,38 @@ async function main(): Promise<void> {
         },
       },
       {
+        name: 'resource-list',
+        label: `GET /api/${GENERATED_RESOURCE.plural}/?page_size=20 (made by startapp)`,
+        options: {
+          ...base,
+          url: `${app.url}/api/${GENERATED_RESOURCE.plural}/?page_size=20`,
+          headers: { Authorization: `Bearer ${admin.access}` },
+        },
+      },
+      {
         name: 'users-search',
         label: `GET /api/users/?page_size=20&search=${SEARCH}`,
         options: {
           ...base,
           url: `${app.url}/api/users/?page_size=20&search=${SEARCH}`,
+          headers: { Authorization: `Bearer ${admin.access}` },
+        },
+      },
+      {
+        name: 'users-retrieve',
+        label: 'GET /api/users/{id}/',
+        options: {
+          ...base,
+          url: `${app.url}/api/users/${benchUserId}/`,
+          headers: { Authorization: `Bearer ${admin.access}` },
+        },
+      },
+      {
+        name: 'resource-retrieve',
+        label: `GET /api/${GENERATED_RESOURCE.plural}/{id}/ (made by startapp)`,
+        options: {
+          ...base,
+          url: `${app.url}/api/${GENERATED_RESOURCE.plural}/${generatedRowId}/`,
           headers: { Authorization: `Bearer ${admin.access}` },
         },
       },
@@ -659,10 +739,11 @@ async function main(): Promise<void> {
         database: `PostgreSQL server (pg), pool ${settings.poolMax} per worker`,
         mixRate: settings.mixRate,
         ...(Object.keys(settings.appEnv).length > 0 ? { appEnv: settings.appEnv } : {}),
+        ...(generated ? { generatedResource: { command: GENERATED_COMMAND, rows: settings.users } } : {}),
       },
       ceiling: { ...ceiling, ratio: 1 },
       databaseCeilings: dbCeilings,
-      scenarios: results,
+      scenarios: withRelativeRatios(results),
       mixed,
       hashing: {
         algorithm: 'argon2id',
@@ -691,6 +772,7 @@ async function main(): Promise<void> {
   } finally {
     for (const child of children) await stopChild(child).catch(() => undefined);
     for (const folder of appFolders) fs.rmSync(folder, { recursive: true, force: true });
+    generated?.remove();
     await knex.destroy();
     await database.drop().catch((error: Error) => log(`could not drop the scratch database: ${error.message}`));
   }
