@@ -357,7 +357,7 @@ export interface paths {
         };
         /**
          * List files
-         * @description The files the user may see: its own, or every file with `view_file`.
+         * @description The files the user may see, newest first: its own, or every file with `view_file`.
          */
         get: operations["get_api_files"];
         put?: never;
@@ -369,30 +369,6 @@ export interface paths {
          */
         post: operations["post_api_files"];
         delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/files/{id}/": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Read a file
-         * @description With a fresh signed URL.
-         */
-        get: operations["get_api_files_id"];
-        put?: never;
-        post?: never;
-        /**
-         * Delete a file
-         * @description Its owner, or a holder of `delete_file`.
-         */
-        delete: operations["delete_api_files_id"];
         options?: never;
         head?: never;
         patch?: never;
@@ -413,6 +389,30 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/files/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a file
+         * @description With a fresh signed URL; a file the user may not see is 404.
+         */
+        get: operations["get_api_files_id"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a file
+         * @description Its owner, or a holder of `delete_file`; the stored object goes with the row.
+         */
+        delete: operations["delete_api_files_id"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1704,7 +1704,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of the files the user may see. */
+            /** @description A page of files. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1724,12 +1724,11 @@ export interface operations {
                             /** @description Bytes. */
                             size: number;
                             content_type: string;
-                            /** @description A signed, expiring URL to download it (presigned by the store, or `/api/media/…`). */
-                            url: string;
-                            /** @description The uploader's user id; null once that user is deleted. */
                             owner: number | null;
                             /** Format: date-time */
                             created_at: string;
+                            /** @description A signed, expiring URL to download it (presigned by the store, or `/api/media/…`). */
+                            url: string;
                         }[];
                     };
                 };
@@ -1763,12 +1762,11 @@ export interface operations {
                         /** @description Bytes. */
                         size: number;
                         content_type: string;
-                        /** @description A signed, expiring URL to download it (presigned by the store, or `/api/media/…`). */
-                        url: string;
-                        /** @description The uploader's user id; null once that user is deleted. */
                         owner: number | null;
                         /** Format: date-time */
                         created_at: string;
+                        /** @description A signed, expiring URL to download it (presigned by the store, or `/api/media/…`). */
+                        url: string;
                     };
                 };
             };
@@ -1777,73 +1775,6 @@ export interface operations {
             403: components["responses"]["PermissionDenied"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            429: components["responses"]["Throttled"];
-            503: components["responses"]["ServiceUnavailable"];
-        };
-    };
-    get_api_files_id: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description The id: a UUID (anything else is 404). */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The file, with a fresh URL. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        /** @description The name the file was uploaded with. */
-                        name: string;
-                        /** @description Bytes. */
-                        size: number;
-                        content_type: string;
-                        /** @description A signed, expiring URL to download it (presigned by the store, or `/api/media/…`). */
-                        url: string;
-                        /** @description The uploader's user id; null once that user is deleted. */
-                        owner: number | null;
-                        /** Format: date-time */
-                        created_at: string;
-                    };
-                };
-            };
-            401: components["responses"]["NotAuthenticated"];
-            404: components["responses"]["NotFound"];
-            429: components["responses"]["Throttled"];
-            503: components["responses"]["ServiceUnavailable"];
-        };
-    };
-    delete_api_files_id: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description The id: a UUID (anything else is 404). */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Deleted, with its stored object. */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            401: components["responses"]["NotAuthenticated"];
-            403: components["responses"]["PermissionDenied"];
-            404: components["responses"]["NotFound"];
             429: components["responses"]["Throttled"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1870,6 +1801,72 @@ export interface operations {
                 };
             };
             401: components["responses"]["NotAuthenticated"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    get_api_files_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id: a UUID (anything else is 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        /** @description The name the file was uploaded with. */
+                        name: string;
+                        /** @description Bytes. */
+                        size: number;
+                        content_type: string;
+                        owner: number | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** @description A signed, expiring URL to download it (presigned by the store, or `/api/media/…`). */
+                        url: string;
+                    };
+                };
+            };
+            401: components["responses"]["NotAuthenticated"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    delete_api_files_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id: a UUID (anything else is 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["NotAuthenticated"];
+            403: components["responses"]["PermissionDenied"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["Throttled"];
             503: components["responses"]["ServiceUnavailable"];
