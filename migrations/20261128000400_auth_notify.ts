@@ -10,7 +10,7 @@
  */
 import type { Knex } from 'knex';
 
-/** The channel the app listens on; `src/auth/principal-cache.ts` reads the same name. */
+/** The channel the app listens on; `src/db/notice-protocol.ts` names it and reads the payloads. */
 const CHANNEL = 'backoffice_auth';
 
 const ROW_TRIGGERS: Record<string, string> = {

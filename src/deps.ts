@@ -25,8 +25,8 @@ export interface Deps {
   /** Who a token belongs to, cached while database notices keep the cache current (`CACHE_TTL`). */
   readonly principals: PrincipalCache;
   /**
-   * The `backoffice_auth` notices, for caches of users to subscribe to; in a server process fed by
-   * the database, elsewhere never listening (so those caches stay off).
+   * The database's change notices ({@link "db/notice-protocol"}), for caches to subscribe to; in a
+   * server process fed by the database, elsewhere never listening (so those caches stay off).
    */
   readonly notices: NoticeHub;
   /**

@@ -6,10 +6,11 @@
  */
 import type { Redis } from 'ioredis';
 import path from 'node:path';
-import { AUTH_CHANNEL, PrincipalCache } from './auth/principal-cache.js';
+import { PrincipalCache } from './auth/principal-cache.js';
 import { ConfigError, loadConfig, readEnvironment, type Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { NoticeHub } from './db/notifications.js';
+import { NOTICE_CHANNEL } from './db/notice-protocol.js';
 import type { Deps } from './deps.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMailer } from './mail/mailer.js';
@@ -57,7 +58,7 @@ export async function openDeps(config: Config, options: { serving?: boolean } = 
   const notices = new NoticeHub();
   const principals = new PrincipalCache({ ttlMs: config.cacheTtl * 1000 });
   notices.subscribe(principals);
-  const listener = options.serving && config.cacheTtl > 0 ? await db.listen(AUTH_CHANNEL, notices) : null;
+  const listener = options.serving && config.cacheTtl > 0 ? await db.listen(NOTICE_CHANNEL, notices) : null;
   const mailer = createMailer(config.mail, logger);
   return {
     config,

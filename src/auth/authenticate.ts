@@ -61,7 +61,11 @@ export function readCredentials(ctx: Context): Credentials | null {
 /** What authenticating a request's credentials came to, kept for the route's `authenticate()`. */
 type Authentication = Promise<{ user: AuthUser; sessionId: string | null }>;
 
-const AUTHENTICATION = Symbol('authentication');
+/**
+ * The outcome {@link identifyRequest} reached for a request, by its context: private to this
+ * module, and gone with the request.
+ */
+const earlyAuthentications = new WeakMap<Context, Authentication>();
 
 /**
  * Authenticates a request's credentials ahead of the routes, for the throttles: the id of the user
@@ -80,7 +84,7 @@ export function identifyRequest(deps: Deps) {
     if (!credentials) return null;
     const outcome: Authentication = authenticateToken(deps, credentials.token);
     outcome.catch(() => undefined); // read again, and answered, by authenticate()
-    (ctx.state as Record<symbol, unknown>)[AUTHENTICATION] = outcome;
+    earlyAuthentications.set(ctx, outcome);
     try {
       return (await outcome).user.id;
     } catch {
@@ -136,7 +140,7 @@ export function authenticate(deps: Deps) {
     const credentials = readCredentials(ctx);
     if (!credentials) throw notAuthenticated();
     if (credentials.via === 'cookie') assertTrustedOrigin(ctx, deps.config.corsAllowedOrigins);
-    const early = (ctx.state as Record<symbol, Authentication | undefined>)[AUTHENTICATION];
+    const early = earlyAuthentications.get(ctx);
     const { user, sessionId } = await (early ?? authenticateToken(deps, credentials.token));
     ctx.state.user = user;
     if (sessionId !== null) ctx.state.sessionId = sessionId;

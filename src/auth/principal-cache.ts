@@ -1,7 +1,8 @@
 /**
  * A per-process cache of what {@link loadPrincipal} finds — users (with groups and permissions) and
- * live sessions — kept correct by the database: triggers `NOTIFY backoffice_auth` on every write that
- * can change an entry (migration `20261128000400_auth_notify`), and each process evicts what changed.
+ * live sessions — kept correct by the database: triggers notify (the {@link "db/notice-protocol"}) on
+ * every write that can change an entry (migration `20261128000400_auth_notify`), and each process
+ * evicts what changed.
  *
  * The cache answers only while its process is listening: when the notice connection drops it is
  * emptied and bypassed until the connection is back, so a missed notice can never leave a revoked
@@ -12,37 +13,34 @@
 import type { Knex } from 'knex';
 import { NoticedCache } from '../db/noticed-cache.js';
 import { principalCacheHits, principalCacheMisses } from '../metrics.js';
-import type { NoticeHandler } from '../db/notifications.js';
+import type { Notice, NoticeSubscriber } from '../db/notice-protocol.js';
 import { loadPrincipal, type AuthUser, type Principal } from './principal.js';
-
-/** The channel the triggers notify on. */
-export const AUTH_CHANNEL = 'backoffice_auth';
 
 /**
  * Loads principals through caches that database notices keep current; subscribe it to the
- * `backoffice_auth` channel.
+ * process's {@link "db/notifications".NoticeHub}.
  *
  * @example
  * const principals = new PrincipalCache({ ttlMs: 60_000 });
  * notices.subscribe(principals);
  * const found = await principals.load(knex, claims.user_id, claims.sid);
  */
-export class PrincipalCache implements NoticeHandler {
-  /** User id → the user. Payloads `u:<id>`, `u:*` and `*`. */
+export class PrincipalCache implements NoticeSubscriber {
+  /** User id → the user. Notices of a user, of every user, of everything. */
   readonly #users: NoticedCache<number, AuthUser>;
-  /** Session id → when its last live token expires (ms since the epoch). Payloads `s:<id>` and `*`. */
+  /** Session id → when its last live token expires (ms since the epoch). Notices of a session, of everything. */
   readonly #sessions: NoticedCache<string, number>;
 
   /** @param options.ttlMs - how long an entry may be used; `0` makes every load ask the database */
   constructor(options: { ttlMs: number; max?: number }) {
     this.#users = new NoticedCache({
       ...options,
-      stale: (payload) =>
-        payload === '*' || payload === 'u:*' ? 'all' : payload.startsWith('u:') ? [Number(payload.slice(2))] : [],
+      stale: (notice) =>
+        notice.kind === 'everything' || notice.kind === 'users' ? 'all' : notice.kind === 'user' ? [notice.id] : [],
     });
     this.#sessions = new NoticedCache({
       ...options,
-      stale: (payload) => (payload === '*' ? 'all' : payload.startsWith('s:') ? [payload.slice(2)] : []),
+      stale: (notice) => (notice.kind === 'everything' ? 'all' : notice.kind === 'session' ? [notice.id] : []),
     });
   }
 
@@ -76,10 +74,10 @@ export class PrincipalCache implements NoticeHandler {
     return found;
   }
 
-  /** Evicts what a `backoffice_auth` payload names. */
-  notice(payload: string): void {
-    this.#users.notice(payload);
-    this.#sessions.notice(payload);
+  /** Evicts what a notice names. */
+  notice(notice: Notice): void {
+    this.#users.notice(notice);
+    this.#sessions.notice(notice);
   }
 
   /** Empties the cache; it answers again only while `listening`. */

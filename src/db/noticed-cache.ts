@@ -6,7 +6,7 @@
  * @module
  */
 import { LRUCache } from 'lru-cache';
-import type { NoticeHandler } from './notifications.js';
+import type { Notice, NoticeSubscriber } from './notice-protocol.js';
 
 /** Sizes, lifetime and eviction rule of a {@link NoticedCache}. */
 export interface NoticedCacheOptions<K> {
@@ -15,10 +15,10 @@ export interface NoticedCacheOptions<K> {
   /** The most entries held. */
   readonly max?: number;
   /**
-   * Which entries a notice payload makes stale: the keys to drop, or `'all'`, or none (an empty
-   * list). Without it every notice empties the cache.
+   * Which entries a notice makes stale: the keys to drop, or `'all'`, or none (an empty list).
+   * Without it every notice empties the cache.
    */
-  readonly stale?: (payload: string) => readonly K[] | 'all';
+  readonly stale?: (notice: Notice) => readonly K[] | 'all';
 }
 
 /**
@@ -33,7 +33,7 @@ export interface NoticedCacheOptions<K> {
  * const cached = pages.get(url);
  * if (cached === undefined) { const since = pages.generation; pages.set(url, await load(), since); }
  */
-export class NoticedCache<K extends NonNullable<unknown>, V extends NonNullable<unknown>> implements NoticeHandler {
+export class NoticedCache<K extends NonNullable<unknown>, V extends NonNullable<unknown>> implements NoticeSubscriber {
   readonly #entries: LRUCache<K, V> | null;
   readonly #stale: NoticedCacheOptions<K>['stale'];
   #listening = false;
@@ -69,10 +69,10 @@ export class NoticedCache<K extends NonNullable<unknown>, V extends NonNullable<
     if (this.active && generation === this.#generation) this.#entries!.set(key, value);
   }
 
-  /** Drops what the payload makes stale. */
-  notice(payload: string): void {
+  /** Drops what the notice makes stale. */
+  notice(notice: Notice): void {
     this.#generation++;
-    const stale = this.#stale ? this.#stale(payload) : 'all';
+    const stale = this.#stale ? this.#stale(notice) : 'all';
     if (stale === 'all') this.#entries?.clear();
     else for (const key of stale) this.#entries?.delete(key);
   }

@@ -7,8 +7,9 @@
 import pg from 'pg';
 import type { Logger } from '../logger.js';
 import { noticeListenerConnected } from '../metrics.js';
+import { decodeNotice, type NoticeSubscriber } from './notice-protocol.js';
 
-/** What a subscriber is told. */
+/** What a listener tells: the payloads of one channel, as sent. */
 export interface NoticeHandler {
   /** A notice on the channel, with its payload. */
   notice(payload: string): void;
@@ -154,33 +155,37 @@ export async function listenPglite(
 }
 
 /**
- * One subscription shared by many handlers: the process listens once per channel and hands every
- * notice and reset to each subscriber (the authentication cache, the users list cache).
+ * One subscription shared by many caches: the process listens once on
+ * {@link "db/notice-protocol".NOTICE_CHANNEL}, decodes each payload once and hands the notice, and
+ * every reset, to each subscriber (the authentication cache, the list page caches). A payload it
+ * cannot decode is ignored.
  *
  * @example
  * const notices = new NoticeHub();
  * notices.subscribe(cache); // told at once whether notices flow
- * await db.listen(AUTH_CHANNEL, notices);
+ * await db.listen(NOTICE_CHANNEL, notices);
  */
 export class NoticeHub implements NoticeHandler {
-  readonly #handlers = new Set<NoticeHandler>();
+  readonly #subscribers = new Set<NoticeSubscriber>();
   #listening = false;
 
-  /** Adds a handler, first telling it (through `reset`) whether notices flow now. */
-  subscribe(handler: NoticeHandler): void {
-    this.#handlers.add(handler);
-    handler.reset(this.#listening);
+  /** Adds a subscriber, first telling it (through `reset`) whether notices flow now. */
+  subscribe(subscriber: NoticeSubscriber): void {
+    this.#subscribers.add(subscriber);
+    subscriber.reset(this.#listening);
   }
 
-  /** Hands a notice to every handler. */
+  /** Decodes a payload and hands the notice to every subscriber. */
   notice(payload: string): void {
-    for (const handler of this.#handlers) handler.notice(payload);
+    const notice = decodeNotice(payload);
+    if (notice === null) return;
+    for (const subscriber of this.#subscribers) subscriber.notice(notice);
   }
 
-  /** Tells every handler that notices stopped or resumed. */
+  /** Tells every subscriber that notices stopped or resumed. */
   reset(listening: boolean): void {
     this.#listening = listening;
     noticeListenerConnected.set(listening ? 1 : 0);
-    for (const handler of this.#handlers) handler.reset(listening);
+    for (const subscriber of this.#subscribers) subscriber.reset(listening);
   }
 }

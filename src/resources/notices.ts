@@ -1,20 +1,15 @@
 /**
  * Change notices of declared resources, for the list page caches: a statement-level trigger on
- * each resource's table, and on the tables of its many-to-many fields, sends `r:<table>` on the
- * `backoffice_auth` channel whenever a statement writes them — whoever writes: an instance, the
+ * each resource's table, and on the tables of its many-to-many fields, sends the resource notice
+ * (`r:<table>`, {@link "db/notice-protocol"}) whenever a statement writes them — whoever writes: an instance, the
  * CLI, `psql`, a foreign key's `SET NULL`. `migrate` keeps the triggers in step with the
  * declarations, as it does the permissions.
  *
  * @module
  */
 import type { Knex } from 'knex';
-import { AUTH_CHANNEL } from '../auth/principal-cache.js';
+import { NOTICE_CHANNEL, RESOURCE_NOTICE_PREFIX } from '../db/notice-protocol.js';
 import type { Resource } from './resource.js';
-
-/** The payload of a notice that rows of a resource's table changed. */
-export function resourceNotice(table: string): string {
-  return `r:${table}`;
-}
 
 /** The function every resource trigger runs; its argument is the resource's table. */
 const FUNCTION = 'backoffice_resource_notify';
@@ -47,7 +42,7 @@ export async function syncResourceNotices(
     await trx.raw(`
 CREATE OR REPLACE FUNCTION ${FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM pg_notify('${AUTH_CHANNEL}', 'r:' || TG_ARGV[0]);
+  PERFORM pg_notify('${NOTICE_CHANNEL}', '${RESOURCE_NOTICE_PREFIX}' || TG_ARGV[0]);
   RETURN NULL;
 END $$`);
     const created: string[] = [];

@@ -12,18 +12,17 @@ import type { Knex } from 'knex';
 import type { Context } from 'koa';
 import { authenticate, currentUser } from '../auth/authenticate.js';
 import type { Deps } from '../deps.js';
-import { NoticedCache } from '../db/noticed-cache.js';
 import { permissionDenied, validationError } from '../errors.js';
 import { setDownloadHeaders } from '../http/download.js';
 import { apiOrigin } from '../http/origin.js';
-import { PAGINATION, pageOf, paginate } from '../http/pagination.js';
+import { PAGINATION, pageOf } from '../http/pagination.js';
 import { INTEGER_ID, queryParameters, rowIdParam, UUID_ID } from '../http/params.js';
 import { responds } from '../http/responds.js';
 import { declareRoute, type RouteMetadata } from '../http/route-metadata.js';
 import { parseInput, parseInputChecked } from '../http/validate.js';
 import type { Rule } from './access.js';
-import { resourceNotice } from './notices.js';
 import { bodySchemaOf, type Fields } from './fields.js';
+import { ResourcePages } from './pages.js';
 import { Attachment, type AnswerContext, type Resource, type ResourceRow } from './resource.js';
 import {
   checkFields,
@@ -35,7 +34,6 @@ import {
   present,
   rowForAction,
   rowIdOf,
-  rowsQuery,
   updateRow,
   type Representation,
   type RowId,
@@ -98,17 +96,7 @@ export function resourceRoutes(deps: Deps, resource: Resource): Router {
     if (access[rule](currentUser(ctx)) === false) throw permissionDenied();
   };
 
-  // A page of a list is kept, as JSON, until a notice says a row of the resource changed
-  // (CACHE_TTL; `notices.ts`); not for a resource with computed fields, made for each answer.
-  const pages =
-    Object.keys(resource.computed).length === 0
-      ? new NoticedCache<string, string>({
-          ttlMs: deps.config.cacheTtl * 1000,
-          max: 500,
-          stale: (payload) => (payload === '*' || payload === resourceNotice(resource.table) ? 'all' : []),
-        })
-      : null;
-  if (pages) deps.notices.subscribe(pages);
+  const pages = new ResourcePages(deps, resource);
 
   // Before the detail routes: `/<name>/<action>/` is not an object's id.
   for (const [name, extra] of Object.entries(resource.extraActions)) {
@@ -165,19 +153,8 @@ export function resourceRoutes(deps: Deps, resource: Resource): Router {
         const { query, refs } = resource.listQuery.parse(ctx.query);
         const refErrors = await checkRefFilters(knex, refs);
         if (Object.keys(refErrors).length) throw validationError(refErrors);
-        const view = access.view(currentUser(ctx));
-        // Keyed by the scope too: an owner's page is its own. The links carry the origin.
-        const key = pages?.active ? `${JSON.stringify(view)} ${apiOrigin(ctx)}${ctx.originalUrl}` : undefined;
-        let body = key === undefined ? undefined : pages!.get(key);
-        if (body === undefined) {
-          const since = pages?.generation;
-          const rows = resource.listQuery.apply(rowsQuery(knex, resource, view), query, resource.table);
-          const page = await paginate(ctx, rows, (row: Record<string, unknown>) => row);
-          body = JSON.stringify({ ...page, results: await answerRows(resource, page.results, context(ctx)) });
-          if (key !== undefined) pages!.set(key, body, since!);
-        }
         ctx.type = 'json';
-        ctx.body = body;
+        ctx.body = await pages.page(ctx, access.view(currentUser(ctx)), query, context(ctx));
       },
     );
 

@@ -8,19 +8,16 @@ import type { Context, Middleware, Next } from 'koa';
 import { z } from 'zod';
 import { authenticate, currentUser } from '../auth/authenticate.js';
 import { throttledPasswordCheck } from '../auth/password-attempts.js';
-import { NoticedCache } from '../db/noticed-cache.js';
-import { usersPageCacheHits, usersPageCacheMisses } from '../metrics.js';
 import type { Deps } from '../deps.js';
 import { notFound, ValidationFailedError } from '../errors.js';
 import { methodNotAllowed } from '../http/errors.js';
-import { apiOrigin } from '../http/origin.js';
-import { PAGINATION, pageOf, paginate } from '../http/pagination.js';
+import { PAGINATION, pageOf } from '../http/pagination.js';
 import { idParam, optionalIdParam, queryParameters, INTEGER_ID } from '../http/params.js';
 import { responds } from '../http/responds.js';
 import { declareRoute } from '../http/route-metadata.js';
 import { validate, validatedBody } from '../http/validate.js';
 import { requirePermission } from '../permissions/guard.js';
-import { meBody, MeJson, presentUser, UserJson, type UserRow } from './presenter.js';
+import { meBody, MeJson, presentUser, UserJson } from './presenter.js';
 import { PasswordChange, ProfilePatch, UserCreate, UserPatch, UserReplace } from './schema.js';
 import {
   changePassword,
@@ -31,9 +28,9 @@ import {
   updateProfile,
   updateUser,
   userFieldErrors,
-  usersQuery,
 } from './service.js';
 import { userListQuery } from './filters.js';
+import { UsersPages } from './pages.js';
 
 /** `POST /api/users/{id}/logout-all/`: how many tokens the logout blacklisted. */
 const LogoutAllJson = z.strictObject({ blacklisted: z.number().int().nonnegative() });
@@ -112,15 +109,7 @@ export function userRoutes(deps: Deps): Router {
     },
   );
 
-  // A page of users reads the same for everyone allowed to see it: it is kept, as JSON, until a
-  // notice says a user, a membership or a group changed (CACHE_TTL; docs/md/architecture.md).
-  const pages = new NoticedCache<string, string>({
-    ttlMs: deps.config.cacheTtl * 1000,
-    max: 200,
-    // A session's or a declared resource's notice changes no user.
-    stale: (payload) => (payload.startsWith('s:') || payload.startsWith('r:') ? [] : 'all'),
-  });
-  deps.notices.subscribe(pages);
+  const pages = new UsersPages(deps);
 
   router.get(
     '/users/',
@@ -134,18 +123,8 @@ export function userRoutes(deps: Deps): Router {
     async (ctx) => {
       // Parsed first: a request past the bounds is refused before it can reach the cache or the database.
       const { query } = userListQuery.parse(ctx.query);
-      // The links to the next and previous pages carry the origin.
-      const key = `${apiOrigin(ctx)}${ctx.originalUrl}`;
-      let body = pages.get(key);
-      if (body !== undefined) usersPageCacheHits.inc();
-      else {
-        usersPageCacheMisses.inc();
-        const since = pages.generation;
-        body = JSON.stringify(await paginate(ctx, usersQuery(knex, query), (row: UserRow) => presentUser(row)));
-        pages.set(key, body, since);
-      }
       ctx.type = 'json';
-      ctx.body = body;
+      ctx.body = await pages.page(ctx, query);
     },
   );
 

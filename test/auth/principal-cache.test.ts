@@ -8,7 +8,8 @@ import { expect } from 'chai';
 import type { Knex } from 'knex';
 import supertest from 'supertest';
 import { createApp } from '../../src/app.js';
-import { AUTH_CHANNEL, PrincipalCache } from '../../src/auth/principal-cache.js';
+import { PrincipalCache } from '../../src/auth/principal-cache.js';
+import { NOTICE_CHANNEL } from '../../src/db/notice-protocol.js';
 import { NoticeHub, type Listener } from '../../src/db/notifications.js';
 import { deleteUser, setUserPermissions, SYSTEM_ACTOR, updateUser } from '../../src/users/service.js';
 import { updateGroup } from '../../src/groups/service.js';
@@ -30,7 +31,7 @@ describe('caches kept current by database notices (CACHE_TTL)', () => {
     cache = new PrincipalCache({ ttlMs: 60_000 });
     const notices = new NoticeHub();
     notices.subscribe(cache);
-    listener = await testDatabase().listen(AUTH_CHANNEL, notices);
+    listener = await testDatabase().listen(NOTICE_CHANNEL, notices);
     client = supertest(createApp({ ...testDeps({ CACHE_TTL: '1m' }), principals: cache, notices }).app.callback());
     principalQueries = 0;
     countQueries = 0;
@@ -194,9 +195,9 @@ describe('caches kept current by database notices (CACHE_TTL)', () => {
   it('keeps no load that raced with a notice', async () => {
     const { user, tokens } = await warmUser();
     const sid = (JSON.parse(Buffer.from(tokens.access.split('.')[1]!, 'base64url').toString()) as { sid: string }).sid;
-    cache.notice(`u:${user.id}`);
+    cache.notice({ kind: 'user', id: user.id });
     const loading = cache.load(testKnex(), user.id, sid);
-    cache.notice(`u:${user.id}`); // arrives while the query is in flight
+    cache.notice({ kind: 'user', id: user.id }); // arrives while the query is in flight
     await loading;
     const before = principalQueries;
     await cache.load(testKnex(), user.id, sid);
@@ -334,7 +335,7 @@ describe('caches kept current by database notices (CACHE_TTL)', () => {
     const off = new PrincipalCache({ ttlMs: 0 });
     const notices = new NoticeHub();
     notices.subscribe(off);
-    const offListener = await testDatabase().listen(AUTH_CHANNEL, notices);
+    const offListener = await testDatabase().listen(NOTICE_CHANNEL, notices);
     try {
       const plain = supertest(
         createApp({ ...testDeps({ CACHE_TTL: 'off' }), principals: off, notices }).app.callback(),

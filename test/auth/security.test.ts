@@ -5,7 +5,8 @@ import { Redis } from 'ioredis';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import supertest from 'supertest';
 import { createApp } from '../../src/app.js';
-import { AUTH_CHANNEL, PrincipalCache } from '../../src/auth/principal-cache.js';
+import { PrincipalCache } from '../../src/auth/principal-cache.js';
+import { NOTICE_CHANNEL } from '../../src/db/notice-protocol.js';
 import { throttledLogin } from '../../src/auth/login.js';
 import { NoticeHub } from '../../src/db/notifications.js';
 import { AuthenticationFailedError } from '../../src/errors.js';
@@ -80,7 +81,7 @@ describe('revocation across app instances', () => {
       const principals = new PrincipalCache({ ttlMs: 600_000 });
       const notices = new NoticeHub();
       notices.subscribe(principals);
-      const listener = await testDatabase().listen(AUTH_CHANNEL, notices);
+      const listener = await testDatabase().listen(NOTICE_CHANNEL, notices);
       return {
         client: supertest(createApp({ ...testDeps({ CACHE_TTL: '10m' }), principals, notices }).app.callback()),
         listener,
