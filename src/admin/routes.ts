@@ -22,7 +22,7 @@ import {
   UnavailableError,
 } from '../errors.js';
 import { toHttpError } from '../http/error-writer.js';
-import { ApiError } from '../http/errors.js';
+import { ApiError } from '../http/http-errors.js';
 import { MESSAGES } from '../messages.js';
 import { assertTrustedOrigin } from '../http/origin.js';
 import { can } from '../permissions/policy.js';

@@ -10,7 +10,7 @@ import { liveTokenCount } from '../auth/service.js';
 import type { Deps } from '../deps.js';
 import { groupNames } from '../groups/service.js';
 import { notFound, validationError, ValidationFailedError, type FieldErrors } from '../errors.js';
-import { ApiError } from '../http/errors.js';
+import { ApiError } from '../http/http-errors.js';
 import { idParam } from '../http/params.js';
 import { parseInput, parseInputChecked } from '../http/validate.js';
 import type { ListQuery } from '../resources/list-query.js';

@@ -8,7 +8,7 @@
 import type { Context, Next } from 'koa';
 import type { Deps } from '../deps.js';
 import { authenticationFailed, invalidAccessToken } from '../errors.js';
-import { notAuthenticated } from '../http/errors.js';
+import { notAuthenticated } from '../http/http-errors.js';
 import { assertTrustedOrigin } from '../http/origin.js';
 import { declareRoute } from '../http/route-metadata.js';
 import { ACCESS_COOKIE } from './cookies.js';

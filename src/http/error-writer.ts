@@ -31,7 +31,7 @@ import {
   methodNotAllowed,
   payloadTooLarge,
   type ErrorBody,
-} from './errors.js';
+} from './http-errors.js';
 import { text, translateBody, type Language } from '../i18n/messages.js';
 import '../i18n/negotiate.js';
 

@@ -12,7 +12,7 @@ import { NoticedCache } from '../db/noticed-cache.js';
 import { usersPageCacheHits, usersPageCacheMisses } from '../metrics.js';
 import type { Deps } from '../deps.js';
 import { notFound, ValidationFailedError } from '../errors.js';
-import { methodNotAllowed } from '../http/errors.js';
+import { methodNotAllowed } from '../http/http-errors.js';
 import { apiOrigin } from '../http/origin.js';
 import { PAGINATION, pageOf, paginate } from '../http/pagination.js';
 import { idParam, optionalIdParam, queryParameters, INTEGER_ID } from '../http/params.js';

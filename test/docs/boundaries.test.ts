@@ -15,10 +15,10 @@ describe('the import rule (eslint-plugin-boundaries)', function () {
   const eslint = new ESLint({ cwd: process.cwd() });
 
   const wrong: Array<[string, string, string]> = [
-    ['the database layer imports http/', 'src/db/wrong-arrow.ts', "import { ApiError } from '../http/errors.js';\nexport const e = ApiError;\n"],
+    ['the database layer imports http/', 'src/db/wrong-arrow.ts', "import { ApiError } from '../http/http-errors.js';\nexport const e = ApiError;\n"],
     ['storage imports a feature', 'src/storage/wrong-arrow.ts', "import { notFound } from '../errors.js';\nimport { uploadFile } from '../files/service.js';\nexport const f = [notFound, uploadFile];\n"],
     ['http/ imports a feature', 'src/http/wrong-arrow.ts', "import { currentUser } from '../auth/authenticate.js';\nexport const u = currentUser;\n"],
-    ['a service imports http/', 'src/users/service.ts', "import { ApiError } from '../http/errors.js';\nexport const e = ApiError;\n"],
+    ['a service imports http/', 'src/users/service.ts', "import { ApiError } from '../http/http-errors.js';\nexport const e = ApiError;\n"],
     ["a route module imports another feature's routes", 'src/groups/routes.ts', "import { userRoutes } from '../users/routes.js';\nexport const r = userRoutes;\n"],
     ['a base module imports a feature', 'src/errors.ts', "import { can } from './permissions/policy.js';\nexport const c = can;\n"],
     ["a new feature's module imports a route module (only its feature.ts may)", 'src/projects/resource.ts', "import { userRoutes } from '../users/routes.js';\nexport const r = userRoutes;\n"],
