@@ -12,7 +12,7 @@ import { authenticateToken } from '../auth/authenticate.js';
 import { throttledLogin } from '../auth/login.js';
 import { blacklistRefreshToken } from '../auth/service.js';
 import type { Deps } from '../deps.js';
-import { domainErrorOfDatabase } from '../db/errors.js';
+import { domainErrorOfDatabase } from '../db/classify-error.js';
 import {
   AuthenticationFailedError,
   DomainError,

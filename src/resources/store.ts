@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { recordAction, type AuditActor } from '../db/audit.js';
 import type { Deps } from '../deps.js';
-import { isUniqueViolation } from '../db/errors.js';
+import { isUniqueViolation } from '../db/classify-error.js';
 import { notFound, permissionDenied, validationError, type FieldErrors } from '../errors.js';
 import { text } from '../i18n/messages.js';
 import type { Actor } from '../permissions/policy.js';

@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import supertest from 'supertest';
 import { createApp } from '../../src/app.js';
 import { openDatabase } from '../../src/db/database.js';
-import { domainErrorOfDatabase } from '../../src/db/errors.js';
+import { domainErrorOfDatabase } from '../../src/db/classify-error.js';
 import { UnavailableError } from '../../src/errors.js';
 import { openDeps } from '../../src/runtime.js';
 import { bearer, makeUser, testDeps } from '../support/app.js';

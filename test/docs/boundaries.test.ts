@@ -33,7 +33,7 @@ describe('the import rule (eslint-plugin-boundaries)', function () {
   }
 
   const right: Array<[string, string, string]> = [
-    ['a service imports the domain errors, the database and another service', 'src/users/service.ts', "import { notFound } from '../errors.js';\nimport { isUniqueViolation } from '../db/errors.js';\nimport { blacklistUserTokens } from '../auth/service.js';\nexport const x = [notFound, isUniqueViolation, blacklistUserTokens];\n"],
+    ['a service imports the domain errors, the database and another service', 'src/users/service.ts', "import { notFound } from '../errors.js';\nimport { isUniqueViolation } from '../db/classify-error.js';\nimport { blacklistUserTokens } from '../auth/service.js';\nexport const x = [notFound, isUniqueViolation, blacklistUserTokens];\n"],
     ['a route module imports http/ and its service', 'src/groups/routes.ts', "import { responds } from '../http/responds.js';\nimport { findGroup } from './service.js';\nexport const x = [responds, findGroup];\n"],
     ['an edge imports a route module', 'src/app.ts', "import { userRoutes } from './users/routes.js';\nexport const r = userRoutes;\n"],
     ["a feature's registration imports its routes", 'src/users/feature.ts', "import { userRoutes } from './routes.js';\nexport const r = userRoutes;\n"],
