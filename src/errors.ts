@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { text } from './i18n/messages.js';
+import { text } from './i18n/translate.js';
 
 /** Field errors in DRF's shape: a list of messages per field, or nested errors for list items. */
 export type FieldErrors = Record<string, string[] | Record<string, string[]>>;

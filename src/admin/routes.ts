@@ -23,7 +23,7 @@ import {
 } from '../errors.js';
 import { toHttpError } from '../http/error-writer.js';
 import { ApiError } from '../http/http-errors.js';
-import { MESSAGES } from '../messages.js';
+import { MESSAGES } from '../drf-wordings.js';
 import { assertTrustedOrigin } from '../http/origin.js';
 import { can } from '../permissions/policy.js';
 import { recordAction } from '../db/audit.js';

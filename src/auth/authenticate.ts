@@ -15,7 +15,7 @@ import { ACCESS_COOKIE } from './cookies.js';
 import { legacyTokenRevoked } from './legacy.js';
 import type { AuthUser } from './principal.js';
 import { TokenError, tokenSettings, verifyToken } from './tokens.js';
-import { text } from '../i18n/messages.js';
+import { text } from '../i18n/translate.js';
 
 export type { AuthUser } from './principal.js';
 

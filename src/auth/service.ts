@@ -14,7 +14,7 @@ import { legacySession, legacyTokenRevoked, revokeLegacyTokens } from './legacy.
 import { hashPassword, verifyDummyPassword, verifyPassword } from './passwords.js';
 import { listable, rotate } from './rotation.js';
 import { signToken, TokenError, tokenSettings, verifyToken, withExpiry, type TokenClaims } from './tokens.js';
-import { text } from '../i18n/messages.js';
+import { text } from '../i18n/translate.js';
 
 /** The tokens a login or refresh answers with; `refresh` is absent when a refresh does not rotate. */
 export interface IssuedTokens {

@@ -32,7 +32,7 @@ import {
   payloadTooLarge,
   type ErrorBody,
 } from './http-errors.js';
-import { text, translateBody, type Language } from '../i18n/messages.js';
+import { text, translateBody, type Language } from '../i18n/translate.js';
 import '../i18n/negotiate.js';
 
 /**

@@ -16,7 +16,7 @@ import { recordAction, type AuditActor } from '../db/audit.js';
 import type { Deps } from '../deps.js';
 import { isUniqueViolation } from '../db/classify-error.js';
 import { notFound, permissionDenied, validationError, type FieldErrors } from '../errors.js';
-import { text } from '../i18n/messages.js';
+import { text } from '../i18n/translate.js';
 import type { Actor } from '../permissions/policy.js';
 import { allows, narrow, type Rule, type Verdict } from './access.js';
 import { represent, type Fields, type ManyToManyFields } from './fields.js';

@@ -18,7 +18,7 @@ import type { ListQuery } from '../resources/list-query.js';
 import { userListQuery } from './filters.js';
 import type { UserRow } from './presenter.js';
 import type { PasswordChange, ProfilePatch, UserCreate, UserPatch } from './schema.js';
-import { text } from '../i18n/messages.js';
+import { text } from '../i18n/translate.js';
 
 export { SYSTEM_ACTOR, type Actor } from '../permissions/policy.js';
 
