@@ -4,7 +4,7 @@
  *
  * Services, the auth use-cases, storage, setup and the database layer throw these. Each edge
  * translates them once: `http/error-writer.ts` into DRF bodies, statuses and headers, the admin
- * into its pages (`admin/routes.ts`, `admin/forms-errors.ts`), the CLI into exit codes
+ * into its pages (`admin/routes.ts`, `admin/form.ts`), the CLI into exit codes
  * (`commands/exit-codes.ts`).
  *
  * @module

@@ -31,8 +31,8 @@ import {
 import { mailerOf } from '../mail/mailer.js';
 import { sendPasswordResetLink } from '../password-reset/service.js';
 import { recordAction } from '../db/audit.js';
-import { checked, formOf } from './form.js';
-import { formErrors, permissionsByModel } from './forms-errors.js';
+import { checked, formErrors, formOf } from './form.js';
+import { permissionsByModel } from './permission-groups.js';
 import { fetchHtmlPage } from './pages.js';
 import { render } from './render.js';
 import { adminUser, requireAdminPermission, type AdminGuard } from './session.js';
