@@ -10,7 +10,7 @@ import { BlacklistedToken, OutstandingToken, User } from '../db/models.js';
 import type { Deps } from '../deps.js';
 import { authenticationFailed, invalidToken } from '../errors.js';
 import { tokenReuseRefused, tokenRotations } from '../metrics.js';
-import { legacySession, legacyTokenRevoked, revokeLegacyTokens } from './legacy.js';
+import { legacySession, legacyTokenRevoked, revokeLegacyTokens } from './django-tokens.js';
 import { hashPassword, verifyDummyPassword, verifyPassword } from './passwords.js';
 import { listable, rotate } from './rotation.js';
 import { signToken, TokenError, tokenSettings, verifyToken, withExpiry, type TokenClaims } from './tokens.js';
