@@ -13,7 +13,7 @@ import tseslint from 'typescript-eslint';
 export const LAYERS = [
   {
     type: 'edge',
-    pattern: ['src/admin/**', 'src/commands/**', 'src/{app,server,cli,runtime,registry}.ts'],
+    pattern: ['src/admin/**', 'src/commands/**', 'src/{app,server,cli,startup,worker-flags,registry}.ts'],
     mode: 'full',
   },
   { type: 'http', pattern: 'src/http/**', mode: 'full' },

@@ -13,7 +13,8 @@ import { servingProblem, type Config } from './config.js';
 import { DatabaseLockedError } from './db/database.js';
 import { migrateDatabase } from './registry.js';
 import { observeDatabasePool, serveMetrics, startProcessMetrics, type PoolSource } from './metrics.js';
-import { configFromEnvironment, describeDatabase, exitWithError, openDeps, workerV8Flags } from './runtime.js';
+import { configFromEnvironment, describeDatabase, exitWithError, openDeps } from './startup.js';
+import { workerV8Flags } from './worker-flags.js';
 import { publishedPasswordProblem } from './setup/published-passwords.js';
 import { setupProject } from './setup/service.js';
 

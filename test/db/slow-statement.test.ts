@@ -11,7 +11,7 @@ import { createApp } from '../../src/app.js';
 import { openDatabase } from '../../src/db/database.js';
 import { domainErrorOfDatabase } from '../../src/db/classify-error.js';
 import { UnavailableError } from '../../src/errors.js';
-import { openDeps } from '../../src/runtime.js';
+import { openDeps } from '../../src/startup.js';
 import { bearer, makeUser, testDeps } from '../support/app.js';
 import { testConfig } from '../support/config.js';
 import { ownEmbeddedDatabase } from '../support/embedded.js';
