@@ -13,7 +13,7 @@ import tseslint from 'typescript-eslint';
 export const LAYERS = [
   {
     type: 'edge',
-    pattern: ['src/admin/**', 'src/commands/**', 'src/{app,server,cli,runtime,registry}.ts'],
+    pattern: ['src/admin/**', 'src/commands/**', 'src/{app,server,cli,startup,worker-flags,registry}.ts'],
     mode: 'full',
   },
   { type: 'http', pattern: 'src/http/**', mode: 'full' },
@@ -25,7 +25,7 @@ export const LAYERS = [
   { type: 'db', pattern: 'src/db/**', mode: 'full' },
   {
     type: 'base',
-    pattern: ['src/{config,logger,paths,deps,errors,messages,network,metrics}.ts', 'src/config/**', 'src/i18n/**'],
+    pattern: ['src/{config,logger,paths,deps,errors,drf-wordings,network,metrics}.ts', 'src/config/**', 'src/i18n/**'],
     mode: 'full',
   },
   { type: 'feature', pattern: 'src/*/**', mode: 'full' },

@@ -14,7 +14,7 @@ import { healthRoutes, migrationsCheck, Readiness, type HealthCheck } from './he
 import { jsonBody } from './http/body.js';
 import { noStoreByDefault } from './http/cache-control.js';
 import './http/context.js';
-import { domainErrorOfDatabase } from './db/errors.js';
+import { domainErrorOfDatabase } from './db/classify-error.js';
 import { answerLateErrors, createErrorWriter } from './http/error-writer.js';
 import { allowedHosts } from './http/hosts.js';
 import { negotiateLanguage } from './i18n/negotiate.js';

@@ -4,12 +4,12 @@
  *
  * Services, the auth use-cases, storage, setup and the database layer throw these. Each edge
  * translates them once: `http/error-writer.ts` into DRF bodies, statuses and headers, the admin
- * into its pages (`admin/routes.ts`, `admin/forms-errors.ts`), the CLI into exit codes
+ * into its pages (`admin/routes.ts`, `admin/form.ts`), the CLI into exit codes
  * (`commands/exit-codes.ts`).
  *
  * @module
  */
-import { text } from './i18n/messages.js';
+import { text } from './i18n/translate.js';
 
 /** Field errors in DRF's shape: a list of messages per field, or nested errors for list items. */
 export type FieldErrors = Record<string, string[] | Record<string, string[]>>;

@@ -13,7 +13,8 @@ import { servingProblem, type Config } from './config.js';
 import { DatabaseLockedError } from './db/database.js';
 import { migrateDatabase } from './registry.js';
 import { observeDatabasePool, serveMetrics, startProcessMetrics, type PoolSource } from './metrics.js';
-import { configFromEnvironment, describeDatabase, exitWithError, openDeps, workerV8Flags } from './runtime.js';
+import { configFromEnvironment, describeDatabase, exitWithError, openDeps } from './startup.js';
+import { workerV8Flags } from './worker-flags.js';
 import { publishedPasswordProblem } from './setup/published-passwords.js';
 import { setupProject } from './setup/service.js';
 
@@ -91,29 +92,12 @@ async function prepareDatabase(config: Config): Promise<void> {
 }
 
 /**
- * Starts the workers and replaces one that dies, with the memory settings a worker runs best with
- * (docs/md/benchmarks.md, "Hot paths"):
- *
- * - glibc gives each thread that allocates its own memory arena and keeps what is freed there:
- *   argon2's 19 MiB per hash, run on libuv's four threads in turn, stayed resident four times over
- *   (≈ 200 MiB per worker under a login burst instead of ≈ 145). One arena holds it once
- *   (`MALLOC_ARENA_MAX`, default `1`).
- * - V8's young generation grows to two 16 MiB semi-spaces, all of it resident once a busy worker
- *   has used it; requests' garbage dies young in far less. `--max-semi-space-size` of
- *   `WORKER_MAX_SEMI_SPACE_MB` (default 4) keeps up to 25 MiB per worker off its peak, with no
- *   measured change in CPU per `/me/` or refresh (uploads pay for more frequent young
- *   collections).
- * - An upload's body arrives as one 64 KiB buffer per socket read, held outside V8's heap by a
- *   small object inside it. Those in flight when a young collection runs are promoted with their
- *   request, and their memory comes back only with the next full collection, which V8 puts off
- *   until the old generation has grown by an adaptive factor of 1.1 to 4 of what the last one
- *   kept (about 1.5 under uploads): meanwhile 30–90 MiB of dead bodies stayed resident.
- *   `--heap-growing-percent` of `WORKER_HEAP_GROWING_PERCENT` (default 10) fixes the factor at
- *   1.1, so that below 80 MiB of old generation V8's least step decides: the next full
- *   collection comes after 8 MiB of promotions.
- *
- * The flags come after the process's own flags and `NODE_OPTIONS`, so they decide; `0` leaves
- * V8's default.
+ * Starts the workers and replaces one that dies, with the memory settings a worker runs best with:
+ * one glibc malloc arena (`MALLOC_ARENA_MAX`), so that the memory of password hashes on libuv's
+ * threads is kept once, not once per thread; and `workerV8Flags` (a smaller young generation, an
+ * old generation collected sooner), so that a busy worker's garbage and dead upload buffers do not
+ * stay resident. The flags come after the process's own flags and `NODE_OPTIONS`, so they decide;
+ * `0` leaves V8's default. Measurements: docs/md/benchmarks.md, "Hot paths", items 9, 13 and 14.
  */
 function superviseWorkers(count: number, config: Config): void {
   const WORKER_ENV = { MALLOC_ARENA_MAX: config.mallocArenaMax };

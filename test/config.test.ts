@@ -10,7 +10,7 @@ import {
 } from '../src/config.js';
 import { int, type BuildContext } from '../src/config/declare.js';
 import { EnvSchema, SECTIONS, variablesOf, type EnvValues } from '../src/config/schema.js';
-import { workerV8Flags } from '../src/runtime.js';
+import { workerV8Flags } from '../src/worker-flags.js';
 
 const BASE = { SECRET_KEY: 'k'.repeat(40) };
 

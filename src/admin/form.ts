@@ -1,9 +1,11 @@
 /**
- * Reading the admin's HTML forms (`application/x-www-form-urlencoded`).
+ * The admin's HTML forms (`application/x-www-form-urlencoded`): reading what was submitted, and
+ * the field errors shown beside the fields when a use-case refuses it.
  *
  * @module
  */
 import type { Context, Next } from 'koa';
+import { ValidationFailedError, type FieldErrors } from '../errors.js';
 import { mediaTypeOf, readBodyText } from '../http/body.js';
 
 declare module 'koa' {
@@ -48,4 +50,20 @@ export function idList(form: URLSearchParams, name: string): number[] {
         .map(Number),
     ),
   ].filter((n) => n > 0);
+}
+
+/**
+ * The field errors of a validation failure, to show on the re-rendered form: the admin's
+ * translation of "validation failed".
+ *
+ * @param error - what the use-case threw
+ * @returns the messages per field
+ * @throws the error itself when it is not a validation failure (permission denied, not found and
+ *   the rest go to the error page)
+ * @example
+ * try { await createUser(knex, actor, input); } catch (error) { errors = formErrors(error); }
+ */
+export function formErrors(error: unknown): FieldErrors {
+  if (error instanceof ValidationFailedError) return error.errors;
+  throw error;
 }

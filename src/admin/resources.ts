@@ -40,8 +40,7 @@ import {
   type Representation,
 } from '../resources/store.js';
 import { auditQuery, type AuditEntry } from './audit.js';
-import { formOf } from './form.js';
-import { formErrors } from './forms-errors.js';
+import { formErrors, formOf } from './form.js';
 import { titleOf } from './navigation.js';
 import { fetchHtmlPage, type HtmlPage } from './pages.js';
 import { relatedRows, type RelatedRows } from './related.js';

@@ -12,7 +12,7 @@ import { authenticateToken } from '../auth/authenticate.js';
 import { throttledLogin } from '../auth/login.js';
 import { blacklistRefreshToken } from '../auth/service.js';
 import type { Deps } from '../deps.js';
-import { domainErrorOfDatabase } from '../db/errors.js';
+import { domainErrorOfDatabase } from '../db/classify-error.js';
 import {
   AuthenticationFailedError,
   DomainError,
@@ -22,8 +22,8 @@ import {
   UnavailableError,
 } from '../errors.js';
 import { toHttpError } from '../http/error-writer.js';
-import { ApiError } from '../http/errors.js';
-import { MESSAGES } from '../messages.js';
+import { ApiError } from '../http/http-errors.js';
+import { MESSAGES } from '../drf-wordings.js';
 import { assertTrustedOrigin } from '../http/origin.js';
 import { can } from '../permissions/policy.js';
 import { recordAction } from '../db/audit.js';

@@ -8,14 +8,14 @@
 import type { Context, Next } from 'koa';
 import type { Deps } from '../deps.js';
 import { authenticationFailed, invalidAccessToken } from '../errors.js';
-import { notAuthenticated } from '../http/errors.js';
+import { notAuthenticated } from '../http/http-errors.js';
 import { assertTrustedOrigin } from '../http/origin.js';
 import { declareRoute } from '../http/route-metadata.js';
 import { ACCESS_COOKIE } from './cookies.js';
-import { legacyTokenRevoked } from './legacy.js';
+import { legacyTokenRevoked } from './django-tokens.js';
 import type { AuthUser } from './principal.js';
 import { TokenError, tokenSettings, verifyToken } from './tokens.js';
-import { text } from '../i18n/messages.js';
+import { text } from '../i18n/translate.js';
 
 export type { AuthUser } from './principal.js';
 
@@ -98,7 +98,7 @@ export function identifyRequest(deps: Deps) {
  *
  * An access token the Django backend issued (no `sid`) has no session to check: it is accepted
  * until its expiry unless its user's session-less tokens were revoked since it was issued
- * ({@link "auth/legacy".legacyTokenRevoked}).
+ * ({@link "auth/django-tokens".legacyTokenRevoked}).
  *
  * @returns the active user whose live session issued the token, and that session's id (`null` for
  *   a Django access token)

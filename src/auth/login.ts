@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { Deps } from '../deps.js';
 import { AuthenticationFailedError, authenticationFailed, ThrottledError } from '../errors.js';
 import { assertNotExhausted, consume, reset, type Throttles } from '../http/throttle.js';
-import { text } from '../i18n/messages.js';
+import { text } from '../i18n/translate.js';
 import { loginsFailed, loginsThrottled } from '../metrics.js';
 import { normalizeUsername, USERNAME_MAX_LENGTH } from '../users/service.js';
 import { obtainTokenPair } from './service.js';

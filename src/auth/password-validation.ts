@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { text } from '../i18n/messages.js';
+import { text } from '../i18n/translate.js';
 import type { MessageKey } from '../i18n/en.js';
 
 /** The user attributes a password must not resemble, with Django's verbose names. */

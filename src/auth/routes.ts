@@ -9,7 +9,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { validationError } from '../errors.js';
-import { MESSAGES } from '../messages.js';
+import { MESSAGES } from '../drf-wordings.js';
 import { assertTrustedOrigin } from '../http/origin.js';
 import { responds } from '../http/responds.js';
 import { validate, validatedBody } from '../http/validate.js';

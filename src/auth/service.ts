@@ -10,11 +10,11 @@ import { BlacklistedToken, OutstandingToken, User } from '../db/models.js';
 import type { Deps } from '../deps.js';
 import { authenticationFailed, invalidToken } from '../errors.js';
 import { tokenReuseRefused, tokenRotations } from '../metrics.js';
-import { legacySession, legacyTokenRevoked, revokeLegacyTokens } from './legacy.js';
+import { legacySession, legacyTokenRevoked, revokeLegacyTokens } from './django-tokens.js';
 import { hashPassword, verifyDummyPassword, verifyPassword } from './passwords.js';
 import { listable, rotate } from './rotation.js';
 import { signToken, TokenError, tokenSettings, verifyToken, withExpiry, type TokenClaims } from './tokens.js';
-import { text } from '../i18n/messages.js';
+import { text } from '../i18n/translate.js';
 
 /** The tokens a login or refresh answers with; `refresh` is absent when a refresh does not rotate. */
 export interface IssuedTokens {

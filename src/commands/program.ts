@@ -22,7 +22,7 @@ import { flushExpiredTokensCommand, generateSecretKey } from './tokens.js';
 import { parseDuration, type Config } from '../config.js';
 import type { Deps } from '../deps.js';
 import { createLogger, type Logger } from '../logger.js';
-import { configFromEnvironment, openDeps } from '../runtime.js';
+import { configFromEnvironment, openDeps } from '../startup.js';
 
 /** Opens the database for one command, runs it, closes the database. */
 async function withDatabase(work: (knex: Knex, config: Config, logger: Logger) => Promise<void>): Promise<void> {

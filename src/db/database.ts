@@ -80,7 +80,7 @@ export const migrationConfig: Knex.MigratorConfig = { migrationSource, tableName
  *
  * On a server, every connection of the pool is given the configuration's `statement_timeout`
  * (`0`: none), set once when the connection is made; a statement cancelled by it fails with
- * SQLSTATE 57014, which the edges answer as "unavailable" (`src/db/errors.ts`).
+ * SQLSTATE 57014, which the edges answer as "unavailable" (`src/db/classify-error.ts`).
  *
  * PGlite runs in a worker thread, so that a slow statement holds that thread and not the event
  * loop. With a data directory, the directory is locked first, from this thread: PGlite is

@@ -8,7 +8,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import busboy from 'busboy';
-import { multipartParseError } from '../http/errors.js';
+import { multipartParseError } from '../http/http-errors.js';
 
 /** A file part as it arrives. */
 export interface IncomingFile {

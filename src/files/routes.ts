@@ -9,7 +9,7 @@ import { authenticate, currentUser } from '../auth/authenticate.js';
 import type { Deps } from '../deps.js';
 import { fieldError } from '../errors.js';
 import { mediaTypeOf } from '../http/body.js';
-import { unsupportedMediaType } from '../http/errors.js';
+import { unsupportedMediaType } from '../http/http-errors.js';
 import { apiOrigin } from '../http/origin.js';
 import { responds } from '../http/responds.js';
 import { declareRoute } from '../http/route-metadata.js';

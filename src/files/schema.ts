@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { text } from '../i18n/messages.js';
+import { text } from '../i18n/translate.js';
 /** The form field that carries the file. */
 export const FILE_FIELD = 'file';
 

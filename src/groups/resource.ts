@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { text } from '../i18n/messages.js';
+import { text } from '../i18n/translate.js';
 import { authorize } from '../permissions/policy.js';
 import { field } from '../resources/fields.js';
 import { defineResource } from '../resources/resource.js';

@@ -8,7 +8,7 @@
  */
 import type { Context, Next } from 'koa';
 import getRawBody from 'raw-body';
-import { parseError, payloadTooLarge, unsupportedMediaType } from './errors.js';
+import { parseError, payloadTooLarge, unsupportedMediaType } from './http-errors.js';
 
 /** Largest JSON body accepted; uploads go through their own streaming parser. */
 export const JSON_BODY_LIMIT = 1024 * 1024;

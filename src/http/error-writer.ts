@@ -31,8 +31,8 @@ import {
   methodNotAllowed,
   payloadTooLarge,
   type ErrorBody,
-} from './errors.js';
-import { text, translateBody, type Language } from '../i18n/messages.js';
+} from './http-errors.js';
+import { text, translateBody, type Language } from '../i18n/translate.js';
 import '../i18n/negotiate.js';
 
 /**

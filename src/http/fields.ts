@@ -7,7 +7,7 @@
  * @module
  */
 import { z } from 'zod';
-import { loneSurrogate, MESSAGES } from '../messages.js';
+import { loneSurrogate, MESSAGES } from '../drf-wordings.js';
 
 /** An error map answering "required" for an absent value, "may not be null" for null, else `message`. */
 function typeError(message: string) {

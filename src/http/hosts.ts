@@ -14,7 +14,7 @@
  */
 import type { Context, Middleware, Next } from 'koa';
 import type { Config } from '../config.js';
-import { ApiError } from './errors.js';
+import { ApiError } from './http-errors.js';
 
 declare module 'koa' {
   interface DefaultState {

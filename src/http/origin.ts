@@ -7,7 +7,7 @@
 import type { Context } from 'koa';
 import './hosts.js';
 import { permissionDenied } from '../errors.js';
-import { text } from '../i18n/messages.js';
+import { text } from '../i18n/translate.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 

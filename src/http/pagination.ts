@@ -8,10 +8,10 @@
 import type { Knex } from 'knex';
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { ApiError } from './errors.js';
+import { ApiError } from './http-errors.js';
 import { apiOrigin } from './origin.js';
 import { queryParam, type QueryParameters } from './params.js';
-import { text } from '../i18n/messages.js';
+import { text } from '../i18n/translate.js';
 
 /** The page size when the client asks for none. */
 export const DEFAULT_PAGE_SIZE = 20;

@@ -9,7 +9,7 @@
 import type { Context, Next } from 'koa';
 import { z } from 'zod';
 import { notFound, validationError } from '../errors.js';
-import { MESSAGES } from '../messages.js';
+import { MESSAGES } from '../drf-wordings.js';
 import { declareRoute, type Declared } from './route-metadata.js';
 
 /** One query parameter a route reads, as the OpenAPI document describes it. */

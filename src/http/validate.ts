@@ -6,9 +6,9 @@
 import type { Context, Next } from 'koa';
 import type { z } from 'zod';
 import { validationError, type FieldErrors } from '../errors.js';
-import { pythonType } from '../messages.js';
+import { pythonType } from '../drf-wordings.js';
 import { declareRoute, type Declared } from './route-metadata.js';
-import { text } from '../i18n/messages.js';
+import { text } from '../i18n/translate.js';
 
 /** A validation middleware, declaring its schema as the route's request body (the OpenAPI generator reads it). */
 export type ValidateMiddleware = Declared<(ctx: Context, next: Next) => Promise<void>>;

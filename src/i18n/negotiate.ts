@@ -7,7 +7,7 @@
  * @module
  */
 import type { Context, Next } from 'koa';
-import type { Language } from './messages.js';
+import type { Language } from './translate.js';
 
 declare module 'koa' {
   interface DefaultState {

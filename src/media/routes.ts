@@ -9,7 +9,7 @@ import Router from '@koa/router';
 import { z } from 'zod';
 import { setDownloadHeaders } from '../http/download.js';
 import { notFound } from '../errors.js';
-import { invalidSignature } from '../http/errors.js';
+import { invalidSignature } from '../http/http-errors.js';
 import { pathParameters, queryParameters } from '../http/params.js';
 import { responds } from '../http/responds.js';
 import { LocalStorage } from '../storage/local.js';

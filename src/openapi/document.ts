@@ -16,7 +16,7 @@ import type Router from '@koa/router';
 import { z } from 'zod';
 import { notFound, permissionDenied, serviceUnavailable, throttled } from '../errors.js';
 import { toHttpError } from '../http/error-writer.js';
-import { methodNotAllowed, notAuthenticated, payloadTooLarge, unsupportedMediaType } from '../http/errors.js';
+import { methodNotAllowed, notAuthenticated, payloadTooLarge, unsupportedMediaType } from '../http/http-errors.js';
 import { isUnsafeMethod } from '../http/origin.js';
 import type { QueryParameters } from '../http/params.js';
 import type { SuccessResponse } from '../http/responds.js';

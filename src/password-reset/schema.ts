@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { charField, passwordField } from '../http/fields.js';
-import { MESSAGES } from '../messages.js';
+import { MESSAGES } from '../drf-wordings.js';
 
 /** `POST /api/password-reset/`: the address to send the link to (Django's form: required, 254 characters). */
 export const PasswordResetRequest = z.object({

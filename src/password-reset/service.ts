@@ -20,7 +20,7 @@ import { userSubject } from '../users/service.js';
 import { renderMail } from '../mail/templates.js';
 import type { PasswordResetConfirm } from './schema.js';
 import { checkResetToken, decodeUid, encodeUid, makeResetToken, secondsSince2001 } from './tokens.js';
-import { text } from '../i18n/messages.js';
+import { text } from '../i18n/translate.js';
 
 /** dj-rest-auth's answer to a reset request, whatever the address. */
 export const RESET_REQUESTED = 'Password reset e-mail has been sent.';

@@ -8,8 +8,8 @@
  */
 import { z } from 'zod';
 import { charField, booleanField, slugListField } from '../http/fields.js';
-import { text } from '../i18n/messages.js';
-import { MESSAGES, pythonType } from '../messages.js';
+import { text } from '../i18n/translate.js';
+import { MESSAGES, pythonType } from '../drf-wordings.js';
 
 /** What every field may say besides its type. */
 export interface FieldOptions {

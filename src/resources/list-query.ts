@@ -10,8 +10,8 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import { validationError, type FieldErrors } from '../errors.js';
 import type { QueryParameters } from '../http/params.js';
-import { text } from '../i18n/messages.js';
-import { MESSAGES } from '../messages.js';
+import { text } from '../i18n/translate.js';
+import { MESSAGES } from '../drf-wordings.js';
 import {
   columnOf,
   parseDate,

@@ -7,7 +7,7 @@
  * @module
  */
 import type { Knex } from 'knex';
-import { loneSurrogate, MESSAGES } from '../messages.js';
+import { loneSurrogate, MESSAGES } from '../drf-wordings.js';
 import type { SlugsField } from './fields.js';
 
 /**

@@ -11,7 +11,7 @@
  */
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { TooLargeError, UnavailableError } from '../errors.js';
-import { text } from '../i18n/messages.js';
+import { text } from '../i18n/translate.js';
 
 /** What the store knows about one object. */
 export interface ObjectInfo {

@@ -10,7 +10,7 @@ import { authenticate, currentUser } from '../auth/authenticate.js';
 import { throttledPasswordCheck } from '../auth/password-attempts.js';
 import type { Deps } from '../deps.js';
 import { notFound, ValidationFailedError } from '../errors.js';
-import { methodNotAllowed } from '../http/errors.js';
+import { methodNotAllowed } from '../http/http-errors.js';
 import { PAGINATION, pageOf } from '../http/pagination.js';
 import { idParam, optionalIdParam, queryParameters, INTEGER_ID } from '../http/params.js';
 import { responds } from '../http/responds.js';

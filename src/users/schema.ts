@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { booleanField, charField, emailField, passwordField, slugListField } from '../http/fields.js';
-import { text } from '../i18n/messages.js';
+import { text } from '../i18n/translate.js';
 import { normalizeUsername, USERNAME_MAX_LENGTH } from './service.js';
 
 /** Django's `UnicodeUsernameValidator`: letters, digits and `@.+-_`. */

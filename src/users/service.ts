@@ -9,7 +9,7 @@ import { hashPassword, verifyPassword } from '../auth/passwords.js';
 import { validatePassword, type PasswordUserAttributes } from '../auth/password-validation.js';
 import { loadPrincipal } from '../auth/principal.js';
 import { blacklistUserTokens } from '../auth/service.js';
-import { isUniqueViolation } from '../db/errors.js';
+import { isUniqueViolation } from '../db/classify-error.js';
 import { User } from '../db/models.js';
 import { groupPermissions, resolveGroups, resolvePermissions } from '../groups/service.js';
 import { notFound, serviceUnavailable, validationError, fieldError, type FieldErrors } from '../errors.js';
@@ -18,7 +18,7 @@ import type { ListQuery } from '../resources/list-query.js';
 import { userListQuery } from './filters.js';
 import type { UserRow } from './presenter.js';
 import type { PasswordChange, ProfilePatch, UserCreate, UserPatch } from './schema.js';
-import { text } from '../i18n/messages.js';
+import { text } from '../i18n/translate.js';
 
 export { SYSTEM_ACTOR, type Actor } from '../permissions/policy.js';
 

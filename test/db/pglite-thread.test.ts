@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { expect } from 'chai';
-import { isUniqueViolation } from '../../src/db/errors.js';
+import { isUniqueViolation } from '../../src/db/classify-error.js';
 import type { NoticeHandler } from '../../src/db/notifications.js';
 import { EmbeddedDatabaseStoppedError, PgliteThread } from '../../src/db/pglite-thread.js';
 import { ownEmbeddedDatabase } from '../support/embedded.js';

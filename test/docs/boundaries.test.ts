@@ -15,10 +15,10 @@ describe('the import rule (eslint-plugin-boundaries)', function () {
   const eslint = new ESLint({ cwd: process.cwd() });
 
   const wrong: Array<[string, string, string]> = [
-    ['the database layer imports http/', 'src/db/wrong-arrow.ts', "import { ApiError } from '../http/errors.js';\nexport const e = ApiError;\n"],
+    ['the database layer imports http/', 'src/db/wrong-arrow.ts', "import { ApiError } from '../http/http-errors.js';\nexport const e = ApiError;\n"],
     ['storage imports a feature', 'src/storage/wrong-arrow.ts', "import { notFound } from '../errors.js';\nimport { uploadFile } from '../files/service.js';\nexport const f = [notFound, uploadFile];\n"],
     ['http/ imports a feature', 'src/http/wrong-arrow.ts', "import { currentUser } from '../auth/authenticate.js';\nexport const u = currentUser;\n"],
-    ['a service imports http/', 'src/users/service.ts', "import { ApiError } from '../http/errors.js';\nexport const e = ApiError;\n"],
+    ['a service imports http/', 'src/users/service.ts', "import { ApiError } from '../http/http-errors.js';\nexport const e = ApiError;\n"],
     ["a route module imports another feature's routes", 'src/groups/routes.ts', "import { userRoutes } from '../users/routes.js';\nexport const r = userRoutes;\n"],
     ['a base module imports a feature', 'src/errors.ts', "import { can } from './permissions/policy.js';\nexport const c = can;\n"],
     ["a new feature's module imports a route module (only its feature.ts may)", 'src/projects/resource.ts', "import { userRoutes } from '../users/routes.js';\nexport const r = userRoutes;\n"],
@@ -33,7 +33,7 @@ describe('the import rule (eslint-plugin-boundaries)', function () {
   }
 
   const right: Array<[string, string, string]> = [
-    ['a service imports the domain errors, the database and another service', 'src/users/service.ts', "import { notFound } from '../errors.js';\nimport { isUniqueViolation } from '../db/errors.js';\nimport { blacklistUserTokens } from '../auth/service.js';\nexport const x = [notFound, isUniqueViolation, blacklistUserTokens];\n"],
+    ['a service imports the domain errors, the database and another service', 'src/users/service.ts', "import { notFound } from '../errors.js';\nimport { isUniqueViolation } from '../db/classify-error.js';\nimport { blacklistUserTokens } from '../auth/service.js';\nexport const x = [notFound, isUniqueViolation, blacklistUserTokens];\n"],
     ['a route module imports http/ and its service', 'src/groups/routes.ts', "import { responds } from '../http/responds.js';\nimport { findGroup } from './service.js';\nexport const x = [responds, findGroup];\n"],
     ['an edge imports a route module', 'src/app.ts', "import { userRoutes } from './users/routes.js';\nexport const r = userRoutes;\n"],
     ["a feature's registration imports its routes", 'src/users/feature.ts', "import { userRoutes } from './routes.js';\nexport const r = userRoutes;\n"],

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { cliFailure } from '../../src/commands/exit-codes.js';
-import { domainErrorOfDatabase } from '../../src/db/errors.js';
+import { domainErrorOfDatabase } from '../../src/db/classify-error.js';
 import {
   ConflictError,
   UnavailableError,

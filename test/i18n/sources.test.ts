@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { en, type MessageKey } from '../../src/i18n/en.js';
-import { text, translate } from '../../src/i18n/messages.js';
+import { text, translate } from '../../src/i18n/translate.js';
 import { ru } from '../../src/i18n/ru.js';
 import { groups } from '../../src/groups/resource.js';
 import { fieldLabel } from '../../src/resources/resource.js';

@@ -55,7 +55,7 @@ describe('Storage configuration', () => {
     const serverImports = [
       ...readFileSync(path.join(ROOT, 'src/server.ts'), 'utf8').matchAll(/^import .* from '\.\/(.+)\.js';$/gm),
     ].map((match) => match[1]!);
-    expect(serverImports).to.include.members(['app', 'runtime']);
+    expect(serverImports).to.include.members(['app', 'startup']);
     const program = `import { writeSync } from 'node:fs';
       for (const module of ${JSON.stringify(serverImports)}) {
         await import('./src/' + module + '.ts');

@@ -29,13 +29,13 @@ export const TUNING = section(
       mallocArenaMax: e.MALLOC_ARENA_MAX,
       /**
        * `WORKER_MAX_SEMI_SPACE_MB`: V8's `--max-semi-space-size` for the workers the server starts
-       * (`0`: V8's own default; see `src/server.ts`).
+       * (`0`: V8's own default; see `src/worker-flags.ts`).
        */
       workerMaxSemiSpaceMb: e.WORKER_MAX_SEMI_SPACE_MB,
       /**
        * `WORKER_HEAP_GROWING_PERCENT`: V8's `--heap-growing-percent` for the workers the server starts,
        * how far the old generation may grow past what the last full collection kept before the next
-       * one (`0`: V8's own, adaptive factor; see `src/server.ts`).
+       * one (`0`: V8's own, adaptive factor; see `src/worker-flags.ts`).
        */
       workerHeapGrowingPercent: e.WORKER_HEAP_GROWING_PERCENT,
       /**

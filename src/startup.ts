@@ -1,6 +1,7 @@
 /**
  * What both entry points (server and CLI) do first: read the environment (with `.env`), validate
- * it, open the database.
+ * it, open the database and build the dependencies; with the one-line exit and the description of
+ * the database their start-up lines share.
  *
  * @module
  */
@@ -104,20 +105,4 @@ export function describeDatabase(config: Config): string {
   }
   const url = new URL(config.database.connectionString);
   return `PostgreSQL at ${url.hostname}:${url.port || 5432}${url.pathname}`;
-}
-
-/**
- * The V8 flags of the worker processes the server starts: `--max-semi-space-size` from
- * `WORKER_MAX_SEMI_SPACE_MB` and `--heap-growing-percent` from `WORKER_HEAP_GROWING_PERCENT`, each
- * left out at `0` so that V8's default holds (why these settings: `superviseWorkers` in
- * `src/server.ts`).
- *
- * @example
- * workerV8Flags(loadConfig({ SECRET_KEY, WORKER_HEAP_GROWING_PERCENT: '0' })); // ['--max-semi-space-size=4']
- */
-export function workerV8Flags(config: Pick<Config, 'workerMaxSemiSpaceMb' | 'workerHeapGrowingPercent'>): string[] {
-  const flags: string[] = [];
-  if (config.workerMaxSemiSpaceMb > 0) flags.push(`--max-semi-space-size=${config.workerMaxSemiSpaceMb}`);
-  if (config.workerHeapGrowingPercent > 0) flags.push(`--heap-growing-percent=${config.workerHeapGrowingPercent}`);
-  return flags;
 }

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { englishPlural, render, russianPlural } from '../../src/i18n/catalogue.js';
 import { en, type MessageKey } from '../../src/i18n/en.js';
-import { parseMessage, text, translate } from '../../src/i18n/messages.js';
+import { parseMessage, text, translate } from '../../src/i18n/translate.js';
 import { ru } from '../../src/i18n/ru.js';
 import { api, bearer, makeUser, PASSWORD } from '../support/app.js';
 import fs from 'node:fs';

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { text } from './i18n/messages.js';
+import { text } from './i18n/translate.js';
 
 /** DRF's default messages, shared by every field. */
 export const MESSAGES = {

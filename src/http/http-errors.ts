@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { text } from '../i18n/messages.js';
+import { text } from '../i18n/translate.js';
 
 /** A response body of DRF's shape: `{"detail": …}` or field errors. */
 export type ErrorBody = Record<string, unknown>;
