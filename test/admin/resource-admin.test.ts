@@ -609,7 +609,9 @@ describe('admin: a declared resource (generic model admin)', () => {
       expect(bad.text).to.match(/<input type="checkbox" name="tags" value="red" checked/);
       const required = await admin.post('/admin/parts/add/', { name: 'nut', maker: '' }).expect(400);
       expect(required.text).to.include('<li>This field is required.</li>');
-      expect(await testKnex()('test_parts').count({ n: '*' })).to.deep.equal([{ n: 0 }]);
+      // `count(*)` is a bigint: a string from pg, a number from PGlite.
+      const [counted] = await testKnex()('test_parts').count({ n: '*' });
+      expect(Number(counted?.n)).to.equal(0);
       expect(await auditOf('part')).to.deep.equal([]);
     });
 
