@@ -71,6 +71,14 @@ describe('metrics: METRICS_PORT with WEB_CONCURRENCY=2', function () {
     );
     knex = knexFactory({ client: 'pg', connection: pg.url, pool: { min: 0, max: 1 } });
     await createUser(knex, SYSTEM_ACTOR, { username: 'root', password: PASSWORD, is_superuser: true });
+    // The server is healthy once one worker answers; the aggregate needs every worker's registry,
+    // so a scrape while the second worker still starts fails (500, as prom-client's aggregator
+    // times out), and Prometheus counts a failed scrape. The tests start once both answer.
+    const until = Date.now() + 30_000;
+    while ((await request(metricsUrl)).status !== 200) {
+      if (Date.now() > until) throw new Error('the cluster never answered a scrape');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   });
 
   after(async () => {
