@@ -12,7 +12,7 @@ import { mediaTypeOf } from '../http/body.js';
 import { unsupportedMediaType } from '../http/http-errors.js';
 import { apiOrigin } from '../http/origin.js';
 import { responds } from '../http/responds.js';
-import { declareRoute } from '../http/route-metadata.js';
+import { declaration } from '../http/route-metadata.js';
 import { requirePermission } from '../permissions/guard.js';
 import { answerRows } from '../resources/store.js';
 import { ObjectTooLargeError } from '../storage/storage.js';
@@ -30,9 +30,7 @@ export function fileRoutes(deps: Deps): Router {
     '/files/',
     authenticate(deps),
     requirePermission(files.codenames.add),
-    declareRoute(async (_ctx, next) => void (await next()), {
-      tag: { name: files.name, description: files.description },
-    }),
+    declaration({ tag: { name: files.name, description: files.description } }),
     responds(
       { status: 201, description: 'The file stored.', schema: files.jsonSchema },
       {

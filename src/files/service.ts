@@ -74,12 +74,21 @@ export async function uploadFile(
   const { size } = await deps.storage.put(key, body, { contentType, maxBytes });
   try {
     if (size === 0) throw fieldError(FILE_FIELD, FILE_MESSAGES.empty);
-    const { id } = await deps.knex.transaction((trx) =>
+    const json = await deps.knex.transaction((trx) =>
       insertRow(trx, files, owner, {}, { name, size, content_type: contentType, object_key: key }),
     );
     uploads.inc();
     uploadBytes.inc(size);
-    return (await findRow(deps.knex, files, true, id as string)) as unknown as FileRow;
+    // The row as written: its representation (id, owner, time the database gave it) and the key.
+    return {
+      id: json.id as string,
+      name,
+      size,
+      content_type: contentType,
+      owner_id: json.owner as number | null,
+      object_key: key,
+      created_at: json.created_at as string,
+    };
   } catch (error) {
     // Keep the store in step with the table; should this fail too, the orphan sweep removes it.
     await removeObject(deps, key);

@@ -10,7 +10,7 @@ import type { Context, Next } from 'koa';
 import { z } from 'zod';
 import { notFound, validationError } from '../errors.js';
 import { MESSAGES } from '../drf-wordings.js';
-import { declareRoute, type Declared } from './route-metadata.js';
+import { declaration, declareRoute, type Declared } from './route-metadata.js';
 
 /** One query parameter a route reads, as the OpenAPI document describes it. */
 export interface QueryParameter {
@@ -80,7 +80,7 @@ export type PathParameters = Readonly<Record<string, PathParameter>>;
  * router.get('/media/*key', pathParameters({ key: { description: 'The object key.', schema: z.string() } }), …);
  */
 export function pathParameters(parameters: PathParameters): Declared<(ctx: Context, next: Next) => Promise<void>> {
-  return declareRoute(async (_ctx: Context, next: Next) => next(), { path: parameters });
+  return declaration({ path: parameters });
 }
 
 /** The `:id` of a route whose objects have integer ids, as {@link idParam} reads it. */

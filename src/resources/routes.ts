@@ -18,7 +18,7 @@ import { apiOrigin } from '../http/origin.js';
 import { PAGINATION, pageOf } from '../http/pagination.js';
 import { INTEGER_ID, queryParameters, rowIdParam, UUID_ID } from '../http/params.js';
 import { responds } from '../http/responds.js';
-import { declareRoute, type RouteMetadata } from '../http/route-metadata.js';
+import { declaration } from '../http/route-metadata.js';
 import { parseInput, parseInputChecked } from '../http/validate.js';
 import type { Rule } from './access.js';
 import { bodySchemaOf, type Fields } from './fields.js';
@@ -38,11 +38,6 @@ import {
   type Representation,
   type RowId,
 } from './store.js';
-
-/** Declares, for the OpenAPI document, what the handler checks itself: the permission and the body. */
-function declares(part: RouteMetadata) {
-  return declareRoute(async (_ctx: Context, next: () => Promise<unknown>) => void (await next()), part);
-}
 
 /**
  * The router of a resource, mounted under `/api`.
@@ -107,7 +102,7 @@ export function resourceRoutes(deps: Deps, resource: Resource): Router {
       extra.detail ? `/${resource.name}/:id/${name}/` : `/${resource.name}/${name}/`,
       ...(extra.detail ? [ID] : []),
       auth,
-      declares({ permission: extra.permission, body: bodySchema, ...tag }),
+      declaration({ permission: extra.permission, body: bodySchema, ...tag }),
       responds(
         { ...extra.response, schema: extra.response.schema === 'row' ? resource.jsonSchema : extra.response.schema },
         { summary: extra.summary, description: extra.description },
@@ -139,7 +134,7 @@ export function resourceRoutes(deps: Deps, resource: Resource): Router {
     router.get(
       list,
       auth,
-      declares({ permission: needs('view'), ...tag }),
+      declaration({ permission: needs('view'), ...tag }),
       queryParameters({ ...PAGINATION, ...resource.listQuery.parameters() }),
       responds(
         { status: 200, description: `A page of ${resource.name}.`, schema: pageOf(resource.jsonSchema) },
@@ -162,7 +157,7 @@ export function resourceRoutes(deps: Deps, resource: Resource): Router {
     router.post(
       list,
       auth,
-      declares({ permission: needs('add'), body: resource.writeSchema, ...tag }),
+      declaration({ permission: needs('add'), body: resource.writeSchema, ...tag }),
       responds(
         { status: 201, description: `The ${verboseName} created.`, schema: resource.jsonSchema },
         {
@@ -187,7 +182,7 @@ export function resourceRoutes(deps: Deps, resource: Resource): Router {
       detail,
       ID,
       auth,
-      declares({ permission: needs('view'), ...tag }),
+      declaration({ permission: needs('view'), ...tag }),
       responds(
         { status: 200, description: `The ${verboseName}.`, schema: resource.jsonSchema },
         {
@@ -224,7 +219,7 @@ export function resourceRoutes(deps: Deps, resource: Resource): Router {
         detail,
         ID,
         auth,
-        declares({ permission: needs('change'), body: schema, ...tag }),
+        declaration({ permission: needs('change'), body: schema, ...tag }),
         responds(
           { status: 200, description: `The ${verboseName}, changed.`, schema: resource.jsonSchema },
           { summary, description },
@@ -247,7 +242,7 @@ export function resourceRoutes(deps: Deps, resource: Resource): Router {
       detail,
       ID,
       auth,
-      declares({ permission: needs('delete'), ...tag }),
+      declaration({ permission: needs('delete'), ...tag }),
       responds(
         { status: 204, description: 'Deleted.' },
         {
