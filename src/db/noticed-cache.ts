@@ -69,6 +69,23 @@ export class NoticedCache<K extends NonNullable<unknown>, V extends NonNullable<
     if (this.active && generation === this.#generation) this.#entries!.set(key, value);
   }
 
+  /**
+   * The entry for a key, or the value `load` reads, kept unless a notice came in while it loaded
+   * ({@link NoticedCache.get}, then {@link NoticedCache.set} with the generation read before).
+   *
+   * @returns the value, and whether it was kept from before
+   * @example
+   * const { value, hit } = await pages.through(url, () => readPage(url));
+   */
+  async through(key: K, load: () => Promise<V>): Promise<{ value: V; hit: boolean }> {
+    const kept = this.get(key);
+    if (kept !== undefined) return { value: kept, hit: true };
+    const since = this.#generation;
+    const value = await load();
+    this.set(key, value, since);
+    return { value, hit: false };
+  }
+
   /** Drops what the notice makes stale. */
   notice(notice: Notice): void {
     this.#generation++;

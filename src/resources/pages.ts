@@ -60,17 +60,14 @@ export class ResourcePages {
    * @throws the 404 `Invalid page.` past the last page, as {@link "http/pagination".paginate}
    */
   async page(ctx: Context, view: Verdict, query: ListQuery, context: AnswerContext): Promise<string> {
-    const pages = this.#pages?.active ? this.#pages : null;
-    // The links to the next and previous pages carry the origin.
-    const key = pages ? `${JSON.stringify(view)} ${apiOrigin(ctx)}${ctx.originalUrl}` : '';
-    const kept = pages?.get(key);
-    if (kept !== undefined) return kept;
-    const since = pages?.generation ?? 0;
     const resource = this.#resource;
-    const rows = resource.listQuery.apply(rowsQuery(this.#knex, resource, view), query, resource.table);
-    const page = await paginate(ctx, rows, (row: Record<string, unknown>) => row);
-    const body = JSON.stringify({ ...page, results: await answerRows(resource, page.results, context) });
-    pages?.set(key, body, since);
-    return body;
+    const load = async () => {
+      const rows = resource.listQuery.apply(rowsQuery(this.#knex, resource, view), query, resource.table);
+      const page = await paginate(ctx, rows, (row: Record<string, unknown>) => row);
+      return JSON.stringify({ ...page, results: await answerRows(resource, page.results, context) });
+    };
+    // Without a cache that answers, no key: the origin is read only for one (the links carry it).
+    if (!this.#pages?.active) return load();
+    return (await this.#pages.through(`${JSON.stringify(view)} ${apiOrigin(ctx)}${ctx.originalUrl}`, load)).value;
   }
 }

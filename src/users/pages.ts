@@ -49,15 +49,10 @@ export class UsersPages {
   async page(ctx: Context, query: ListQuery): Promise<string> {
     // The links to the next and previous pages carry the origin.
     const key = `${apiOrigin(ctx)}${ctx.originalUrl}`;
-    const kept = this.#pages.get(key);
-    if (kept !== undefined) {
-      usersPageCacheHits.inc();
-      return kept;
-    }
-    usersPageCacheMisses.inc();
-    const since = this.#pages.generation;
-    const body = JSON.stringify(await paginate(ctx, usersQuery(this.#knex, query), (row: UserRow) => presentUser(row)));
-    this.#pages.set(key, body, since);
-    return body;
+    const { value, hit } = await this.#pages.through(key, async () =>
+      JSON.stringify(await paginate(ctx, usersQuery(this.#knex, query), (row: UserRow) => presentUser(row))),
+    );
+    (hit ? usersPageCacheHits : usersPageCacheMisses).inc();
+    return value;
   }
 }
