@@ -9,10 +9,10 @@
  *
  * @module
  */
-import { text } from './i18n/translate.js';
+import { text, type Wording } from './i18n/translate.js';
 
 /** Field errors in DRF's shape: a list of messages per field, or nested errors for list items. */
-export type FieldErrors = Record<string, string[] | Record<string, string[]>>;
+export type FieldErrors = Record<string, Wording[] | Record<string, Wording[]>>;
 
 /** DRF's default wording of a refusal. */
 export const PERMISSION_DENIED = text('permissionDenied');
@@ -21,18 +21,19 @@ export const PERMISSION_DENIED = text('permissionDenied');
 export const UNAVAILABLE = text('unavailable');
 
 /**
- * The base of every domain error: `detail` is the sentence a client or a form shows (the contract),
- * `message` what the log and the CLI print (the same unless the cause says more).
+ * The base of every domain error: `detail` is the message a client or a form shows (the contract),
+ * worded by the edge that shows it; `message` what the log and the CLI print (`detail` in English
+ * unless the cause says more).
  */
 export abstract class DomainError extends Error {
   /**
-   * @param detail - the words shown to the client, exactly as DRF words them
-   * @param message - the words for logs and the CLI; `detail` when omitted
+   * @param detail - the message shown to the client, DRF's own
+   * @param message - the words for logs and the CLI; `detail` in English when omitted
    * @param options.cause - the underlying error
    */
   constructor(
-    readonly detail: string,
-    message: string = detail,
+    readonly detail: Wording,
+    message: string = String(detail),
     options?: { cause?: unknown },
   ) {
     super(message, options);
@@ -43,7 +44,7 @@ export abstract class DomainError extends Error {
 /** Nothing answers to the name: an unknown id, or an object the actor may not even see. */
 export class NotFoundError extends DomainError {
   /** @param detail - DRF's `Not found.` unless another wording is the contract */
-  constructor(detail = text('notFound')) {
+  constructor(detail: Wording = text('notFound')) {
     super(detail);
   }
 }
@@ -54,7 +55,7 @@ export class ConflictError extends DomainError {}
 /** The actor is known, but the policy refuses the action. */
 export class PermissionDeniedError extends DomainError {
   /** @param detail - DRF's default wording unless another is the contract (Django's CSRF refusal) */
-  constructor(detail = PERMISSION_DENIED) {
+  constructor(detail: Wording = PERMISSION_DENIED) {
     super(detail);
   }
 }
@@ -63,7 +64,7 @@ export class PermissionDeniedError extends DomainError {
 export class ValidationFailedError extends DomainError {
   /** @param errors - the messages per field, e.g. `{"username": ["This field is required."]}` */
   constructor(readonly errors: FieldErrors) {
-    super('Invalid input.', `invalid input: ${JSON.stringify(errors)}`);
+    super(text('invalidInput'), `invalid input: ${JSON.stringify(errors)}`);
   }
 }
 
@@ -77,7 +78,7 @@ export class UnavailableError extends DomainError {
    * @param options.cause - the underlying error
    * @param options.service - what went away, e.g. `database`
    */
-  constructor(message: string = UNAVAILABLE, options?: { cause?: unknown; service?: string }) {
+  constructor(message: string = String(UNAVAILABLE), options?: { cause?: unknown; service?: string }) {
     super(UNAVAILABLE, message, options);
     if (options?.service !== undefined) this.service = options.service;
   }
@@ -97,7 +98,7 @@ export class AuthenticationFailedError extends DomainError {
    * @param code - simplejwt's code, e.g. `user_not_found`; DRF's own failure has none
    */
   constructor(
-    detail: string,
+    detail: Wording,
     readonly code?: string,
   ) {
     super(detail);
@@ -108,7 +109,7 @@ export class AuthenticationFailedError extends DomainError {
 export interface TokenMessage {
   readonly token_class: string;
   readonly token_type: string;
-  readonly message: string;
+  readonly message: Wording;
 }
 
 /** A token that is malformed, expired, of the wrong type or revoked (simplejwt's `InvalidToken`). */
@@ -118,7 +119,7 @@ export class InvalidTokenError extends DomainError {
    * @param messages - the per-class reasons simplejwt lists for an access token
    */
   constructor(
-    detail: string,
+    detail: Wording,
     readonly messages?: readonly TokenMessage[],
   ) {
     super(detail);
@@ -162,7 +163,7 @@ export function validationError(errors: FieldErrors): ValidationFailedError {
  * @example
  * throw fieldError('old_password', 'Your old password was entered incorrectly. Please enter it again.');
  */
-export function fieldError(field: string, message: string): ValidationFailedError {
+export function fieldError(field: string, message: Wording): ValidationFailedError {
   return new ValidationFailedError({ [field]: [message] });
 }
 
@@ -185,7 +186,7 @@ export function notFound(): NotFoundError {
  * @example
  * if (!can(actor, 'delete_file', { file })) throw permissionDenied();
  */
-export function permissionDenied(detail = PERMISSION_DENIED): PermissionDeniedError {
+export function permissionDenied(detail: Wording = PERMISSION_DENIED): PermissionDeniedError {
   return new PermissionDeniedError(detail);
 }
 
@@ -209,7 +210,7 @@ export function serviceUnavailable(): UnavailableError {
  * @example
  * throw authenticationFailed('User not found', 'user_not_found');
  */
-export function authenticationFailed(detail: string, code?: string): AuthenticationFailedError {
+export function authenticationFailed(detail: Wording, code?: string): AuthenticationFailedError {
   return new AuthenticationFailedError(detail, code);
 }
 
@@ -222,7 +223,7 @@ export function authenticationFailed(detail: string, code?: string): Authenticat
  * @example
  * throw invalidAccessToken('Token is blacklisted');
  */
-export function invalidAccessToken(reason = text('tokenInvalid')): InvalidTokenError {
+export function invalidAccessToken(reason: Wording = text('tokenInvalid')): InvalidTokenError {
   return new InvalidTokenError(text('tokenNotValidForAnyType'), [
     { token_class: 'AccessToken', token_type: 'access', message: reason },
   ]);
@@ -236,7 +237,7 @@ export function invalidAccessToken(reason = text('tokenInvalid')): InvalidTokenE
  * @example
  * throw invalidToken('Token is blacklisted');
  */
-export function invalidToken(detail = text('tokenInvalid')): InvalidTokenError {
+export function invalidToken(detail: Wording = text('tokenInvalid')): InvalidTokenError {
   return new InvalidTokenError(detail);
 }
 

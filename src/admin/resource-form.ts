@@ -123,7 +123,7 @@ export async function formInputs(resource: Resource, related: RelatedRows, actor
   const inputs: FormInput[] = [];
   for (const [name, declared] of writableFields(resource)) {
     const choices = declared.kind === 'ref' ? await related.refChoices(actor, declared) : [];
-    inputs.push(inputOf(name, capitalised(fieldLabel(resource, name)), declared, choices));
+    inputs.push(inputOf(name, capitalised(String(fieldLabel(resource, name))), declared, choices));
   }
   for (const [name, declared] of Object.entries(resource.manyToMany))
     inputs.push(
@@ -250,7 +250,7 @@ export function readOnlyValues(
 ): { label: string; value: string }[] {
   return Object.entries(resource.fields)
     .filter(([, declared]) => declared.readOnly)
-    .map(([name]) => ({ label: capitalised(fieldLabel(resource, name)), value: cellOf(json, name, texts) }));
+    .map(([name]) => ({ label: capitalised(String(fieldLabel(resource, name))), value: cellOf(json, name, texts) }));
 }
 
 /**
@@ -270,5 +270,5 @@ export function cellOf(
 
 /** A column's header: the field's label, capitalised. */
 export function columnLabel(resource: Resource, name: string): string {
-  return capitalised(fieldLabel(resource, name));
+  return capitalised(String(fieldLabel(resource, name)));
 }

@@ -169,7 +169,7 @@ function listColumns(ctx: Context, resource: AdminResource) {
   const sortable = new Set(['id', ...(resource.ordering ?? [])]);
   const first = queryValue(ctx, 'ordering').split(',')[0]?.trim() ?? '';
   return [
-    { label: titleOf(resource.verboseName), href: null, sorted: null },
+    { label: titleOf(String(resource.verboseName)), href: null, sorted: null },
     ...resource.admin.columns.map((name) => {
       if (!sortable.has(name)) return { label: columnLabel(resource, name), href: null, sorted: null };
       const sorted = first === name ? 'ascending' : first === `-${name}` ? 'descending' : null;

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { text } from '../i18n/translate.js';
+import { text, type Message } from '../i18n/translate.js';
 import type { MessageKey } from '../i18n/en.js';
 
 /** The user attributes a password must not resemble, with Django's verbose names. */
@@ -52,8 +52,8 @@ function loadCommonPasswords(): Set<string> {
  * validatePassword('alice123', { username: 'alice' });
  * // ['The password is too similar to the username.']
  */
-export function validatePassword(password: string, user: PasswordUserAttributes = {}): string[] {
-  const errors: string[] = [];
+export function validatePassword(password: string, user: PasswordUserAttributes = {}): Message[] {
+  const errors: Message[] = [];
   const similar = similarAttribute(password, user);
   if (similar) errors.push(text(similar));
   if ([...password].length < MIN_LENGTH) {

@@ -8,6 +8,7 @@
  * @module
  */
 import { ConflictError, DomainError, ValidationFailedError } from '../errors.js';
+import type { Wording } from '../i18n/translate.js';
 
 /** The exit status of each kind of failure. */
 export const EXIT_CODES = Object.freeze({
@@ -51,6 +52,6 @@ export function cliFailure(error: unknown): CliFailure {
 }
 
 /** The messages of one field: a list, or for list items their lists in order. */
-function fieldMessages(list: string[] | Record<string, string[]>): string[] {
+function fieldMessages(list: Wording[] | Record<string, Wording[]>): Wording[] {
   return Array.isArray(list) ? list : Object.values(list).flat();
 }

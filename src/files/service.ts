@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { AuditActor } from '../db/audit.js';
 import { StoredFile } from '../db/models.js';
 import { fieldError } from '../errors.js';
+import type { Message } from '../i18n/translate.js';
 import { uploadBytes, uploads } from '../metrics.js';
 import type { ObjectInfo, Storage } from '../storage/storage.js';
 import type { IncomingFile } from './multipart.js';
@@ -62,7 +63,7 @@ export async function uploadFile(
   maxBytes: number,
 ): Promise<FileRow> {
   const name = cleanFileName(file.fileName);
-  const refuse = (message: string) => {
+  const refuse = (message: Message) => {
     file.stream.resume();
     return fieldError(FILE_FIELD, message);
   };

@@ -24,6 +24,7 @@ import {
 import type { GroupRow } from './presenter.js';
 import { groups } from './resource.js';
 import type { GroupPatch, GroupWrite } from './schema.js';
+import type { Message } from '../i18n/translate.js';
 
 /** A representation of the groups resource, typed as its declaration makes it. */
 const asGroup = (json: Representation): GroupRow => json as unknown as GroupRow;
@@ -70,7 +71,7 @@ export async function groupNames(db: Knex | Knex.Transaction): Promise<string[]>
 export async function resolveGroups(
   db: Knex | Knex.Transaction,
   names: readonly string[],
-): Promise<{ ids: number[] } | { error: string }> {
+): Promise<{ ids: number[] } | { error: Message }> {
   return resolveSlugs(db, { table: groups.table, slug: 'name' }, names);
 }
 
@@ -82,7 +83,7 @@ export async function resolveGroups(
 export async function resolvePermissions(
   db: Knex | Knex.Transaction,
   codenames: readonly string[],
-): Promise<{ ids: number[] } | { error: string }> {
+): Promise<{ ids: number[] } | { error: Message }> {
   return resolveSlugs(db, groups.manyToMany.permissions, codenames);
 }
 

@@ -32,7 +32,7 @@ import {
   payloadTooLarge,
   type ErrorBody,
 } from './http-errors.js';
-import { text, translateBody, type Language } from '../i18n/translate.js';
+import { text, wordBody, type Language } from '../i18n/translate.js';
 import '../i18n/negotiate.js';
 
 /**
@@ -79,7 +79,7 @@ export function createErrorWriter(options: ErrorWriterOptions = {}) {
       const error = toApiError(ctx, thrown instanceof DomainError ? thrown : (classify(thrown) ?? thrown));
       ctx.status = error.status;
       ctx.set(error.headers);
-      ctx.body = translateBody(error.body, ctx.state.language ?? language) satisfies ErrorBody;
+      ctx.body = wordBody(error.body, ctx.state.language ?? language) satisfies ErrorBody;
     }
   };
 }

@@ -8,11 +8,12 @@
  */
 import { z } from 'zod';
 import { loneSurrogate, MESSAGES } from '../drf-wordings.js';
+import { zodError, type Message } from '../i18n/translate.js';
 
 /** An error map answering "required" for an absent value, "may not be null" for null, else `message`. */
-function typeError(message: string) {
+function typeError(message: Message) {
   return (issue: { input?: unknown }) =>
-    issue.input === undefined ? MESSAGES.required : issue.input === null ? MESSAGES.null : message;
+    zodError(issue.input === undefined ? MESSAGES.required : issue.input === null ? MESSAGES.null : message);
 }
 
 /**
@@ -22,10 +23,11 @@ function typeError(message: string) {
  */
 function textValidators(schema: z.ZodString): z.ZodString {
   return schema.check(
-    z.refine((v: string) => !v.includes('\0'), { error: MESSAGES.nullCharacters }),
+    z.refine((v: string) => !v.includes('\0'), { error: zodError(MESSAGES.nullCharacters) }),
     z.superRefine((v: string, ctx) => {
       const lone = loneSurrogate(v);
-      if (lone !== null) ctx.addIssue({ code: 'custom', message: MESSAGES.surrogateCharacters(lone), input: v });
+      if (lone !== null)
+        ctx.addIssue({ code: 'custom', message: zodError(MESSAGES.surrogateCharacters(lone)), input: v });
     }),
   );
 }
@@ -39,9 +41,9 @@ function textValidators(schema: z.ZodString): z.ZodString {
  */
 export function charField(options: { maxLength?: number; allowBlank?: boolean } = {}) {
   let schema = z.string({ error: typeError(MESSAGES.string) }).trim();
-  if (!options.allowBlank) schema = schema.min(1, { error: MESSAGES.blank, abort: true });
+  if (!options.allowBlank) schema = schema.min(1, { error: zodError(MESSAGES.blank), abort: true });
   if (options.maxLength !== undefined)
-    schema = schema.max(options.maxLength, { error: MESSAGES.maxLength(options.maxLength) });
+    schema = schema.max(options.maxLength, { error: zodError(MESSAGES.maxLength(options.maxLength)) });
   return textValidators(schema);
 }
 
@@ -50,15 +52,15 @@ export function passwordField() {
   return textValidators(
     z
       .string({ error: typeError(MESSAGES.string) })
-      .min(1, { error: MESSAGES.blank, abort: true })
-      .max(4096, { error: MESSAGES.maxLength(4096) }),
+      .min(1, { error: zodError(MESSAGES.blank), abort: true })
+      .max(4096, { error: zodError(MESSAGES.maxLength(4096)) }),
   );
 }
 
 /** Django's `EmailField(blank=True)` through DRF: blank allowed, at most 254 characters, a valid address. */
 export function emailField() {
   return charField({ maxLength: 254, allowBlank: true }).refine((v) => v === '' || z.email().safeParse(v).success, {
-    error: MESSAGES.email,
+    error: zodError(MESSAGES.email),
   });
 }
 
@@ -113,7 +115,7 @@ export function booleanField() {
  * `Invalid value.` for a name with NUL.
  */
 export function slugListField() {
-  return z.array(z.string({ error: MESSAGES.invalidValue }), {
+  return z.array(z.string({ error: zodError(MESSAGES.invalidValue) }), {
     error: (issue) => typeError(MESSAGES.notAList(issue.input))(issue),
   });
 }

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { text } from '../i18n/translate.js';
+import { text, type Wording } from '../i18n/translate.js';
 
 /** A response body of DRF's shape: `{"detail": …}` or field errors. */
 export type ErrorBody = Record<string, unknown>;
@@ -31,7 +31,7 @@ export class ApiError extends Error {
     readonly body: ErrorBody,
     readonly headers: Readonly<Record<string, string>> = {},
   ) {
-    super(typeof body.detail === 'string' ? body.detail : `HTTP ${status}`);
+    super(body.detail === undefined ? `HTTP ${status}` : String(body.detail));
     this.name = 'ApiError';
   }
 }
@@ -60,7 +60,7 @@ export function methodNotAllowed(method: string): ApiError {
 }
 
 /** 413 for a body over the limit. */
-export function payloadTooLarge(detail = text('payloadTooLarge')): ApiError {
+export function payloadTooLarge(detail: Wording = text('payloadTooLarge')): ApiError {
   return new ApiError(413, { detail });
 }
 

@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import { validationError, type FieldErrors } from '../errors.js';
 import { pythonType } from '../drf-wordings.js';
 import { declareRoute, type Declared } from './route-metadata.js';
-import { text } from '../i18n/translate.js';
+import { issueWording, text, type Wording } from '../i18n/translate.js';
 
 /** A validation middleware, declaring its schema as the route's request body (the OpenAPI generator reads it). */
 export type ValidateMiddleware = Declared<(ctx: Context, next: Next) => Promise<void>>;
@@ -80,11 +80,12 @@ function asDictionary(data: unknown): Record<string, unknown> {
  * toFieldErrors(error); // { username: ['This field is required.'] }
  */
 export function toFieldErrors(error: z.ZodError): FieldErrors {
-  const errors: Record<string, string[]> = {};
+  const errors: Record<string, Wording[]> = {};
   for (const issue of error.issues) {
     const field = issue.path.length > 0 ? String(issue.path[0]) : 'non_field_errors';
     const list = (errors[field] ??= []);
-    if (!list.includes(issue.message)) list.push(issue.message);
+    const message = issueWording(issue.message);
+    if (!list.some((listed) => String(listed) === String(message))) list.push(message);
   }
   return errors;
 }

@@ -65,6 +65,7 @@ export const en = {
   serverError: 'A server error occurred.',
   unavailable: 'Service temporarily unavailable.',
   badRequest: 'Bad request.',
+  invalidInput: 'Invalid input.',
   payloadTooLarge: 'Request body is too large.',
   invalidSignature: 'This link is invalid or has expired.',
   csrfNoOrigin: 'CSRF Failed: Origin checking failed - no Origin or Referer header.',

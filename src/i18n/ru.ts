@@ -67,6 +67,7 @@ export const ru: Catalogue = {
   serverError: 'Ошибка сервера.',
   unavailable: null,
   badRequest: null,
+  invalidInput: null,
   payloadTooLarge: null,
   invalidSignature: null,
   csrfNoOrigin: null,

@@ -1,13 +1,17 @@
 /**
- * Messages in the request's language: the English text every layer words its errors with
- * ({@link text}), and the translation the error writer applies to a body on its way out
- * ({@link translateBody}). English is the msgid, as in gettext: a service throws
- * `text('required')`, the writer looks the English up and renders the language's template with
- * the same arguments. With English the writer does nothing, so the feature costs nothing when off.
+ * Messages from where they are raised to the edge that words them. A service, a field or a guard
+ * raises a {@link Message} — a catalogue key and its arguments, `text('maxLength', { max_length: 150 })`
+ * — and carries it in its error; the edge words it in the language it serves: the HTTP error
+ * writer in the request's ({@link wordBody}), the admin and the CLI in English. Nothing is
+ * worded twice and nothing is parsed back: a message reworded in one catalogue keeps its key,
+ * and so its translations.
+ *
+ * A message serialises as its English text (`toJSON`, `toString`), the wording of logs, the CLI
+ * and a body that goes out in English untouched.
  *
  * @module
  */
-import { render, type MessageArgs, type Template } from './catalogue.js';
+import { render, type Template } from './catalogue.js';
 import { en, type Catalogue, type MessageKey } from './en.js';
 import { ru } from './ru.js';
 
@@ -17,138 +21,137 @@ export type Language = 'en' | 'ru';
 /** The languages, in the order `LANGUAGES` is documented. */
 export const LANGUAGES = ['en', 'ru'] as const satisfies readonly Language[];
 
-const CATALOGUES: Readonly<Record<Exclude<Language, 'en'>, Catalogue>> = { ru };
+/** Each language's catalogue: English gives every key, the others every key or `null` (sent in English). */
+const CATALOGUES: Readonly<Record<Language, Catalogue>> = { en, ru };
 
 /**
- * A message in English, the wording the code and the logs use.
+ * The arguments of a message, by placeholder name. An argument that is itself a message (a model's
+ * verbose name in `{model_name} with this {field_label} already exists.`) is worded in the same
+ * language first, as Django translates a verbose name before it formats the sentence.
+ */
+export type MessageArgs = Readonly<Record<string, string | number | Message>>;
+
+/** A message on its way to the edge: which catalogue entry, with which arguments. */
+export class Message {
+  /**
+   * @param key - the catalogue key
+   * @param args - the placeholder values
+   */
+  constructor(
+    readonly key: MessageKey,
+    readonly args: MessageArgs = {},
+  ) {
+    Object.freeze(this);
+  }
+
+  /**
+   * The message worded in a language; English where that language's catalogue leaves it
+   * untranslated (gettext's fallback to the msgid).
+   *
+   * @example
+   * text('notFound').in('ru'); // 'Страница не найдена.'
+   */
+  in(language: Language): string {
+    const template: Template = CATALOGUES[language][this.key] ?? en[this.key];
+    const args: Record<string, string | number> = {};
+    for (const [name, value] of Object.entries(this.args))
+      args[name] = value instanceof Message ? value.in(language) : value;
+    return render(template, args);
+  }
+
+  /** The English wording (logs, the CLI, an error's `message`). */
+  toString(): string {
+    return this.in('en');
+  }
+
+  /** The English wording, so that a body serialised as it is reads as DRF's. */
+  toJSON(): string {
+    return this.in('en');
+  }
+}
+
+/**
+ * What a client is shown: a catalogue {@link Message}, or a text no catalogue holds (a parser's
+ * own reason, a name a resource declares), shown as it is in every language.
+ */
+export type Wording = Message | string;
+
+/**
+ * A message of the catalogue, to raise.
  *
- * @param key - the catalogue key
+ * @param key - the catalogue key (a typo is a compile error)
  * @param args - the placeholder values
- * @returns the English text
+ * @returns the message, worded by the edge that shows it
  * @example
- * text('maxLength', { max_length: 150 }); // 'Ensure this field has no more than 150 characters.'
+ * throw fieldError('name', text('maxLength', { max_length: 150 }));
  */
-export function text(key: MessageKey, args?: MessageArgs): string {
-  return render(en[key], args);
-}
-
-interface Matcher {
-  readonly key: MessageKey;
-  readonly pattern: RegExp;
-  readonly names: readonly string[];
-}
-
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** English texts without placeholders, and patterns for the others, built on first use. */
-let lookup: { exact: Map<string, MessageKey>; matchers: Matcher[] } | null = null;
-
-function englishLookup(): NonNullable<typeof lookup> {
-  if (lookup) return lookup;
-  const exact = new Map<string, MessageKey>();
-  const matchers: Matcher[] = [];
-  for (const key of Object.keys(en) as MessageKey[]) {
-    const template: Template = en[key];
-    for (const form of typeof template === 'string' ? [template] : template.forms) {
-      if (!form.includes('{')) {
-        exact.set(form, key);
-        continue;
-      }
-      const names: string[] = [];
-      const source = form
-        .split(/(\{\w+\})/)
-        .map((part) => {
-          const name = /^\{(\w+)\}$/.exec(part)?.[1];
-          if (!name) return escape(part);
-          names.push(name);
-          return '([^]*?)';
-        })
-        .join('');
-      matchers.push({ key, pattern: new RegExp(`^${source}$`), names });
-    }
-  }
-  return (lookup = { exact, matchers });
+export function text(key: MessageKey, args?: MessageArgs): Message {
+  return new Message(key, args);
 }
 
 /**
- * Finds the key and arguments of an English message.
+ * A wording in a language.
  *
- * @param message - a text made by {@link text}
- * @returns the key and its arguments, or `undefined` for a text that is no catalogue message
  * @example
- * parseMessage('Method "PUT" not allowed.'); // { key: 'methodNotAllowed', args: { method: 'PUT' } }
+ * word(text('notFound'), 'en'); // 'Not found.'
+ * word('a parser reason', 'ru'); // 'a parser reason'
  */
-export function parseMessage(message: string): { key: MessageKey; args: MessageArgs } | undefined {
-  const { exact, matchers } = englishLookup();
-  const key = exact.get(message);
-  if (key) return { key, args: {} };
-  for (const matcher of matchers) {
-    const match = matcher.pattern.exec(message);
-    if (match)
-      return { key: matcher.key, args: Object.fromEntries(matcher.names.map((n, i) => [n, match[i + 1] ?? ''])) };
-  }
-  return undefined;
+export function word(wording: Wording, language: Language): string {
+  return typeof wording === 'string' ? wording : wording.in(language);
 }
 
 /**
- * An English message in another language; a text that is no catalogue message, or one the
- * catalogue leaves untranslated, stays as it is (gettext's fallback).
+ * A DRF error body with every message worded in a language: `detail`, field errors (nested ones
+ * too) and simplejwt's `messages[].message`. Codes and names are plain strings and stay as they
+ * are. In English the body is returned as it is: serialising it words each message (`toJSON`).
  *
- * @param message - the English text
- * @param language - the language wanted
- * @returns the text in that language
- * @example
- * translate('Not found.', 'ru'); // 'Страница не найдена.'
- */
-export function translate(message: string, language: Language): string {
-  if (language === 'en') return message;
-  const parsed = parseMessage(message);
-  const template = parsed && CATALOGUES[language][parsed.key];
-  if (!template || !parsed) return message;
-  const args = Object.fromEntries(
-    Object.entries(parsed.args).map(([name, value]) => [
-      name,
-      VERBOSE_NAMES.has(name) ? translateName(String(value), language) : value,
-    ]),
-  );
-  return render(template, args);
-}
-
-/**
- * Placeholders that hold a model's or a field's verbose name, which Django translates before it
- * formats the message: `{model_name} with this {field_label} already exists.`
- */
-const VERBOSE_NAMES = new Set(['model_name', 'field_label']);
-
-/** A verbose name in another language, when the catalogue holds it (`group` → `группа`); else as it is. */
-function translateName(name: string, language: Exclude<Language, 'en'>): string {
-  const key = englishLookup().exact.get(name);
-  const template = key && CATALOGUES[language][key];
-  return typeof template === 'string' ? template : name;
-}
-
-/** Keys whose values are codes or names, never messages. */
-const CODE_KEYS = new Set(['code', 'token_class', 'token_type']);
-
-/**
- * A DRF error body with every message translated: `detail`, field errors (nested ones too) and
- * simplejwt's `messages[].message`; codes stay as they are.
- *
- * @param body - the body in English
+ * @param body - the body, with messages
  * @param language - the request's language
- * @returns the same body when English, otherwise a translated copy
+ * @returns the same body when English, otherwise a worded copy
  * @example
- * translateBody({ username: ['This field is required.'] }, 'ru'); // { username: ['Обязательное поле.'] }
+ * wordBody({ username: [text('required')] }, 'ru'); // { username: ['Обязательное поле.'] }
  */
-export function translateBody<T>(body: T, language: Language): T {
+export function wordBody<T>(body: T, language: Language): T {
   if (language === 'en') return body;
-  const walk = (value: unknown, key?: string): unknown => {
-    if (typeof value === 'string') return key !== undefined && CODE_KEYS.has(key) ? value : translate(value, language);
-    if (Array.isArray(value)) return value.map((item) => walk(item));
+  const walk = (value: unknown): unknown => {
+    if (value instanceof Message) return value.in(language);
+    if (Array.isArray(value)) return value.map(walk);
     if (value && typeof value === 'object') {
-      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, k)]));
+      return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, walk(item)]));
     }
     return value;
   };
   return walk(body) as T;
+}
+
+/**
+ * Marks zod's carried messages: zod keeps one string per issue, so a schema's message travels to
+ * {@link issueWording} as this mark, then its key and arguments in JSON. No message text starts
+ * with a NUL character.
+ */
+const CARRIED = '\u0000';
+
+/**
+ * A message as a zod schema's `error`: zod keeps a string per issue, so the key and arguments
+ * travel inside it and {@link issueWording} takes them out again at the edge of validation.
+ *
+ * @param message - the message; its arguments are plain values
+ * @returns the string zod carries
+ * @example
+ * z.string().max(150, { error: zodError(text('maxLength', { max_length: 150 })) });
+ */
+export function zodError(message: Message): string {
+  return CARRIED + JSON.stringify([message.key, message.args]);
+}
+
+/**
+ * The wording of a zod issue's message: the message {@link zodError} packed, or zod's own text as it is.
+ *
+ * @param message - `issue.message`
+ * @returns the message, or the text
+ */
+export function issueWording(message: string): Wording {
+  if (!message.startsWith(CARRIED)) return message;
+  const [key, args] = JSON.parse(message.slice(CARRIED.length)) as [MessageKey, MessageArgs];
+  return new Message(key, args);
 }

@@ -7,11 +7,12 @@
 import { z } from 'zod';
 import { charField, passwordField } from '../http/fields.js';
 import { MESSAGES } from '../drf-wordings.js';
+import { zodError } from '../i18n/translate.js';
 
 /** `POST /api/password-reset/`: the address to send the link to (Django's form: required, 254 characters). */
 export const PasswordResetRequest = z.object({
   email: charField({ maxLength: 254 })
-    .refine((v) => z.email().safeParse(v).success, { error: MESSAGES.email })
+    .refine((v) => z.email().safeParse(v).success, { error: zodError(MESSAGES.email) })
     .meta({ description: 'The account’s email address (compared case-insensitively).' }),
 });
 /** Input of `POST /api/password-reset/`. */

@@ -8,13 +8,13 @@
  */
 import { z } from 'zod';
 import { charField, booleanField, slugListField } from '../http/fields.js';
-import { text } from '../i18n/translate.js';
+import { text, zodError, type Message, type Wording } from '../i18n/translate.js';
 import { MESSAGES, pythonType } from '../drf-wordings.js';
 
 /** What every field may say besides its type. */
 export interface FieldOptions {
   /** The field's label in messages (`project with this name already exists.`); the field's name by default, `_` as spaces. */
-  readonly label?: string;
+  readonly label?: Wording;
   /**
    * Not required in a body: a string or text then defaults to `''` (Django's `blank=True`), any
    * other type to `null` (`null=True`).
@@ -163,7 +163,7 @@ export function columnOf(name: string, declared: Field): string {
 }
 
 /** The label of a field in messages: its own, or its name with spaces. */
-export function labelOf(name: string, declared: Field): string {
+export function labelOf(name: string, declared: Field): Wording {
   return declared.label ?? name.replaceAll('_', ' ');
 }
 
@@ -195,16 +195,18 @@ function integerOf(input: unknown): number | undefined {
 function integerSchema(declared: IntegerField) {
   return z.unknown().transform((input, ctx) => {
     if (input === undefined || input === null) {
-      ctx.addIssue({ code: 'custom', message: absent(input) });
+      ctx.addIssue({ code: 'custom', message: zodError(absent(input)) });
       return z.NEVER;
     }
     const value = integerOf(input);
     if (value === undefined || !Number.isSafeInteger(value)) {
-      ctx.addIssue({ code: 'custom', message: text('integer') });
+      ctx.addIssue({ code: 'custom', message: zodError(text('integer')) });
       return z.NEVER;
     }
-    if (value > declared.max) ctx.addIssue({ code: 'custom', message: text('maxValue', { max_value: declared.max }) });
-    if (value < declared.min) ctx.addIssue({ code: 'custom', message: text('minValue', { min_value: declared.min }) });
+    if (value > declared.max)
+      ctx.addIssue({ code: 'custom', message: zodError(text('maxValue', { max_value: declared.max })) });
+    if (value < declared.min)
+      ctx.addIssue({ code: 'custom', message: zodError(text('minValue', { min_value: declared.min })) });
     return value;
   });
 }
@@ -225,14 +227,14 @@ function decimalSchema(declared: DecimalField) {
   const wholeDigits = declared.maxDigits - declared.decimalPlaces;
   return z.unknown().transform((input, ctx) => {
     if (input === undefined || input === null) {
-      ctx.addIssue({ code: 'custom', message: absent(input) });
+      ctx.addIssue({ code: 'custom', message: zodError(absent(input)) });
       return z.NEVER;
     }
     const raw = typeof input === 'number' && Number.isFinite(input) ? String(input) : input;
     const value = typeof raw === 'string' ? raw.trim() : undefined;
     const digits = value === undefined ? undefined : decimalDigits(value);
     if (value === undefined || !digits) {
-      ctx.addIssue({ code: 'custom', message: text('number') });
+      ctx.addIssue({ code: 'custom', message: zodError(text('number')) });
       return z.NEVER;
     }
     // DRF stops at the first bound a value exceeds, in this order.
@@ -245,7 +247,7 @@ function decimalSchema(declared: DecimalField) {
             ? text('maxWholeDigits', { max_whole_digits: wholeDigits })
             : null;
     if (exceeded) {
-      ctx.addIssue({ code: 'custom', message: exceeded });
+      ctx.addIssue({ code: 'custom', message: zodError(exceeded) });
       return z.NEVER;
     }
     return value;
@@ -290,15 +292,15 @@ export function parseDateTime(input: unknown): Date | undefined {
   return Number.isNaN(parsed.getTime()) ? undefined : parsed;
 }
 
-function formatSchema<T>(parse: (input: unknown) => T | undefined, message: string) {
+function formatSchema<T>(parse: (input: unknown) => T | undefined, message: Message) {
   return z.unknown().transform((input, ctx) => {
     if (input === undefined || input === null) {
-      ctx.addIssue({ code: 'custom', message: absent(input) });
+      ctx.addIssue({ code: 'custom', message: zodError(absent(input)) });
       return z.NEVER;
     }
     const value = parse(input);
     if (value === undefined) {
-      ctx.addIssue({ code: 'custom', message });
+      ctx.addIssue({ code: 'custom', message: zodError(message) });
       return z.NEVER;
     }
     return value;
@@ -313,12 +315,12 @@ function formatSchema<T>(parse: (input: unknown) => T | undefined, message: stri
 function refSchema() {
   return z.unknown().transform((input, ctx) => {
     if (input === undefined || input === null) {
-      ctx.addIssue({ code: 'custom', message: absent(input) });
+      ctx.addIssue({ code: 'custom', message: zodError(absent(input)) });
       return z.NEVER;
     }
     const id = typeof input === 'boolean' ? undefined : integerOf(input);
     if (id === undefined) {
-      ctx.addIssue({ code: 'custom', message: text('pkIncorrectType', { data_type: pythonType(input) }) });
+      ctx.addIssue({ code: 'custom', message: zodError(text('pkIncorrectType', { data_type: pythonType(input) })) });
       return z.NEVER;
     }
     return id;

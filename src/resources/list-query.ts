@@ -10,7 +10,7 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import { validationError, type FieldErrors } from '../errors.js';
 import type { QueryParameters } from '../http/params.js';
-import { text } from '../i18n/translate.js';
+import { text, type Message, type Wording } from '../i18n/translate.js';
 import { MESSAGES } from '../drf-wordings.js';
 import {
   columnOf,
@@ -215,8 +215,8 @@ export class ListQueryReader {
    */
   parse(query: Readonly<Record<string, string | string[] | undefined>>): { query: ListQuery; refs: RefCheck[] } {
     const errors: FieldErrors = {};
-    const refuse = (name: string, message: string) =>
-      void ((errors[name] as string[] | undefined) ??= []).push(message);
+    const refuse = (name: string, message: Message) =>
+      void ((errors[name] as Wording[] | undefined) ??= []).push(message);
     const value = (name: string): string | undefined => {
       const raw = query[name];
       const last = Array.isArray(raw) ? raw.at(-1) : raw;
@@ -358,7 +358,7 @@ const BOOLEAN_VALUES: ReadonlyMap<string, boolean> = new Map([
  * One value as django-filter's form field reads it: `{ value }` (`undefined`: ignored, as its
  * `BooleanWidget` ignores what is not a boolean), or `{ error }` with the form field's message.
  */
-function parseFilterValue(filter: FilterParameter, raw: string): { value?: unknown; error?: string } {
+function parseFilterValue(filter: FilterParameter, raw: string): { value?: unknown; error?: Message } {
   if (filter.lookup === 'isnull') return { value: BOOLEAN_VALUES.get(raw.toLowerCase()) };
   if (filter.lookup === 'in') {
     const values = raw.split(',');
@@ -371,7 +371,7 @@ function parseFilterValue(filter: FilterParameter, raw: string): { value?: unkno
   return parseOne(filter.declared, raw);
 }
 
-function parseOne(declared: Field, raw: string): { value?: unknown; error?: string } {
+function parseOne(declared: Field, raw: string): { value?: unknown; error?: Message } {
   switch (declared.kind) {
     // Only a text field (a form `CharField`) refuses NUL; the others read it as a malformed value.
     case 'string':

@@ -9,6 +9,7 @@
 import type { Knex } from 'knex';
 import { loneSurrogate, MESSAGES } from '../drf-wordings.js';
 import type { SlugsField } from './fields.js';
+import type { Message } from '../i18n/translate.js';
 
 /**
  * The sorted slugs of each row, as a column of the rows' query (a correlated subquery: one
@@ -44,7 +45,7 @@ export async function resolveSlugs(
   db: Knex | Knex.Transaction,
   target: Pick<SlugsField, 'table' | 'slug'>,
   values: readonly string[],
-): Promise<{ ids: number[] } | { error: string }> {
+): Promise<{ ids: number[] } | { error: Message }> {
   // PostgreSQL cannot compare text with NUL; DRF's field reports the lookup's ValueError so.
   if (values.some((v) => v.includes('\0'))) return { error: MESSAGES.invalidValue };
   const unique = [...new Set(values)];

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { Knex } from 'knex';
 import type { Deps } from '../deps.js';
 import type { Actor } from '../permissions/policy.js';
+import type { Wording } from '../i18n/translate.js';
 import { codenamesOf, modelPermissions, type AccessRules, type ModelCodenames, type Rule } from './access.js';
 import {
   bodySchemaOf,
@@ -52,9 +53,9 @@ export interface ResourceDeclaration<
   readonly model: M;
   /**
    * The model's name in messages (`project with this name already exists.`); `model` by default.
-   * A message of the catalogue (`text('groupVerboseName')`) is translated where the message is.
+   * A message of the catalogue (`text('groupVerboseName')`) is worded in the message's language.
    */
-  readonly verboseName?: string;
+  readonly verboseName?: Wording;
   /** The table; its primary key is `id`. */
   readonly table: string;
   /**
@@ -258,7 +259,7 @@ export interface Resource<
   readonly manyToMany: R;
   /** The declaration's check of a write, if any. */
   readonly authorizeWrite?: (input: WriteInput) => void | Promise<void>;
-  readonly verboseName: string;
+  readonly verboseName: Wording;
   readonly actions: readonly ResourceAction[];
   readonly access: AccessRules;
   /** Its four permission codenames. */
@@ -363,6 +364,6 @@ export function defineResource<
 }
 
 /** The label of a field of a resource, for messages. */
-export function fieldLabel(resource: Resource, name: string): string {
+export function fieldLabel(resource: Resource, name: string): Wording {
   return labelOf(name, resource.fields[name]!);
 }

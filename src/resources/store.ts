@@ -16,7 +16,7 @@ import { recordAction, type AuditActor } from '../db/audit.js';
 import type { Deps } from '../deps.js';
 import { isUniqueViolation } from '../db/classify-error.js';
 import { notFound, permissionDenied, validationError, type FieldErrors } from '../errors.js';
-import { text } from '../i18n/translate.js';
+import { text, type Message, type Wording } from '../i18n/translate.js';
 import type { Actor } from '../permissions/policy.js';
 import { allows, narrow, type Rule, type Verdict } from './access.js';
 import { represent, type Fields, type ManyToManyFields } from './fields.js';
@@ -169,7 +169,7 @@ async function inspectFields(
   fields: Readonly<Record<string, unknown>>,
   id: RowId | null,
 ): Promise<{ errors: FieldErrors; related: Map<string, number[]> }> {
-  const errors: Record<string, string[]> = {};
+  const errors: Record<string, Wording[]> = {};
   const related = new Map<string, number[]>();
   for (const [name, value] of Object.entries(fields)) {
     const many = resource.manyToMany[name];
@@ -205,7 +205,7 @@ async function inspectFields(
  * @returns the errors, by query parameter (none: `{}`)
  */
 export async function checkRefFilters(db: Knex, refs: readonly RefCheck[]): Promise<FieldErrors> {
-  const errors: Record<string, string[]> = {};
+  const errors: Record<string, Wording[]> = {};
   for (const ref of refs) {
     const found = await db(ref.table)
       .whereIn('id', [...ref.ids])
@@ -215,7 +215,7 @@ export async function checkRefFilters(db: Knex, refs: readonly RefCheck[]): Prom
   return errors;
 }
 
-function uniqueMessage(resource: Resource, name: string): string {
+function uniqueMessage(resource: Resource, name: string): Message {
   return text('uniqueField', { model_name: resource.verboseName, field_label: fieldLabel(resource, name) });
 }
 

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { booleanField, charField, emailField, passwordField, slugListField } from '../http/fields.js';
-import { text } from '../i18n/translate.js';
+import { text, zodError } from '../i18n/translate.js';
 import { normalizeUsername, USERNAME_MAX_LENGTH } from './service.js';
 
 /** Django's `UnicodeUsernameValidator`: letters, digits and `@.+-_`. */
@@ -18,7 +18,7 @@ const USERNAME = /^[\p{L}\p{N}_.@+-]+$/u;
  */
 const username = z.preprocess(
   (value) => (typeof value === 'string' ? normalizeUsername(value.trim()) : value),
-  charField({ maxLength: USERNAME_MAX_LENGTH }).regex(USERNAME, { error: text('invalidUsername') }),
+  charField({ maxLength: USERNAME_MAX_LENGTH }).regex(USERNAME, { error: zodError(text('invalidUsername')) }),
 );
 const name = charField({ maxLength: 150, allowBlank: true });
 

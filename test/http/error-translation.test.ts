@@ -106,7 +106,7 @@ describe('domain errors over HTTP (toHttpError)', () => {
     it(`${name}: ${status}`, () => {
       const answer = toHttpError(error as never);
       expect(answer.status).to.equal(status);
-      expect(answer.body).to.deep.equal(body);
+      expect(JSON.parse(JSON.stringify(answer.body)), 'the body as sent in English').to.deep.equal(body);
       expect(answer.headers).to.deep.equal(headers);
     });
   }

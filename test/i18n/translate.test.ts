@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { englishPlural, render, russianPlural } from '../../src/i18n/catalogue.js';
 import { en, type MessageKey } from '../../src/i18n/en.js';
-import { parseMessage, text, translate } from '../../src/i18n/translate.js';
+import { issueWording, Message, text, wordBody, zodError } from '../../src/i18n/translate.js';
+import { z } from 'zod';
 import { ru } from '../../src/i18n/ru.js';
 import { api, bearer, makeUser, PASSWORD } from '../support/app.js';
 import fs from 'node:fs';
@@ -47,9 +48,10 @@ function sourceFiles(dir: string): string[] {
 describe('message catalogues', () => {
   it('render every key in both languages, Russian differing from English unless no catalogue translates it', () => {
     for (const key of KEYS) {
-      const english = text(key, ARGS);
+      const english = text(key, ARGS).in('en');
       expect(english, key).to.not.match(/\{\w+\}/);
-      const russian = translate(english, 'ru');
+      expect(String(text(key, ARGS)), key).to.equal(english);
+      const russian = text(key, ARGS).in('ru');
       if (ru[key] === null) expect(russian, key).to.equal(english);
       else {
         expect(russian, key).to.not.equal(english);
@@ -58,13 +60,40 @@ describe('message catalogues', () => {
     }
   });
 
-  it('parse every English message back to its key and arguments', () => {
-    for (const key of KEYS) expect(parseMessage(text(key, ARGS))?.key, key).to.equal(key);
-    expect(parseMessage('Object with name=a=b does not exist.')?.args).to.deep.equal({
-      slug_name: 'name',
-      value: 'a=b',
+  it("carry every message through a zod schema as its key and arguments, and zod's own texts as they are", () => {
+    for (const key of KEYS) {
+      const result = z.string({ error: zodError(text(key, ARGS)) }).safeParse(1);
+      const carried = issueWording(result.error!.issues[0]!.message);
+      expect(carried, key).to.be.instanceOf(Message);
+      expect((carried as Message).key, key).to.equal(key);
+      expect((carried as Message).in('ru'), key).to.equal(text(key, ARGS).in('ru'));
+    }
+    expect(issueWording('Invalid input')).to.equal('Invalid input');
+  });
+
+  it('word a body in the language asked, messages in arguments too, and leave codes and other texts alone', () => {
+    const body = {
+      detail: text('uniqueField', { model_name: text('groupVerboseName'), field_label: text('nameVerboseName') }),
+      code: 'token_not_valid',
+      name: [text('required'), 'a parser reason'],
+      messages: [{ token_class: 'AccessToken', message: text('tokenBlacklisted') }],
+    };
+    expect(JSON.parse(JSON.stringify(wordBody(body, 'en')))).to.deep.equal({
+      detail: 'group with this name already exists.',
+      code: 'token_not_valid',
+      name: ['This field is required.', 'a parser reason'],
+      messages: [{ token_class: 'AccessToken', message: 'Token is blacklisted' }],
     });
-    expect(translate('not a catalogue message', 'ru')).to.equal('not a catalogue message');
+    expect(wordBody(body, 'ru')).to.deep.equal({
+      detail: text('uniqueField', {
+        model_name: ru.groupVerboseName as string,
+        field_label: ru.nameVerboseName as string,
+      }).in('ru'),
+      code: 'token_not_valid',
+      name: ['Обязательное поле.', 'a parser reason'],
+      messages: [{ token_class: 'AccessToken', message: ru.tokenBlacklisted }],
+    });
+    expect(wordBody(body, 'ru').detail).to.not.include('group');
   });
 
   it('use every key somewhere in src/', () => {
@@ -83,10 +112,10 @@ describe('message catalogues', () => {
     expect(short(1)).to.match(/ 1 символ\.$/);
     expect(short(3)).to.match(/ 3 символа\.$/);
     expect(short(8)).to.match(/ 8 символов\.$/);
-    expect(translate('Request was throttled. Expected available in 1 second.', 'ru')).to.equal(
+    expect(text('throttled', { wait: 1 }).in('ru')).to.equal(
       'Запрос был проигнорирован. Expected available in 1 second.',
     );
-    expect(translate('Request was throttled. Expected available in 21 seconds.', 'ru')).to.equal(
+    expect(text('throttled', { wait: 21 }).in('ru')).to.equal(
       'Запрос был проигнорирован. Expected available in 21 seconds.',
     );
   });
