@@ -6,6 +6,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { permissionDenied } from '../errors.js';
+import { text } from '../i18n/translate.js';
 
 /** The form field carrying the token (Django's name, so operators recognise it). */
 export const CSRF_FIELD = 'csrfmiddlewaretoken';
@@ -31,6 +32,6 @@ export function assertCsrfToken(secretKey: string, sessionId: string, submitted:
   const expected = Buffer.from(csrfToken(secretKey, sessionId));
   const given = Buffer.from(submitted ?? '');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    throw permissionDenied(submitted ? 'CSRF Failed: CSRF token incorrect.' : 'CSRF Failed: CSRF token missing.');
+    throw permissionDenied(text(submitted ? 'csrfTokenIncorrect' : 'csrfTokenMissing'));
   }
 }

@@ -13,11 +13,28 @@ import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
 import type { Context } from 'koa';
 import { hasPermission } from '../permissions/policy.js';
+import { text, word, type Language, type Message, type Wording } from '../i18n/translate.js';
 import './navigation.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 const eta = new Eta({ views: path.join(here, 'views'), cache: true, autoEscape: true });
+
+/**
+ * The admin's language: its templates are English, and so are the messages it shows (a domain
+ * error's, a form's, a notice's), worded from the same catalogue as the API's.
+ */
+export const ADMIN_LANGUAGE: Language = 'en';
+
+/**
+ * A message as the admin shows it.
+ *
+ * @example
+ * adminWording(text('passwordMismatch')); // 'The two password fields didn’t match.'
+ */
+export function adminWording(wording: Wording): string {
+  return word(wording, ADMIN_LANGUAGE);
+}
 
 /**
  * The stylesheets of the panel: Pico CSS from its npm package and the panel's few own rules. Read
@@ -39,17 +56,17 @@ export const ADMIN_CSP =
  * Fixed notices shown after a redirect (`?notice=`), so no text from the URL reaches the page. A
  * map, not an object: a name such as `constructor` must find nothing.
  */
-const NOTICES: ReadonlyMap<string, string> = new Map([
-  ['created', 'The object was added successfully.'],
-  ['saved', 'The changes were saved.'],
-  ['deleted', 'The object was deleted.'],
-  ['password', 'The password was changed; the user was logged out everywhere.'],
-  ['deactivated', 'The user was deactivated; their sessions stopped working.'],
-  ['logged-out', 'Every token of the user was blacklisted; their next API request is refused.'],
-  ['blacklisted', 'The selected tokens and their sessions were blacklisted.'],
-  ['reset-sent', 'A password reset link is on its way to the user’s email address.'],
-  ['reset-not-sent', 'No reset link was sent: the user is inactive, has no email address or no usable password.'],
-  ['none-selected', 'Items must be selected in order to perform actions on them. No items have been changed.'],
+const NOTICES: ReadonlyMap<string, Message> = new Map([
+  ['created', text('noticeCreated')],
+  ['saved', text('noticeSaved')],
+  ['deleted', text('noticeDeleted')],
+  ['password', text('noticePassword')],
+  ['deactivated', text('noticeDeactivated')],
+  ['logged-out', text('noticeLoggedOut')],
+  ['blacklisted', text('noticeBlacklisted')],
+  ['reset-sent', text('noticeResetSent')],
+  ['reset-not-sent', text('noticeResetNotSent')],
+  ['none-selected', text('noneSelected')],
 ]);
 
 /**
@@ -64,7 +81,7 @@ const NOTICES: ReadonlyMap<string, string> = new Map([
  */
 export function render(ctx: Context, view: string, data: Record<string, unknown> = {}, status = 200): void {
   const user = ctx.state.user;
-  const notice = typeof ctx.query.notice === 'string' ? NOTICES.get(ctx.query.notice) : undefined;
+  const notice = typeof ctx.query.notice === 'string' ? NOTICES.get(ctx.query.notice)?.in(ADMIN_LANGUAGE) : undefined;
   ctx.status = status;
   ctx.type = 'text/html; charset=utf-8';
   ctx.body = eta.render(`./${view}`, {

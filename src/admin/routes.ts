@@ -34,14 +34,15 @@ import { formOf, parseForm } from './form.js';
 import { adminGroupRoutes } from './groups.js';
 import { adminSections } from './navigation.js';
 import { fetchHtmlPage } from './pages.js';
-import { ADMIN_CSP, STYLESHEETS, render } from './render.js';
+import { ADMIN_CSP, STYLESHEETS, adminWording, render } from './render.js';
+import { Message, text, type Wording } from '../i18n/translate.js';
 import { adminResourceRoutes, adminResources } from './resources.js';
 import { adminSession, adminUser, requireAdminPermission, sessionOf, type AdminGuard } from './session.js';
 import { adminTokenRoutes } from './tokens.js';
 import { adminUserRoutes } from './users.js';
 
-const WRONG_CREDENTIALS =
-  'Please enter the correct username and password for a staff account. Note that both fields may be case-sensitive.';
+/** Django's admin login refusal, naming the username field by its verbose name. */
+const WRONG_CREDENTIALS = text('adminLoginFailed', { username: text('usernameVerboseName') });
 
 /**
  * The admin router, mounted at `/admin` before the API's JSON body parser (its forms are
@@ -82,7 +83,12 @@ export function adminRoutes(deps: Deps, features: readonly Feature[] = FEATURES)
     const next = nextUrl(form.get('next'));
     if (`${credentials.username}${credentials.password}`.includes('\0')) {
       // Django's form fields refuse NUL before any lookup (PostgreSQL cannot compare text with it).
-      return render(ctx, 'login', { title: 'Log in', next, username: '', error: MESSAGES.nullCharacters });
+      return render(ctx, 'login', {
+        title: 'Log in',
+        next,
+        username: '',
+        error: adminWording(MESSAGES.nullCharacters),
+      });
     }
     let tokens;
     try {
@@ -94,7 +100,7 @@ export function adminRoutes(deps: Deps, features: readonly Feature[] = FEATURES)
           title: 'Log in',
           next,
           username: credentials.username,
-          error: WRONG_CREDENTIALS,
+          error: adminWording(WRONG_CREDENTIALS),
         });
       }
       if (error instanceof ThrottledError) {
@@ -102,7 +108,7 @@ export function adminRoutes(deps: Deps, features: readonly Feature[] = FEATURES)
         return render(
           ctx,
           'login',
-          { title: 'Log in', next, username: credentials.username, error: error.detail },
+          { title: 'Log in', next, username: credentials.username, error: adminWording(error.detail) },
           429,
         );
       }
@@ -198,7 +204,7 @@ async function adminErrors(ctx: Context, next: Next): Promise<void> {
     const error = thrown instanceof DomainError ? thrown : (domainErrorOfDatabase(thrown) ?? thrown);
     if (error instanceof NotFoundError) return renderNotFound(ctx);
     if (error instanceof UnavailableError) {
-      return render(ctx, 'error', { title: 'Service unavailable', detail: 'Service temporarily unavailable.' }, 503);
+      return renderUnavailable(ctx);
     }
     const refusal = error instanceof DomainError ? toHttpError(error) : error;
     if (refusal instanceof ApiError && refusal.status < 500) {
@@ -207,15 +213,13 @@ async function adminErrors(ctx: Context, next: Next): Promise<void> {
       return render(
         ctx,
         'refused',
-        { title: 'Access refused', reason: 'error', detail: String(refusal.body.detail ?? 'Bad request.') },
+        { title: 'Access refused', reason: 'error', detail: adminWording(refusalDetail(refusal)) },
         refusal.status,
       );
     }
-    if (refusal instanceof ApiError && refusal.status === 503) {
-      return render(ctx, 'error', { title: 'Service unavailable', detail: 'Service temporarily unavailable.' }, 503);
-    }
+    if (refusal instanceof ApiError && refusal.status === 503) return renderUnavailable(ctx);
     ctx.log.error({ err: thrown }, 'unhandled admin error');
-    render(ctx, 'error', { title: 'Server error', detail: 'A server error occurred.' }, 500);
+    render(ctx, 'error', { title: 'Server error', detail: adminWording(text('serverError')) }, 500);
   }
 }
 
@@ -237,7 +241,17 @@ async function refuseNullQuery(ctx: Context, next: Next): Promise<void> {
 }
 
 function renderNotFound(ctx: Context): void {
-  render(ctx, 'error', { title: 'Not found', detail: 'The requested page was not found.' }, 404);
+  render(ctx, 'error', { title: 'Not found', detail: adminWording(text('pageNotFound')) }, 404);
+}
+
+function renderUnavailable(ctx: Context): void {
+  render(ctx, 'error', { title: 'Service unavailable', detail: adminWording(text('unavailable')) }, 503);
+}
+
+/** The message of a refusal the API would answer: its `detail`, or DRF's `Bad request.` for a body without one. */
+function refusalDetail(refusal: ApiError): Wording {
+  const { detail } = refusal.body;
+  return detail instanceof Message || typeof detail === 'string' ? detail : text('badRequest');
 }
 
 /** A path inside the panel with no whitespace, backslash or control character. */

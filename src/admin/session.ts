@@ -15,6 +15,7 @@ import { can, hasPermission } from '../permissions/policy.js';
 import { assertCsrfToken, CSRF_FIELD, csrfToken } from './csrf.js';
 import { formOf } from './form.js';
 import { render } from './render.js';
+import { text } from '../i18n/translate.js';
 
 /**
  * Resolves the request's admin login from its cookies, refreshing an expired access token.
@@ -54,7 +55,7 @@ export function adminSession(deps: Deps) {
   return async function adminSessionMiddleware(ctx: Context, next: Next): Promise<void> {
     const session = await sessionOf(ctx, deps);
     if (!session) {
-      if (isUnsafeMethod(ctx.method)) throw permissionDenied('Your admin session has ended; log in again.');
+      if (isUnsafeMethod(ctx.method)) throw permissionDenied(text('adminSessionEnded'));
       ctx.redirect(`/admin/login/?next=${encodeURIComponent(ctx.originalUrl)}`);
       return;
     }

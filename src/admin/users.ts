@@ -36,8 +36,7 @@ import { permissionsByModel } from './permission-groups.js';
 import { fetchHtmlPage } from './pages.js';
 import { render } from './render.js';
 import { adminUser, requireAdminPermission, type AdminGuard } from './session.js';
-
-const PASSWORD_MISMATCH = 'The two password fields didn’t match.';
+import { text } from '../i18n/translate.js';
 
 /** Fields of the change form compared for the audit log's list of changed fields. */
 const AUDITED_FIELDS = [
@@ -293,7 +292,7 @@ function adminUserFilters(form: { q: string; is_active: string; group: string })
 }
 
 function passwordMismatch(field: string) {
-  return validationError({ [field]: [PASSWORD_MISMATCH] });
+  return validationError({ [field]: [text('passwordMismatch')] });
 }
 
 function str(value: unknown): string {

@@ -4,8 +4,8 @@
  * Whatever a route throws — a domain error (`src/errors.ts`), an {@link ApiError}, a Koa HTTP
  * error from a body parser, a database that went away, a bug — leaves here as DRF-shaped JSON.
  * Unknown errors become the bare 500 and are logged with the request id; their message never
- * reaches the client. Messages are worded in English everywhere below and translated here, into
- * the request's language (`LANGUAGE_CODE`, or the one `Accept-Language` negotiated).
+ * reaches the client. Messages travel below as catalogue keys and arguments and are worded here,
+ * in the request's language (`LANGUAGE_CODE`, or the one `Accept-Language` negotiated).
  *
  * @module
  */

@@ -15,6 +15,7 @@
 import type { Context, Middleware, Next } from 'koa';
 import type { Config } from '../config.js';
 import { ApiError } from './http-errors.js';
+import { text, type Message } from '../i18n/translate.js';
 
 declare module 'koa' {
   interface DefaultState {
@@ -132,12 +133,9 @@ export function allowedHost(host: string, allowedHosts: readonly string[]): stri
  * @example
  * invalidHostMessage('evil.example'); // "Invalid HTTP_HOST header: 'evil.example'. You may need to add 'evil.example' to ALLOWED_HOSTS."
  */
-export function invalidHostMessage(host: string): string {
+export function invalidHostMessage(host: string): Message {
   const { domain } = splitDomainPort(host);
-  const shown = `Invalid HTTP_HOST header: '${host}'.`;
-  return domain
-    ? `${shown} You may need to add '${domain}' to ALLOWED_HOSTS.`
-    : `${shown} The domain name provided is not valid according to RFC 1034/1035.`;
+  return domain ? text('disallowedHost', { host, domain }) : text('disallowedHostDomain', { host });
 }
 
 /**
@@ -178,12 +176,12 @@ export function allowedHosts(
 function refuse(ctx: Context, host: string, debug: boolean): void {
   // Headers are bounded by the server (16 KiB); a log line need not carry all of one.
   const message = invalidHostMessage(host.length > 255 ? `${host.slice(0, 255)}…` : host);
-  ctx.log.warn({ host: host.slice(0, 255) }, message);
+  ctx.log.warn({ host: host.slice(0, 255) }, String(message));
   if (ctx.path === '/admin' || ctx.path.startsWith('/admin/')) {
     ctx.status = 400;
     ctx.type = 'html';
     ctx.body = BAD_REQUEST_PAGE;
     return;
   }
-  throw new ApiError(400, { detail: debug ? message : 'Invalid host header.' });
+  throw new ApiError(400, { detail: debug ? message : text('invalidHost') });
 }

@@ -1,7 +1,9 @@
 /**
- * The English catalogue: every message the API sends, keyed, in the words of DRF, Django and
- * simplejwt (their msgids) or, for the few that are this project's own, in English. The key set
- * is the catalogue's type: the other languages must give every key.
+ * The English catalogue: every message the API sends and the admin shows, keyed, in the words of
+ * DRF, Django and simplejwt (their msgids) or, for the few that are this project's own, in
+ * English. The key set is the catalogue's type: the other languages must give every key. Adding a
+ * message is one entry here, its translations (the compiler asks for them) and its use,
+ * `text('key', args)`.
  *
  * @module
  */
@@ -68,6 +70,11 @@ export const en = {
   invalidInput: 'Invalid input.',
   payloadTooLarge: 'Request body is too large.',
   invalidSignature: 'This link is invalid or has expired.',
+  // Django's `DisallowedHost` (in debug) and the answer without debug.
+  disallowedHost: "Invalid HTTP_HOST header: '{host}'. You may need to add '{domain}' to ALLOWED_HOSTS.",
+  disallowedHostDomain:
+    "Invalid HTTP_HOST header: '{host}'. The domain name provided is not valid according to RFC 1034/1035.",
+  invalidHost: 'Invalid host header.',
   csrfNoOrigin: 'CSRF Failed: Origin checking failed - no Origin or Referer header.',
   csrfUntrustedOrigin: 'CSRF Failed: Origin checking failed - {origin} does not match any trusted origins.',
   // simplejwt.
@@ -99,6 +106,27 @@ export const en = {
   nameVerboseName: 'name',
   // The password reset (dj-rest-auth's wording).
   resetInvalidValue: 'Invalid value',
+  resetRequested: 'Password reset e-mail has been sent.',
+  resetDone: 'Password has been reset with the new password.',
+  // The admin's pages: Django's admin and auth forms where they have the message, else its own.
+  adminLoginFailed:
+    'Please enter the correct {username} and password for a staff account. Note that both fields may be case-sensitive.',
+  usernameVerboseName: 'username',
+  passwordMismatch: 'The two password fields didn’t match.',
+  csrfTokenMissing: 'CSRF Failed: CSRF token missing.',
+  csrfTokenIncorrect: 'CSRF Failed: CSRF token incorrect.',
+  adminSessionEnded: 'Your admin session has ended; log in again.',
+  pageNotFound: 'The requested page was not found.',
+  noneSelected: 'Items must be selected in order to perform actions on them. No items have been changed.',
+  noticeCreated: 'The object was added successfully.',
+  noticeSaved: 'The changes were saved.',
+  noticeDeleted: 'The object was deleted.',
+  noticePassword: 'The password was changed; the user was logged out everywhere.',
+  noticeDeactivated: 'The user was deactivated; their sessions stopped working.',
+  noticeLoggedOut: 'Every token of the user was blacklisted; their next API request is refused.',
+  noticeBlacklisted: 'The selected tokens and their sessions were blacklisted.',
+  noticeResetSent: 'A password reset link is on its way to the user’s email address.',
+  noticeResetNotSent: 'No reset link was sent: the user is inactive, has no email address or no usable password.',
 } as const satisfies Record<string, Template>;
 
 /** The key of a message. */

@@ -247,12 +247,16 @@ const HEADERS = {
   },
 };
 
-/** An error response whose body is `{"detail": …}`, with its example (a real answer's body). */
+/**
+ * An error response whose body is `{"detail": …}`, with its example: a real answer's body, as it is
+ * sent in English (its messages worded).
+ */
 function detailResponse(
   description: string,
-  example: Record<string, unknown>,
+  body: Record<string, unknown>,
   headers?: Record<string, unknown>,
 ): Record<string, unknown> {
+  const example: unknown = JSON.parse(JSON.stringify(body));
   return {
     description,
     ...(headers ? { headers } : {}),

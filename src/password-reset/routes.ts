@@ -13,6 +13,7 @@ import { consume } from '../http/throttle.js';
 import { validate, validatedBody } from '../http/validate.js';
 import { mailerOf } from '../mail/mailer.js';
 import { PasswordResetConfirm, PasswordResetRequest } from './schema.js';
+import { word } from '../i18n/translate.js';
 import { confirmPasswordReset, requestPasswordReset, RESET_DONE, RESET_REQUESTED } from './service.js';
 
 /** dj-rest-auth's `{detail}` answers. */
@@ -50,7 +51,7 @@ export function passwordResetRoutes(deps: Deps): Router {
       const emailKey = createHash('sha256').update(email.normalize('NFKC').toLowerCase()).digest('hex');
       await consume(ctx.throttles.passwordResetPerEmail, emailKey);
       await requestPasswordReset(deps, mailerOf(deps), email);
-      ctx.body = { detail: RESET_REQUESTED };
+      ctx.body = { detail: word(RESET_REQUESTED, ctx.state.language ?? deps.config.i18n.languageCode) };
     },
   );
 
@@ -70,7 +71,7 @@ export function passwordResetRoutes(deps: Deps): Router {
     ),
     async (ctx) => {
       await confirmPasswordReset(deps, validatedBody(ctx, PasswordResetConfirm));
-      ctx.body = { detail: RESET_DONE };
+      ctx.body = { detail: word(RESET_DONE, ctx.state.language ?? deps.config.i18n.languageCode) };
     },
   );
 

@@ -23,10 +23,10 @@ import { checkResetToken, decodeUid, encodeUid, makeResetToken, secondsSince2001
 import { text } from '../i18n/translate.js';
 
 /** dj-rest-auth's answer to a reset request, whatever the address. */
-export const RESET_REQUESTED = 'Password reset e-mail has been sent.';
+export const RESET_REQUESTED = text('resetRequested');
 
 /** dj-rest-auth's answer to a successful confirmation. */
-export const RESET_DONE = 'Password has been reset with the new password.';
+export const RESET_DONE = text('resetDone');
 
 /** dj-rest-auth's message for a token that does not check out, given here for a bad uid too. */
 export const INVALID_VALUE = text('resetInvalidValue');

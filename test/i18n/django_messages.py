@@ -12,7 +12,8 @@ import django
 from django.conf import settings
 settings.configure(
     USE_I18N=True, LANGUAGE_CODE='ru', SECRET_KEY='x',
-    INSTALLED_APPS=['django.contrib.contenttypes', 'django.contrib.auth', 'rest_framework',
+    INSTALLED_APPS=['django.contrib.admin', 'django.contrib.contenttypes', 'django.contrib.auth',
+                    'django.contrib.messages', 'django.contrib.sessions', 'rest_framework',
                     'rest_framework_simplejwt', 'rest_framework_simplejwt.token_blacklist'],
     DATABASES={}, DEFAULT_AUTO_FIELD='django.db.models.AutoField')
 django.setup()

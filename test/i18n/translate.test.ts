@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { englishPlural, render, russianPlural } from '../../src/i18n/catalogue.js';
-import { en, type MessageKey } from '../../src/i18n/en.js';
+import { en, type Catalogue, type MessageKey } from '../../src/i18n/en.js';
 import { issueWording, Message, text, wordBody, zodError } from '../../src/i18n/translate.js';
 import { z } from 'zod';
 import { ru } from '../../src/i18n/ru.js';
@@ -36,6 +36,9 @@ const ARGS = {
   data_type: 'str',
   model_name: 'project',
   field_label: 'name',
+  host: 'evil.example:8000',
+  domain: 'evil.example',
+  username: 'username',
 };
 
 function sourceFiles(dir: string): string[] {
@@ -103,6 +106,16 @@ describe('message catalogues', () => {
       .join('\n');
     const unused = KEYS.filter((key) => !source.includes(`'${key}'`));
     expect(unused).to.deep.equal([]);
+  });
+
+  it('refuse, at compile time, a key missing from a language and a message no catalogue has (npm run typecheck fails without the errors below)', () => {
+    const { required: _dropped, ...withoutRequired } = ru;
+    // @ts-expect-error -- every language gives every key, `null` where it sends the English
+    const incomplete: Catalogue = withoutRequired;
+    // @ts-expect-error -- a key is the catalogue's, a typo is no message
+    const typo = () => text('requried');
+    expect(incomplete).to.not.have.property('required');
+    expect(typo).to.be.a('function');
   });
 
   it("choose plural forms by the catalogues' rules", () => {

@@ -49,7 +49,7 @@ describe('password recovery by email', function () {
     const waiting = smtp.waitForMessage();
     const res = await app.client.post('/api/password-reset/').send({ email });
     expect(res.status).to.equal(200);
-    expect(res.body).to.deep.equal({ detail: RESET_REQUESTED });
+    expect(res.body).to.deep.equal({ detail: String(RESET_REQUESTED) });
     const mail = await waiting;
     const [, uid, token] = LINK.exec(mail.text ?? '')!;
     return { mail, uid: uid!, token: token! };
@@ -74,7 +74,7 @@ describe('password recovery by email', function () {
         .post('/api/password-reset/confirm/')
         .send({ uid, token, new_password: NEW_PASSWORD });
       expect(done.status).to.equal(200);
-      expect(done.body).to.deep.equal({ detail: RESET_DONE });
+      expect(done.body).to.deep.equal({ detail: String(RESET_DONE) });
 
       await app.client.post('/api/token/').send({ username: 'alice', password: NEW_PASSWORD }).expect(200);
       await app.client.post('/api/token/').send({ username: 'alice', password: PASSWORD }).expect(401);
@@ -97,7 +97,7 @@ describe('password recovery by email', function () {
         .post('/api/password-reset/confirm/')
         .send({ uid, token, new_password: 'another-Fine-password-7' });
       expect(again.status).to.equal(400);
-      expect(again.body).to.deep.equal({ token: [INVALID_VALUE] });
+      expect(again.body).to.deep.equal({ token: [String(INVALID_VALUE)] });
     });
 
     it('refuses a link once the password changed in between', async () => {
@@ -109,7 +109,7 @@ describe('password recovery by email', function () {
         .post('/api/password-reset/confirm/')
         .send({ uid, token, new_password: NEW_PASSWORD });
       expect(res.status).to.equal(400);
-      expect(res.body).to.deep.equal({ token: [INVALID_VALUE] });
+      expect(res.body).to.deep.equal({ token: [String(INVALID_VALUE)] });
     });
 
     it('refuses a link once the user logged in after it was sent', async () => {
@@ -120,7 +120,7 @@ describe('password recovery by email', function () {
       const res = await app.client
         .post('/api/password-reset/confirm/')
         .send({ uid, token, new_password: NEW_PASSWORD });
-      expect(res.body).to.deep.equal({ token: [INVALID_VALUE] });
+      expect(res.body).to.deep.equal({ token: [String(INVALID_VALUE)] });
     });
 
     it('refuses an expired link, and takes one just inside PASSWORD_RESET_TIMEOUT', async () => {
@@ -134,7 +134,7 @@ describe('password recovery by email', function () {
         .post('/api/password-reset/confirm/')
         .send({ uid, token: expired, new_password: NEW_PASSWORD });
       expect(res.status).to.equal(400);
-      expect(res.body).to.deep.equal({ token: [INVALID_VALUE] });
+      expect(res.body).to.deep.equal({ token: [String(INVALID_VALUE)] });
       const fresh = makeResetToken(app.deps.config.secretKey, row, now - 3600 + 60);
       await app.client
         .post('/api/password-reset/confirm/')
@@ -150,7 +150,7 @@ describe('password recovery by email', function () {
       for (const email of ['nobody@example.com', 'frank@example.com']) {
         const res = await app.client.post('/api/password-reset/').send({ email });
         expect(res.status).to.equal(200);
-        expect(res.body).to.deep.equal({ detail: RESET_REQUESTED });
+        expect(res.body).to.deep.equal({ detail: String(RESET_REQUESTED) });
       }
       await app.mailer.settled();
       // The next message delivered is grace's: nothing left for the two addresses before.
@@ -164,7 +164,7 @@ describe('password recovery by email', function () {
       const res = await app.client
         .post('/api/password-reset/confirm/')
         .send({ uid: encodeUid(inactive.id), token, new_password: NEW_PASSWORD });
-      expect(res.body).to.deep.equal({ token: [INVALID_VALUE] });
+      expect(res.body).to.deep.equal({ token: [String(INVALID_VALUE)] });
     });
 
     it('refuses a weak password with the validators of every other password', async () => {
@@ -202,13 +202,13 @@ describe('password recovery by email', function () {
           .post('/api/password-reset/confirm/')
           .send({ uid, token: 'abc-123', new_password: NEW_PASSWORD });
         expect(res.status, uid).to.equal(400);
-        expect(res.body).to.deep.equal({ token: [INVALID_VALUE] });
+        expect(res.body).to.deep.equal({ token: [String(INVALID_VALUE)] });
       }
       const user = await makeUser();
       const res = await client
         .post('/api/password-reset/confirm/')
         .send({ uid: encodeUid(user.id), token: 'not-a-token', new_password: NEW_PASSWORD });
-      expect(res.body).to.deep.equal({ token: [INVALID_VALUE] });
+      expect(res.body).to.deep.equal({ token: [String(INVALID_VALUE)] });
     });
 
     it('answers a bad uid and a bad token alike: one status, one body, the same queries', async () => {
@@ -248,7 +248,9 @@ describe('password recovery by email', function () {
         queries.set(name, count);
       }
       expect(new Set(answers.values()), JSON.stringify(Object.fromEntries(answers))).to.have.length(1);
-      expect([...answers.values()][0]).to.equal(`400 application/json ${JSON.stringify({ token: [INVALID_VALUE] })}`);
+      expect([...answers.values()][0]).to.equal(
+        `400 application/json ${JSON.stringify({ token: [String(INVALID_VALUE)] })}`,
+      );
       expect(new Set(queries.values()), JSON.stringify(Object.fromEntries(queries))).to.have.length(1);
     });
   });
@@ -285,7 +287,7 @@ describe('password recovery by email', function () {
       const user = await makeUser({ username: 'ivan', email: 'ivan@example.com' });
       const res = await app.client.post('/api/password-reset/').send({ email: 'ivan@example.com' });
       expect(res.status).to.equal(200);
-      expect(res.body).to.deep.equal({ detail: RESET_REQUESTED });
+      expect(res.body).to.deep.equal({ detail: String(RESET_REQUESTED) });
       await app.mailer.settled();
       const failures = app.lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((l) => l.mail);
       expect(failures.map((l) => l.msg)).to.deep.equal(['mail not sent: will retry', 'mail not sent: giving up']);

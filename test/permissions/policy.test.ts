@@ -255,7 +255,7 @@ describe('authorize()', () => {
   it('throws the domain "permission denied" with DRF\'s wording when it refuses', () => {
     expect(() => authorize(manager, 'delete_user', { target: root }))
       .to.throw(PermissionDeniedError)
-      .with.property('detail', 'You do not have permission to perform this action.');
+      .with.property('message', 'You do not have permission to perform this action.');
   });
 
   it('refuses an action that has no rule', () => {

@@ -152,7 +152,7 @@ describe('resilience: slow work holds no database connection', function () {
     expect(settled, 'the admin’s change was written while the old password was checked').to.equal(false);
     const outcome = await change;
     expect(outcome).to.be.instanceOf(ValidationFailedError);
-    expect((outcome as ValidationFailedError).errors).to.deep.equal({
+    expect(JSON.parse(JSON.stringify((outcome as ValidationFailedError).errors))).to.deep.equal({
       old_password: ['Your old password was entered incorrectly. Please enter it again.'],
     });
     const { password } = await testKnex()('auth_user').where({ id: user.id }).first('password');
