@@ -97,7 +97,8 @@ async function prepareDatabase(config: Config): Promise<void> {
  * threads is kept once, not once per thread; and `workerV8Flags` (a smaller young generation, an
  * old generation collected sooner), so that a busy worker's garbage and dead upload buffers do not
  * stay resident. The flags come after the process's own flags and `NODE_OPTIONS`, so they decide;
- * `0` leaves V8's default. Measurements: docs/md/benchmarks.md, "Hot paths", items 9, 13 and 14.
+ * `0` leaves V8's default. Measured in docs/md/benchmarks.md, "Hot paths" (one glibc malloc arena,
+ * a smaller young generation, the old generation collected sooner).
  */
 function superviseWorkers(count: number, config: Config): void {
   const WORKER_ENV = { MALLOC_ARENA_MAX: config.mallocArenaMax };

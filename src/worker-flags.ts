@@ -1,6 +1,7 @@
 /**
  * The V8 flags the server gives its worker processes (the memory settings a worker runs best
- * with; the measurements are in docs/md/benchmarks.md, "Hot paths", items 13 and 14).
+ * with; measured in docs/md/benchmarks.md, "Hot paths": a smaller young generation, the old
+ * generation collected sooner).
  *
  * @module
  */

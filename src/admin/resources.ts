@@ -133,14 +133,31 @@ function queryValue(ctx: Context, name: string): string {
   return (Array.isArray(raw) ? raw.at(-1) : raw) ?? '';
 }
 
-/** The filter form of a list, from the resource's declared filters. */
-function listFilters(ctx: Context, resource: AdminResource): ListFilter[] {
-  return Object.entries(resource.filters ?? {}).flatMap(([field, lookups]) =>
-    (lookups ?? []).map((lookup): ListFilter => {
-      const declared: Field = resource.fields[field]!;
+/**
+ * The filter form of a list, from the resource's declared filters. A reference's exact filter is a
+ * select of the rows the staff member may see, as on the forms (an id input past their limit).
+ */
+async function listFilters(
+  ctx: Context,
+  resource: AdminResource,
+  related: RelatedRows,
+  actor: AuthUser,
+): Promise<ListFilter[]> {
+  const filters: ListFilter[] = [];
+  for (const [field, lookups] of Object.entries(resource.filters ?? {})) {
+    const declared: Field = resource.fields[field]!;
+    for (const lookup of lookups ?? []) {
       const name = lookup === 'exact' ? field : `${field}__${lookup}`;
       const label = `${columnLabel(resource, field)} ${LOOKUP_LABELS.get(lookup)}`.trim();
+      const value = queryValue(ctx, name);
       const choice = lookup === 'isnull' || declared.kind === 'boolean';
+      const rows = declared.kind === 'ref' && lookup === 'exact' ? await related.refChoices(actor, declared) : null;
+      if (Array.isArray(rows)) {
+        const known = value === '' || rows.some(([id]) => id === value);
+        const options = [['', 'All'] as const, ...rows, ...(known ? [] : [[value, value] as const])];
+        filters.push({ name, label, widget: 'select', options, value });
+        continue;
+      }
       const widget: ListFilter['widget'] = choice
         ? 'select'
         : lookup === 'in' || declared.kind === 'string' || declared.kind === 'text'
@@ -150,9 +167,10 @@ function listFilters(ctx: Context, resource: AdminResource): ListFilter[] {
               ? 'date'
               : 'datetime-local'
             : 'number';
-      return { name, label, widget, options: choice ? YES_NO : [], value: queryValue(ctx, name) };
-    }),
-  );
+      filters.push({ name, label, widget, options: choice ? YES_NO : [], value });
+    }
+  }
+  return filters;
 }
 
 /** A link to the list with one query parameter set, the others kept (the page and notice dropped). */
@@ -323,7 +341,7 @@ export function adminResourceRoutes(
           cells: resource.admin.columns.map((name) => cellOf(json, name, texts)),
         })),
         columns: listColumns(ctx, resource),
-        filters: listFilters(ctx, resource),
+        filters: await listFilters(ctx, resource, related, actor),
         search: resource.search?.length ? queryValue(ctx, 'search') : null,
         ordering: queryValue(ctx, 'ordering'),
         canAdd: offers(resource, 'create') && resource.access.add(actor),

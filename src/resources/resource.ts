@@ -313,6 +313,15 @@ export function defineResource<
   for (const name of Object.keys(computed))
     if (Object.hasOwn(fields, name) || Object.hasOwn(manyToMany, name) || RESERVED.has(name))
       throw new Error(`computed field "${name}": its name is taken`);
+  for (const name of declaration.internal ?? [])
+    if (
+      !/^[a-z][a-z0-9_]*$/.test(name) ||
+      RESERVED.has(name) ||
+      Object.hasOwn(fields, name) ||
+      Object.hasOwn(manyToMany, name) ||
+      Object.hasOwn(computed, name)
+    )
+      throw new Error(`internal column "${name}": not a snake_case name, or the name of a field`);
   for (const name of Object.keys(declaration.extraActions ?? {}))
     if (!/^[a-z][a-z0-9_-]*$/.test(name)) throw new Error(`action "${name}": a path segment in lower case`);
   for (const name of [

@@ -86,12 +86,8 @@ function selectUsers(db: Knex | Knex.Transaction) {
  * @returns the user, or `undefined` when there is none
  */
 export async function findUser(db: Knex | Knex.Transaction, id: number): Promise<UserRow | undefined> {
-  const user = await User.query(db)
-    .findById(id)
-    .select(PUBLIC_COLUMNS)
-    .withGraphFetched('groups')
-    .modifyGraph('groups', (groups) => groups.select('auth_group.name').orderBy('auth_group.name'));
-  return user && { ...(user as Omit<User, 'password'>), groups: user.groups!.map((g) => g.name) };
+  // The list's statement for one row: one round trip, where a graph fetch made two.
+  return selectUsers(db).toKnexQuery<UserRow>().where('u.id', id).first();
 }
 
 /**

@@ -85,6 +85,7 @@ const parts = defineResource({
     tags: field.slugs({ table: 'test_tags', slug: 'slug', through: 'test_part_tags', from: 'part_id', to: 'tag_id' }),
   },
   owner: 'owner',
+  filters: { maker: ['exact'] },
   access: ownerRules('part', 'owner_id'),
   admin: { columns: ['maker', 'assignee'] },
   extraActions: {
@@ -593,6 +594,27 @@ describe('admin: a declared resource (generic model admin)', () => {
         assignee_id: null,
       });
       expect((await auditOf('part')).at(-1)!.details).to.deep.equal({ changed: ['maker', 'assignee', 'tags'] });
+    });
+
+    it('filters a list by a reference chosen among the rows it names', async () => {
+      const { acme, globex } = await catalogue();
+      const admin = await superuser();
+      const { id: rootId } = await testKnex()('auth_user').where({ username: 'root' }).first('id');
+      await insertRows('test_parts', [
+        { name: 'bolt', maker_id: acme, owner_id: rootId },
+        { name: 'nut', maker_id: globex, owner_id: rootId },
+      ]);
+      const list = await admin.get(`/admin/parts/?maker=${globex}`).expect(200);
+      const filter = /<select name="maker" >([\s\S]*?)<\/select>/.exec(list.text)!;
+      expect(filter, 'a select, not an id input').to.not.equal(null);
+      expect(
+        [...filter[1]!.matchAll(/<option value="(\d*)" (selected)?>([^<]*)<\/option>/g)].map((m) => m.slice(1)),
+      ).to.deep.equal([
+        ['', undefined, 'All'],
+        [String(acme), undefined, 'Acme'],
+        [String(globex), 'selected', 'Globex'],
+      ]);
+      expect(list.text).to.include('<td>Globex</td>').and.not.to.include('<td>Acme</td>');
     });
 
     it('shows the API’s messages for a row or a slug that does not exist, keeping the values sent', async () => {

@@ -173,6 +173,14 @@ describe('declared resources', () => {
       );
     });
 
+    it('an internal column named as a field, or not as a column', () => {
+      expect(() => defineResource({ ...base, internal: ['name'] })).to.throw(
+        'internal column "name": not a snake_case name, or the name of a field',
+      );
+      expect(() => defineResource({ ...base, internal: ['Object Key'] })).to.throw('internal column "Object Key"');
+      expect(defineResource({ ...base, internal: ['object_key'] }).internal).to.deep.equal(['object_key']);
+    });
+
     it('a UUID key represents its id as a UUID in the document', () => {
       const things = defineResource({ ...base, key: 'uuid' });
       expect(things.jsonSchema.shape.id.safeParse('7c2f0c1e-7a43-4c1b-9d55-0f3f1e2b8a10').success).to.equal(true);
