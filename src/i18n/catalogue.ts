@@ -19,8 +19,8 @@ export interface PluralTemplate {
 /** A message: a string with `{name}` placeholders, or one with plural forms. */
 export type Template = string | PluralTemplate;
 
-/** The arguments of a message, by placeholder name. */
-export type MessageArgs = Readonly<Record<string, string | number>>;
+/** The values of a template's placeholders, by name (a message's arguments, worded). */
+export type TemplateArgs = Readonly<Record<string, string | number>>;
 
 /** gettext's English rule: `nplurals=2; plural=(n != 1)`. */
 export const englishPlural = (n: number): number => (n === 1 ? 0 : 1);
@@ -44,7 +44,7 @@ export const russianPlural = (n: number): number =>
  * @example
  * render('Method "{method}" not allowed.', { method: 'PUT' }); // 'Method "PUT" not allowed.'
  */
-export function render(template: Template, args: MessageArgs = {}): string {
+export function render(template: Template, args: TemplateArgs = {}): string {
   const text =
     typeof template === 'string'
       ? template
