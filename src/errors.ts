@@ -148,7 +148,7 @@ export class ThrottledError extends DomainError {
  * @param errors - the messages per field
  * @returns the error, to throw
  * @example
- * throw validationError({ username: ['This field is required.'] });
+ * throw validationError({ username: [text('required')] });
  */
 export function validationError(errors: FieldErrors): ValidationFailedError {
   return new ValidationFailedError(errors);
@@ -161,7 +161,7 @@ export function validationError(errors: FieldErrors): ValidationFailedError {
  * @param message - DRF's or Django's wording
  * @returns the error, to throw
  * @example
- * throw fieldError('old_password', 'Your old password was entered incorrectly. Please enter it again.');
+ * throw fieldError('old_password', text('wrongOldPassword'));
  */
 export function fieldError(field: string, message: Wording): ValidationFailedError {
   return new ValidationFailedError({ [field]: [message] });
@@ -208,7 +208,7 @@ export function serviceUnavailable(): UnavailableError {
  * @param code - simplejwt's code
  * @returns the error, to throw
  * @example
- * throw authenticationFailed('User not found', 'user_not_found');
+ * throw authenticationFailed(text('userNotFound'), 'user_not_found');
  */
 export function authenticationFailed(detail: Wording, code?: string): AuthenticationFailedError {
   return new AuthenticationFailedError(detail, code);
@@ -221,7 +221,7 @@ export function authenticationFailed(detail: Wording, code?: string): Authentica
  * @param reason - why the access token failed
  * @returns the error, to throw
  * @example
- * throw invalidAccessToken('Token is blacklisted');
+ * throw invalidAccessToken(text('tokenBlacklisted'));
  */
 export function invalidAccessToken(reason: Wording = text('tokenInvalid')): InvalidTokenError {
   return new InvalidTokenError(text('tokenNotValidForAnyType'), [
@@ -235,7 +235,7 @@ export function invalidAccessToken(reason: Wording = text('tokenInvalid')): Inva
  * @param detail - the wording
  * @returns the error, to throw
  * @example
- * throw invalidToken('Token is blacklisted');
+ * throw invalidToken(text('tokenBlacklisted'));
  */
 export function invalidToken(detail: Wording = text('tokenInvalid')): InvalidTokenError {
   return new InvalidTokenError(detail);

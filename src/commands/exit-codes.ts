@@ -38,7 +38,7 @@ export interface CliFailure {
  * @param error - anything a command threw
  * @returns the line for stderr and the exit status
  * @example
- * cliFailure(fieldError('username', 'A user with that username already exists.'));
+ * cliFailure(fieldError('username', text('usernameTaken')));
  * // { line: 'error: username: A user with that username already exists.', status: 1 }
  */
 export function cliFailure(error: unknown): CliFailure {

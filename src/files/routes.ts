@@ -55,10 +55,10 @@ export function fileRoutes(deps: Deps): Router {
       );
       if (outcome.kind === 'missing') throw fieldError(FILE_FIELD, FILE_MESSAGES.required);
       if (outcome.kind === 'not-a-file') throw fieldError(FILE_FIELD, FILE_MESSAGES.invalid);
-      const [json] = await answerRows(files, [outcome.value as unknown as Record<string, unknown>], {
+      const [json] = await answerRows(files, [outcome.value as unknown as Record<string, unknown>], () => ({
         deps,
         origin: apiOrigin(ctx),
-      });
+      }));
       ctx.status = 201;
       ctx.body = json;
     },

@@ -23,7 +23,7 @@ import { answerRows, rowsQuery } from './store.js';
  * @example
  * const pages = new ResourcePages(deps, projects); // once, where the router is made
  * ctx.type = 'json';
- * ctx.body = await pages.page(ctx, access.view(actor), query, { deps, origin: apiOrigin(ctx) });
+ * ctx.body = await pages.page(ctx, access.view(actor), query, () => ({ deps, origin: apiOrigin(ctx) }));
  */
 export class ResourcePages {
   readonly #knex: Knex;
@@ -56,10 +56,10 @@ export class ResourcePages {
    * @param view - the actor's scope of the rows (part of the key)
    * @param query - the parsed filters, search and ordering (parse and check them first: a request
    *   refused must reach neither the cache nor the database)
-   * @param context - for the computed fields' values
+   * @param context - for the computed fields' values, made only when they are
    * @throws the 404 `Invalid page.` past the last page, as {@link "http/pagination".paginate}
    */
-  async page(ctx: Context, view: Verdict, query: ListQuery, context: AnswerContext): Promise<string> {
+  async page(ctx: Context, view: Verdict, query: ListQuery, context: () => AnswerContext): Promise<string> {
     const resource = this.#resource;
     const load = async () => {
       const rows = resource.listQuery.apply(rowsQuery(this.#knex, resource, view), query, resource.table);

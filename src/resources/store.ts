@@ -80,17 +80,18 @@ export function present(resource: Resource, row: Readonly<Record<string, unknown
  *
  * @param resource - the declaration
  * @param rows - the rows as selected (internal columns included)
- * @param context - the server's parts and the request's origin
+ * @param answering - the server's parts and the request's origin, made only for computed fields
  * @example
- * ctx.body = (await answerRows(files, [row], { deps, origin: apiOrigin(ctx) }))[0];
+ * ctx.body = (await answerRows(files, [row], () => ({ deps, origin: apiOrigin(ctx) })))[0];
  */
 export async function answerRows(
   resource: Resource,
   rows: readonly Readonly<Record<string, unknown>>[],
-  context: AnswerContext,
+  answering: () => AnswerContext,
 ): Promise<Representation[]> {
   const computed = Object.entries(resource.computed);
   if (computed.length === 0) return rows.map((row) => present(resource, row));
+  const context = answering();
   for (const [, declared] of computed) await declared.prepare?.(context);
   return Promise.all(
     rows.map(async (row) => {
