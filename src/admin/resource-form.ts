@@ -12,6 +12,7 @@ import { fieldLabel, type Resource } from '../resources/resource.js';
 import type { Actor } from '../permissions/policy.js';
 import { checked } from './form.js';
 import { CHOICES_LIMIT, type Choice, type NoChoices, type RelatedRows } from './related.js';
+import { adminWording } from './render.js';
 
 /**
  * The HTML control of a field: `select` for a reference, `checkboxes` for a many-to-many field
@@ -123,7 +124,7 @@ export async function formInputs(resource: Resource, related: RelatedRows, actor
   const inputs: FormInput[] = [];
   for (const [name, declared] of writableFields(resource)) {
     const choices = declared.kind === 'ref' ? await related.refChoices(actor, declared) : [];
-    inputs.push(inputOf(name, capitalised(String(fieldLabel(resource, name))), declared, choices));
+    inputs.push(inputOf(name, capitalised(adminWording(fieldLabel(resource, name))), declared, choices));
   }
   for (const [name, declared] of Object.entries(resource.manyToMany))
     inputs.push(
@@ -250,7 +251,10 @@ export function readOnlyValues(
 ): { label: string; value: string }[] {
   return Object.entries(resource.fields)
     .filter(([, declared]) => declared.readOnly)
-    .map(([name]) => ({ label: capitalised(String(fieldLabel(resource, name))), value: cellOf(json, name, texts) }));
+    .map(([name]) => ({
+      label: capitalised(adminWording(fieldLabel(resource, name))),
+      value: cellOf(json, name, texts),
+    }));
 }
 
 /**
@@ -270,5 +274,5 @@ export function cellOf(
 
 /** A column's header: the field's label, capitalised. */
 export function columnLabel(resource: Resource, name: string): string {
-  return capitalised(String(fieldLabel(resource, name)));
+  return capitalised(adminWording(fieldLabel(resource, name)));
 }

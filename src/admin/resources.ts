@@ -44,7 +44,7 @@ import { formErrors, formOf } from './form.js';
 import { titleOf } from './navigation.js';
 import { fetchHtmlPage, type HtmlPage } from './pages.js';
 import { relatedRows, type RelatedRows } from './related.js';
-import { render } from './render.js';
+import { adminWording, render } from './render.js';
 import {
   bodyOfForm,
   cellOf,
@@ -187,7 +187,7 @@ function listColumns(ctx: Context, resource: AdminResource) {
   const sortable = new Set(['id', ...(resource.ordering ?? [])]);
   const first = queryValue(ctx, 'ordering').split(',')[0]?.trim() ?? '';
   return [
-    { label: titleOf(String(resource.verboseName)), href: null, sorted: null },
+    { label: titleOf(adminWording(resource.verboseName)), href: null, sorted: null },
     ...resource.admin.columns.map((name) => {
       if (!sortable.has(name)) return { label: columnLabel(resource, name), href: null, sorted: null };
       const sorted = first === name ? 'ascending' : first === `-${name}` ? 'descending' : null;
