@@ -24,7 +24,7 @@ const eta = new Eta({ views: path.join(here, 'views'), cache: true, autoEscape: 
  * The admin's language: its templates are English, and so are the messages it shows (a domain
  * error's, a form's, a notice's), worded from the same catalogue as the API's.
  */
-export const ADMIN_LANGUAGE: Language = 'en';
+const ADMIN_LANGUAGE: Language = 'en';
 
 /**
  * A message as the admin shows it.
@@ -81,7 +81,8 @@ const NOTICES: ReadonlyMap<string, Message> = new Map([
  */
 export function render(ctx: Context, view: string, data: Record<string, unknown> = {}, status = 200): void {
   const user = ctx.state.user;
-  const notice = typeof ctx.query.notice === 'string' ? NOTICES.get(ctx.query.notice)?.in(ADMIN_LANGUAGE) : undefined;
+  const kept = typeof ctx.query.notice === 'string' ? NOTICES.get(ctx.query.notice) : undefined;
+  const notice = kept && adminWording(kept);
   ctx.status = status;
   ctx.type = 'text/html; charset=utf-8';
   ctx.body = eta.render(`./${view}`, {

@@ -184,6 +184,11 @@ export function slugsOutputSchemaOf(declared: SlugsField): z.ZodType {
 /** A value that is not there: the field's `required` or `null` message. */
 const absent = (input: unknown) => (input === undefined ? MESSAGES.required : MESSAGES.null);
 
+/** Reports a field's message to zod, which carries it to the 400's field errors. */
+function report(ctx: z.RefinementCtx, message: Message): void {
+  ctx.addIssue({ code: 'custom', message: zodError(message) });
+}
+
 /** DRF's `IntegerField.to_internal_value`: an integer, or a string of one (`"12"`, `"12.0"`). */
 function integerOf(input: unknown): number | undefined {
   if (typeof input === 'number') return Number.isInteger(input) ? input : undefined;
@@ -195,18 +200,16 @@ function integerOf(input: unknown): number | undefined {
 function integerSchema(declared: IntegerField) {
   return z.unknown().transform((input, ctx) => {
     if (input === undefined || input === null) {
-      ctx.addIssue({ code: 'custom', message: zodError(absent(input)) });
+      report(ctx, absent(input));
       return z.NEVER;
     }
     const value = integerOf(input);
     if (value === undefined || !Number.isSafeInteger(value)) {
-      ctx.addIssue({ code: 'custom', message: zodError(text('integer')) });
+      report(ctx, text('integer'));
       return z.NEVER;
     }
-    if (value > declared.max)
-      ctx.addIssue({ code: 'custom', message: zodError(text('maxValue', { max_value: declared.max })) });
-    if (value < declared.min)
-      ctx.addIssue({ code: 'custom', message: zodError(text('minValue', { min_value: declared.min })) });
+    if (value > declared.max) report(ctx, text('maxValue', { max_value: declared.max }));
+    if (value < declared.min) report(ctx, text('minValue', { min_value: declared.min }));
     return value;
   });
 }
@@ -227,14 +230,14 @@ function decimalSchema(declared: DecimalField) {
   const wholeDigits = declared.maxDigits - declared.decimalPlaces;
   return z.unknown().transform((input, ctx) => {
     if (input === undefined || input === null) {
-      ctx.addIssue({ code: 'custom', message: zodError(absent(input)) });
+      report(ctx, absent(input));
       return z.NEVER;
     }
     const raw = typeof input === 'number' && Number.isFinite(input) ? String(input) : input;
     const value = typeof raw === 'string' ? raw.trim() : undefined;
     const digits = value === undefined ? undefined : decimalDigits(value);
     if (value === undefined || !digits) {
-      ctx.addIssue({ code: 'custom', message: zodError(text('number')) });
+      report(ctx, text('number'));
       return z.NEVER;
     }
     // DRF stops at the first bound a value exceeds, in this order.
@@ -247,7 +250,7 @@ function decimalSchema(declared: DecimalField) {
             ? text('maxWholeDigits', { max_whole_digits: wholeDigits })
             : null;
     if (exceeded) {
-      ctx.addIssue({ code: 'custom', message: zodError(exceeded) });
+      report(ctx, exceeded);
       return z.NEVER;
     }
     return value;
@@ -295,12 +298,12 @@ export function parseDateTime(input: unknown): Date | undefined {
 function formatSchema<T>(parse: (input: unknown) => T | undefined, message: Message) {
   return z.unknown().transform((input, ctx) => {
     if (input === undefined || input === null) {
-      ctx.addIssue({ code: 'custom', message: zodError(absent(input)) });
+      report(ctx, absent(input));
       return z.NEVER;
     }
     const value = parse(input);
     if (value === undefined) {
-      ctx.addIssue({ code: 'custom', message: zodError(message) });
+      report(ctx, message);
       return z.NEVER;
     }
     return value;
@@ -315,12 +318,12 @@ function formatSchema<T>(parse: (input: unknown) => T | undefined, message: Mess
 function refSchema() {
   return z.unknown().transform((input, ctx) => {
     if (input === undefined || input === null) {
-      ctx.addIssue({ code: 'custom', message: zodError(absent(input)) });
+      report(ctx, absent(input));
       return z.NEVER;
     }
     const id = typeof input === 'boolean' ? undefined : integerOf(input);
     if (id === undefined) {
-      ctx.addIssue({ code: 'custom', message: zodError(text('pkIncorrectType', { data_type: pythonType(input) })) });
+      report(ctx, text('pkIncorrectType', { data_type: pythonType(input) }));
       return z.NEVER;
     }
     return id;
